@@ -1,0 +1,145 @@
+//! The gateway door: an OpenAI-compatible client with OpenRouter's extensions. It knows HTTP
+//! and the wire format, nothing of the UI. `Client::stream_chat` gives a `Stream` of
+//! `StreamEvent`s that always ends in `Done` or `Failed`; dropping it closes the connection.
+
+mod catalog;
+mod client;
+mod error;
+mod reply;
+pub mod sse;
+mod wire;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use catalog::{Catalog, Pricing};
+pub use client::{ChatStream, Client};
+pub use error::{ApiError, ErrorCode};
+pub use reply::{Reply, merge_reasoning_details};
+pub use wire::{Credits, Generation, KeyInfo, ModelEntry, PricingEntry};
+
+use crate::chat::{FinishReason, Message, Usage};
+
+/// What the stream of one answer says, in order. `Done` or `Failed` comes exactly once, last.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// Response headers arrived; the id lets a cancelled answer's cost be reconciled later.
+    Opened { generation_id: Option<String> },
+    /// The model and provider that actually serve this answer (announced again if they change).
+    Served {
+        id: Option<String>,
+        model: Option<String>,
+        provider: Option<String>,
+    },
+    Content(String),
+    Reasoning(String),
+    /// Opaque reasoning items (signed or encrypted) to send back unchanged next turn.
+    ReasoningDetails(Vec<serde_json::Value>),
+    Usage(Usage),
+    Finished(FinishReason),
+    /// A problem that did not end the stream (an undecodable chunk was skipped).
+    Damaged(ApiError),
+    Failed(ApiError),
+    Done,
+}
+
+/// An API key. Its `Debug` and `Display` never show it, so it cannot leak into logs or errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Which dialect a server speaks. OpenRouter takes `usage`, `provider` and `models`; plain
+/// OpenAI rejects unknown fields, so generic servers get only the standard ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    OpenRouter,
+    OpenAi,
+}
+
+impl Dialect {
+    /// OpenRouter's own host and the simulated gateway speak OpenRouter; anything else is generic.
+    pub fn guess(base_url: &str) -> Self {
+        if base_url.contains("openrouter.ai") {
+            Self::OpenRouter
+        } else {
+            Self::OpenAi
+        }
+    }
+}
+
+/// Where and how to reach one OpenAI-compatible server.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub base_url: String,
+    pub api_key: Option<ApiKey>,
+    pub dialect: Dialect,
+    /// Sent as `HTTP-Referer` and `X-Title` for OpenRouter's app attribution.
+    pub app_url: String,
+    pub app_title: String,
+    /// Time allowed to connect and receive response headers.
+    pub request_timeout: Duration,
+    /// Time allowed without a single byte once streaming (keep-alives count).
+    pub stall_timeout: Duration,
+}
+
+impl Endpoint {
+    pub fn new(base_url: impl Into<String>, api_key: Option<ApiKey>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Self {
+            dialect: Dialect::guess(&base_url),
+            base_url,
+            api_key,
+            app_url: "https://github.com/modelroom/modelroom".into(),
+            app_title: "modelroom".into(),
+            request_timeout: Duration::from_secs(60),
+            stall_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One request for one model. Conversation state lives with the caller; the client is stateless.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<Message>,
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+    /// Fallback models, tried in order if `model` fails (OpenRouter's `models`).
+    pub fallback_models: Vec<String>,
+    /// OpenRouter's `provider` routing object, passed through as given.
+    pub provider: Option<serde_json::Value>,
+    /// OpenRouter's `reasoning` object.
+    pub reasoning: Option<serde_json::Value>,
+    /// Keeps one conversation on one provider for prompt caching.
+    pub session_id: Option<String>,
+}
+
+impl ChatRequest {
+    pub fn new(model: impl Into<String>, messages: Vec<Message>, max_tokens: u32) -> Self {
+        Self {
+            model: model.into(),
+            messages,
+            max_tokens,
+            temperature: None,
+            fallback_models: Vec::new(),
+            provider: None,
+            reasoning: None,
+            session_id: None,
+        }
+    }
+}

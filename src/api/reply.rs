@@ -1,0 +1,230 @@
+//! `Reply`: one model's answer folded from its stream of events, with its timing.
+//! Both the headless `ask` and the room fold events through here, so they agree on what an
+//! answer is (first finish reason, merged reasoning details, partial text kept on failure).
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::StreamEvent;
+use super::error::ApiError;
+use crate::chat::{Cost, FinishReason, Message, Role, Usage};
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub generation_id: Option<String>,
+    /// The model that actually served, from the response (fallbacks and canonical slugs
+    /// differ from what was asked for).
+    pub served_model: Option<String>,
+    pub provider: Option<String>,
+    pub content: String,
+    pub reasoning: String,
+    pub reasoning_details: Vec<Value>,
+    pub usage: Option<Usage>,
+    pub finish_reason: Option<FinishReason>,
+    /// The first non-terminal problem (an undecodable chunk), kept even if the stream went on.
+    pub damage: Option<ApiError>,
+    pub error: Option<ApiError>,
+    pub done: bool,
+    started: Instant,
+    pub ttft: Option<Duration>,
+    pub duration: Option<Duration>,
+}
+
+impl Reply {
+    pub fn new(started: Instant) -> Self {
+        Self {
+            generation_id: None,
+            served_model: None,
+            provider: None,
+            content: String::new(),
+            reasoning: String::new(),
+            reasoning_details: Vec::new(),
+            usage: None,
+            finish_reason: None,
+            damage: None,
+            error: None,
+            done: false,
+            started,
+            ttft: None,
+            duration: None,
+        }
+    }
+
+    /// Folds one event in; `now` is when it arrived.
+    pub fn apply(&mut self, event: StreamEvent, now: Instant) {
+        match event {
+            StreamEvent::Opened { generation_id } => self.generation_id = generation_id,
+            StreamEvent::Served {
+                id,
+                model,
+                provider,
+            } => {
+                if self.generation_id.is_none() {
+                    self.generation_id = id;
+                }
+                if model.is_some() {
+                    self.served_model = model;
+                }
+                if provider.is_some() {
+                    self.provider = provider;
+                }
+            }
+            StreamEvent::Content(text) => {
+                self.first_token(now);
+                self.content.push_str(&text);
+            }
+            StreamEvent::Reasoning(text) => {
+                self.first_token(now);
+                self.reasoning.push_str(&text);
+            }
+            StreamEvent::ReasoningDetails(items) => {
+                merge_reasoning_details(&mut self.reasoning_details, items);
+            }
+            StreamEvent::Usage(usage) => self.usage = Some(usage),
+            StreamEvent::Finished(reason) => {
+                if self.finish_reason.is_none() {
+                    self.finish_reason = Some(reason);
+                }
+            }
+            StreamEvent::Damaged(err) => {
+                if self.damage.is_none() {
+                    self.damage = Some(err);
+                }
+            }
+            StreamEvent::Failed(err) => {
+                self.error = Some(err);
+                self.end(now);
+            }
+            StreamEvent::Done => self.end(now),
+        }
+    }
+
+    fn first_token(&mut self, now: Instant) {
+        if self.ttft.is_none() {
+            self.ttft = Some(now.saturating_duration_since(self.started));
+        }
+    }
+
+    fn end(&mut self, now: Instant) {
+        self.done = true;
+        self.duration = Some(now.saturating_duration_since(self.started));
+    }
+
+    /// The error that makes this answer not-OK: a terminal failure, else damage seen on the way.
+    pub fn failure(&self) -> Option<&ApiError> {
+        self.error.as_ref().or(self.damage.as_ref())
+    }
+
+    pub fn cost(&self) -> Option<Cost> {
+        self.usage.and_then(|u| u.cost)
+    }
+
+    /// Completion tokens per second after the first token, when both are known.
+    pub fn tokens_per_second(&self) -> Option<f64> {
+        let usage = self.usage?;
+        let generating = self.duration?.checked_sub(self.ttft?)?;
+        let secs = generating.as_secs_f64();
+        #[allow(clippy::cast_precision_loss)]
+        (secs > 0.0 && usage.completion_tokens > 0).then(|| usage.completion_tokens as f64 / secs)
+    }
+
+    /// The assistant turn to send back as history on the next request.
+    pub fn to_message(&self) -> Message {
+        Message {
+            role: Role::Assistant,
+            content: self.content.clone(),
+            reasoning_details: self.reasoning_details.clone(),
+        }
+    }
+}
+
+/// Stream items arrive as fragments keyed by `index` and `type`; the gateway wants them back
+/// merged: text concatenated, signature and other fields kept (openrouter-api.md §3.3).
+pub fn merge_reasoning_details(acc: &mut Vec<Value>, items: Vec<Value>) {
+    for item in items {
+        let Value::Object(fragment) = item else {
+            acc.push(item);
+            continue;
+        };
+        let key = (fragment.get("type").cloned(), fragment.get("index").cloned());
+        let existing = acc.iter_mut().find_map(|v| match v {
+            Value::Object(o) if key.1.is_some() && (o.get("type").cloned(), o.get("index").cloned()) == key => {
+                Some(o)
+            }
+            _ => None,
+        });
+        let Some(target) = existing else {
+            acc.push(Value::Object(fragment));
+            continue;
+        };
+        for (k, v) in fragment {
+            let appendable = matches!(k.as_str(), "text" | "summary" | "data");
+            match (target.get_mut(&k), v) {
+                (Some(Value::String(old)), Value::String(new)) if appendable => old.push_str(&new),
+                (_, Value::Null) => {}
+                (Some(Value::String(old)), Value::String(new)) if new.is_empty() && !old.is_empty() => {}
+                (_, v) => {
+                    target.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reasoning_fragments_merge_by_index_and_keep_the_signature() {
+        let mut acc = Vec::new();
+        merge_reasoning_details(
+            &mut acc,
+            vec![json!({"type":"reasoning.text","text":"","signature":"","format":"f","index":0})],
+        );
+        merge_reasoning_details(
+            &mut acc,
+            vec![json!({"type":"reasoning.text","text":"Two plus","format":"f","index":0})],
+        );
+        merge_reasoning_details(
+            &mut acc,
+            vec![json!({"type":"reasoning.text","text":" two.","format":"f","index":0})],
+        );
+        merge_reasoning_details(
+            &mut acc,
+            vec![json!({"type":"reasoning.text","signature":"SIG","format":"f","index":0})],
+        );
+        merge_reasoning_details(
+            &mut acc,
+            vec![json!({"type":"reasoning.encrypted","data":"xyz","index":1})],
+        );
+        assert_eq!(
+            acc,
+            vec![
+                json!({"type":"reasoning.text","text":"Two plus two.","signature":"SIG","format":"f","index":0}),
+                json!({"type":"reasoning.encrypted","data":"xyz","index":1}),
+            ]
+        );
+    }
+
+    #[test]
+    fn first_finish_reason_wins_and_failure_keeps_partial_text() {
+        let t0 = Instant::now();
+        let mut r = Reply::new(t0);
+        r.apply(StreamEvent::Content("half an ans".into()), t0);
+        r.apply(StreamEvent::Finished(FinishReason::Length), t0);
+        r.apply(StreamEvent::Finished(FinishReason::Stop), t0);
+        r.apply(
+            StreamEvent::Failed(ApiError::Dropped {
+                detail: "eof".into(),
+            }),
+            t0,
+        );
+        assert_eq!(r.content, "half an ans");
+        assert_eq!(r.finish_reason, Some(FinishReason::Length));
+        assert!(r.done && r.failure().is_some());
+    }
+}

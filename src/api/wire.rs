@@ -1,0 +1,224 @@
+//! Serde shapes of the OpenAI-compatible wire format with OpenRouter's extensions.
+//! Every response field is optional: key presence and order change between gateway versions
+//! and between servers (see `../shared/openrouter-api.md` §3.2 and §10).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::ErrorCode;
+use crate::chat::Message;
+
+// ---------------------------------------------------------------- request
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ChatBody<'a> {
+    pub model: &'a str,
+    pub messages: &'a [Message],
+    pub stream: bool,
+    pub max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageFlag>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub models: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct StreamOptions {
+    pub include_usage: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct UsageFlag {
+    pub include: bool,
+}
+
+// ---------------------------------------------------------------- stream chunks
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Chunk {
+    pub id: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub choices: Option<Vec<Choice>>,
+    pub usage: Option<WireUsage>,
+    pub error: Option<WireError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Choice {
+    pub delta: Option<Delta>,
+    pub finish_reason: Option<String>,
+    pub native_finish_reason: Option<String>,
+    /// Some providers put the error on the choice instead of the chunk.
+    pub error: Option<WireError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Delta {
+    pub content: Option<String>,
+    /// OpenRouter and Ollama.
+    pub reasoning: Option<String>,
+    /// vLLM, llama.cpp, DeepSeek, GPUStack.
+    pub reasoning_content: Option<String>,
+    pub reasoning_details: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireUsage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cost: Option<WireCost>,
+    pub prompt_tokens_details: Option<PromptDetails>,
+    pub completion_tokens_details: Option<CompletionDetails>,
+    /// DeepSeek reports cache hits here instead.
+    pub prompt_cache_hit_tokens: Option<u64>,
+}
+
+/// OpenRouter sends a number; Perplexity an object with `total_cost`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum WireCost {
+    Usd(f64),
+    Breakdown { total_cost: Option<f64> },
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PromptDetails {
+    pub cached_tokens: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CompletionDetails {
+    pub reasoning_tokens: Option<u64>,
+}
+
+// ---------------------------------------------------------------- errors
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub error: Option<WireError>,
+    /// Some servers put a bare message at the top.
+    pub message: Option<String>,
+    pub detail: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireError {
+    pub code: Option<ErrorCode>,
+    pub message: Option<String>,
+    pub metadata: Option<ErrorMetadata>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorMetadata {
+    pub provider_name: Option<String>,
+    /// The upstream's message: a string in recordings, sometimes JSON.
+    pub raw: Option<Value>,
+    pub reasons: Option<Vec<String>>,
+}
+
+// ---------------------------------------------------------------- other endpoints
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DataEnvelope<T> {
+    pub data: T,
+}
+
+/// One entry of `GET /models`. Prices stay strings here; `catalog` interprets them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ModelEntry {
+    pub id: String,
+    pub canonical_slug: Option<String>,
+    pub name: Option<String>,
+    pub created: Option<i64>,
+    pub description: Option<String>,
+    pub context_length: Option<u64>,
+    pub architecture: Option<Architecture>,
+    pub pricing: Option<PricingEntry>,
+    pub top_provider: Option<TopProvider>,
+    pub supported_parameters: Option<Vec<String>>,
+    pub expiration_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct Architecture {
+    pub input_modalities: Option<Vec<String>>,
+    pub output_modalities: Option<Vec<String>>,
+    pub tokenizer: Option<String>,
+}
+
+/// Decimal strings of USD per token (`"-1"` for routers whose price varies).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct PricingEntry {
+    pub prompt: Option<String>,
+    pub completion: Option<String>,
+    pub request: Option<String>,
+    pub internal_reasoning: Option<String>,
+    pub input_cache_read: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct TopProvider {
+    pub context_length: Option<u64>,
+    pub max_completion_tokens: Option<u64>,
+}
+
+/// `GET /credits` (management keys on OpenRouter; the sim accepts any key).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+pub struct Credits {
+    pub total_credits: f64,
+    pub total_usage: f64,
+}
+
+impl Credits {
+    pub fn remaining(&self) -> f64 {
+        self.total_credits - self.total_usage
+    }
+}
+
+/// `GET /key`: the key's own limit (not the account balance). `None` limits mean uncapped.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct KeyInfo {
+    pub label: Option<String>,
+    pub limit: Option<f64>,
+    pub limit_remaining: Option<f64>,
+    pub limit_reset: Option<String>,
+    pub usage: Option<f64>,
+    pub usage_daily: Option<f64>,
+    pub is_free_tier: Option<bool>,
+}
+
+/// `GET /generation?id=`: the authoritative record of one request, used to reconcile the cost
+/// of answers whose stream ended without a usage chunk (cancelled or dropped).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct Generation {
+    pub id: String,
+    pub model: Option<String>,
+    pub provider_name: Option<String>,
+    pub total_cost: Option<f64>,
+    pub cancelled: Option<bool>,
+    pub finish_reason: Option<String>,
+    pub tokens_prompt: Option<u64>,
+    pub tokens_completion: Option<u64>,
+    pub native_tokens_prompt: Option<u64>,
+    pub native_tokens_completion: Option<u64>,
+    pub native_tokens_reasoning: Option<u64>,
+    pub latency: Option<f64>,
+    pub generation_time: Option<f64>,
+}

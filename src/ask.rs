@@ -1,0 +1,234 @@
+//! `modelroom ask`: one prompt to several models at once, headless. Each model streams in its
+//! own tokio task; answers print in the order the models were named, each as soon as it and
+//! the ones before it are done, as text blocks or as JSON lines.
+
+use std::io::{self, Write};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::api::{ApiError, Catalog, ChatRequest, Client, Reply};
+use crate::chat::{Cost, Message};
+use crate::sanitize::sanitize;
+
+/// What one `ask` run is: the same messages and limits for every model.
+#[derive(Debug, Clone)]
+pub struct AskPlan {
+    pub models: Vec<String>,
+    pub messages: Vec<Message>,
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+    pub json: bool,
+    pub show_reasoning: bool,
+}
+
+/// One model's result, with the cost resolved (reported, or computed from the catalog).
+#[derive(Debug)]
+pub struct Answer {
+    pub model: String,
+    pub reply: Reply,
+    pub cost: Option<Cost>,
+    pub cost_source: Option<&'static str>,
+}
+
+impl Answer {
+    pub fn ok(&self) -> bool {
+        self.reply.failure().is_none()
+    }
+}
+
+/// Asks every model concurrently and writes the answers to `out`. Returns the answers.
+pub async fn run(client: &Client, plan: &AskPlan, out: &mut dyn Write) -> io::Result<Vec<Answer>> {
+    let tasks: Vec<_> = plan
+        .models
+        .iter()
+        .map(|model| {
+            let mut req = ChatRequest::new(model.clone(), plan.messages.clone(), plan.max_tokens);
+            req.temperature = plan.temperature;
+            let client = client.clone();
+            tokio::spawn(async move { stream_one(&client, &req).await })
+        })
+        .collect();
+
+    let mut catalog: Option<Option<Catalog>> = None;
+    let mut answers = Vec::with_capacity(tasks.len());
+    for (model, task) in plan.models.iter().zip(tasks) {
+        let reply = match task.await {
+            Ok(reply) => reply,
+            Err(join) => {
+                let mut r = Reply::new(Instant::now());
+                r.error = Some(ApiError::Dropped {
+                    detail: format!("the request task failed: {join}"),
+                });
+                r
+            }
+        };
+        let (cost, cost_source) = resolve_cost(client, &reply, &mut catalog).await;
+        let answer = Answer {
+            model: model.clone(),
+            reply,
+            cost,
+            cost_source,
+        };
+        if plan.json {
+            writeln!(out, "{}", json_line(&answer))?;
+        } else {
+            write_block(out, &answer, plan.show_reasoning)?;
+        }
+        out.flush()?;
+        answers.push(answer);
+    }
+    if plan.json {
+        writeln!(out, "{}", json_summary(&answers))?;
+    } else {
+        writeln!(out, "{}", text_summary(&answers))?;
+    }
+    out.flush()?;
+    Ok(answers)
+}
+
+async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
+    let mut reply = Reply::new(Instant::now());
+    let mut events = client.stream_chat(req);
+    while let Some(event) = events.next().await {
+        reply.apply(event, Instant::now());
+    }
+    reply
+}
+
+/// The gateway's cost when it reported one; else tokens × catalog prices, fetched once and only
+/// when needed; else unknown (never shown as $0).
+async fn resolve_cost(
+    client: &Client,
+    reply: &Reply,
+    catalog: &mut Option<Option<Catalog>>,
+) -> (Option<Cost>, Option<&'static str>) {
+    if let Some(cost) = reply.cost() {
+        return (Some(cost), Some("gateway"));
+    }
+    let (Some(usage), Some(model)) = (reply.usage, reply.served_model.as_deref()) else {
+        return (None, None);
+    };
+    if catalog.is_none() {
+        *catalog = Some(client.models().await.ok());
+    }
+    let computed = catalog
+        .as_ref()
+        .and_then(Option::as_ref)
+        .and_then(|c| c.pricing(model))
+        .and_then(|p| p.cost_of(&usage));
+    (computed, computed.map(|_| "catalog"))
+}
+
+fn json_line(a: &Answer) -> Value {
+    let r = &a.reply;
+    let ms = |d: Option<std::time::Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    json!({
+        "model": a.model,
+        "served_model": r.served_model,
+        "provider": r.provider,
+        "generation_id": r.generation_id,
+        "content": r.content,
+        "reasoning": r.reasoning,
+        "finish_reason": r.finish_reason.as_ref().map(|f| f.as_str()),
+        "usage": r.usage.map(|u| json!({
+            "prompt_tokens": u.prompt_tokens,
+            "completion_tokens": u.completion_tokens,
+            "reasoning_tokens": u.reasoning_tokens,
+            "cached_tokens": u.cached_tokens,
+            "cost": a.cost.map(Cost::as_usd),
+        })),
+        "cost_source": a.cost_source,
+        "ttft_ms": ms(r.ttft),
+        "duration_ms": ms(r.duration),
+        "tokens_per_second": r.tokens_per_second(),
+        "error": r.failure().map(|e| json!({
+            "status": e.status(),
+            "code": e.code(),
+            "message": e.to_string(),
+            "hint": e.hint(),
+        })),
+    })
+}
+
+fn totals(answers: &[Answer]) -> (Cost, usize, usize) {
+    let total = answers.iter().filter_map(|a| a.cost).sum();
+    let unknown = answers.iter().filter(|a| a.cost.is_none()).count();
+    let failed = answers.iter().filter(|a| !a.ok()).count();
+    (total, unknown, failed)
+}
+
+fn json_summary(answers: &[Answer]) -> Value {
+    let (total, unknown, failed) = totals(answers);
+    json!({
+        "summary": true,
+        "models": answers.len(),
+        "failed": failed,
+        "total_cost": total.as_usd(),
+        "unknown_cost": unknown,
+    })
+}
+
+fn text_summary(answers: &[Answer]) -> String {
+    let (total, unknown, failed) = totals(answers);
+    let mut s = format!("total: {total} for {} model(s)", answers.len());
+    if unknown > 0 {
+        s.push_str(&format!(", {unknown} of unknown cost"));
+    }
+    if failed > 0 {
+        s.push_str(&format!(", {failed} failed"));
+    }
+    s
+}
+
+fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
+    let r = &a.reply;
+    let mut title = format!("━━ {}", sanitize(&a.model, " "));
+    if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model) {
+        title.push_str(&format!(" (served by {})", sanitize(served, " ")));
+    }
+    writeln!(out, "{title} ━━")?;
+    if show_reasoning && !r.reasoning.is_empty() {
+        writeln!(out, "[thinking]\n{}\n[/thinking]", sanitize(&r.reasoning, "\t").trim_end())?;
+    }
+    let content = sanitize(&r.content, "\t");
+    if !content.is_empty() {
+        writeln!(out, "{}", content.trim_end())?;
+    }
+    if let Some(e) = r.failure() {
+        let partial = if content.is_empty() { "" } else { " (answer above is partial)" };
+        writeln!(out, "✗ {}{partial}", sanitize(&e.to_string(), " "))?;
+        if let Some(hint) = e.hint() {
+            writeln!(out, "  hint: {hint}")?;
+        }
+    }
+    writeln!(out, "── {}\n", stats_line(a))?;
+    Ok(())
+}
+
+fn stats_line(a: &Answer) -> String {
+    let r = &a.reply;
+    let mut parts = vec![sanitize(r.provider.as_deref().unwrap_or("provider unknown"), " ")];
+    match r.usage {
+        Some(u) => parts.push(format!("{} → {} tokens", u.prompt_tokens, u.completion_tokens)),
+        None => parts.push("tokens unknown".into()),
+    }
+    parts.push(match (a.cost, a.cost_source) {
+        (Some(c), Some("catalog")) => format!("≈{c} (catalog prices)"),
+        (Some(c), _) => c.to_string(),
+        (None, _) => "cost unknown".into(),
+    });
+    if let Some(t) = r.ttft {
+        parts.push(format!("TTFT {:.2} s", t.as_secs_f64()));
+    }
+    if let Some(tps) = r.tokens_per_second() {
+        parts.push(format!("{tps:.1} tok/s"));
+    }
+    if let Some(f) = &r.finish_reason {
+        if f.as_str() != "stop" {
+            parts.push(format!("finish: {f}"));
+        }
+    }
+    parts.join(" · ")
+}

@@ -1,0 +1,209 @@
+//! Shared nouns of a conversation: roles, messages, token usage and money.
+//! `api`, `store` and `app` all speak in these types, so none depends on another's internals.
+
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One turn as sent to a model. `reasoning_details` are the gateway's opaque reasoning items
+/// (signed or encrypted); they go back unchanged on the next request so that providers such as
+/// Anthropic can continue their chain of thought.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning_details: Vec<serde_json::Value>,
+}
+
+impl Message {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            reasoning_details: Vec::new(),
+        }
+    }
+    pub fn system(content: impl Into<String>) -> Self {
+        Self::new(Role::System, content)
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::new(Role::User, content)
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self::new(Role::Assistant, content)
+    }
+}
+
+/// Money in US dollars (OpenRouter credits are USD-denominated).
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cost(f64);
+
+impl Cost {
+    pub const ZERO: Cost = Cost(0.0);
+
+    pub fn usd(amount: f64) -> Self {
+        Self(amount)
+    }
+    pub fn as_usd(self) -> f64 {
+        self.0
+    }
+}
+
+impl Add for Cost {
+    type Output = Cost;
+    fn add(self, rhs: Cost) -> Cost {
+        Cost(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Cost {
+    fn add_assign(&mut self, rhs: Cost) {
+        self.0 += rhs.0;
+    }
+}
+
+impl std::iter::Sum for Cost {
+    fn sum<I: Iterator<Item = Cost>>(iter: I) -> Cost {
+        iter.fold(Cost::ZERO, Add::add)
+    }
+}
+
+/// Three significant digits and at least two decimals: `$0.000123`, `$0.0123`, `$1.50`.
+/// Small LLM costs are fractions of a cent, and rounding them to cents would show `$0.00`.
+impl fmt::Display for Cost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0.0 {
+            return f.write_str("$0");
+        }
+        let sign = if v < 0.0 { "-" } else { "" };
+        let a = v.abs();
+        // Digits after the point needed for three significant figures, capped to stay readable.
+        #[allow(clippy::cast_possible_truncation)]
+        let magnitude = a.log10().floor() as i32;
+        let decimals = (2 - magnitude).clamp(2, 9);
+        #[allow(clippy::cast_sign_loss)]
+        let s = format!("{a:.prec$}", prec = decimals as usize);
+        let s = if decimals > 2 {
+            let t = s.trim_end_matches('0');
+            // Keep at least two decimals ($0.50, not $0.5).
+            let dot = t.find('.').unwrap_or(t.len());
+            if t.len() - dot < 3 {
+                &s[..dot + 3]
+            } else {
+                t
+            }
+        } else {
+            &s
+        };
+        write!(f, "{sign}${s}")
+    }
+}
+
+/// Token counts and cost of one answer, as the server reported them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Part of `completion_tokens` spent on reasoning.
+    #[serde(default)]
+    pub reasoning_tokens: u64,
+    #[serde(default)]
+    pub cached_tokens: u64,
+    /// `None` when the server does not report cost (most non-OpenRouter servers).
+    pub cost: Option<Cost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ToolCalls,
+    ContentFilter,
+    Error,
+    Other(String),
+}
+
+impl From<String> for FinishReason {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "stop" | "end_turn" | "completed" => Self::Stop,
+            "length" | "max_tokens" => Self::Length,
+            "tool_calls" | "tool_use" => Self::ToolCalls,
+            "content_filter" => Self::ContentFilter,
+            "error" => Self::Error,
+            _ => Self::Other(s),
+        }
+    }
+}
+
+impl From<FinishReason> for String {
+    fn from(r: FinishReason) -> String {
+        r.as_str().to_owned()
+    }
+}
+
+impl FinishReason {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::ToolCalls => "tool_calls",
+            Self::ContentFilter => "content_filter",
+            Self::Error => "error",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_shows_the_digits_that_matter() {
+        assert_eq!(Cost::usd(0.0).to_string(), "$0");
+        assert_eq!(Cost::usd(0.000_123).to_string(), "$0.000123");
+        assert_eq!(Cost::usd(0.000_06).to_string(), "$0.00006");
+        assert_eq!(Cost::usd(0.012_345_6).to_string(), "$0.0123");
+        assert_eq!(Cost::usd(0.5).to_string(), "$0.50");
+        assert_eq!(Cost::usd(1.5).to_string(), "$1.50");
+        assert_eq!(Cost::usd(12.345).to_string(), "$12.35");
+        assert_eq!(Cost::usd(0.003_338_25).to_string(), "$0.00334");
+        assert_eq!(Cost::usd(-0.25).to_string(), "-$0.25");
+    }
+
+    #[test]
+    fn costs_add_up() {
+        let total: Cost = [0.1, 0.2, 0.000_3].into_iter().map(Cost::usd).sum();
+        assert!((total.as_usd() - 0.300_3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn finish_reasons_normalise_native_names() {
+        assert_eq!(FinishReason::from("end_turn".to_owned()), FinishReason::Stop);
+        assert_eq!(FinishReason::from("length".to_owned()), FinishReason::Length);
+        assert_eq!(
+            FinishReason::from("weird".to_owned()),
+            FinishReason::Other("weird".into())
+        );
+    }
+}

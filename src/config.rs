@@ -1,0 +1,204 @@
+//! `config.toml` in the platform config directory (`MODELROOM_CONFIG` overrides the path).
+//! Typed, with defaults and `deny_unknown_fields`, so a typo is an error naming its line.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::{ApiKey, Dialect};
+
+pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Environment variable that holds the API key.
+    pub api_key_env: String,
+    /// The key itself. Discouraged: prefer the environment variable.
+    pub api_key: Option<String>,
+    pub base_url: String,
+    /// `openrouter` or `openai`; guessed from `base_url` when absent.
+    pub dialect: Option<Dialect>,
+    /// Models asked when none are given on the command line.
+    pub default_models: Vec<String>,
+    /// Output cap sent with every request. Without one OpenRouter reserves the model's whole
+    /// output budget, and a small balance gets 402 for a tiny answer.
+    pub max_tokens: u32,
+    /// Seconds to connect and receive response headers.
+    pub request_timeout_secs: u64,
+    /// Seconds without a single byte (keep-alives count) before a stream is given up.
+    pub stall_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_key_env: "OPENROUTER_API_KEY".into(),
+            api_key: None,
+            base_url: OPENROUTER_BASE_URL.into(),
+            dialect: None,
+            default_models: Vec::new(),
+            max_tokens: 2048,
+            request_timeout_secs: 60,
+            stall_timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The config file's path: `MODELROOM_CONFIG`, else `<config dir>/modelroom/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MODELROOM_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "modelroom").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads the config. A missing file is the defaults unless it was named explicitly.
+pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+    let (path, required) = match explicit {
+        Some(p) => (Some(p.to_path_buf()), true),
+        None => (default_path(), std::env::var_os("MODELROOM_CONFIG").is_some()),
+    };
+    let Some(path) = path else {
+        return Ok((Config::default(), None));
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&text, &path).map(|c| (c, Some(path))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok((Config::default(), Some(path)))
+        }
+        Err(source) => Err(ConfigError::Io { path, source }),
+    }
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map_or((1, 1), |span| line_column(text, span.start));
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_owned(),
+        }
+    })?;
+    let invalid = |message: &str| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: message.to_owned(),
+    };
+    if config.max_tokens == 0 {
+        return Err(invalid("max_tokens must be at least 1"));
+    }
+    if config.request_timeout_secs == 0 || config.stall_timeout_secs == 0 {
+        return Err(invalid("timeouts must be at least 1 second"));
+    }
+    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
+        return Err(invalid("base_url must start with http:// or https://"));
+    }
+    Ok(config)
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Config {
+    /// The key from the environment variable, else from the file.
+    pub fn api_key(&self) -> Option<ApiKey> {
+        std::env::var(&self.api_key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .or_else(|| self.api_key.clone().filter(|k| !k.trim().is_empty()))
+            .map(|k| ApiKey::new(k.trim()))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("config.toml")
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        assert_eq!(parse("", &p()).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn fields_override_defaults() {
+        let c = parse(
+            "base_url = \"http://127.0.0.1:11434/v1\"\ndefault_models = [\"qwen3\"]\nmax_tokens = 300\ndialect = \"openai\"\n",
+            &p(),
+        )
+        .unwrap();
+        assert_eq!(c.base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(c.default_models, vec!["qwen3"]);
+        assert_eq!(c.max_tokens, 300);
+        assert_eq!(c.dialect, Some(Dialect::OpenAi));
+        assert_eq!(c.api_key_env, "OPENROUTER_API_KEY");
+    }
+
+    #[test]
+    fn a_typo_names_line_and_column() {
+        let err = parse("max_tokens = 10\n  max_tokes = 5\n", &p()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("config.toml:2:3: unknown field `max_tokes`"), "{text}");
+    }
+
+    #[test]
+    fn a_wrong_type_and_broken_syntax_are_located() {
+        let err = parse("max_tokens = \"lots\"\n", &p()).unwrap_err();
+        assert!(err.to_string().starts_with("config.toml:1:14:"), "{err}");
+        let err = parse("default_models = [\"a\"\n", &p()).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { line: 1 | 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn nonsense_values_are_refused() {
+        assert!(parse("max_tokens = 0", &p()).is_err());
+        assert!(parse("base_url = \"ftp://x\"", &p()).is_err());
+    }
+
+    #[test]
+    fn explicit_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(matches!(
+            load(Some(&missing)),
+            Err(ConfigError::Io { .. })
+        ));
+    }
+}

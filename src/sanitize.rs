@@ -1,0 +1,133 @@
+//! Model output is untrusted: before it reaches a terminal, every escape sequence (CSI, OSC,
+//! DCS…), C0 and C1 control and bidirectional override goes. Newlines stay; tabs are kept or
+//! expanded as the caller asks.
+
+/// Removes terminal control sequences and control characters from `input`.
+/// `tab` is what a tab becomes (`"\t"` to keep it, spaces for a TUI that cannot render it).
+pub fn sanitize(input: &str, tab: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push_str(tab),
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates, then one final byte.
+                Some('[') => skip_csi(&mut chars),
+                // OSC, DCS, SOS, PM, APC: a string up to BEL or ST.
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                // Two-character escapes (ESC c, ESC 7, …): the next character went with it.
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(&c) = chars.peek() {
+        // A malformed sequence ends at anything that cannot be part of one, which stays.
+        if !('\u{20}'..='\u{7e}').contains(&c) {
+            return;
+        }
+        chars.next();
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+    }
+}
+
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
+/// display differently from what it is ("Trojan Source").
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(s: &str) -> String {
+        sanitize(s, "    ")
+    }
+
+    #[test]
+    fn plain_text_and_unicode_pass_through() {
+        let s = "Hello, 世界! café e\u{301} 🦀\nnext line";
+        assert_eq!(clean(s), s);
+    }
+
+    #[test]
+    fn csi_sequences_are_removed() {
+        assert_eq!(clean("a\u{1b}[2Jb\u{1b}[1;31mred\u{1b}[0m"), "abred");
+        assert_eq!(clean("x\u{9b}31my"), "xy");
+    }
+
+    #[test]
+    fn osc_clipboard_and_hyperlinks_are_removed() {
+        assert_eq!(clean("a\u{1b}]52;c;aGVsbG8=\u{7}b"), "ab");
+        assert_eq!(
+            clean("\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\"),
+            "link"
+        );
+        assert_eq!(clean("a\u{9d}0;title\u{9c}b"), "ab");
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_are_removed() {
+        assert_eq!(clean("a\u{7}b\u{8}c\rd\u{0}e\u{7f}f"), "abcdef");
+        assert_eq!(clean("abc\u{202e}def\u{2066}"), "abcdef");
+        assert_eq!(clean("tab\there"), "tab    here");
+        assert_eq!(sanitize("tab\there", "\t"), "tab\there");
+    }
+
+    #[test]
+    fn truncated_sequences_do_not_swallow_text_after_a_newline() {
+        assert_eq!(clean("a\u{1b}[12\nb"), "a\nb");
+        assert_eq!(clean("end\u{1b}"), "end");
+    }
+
+    #[test]
+    fn nothing_dangerous_survives_random_input() {
+        // Every char from a dense control-heavy alphabet, in many combinations.
+        let alphabet: Vec<char> = "\u{1b}[]\\P;0m\u{7}\u{9b}\u{9c}\u{9d}\u{85}\u{202e}\r\ta\n"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_f491_u32;
+        for _ in 0..5000 {
+            let s: String = (0..24)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    alphabet[seed as usize % alphabet.len()]
+                })
+                .collect();
+            let out = clean(&s);
+            assert!(
+                out.chars().all(|c| c == '\n' || !is_unsafe(c)),
+                "{s:?} -> {out:?}"
+            );
+        }
+    }
+}
