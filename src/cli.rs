@@ -14,6 +14,8 @@ use clap::{Args, Parser, Subcommand};
         Works with OpenRouter (set OPENROUTER_API_KEY), any OpenAI-compatible server \
         (--base-url), or offline with a built-in simulated gateway (--demo).",
     after_help = "Examples:\n  \
+        modelroom --demo                                   (the chat room, with demo models)\n  \
+        modelroom -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6\n  \
         modelroom --demo ask -m demo/fast -m demo/thinker \"Explain SSE in one line\"\n  \
         modelroom ask -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6 --json \"hello\"\n  \
         echo \"long prompt\" | modelroom ask -m a/b -m c/d -\n  \
@@ -22,6 +24,10 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    /// A model for a pane of the room (repeat for several; default: `default_models`).
+    #[arg(short, long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

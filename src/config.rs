@@ -29,6 +29,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Seconds without a single byte (keep-alives count) before a stream is given up.
     pub stall_timeout_secs: u64,
+    /// A system message sent first to every model.
+    pub system_prompt: Option<String>,
+    /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
+    pub keys: std::collections::HashMap<String, String>,
 }
 
 impl Default for Config {
@@ -42,6 +46,8 @@ impl Default for Config {
             max_tokens: 2048,
             request_timeout_secs: 60,
             stall_timeout_secs: 60,
+            system_prompt: None,
+            keys: std::collections::HashMap::new(),
         }
     }
 }
@@ -115,6 +121,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
         return Err(invalid("base_url must start with http:// or https://"));
     }
+    crate::keymap::Keymap::with_overrides(&config.keys).map_err(|e| invalid(&e))?;
     Ok(config)
 }
 
@@ -190,6 +197,14 @@ mod tests {
     fn nonsense_values_are_refused() {
         assert!(parse("max_tokens = 0", &p()).is_err());
         assert!(parse("base_url = \"ftp://x\"", &p()).is_err());
+    }
+
+    #[test]
+    fn key_bindings_are_checked_when_loading() {
+        let c = parse("[keys]\n\"ctrl-n\" = \"add_pane\"\n", &p()).unwrap();
+        assert_eq!(c.keys["ctrl-n"], "add_pane");
+        let err = parse("[keys]\n\"ctrl-n\" = \"fly\"\n", &p()).unwrap_err();
+        assert!(err.to_string().contains("unknown command `fly`"), "{err}");
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! comparison; `run` turns the command line into one of them and an exit status.
 
 pub mod api;
+pub mod app;
 pub mod ask;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod keymap;
 pub mod logging;
+pub mod runtime;
 pub mod sanitize;
 pub mod sim;
+pub mod ui;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -53,11 +57,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Some(Command::Ask(args)) => ask(&cli.global, &config, config_path, args).await,
         Some(Command::Simulate(args)) => simulate(args).await,
-        None => Err(UsageError(
-            "the interactive chat room is not available in this version yet; \
-             use `modelroom ask` (see `modelroom --help`)"
-                .into(),
-        )),
+        None => room(&cli.global, &config, config_path, cli.models).await,
     }
 }
 
@@ -109,6 +109,49 @@ async fn connect(
     Ok((client, sim))
 }
 
+/// The interactive chat room.
+async fn room(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    models: Vec<String>,
+) -> Result<ExitCode, UsageError> {
+    let models = pick_models(global, config, models)?;
+    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
+    let (client, sim) = connect(global, config, config_path).await?;
+    let settings = app::Settings {
+        max_tokens: config.max_tokens,
+        system: config.system_prompt.clone(),
+        ..app::Settings::default()
+    };
+    let result = runtime::run_room(client, &models, keymap, settings).await;
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("modelroom: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The models to use: given on the command line, else the demo's, else the config's defaults.
+fn pick_models(global: &GlobalArgs, config: &Config, given: Vec<String>) -> Result<Vec<String>, UsageError> {
+    if !given.is_empty() {
+        Ok(given)
+    } else if global.demo {
+        Ok(sim::DEFAULT_DEMO_MODELS.iter().map(|m| (*m).to_owned()).collect())
+    } else if !config.default_models.is_empty() {
+        Ok(config.default_models.clone())
+    } else {
+        Err(UsageError(
+            "no model to ask: give -m MODEL (repeatable) or set default_models in config.toml".into(),
+        ))
+    }
+}
+
 async fn ask(
     global: &GlobalArgs,
     config: &Config,
@@ -116,21 +159,10 @@ async fn ask(
     args: AskArgs,
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
-    let models = if !args.models.is_empty() {
-        args.models.clone()
-    } else if global.demo {
-        sim::DEFAULT_DEMO_MODELS.iter().map(|m| (*m).to_owned()).collect()
-    } else if !config.default_models.is_empty() {
-        config.default_models.clone()
-    } else {
-        return Err(UsageError(
-            "no model to ask: give -m MODEL (repeatable) or set default_models in config.toml"
-                .into(),
-        ));
-    };
+    let models = pick_models(global, config, args.models.clone())?;
     let (client, sim) = connect(global, config, config_path).await?;
     let mut messages = Vec::new();
-    if let Some(system) = args.system.filter(|s| !s.trim().is_empty()) {
+    if let Some(system) = args.system.or_else(|| config.system_prompt.clone()).filter(|s| !s.trim().is_empty()) {
         messages.push(chat::Message::system(system));
     }
     messages.push(chat::Message::user(prompt));

@@ -1,0 +1,228 @@
+//! The room's state and the one function that changes it. `update(&mut App, Action)` returns
+//! `Effect`s for the runtime to perform; it needs no terminal, network or disk, so tests drive
+//! it directly. Views read `App` and never write it.
+
+mod action;
+mod input;
+pub mod layout;
+pub mod pane;
+mod stream;
+pub mod text;
+mod update;
+
+use ratatui::layout::Rect;
+use tokio::time::Instant;
+
+pub use action::{Action, Command, Effect};
+pub use input::{History, Prompt};
+pub use layout::RoomLayout;
+pub use pane::{Answer, AnswerState, CostState, Entry, Pane, Scroll};
+pub use update::update;
+
+use crate::chat::Cost;
+use crate::keymap::Keymap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PaneId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendMode {
+    All,
+    Focused,
+}
+
+/// The account's money as the gateway reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Balance {
+    /// Credits left on the account (`/credits`), when the key may read them.
+    pub credits_left: Option<f64>,
+    /// What the key may still spend (`/key` `limit_remaining`), when it has a limit.
+    pub key_left: Option<f64>,
+}
+
+/// Why the model-id prompt is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelPurpose {
+    AddPane,
+    Rebind(PaneId),
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    None,
+    Help,
+    /// Asks for a model id (add a pane, or change the focused pane's model).
+    Model {
+        purpose: ModelPurpose,
+        input: Box<Prompt>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub level: NoticeLevel,
+}
+
+/// Request settings shared by every pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+    pub system: Option<String>,
+    /// How often a rate-limited request is tried again before giving up.
+    pub max_attempts: u8,
+    /// Most panes a room holds.
+    pub max_panes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_tokens: 2048,
+            temperature: None,
+            system: None,
+            max_attempts: 3,
+            max_panes: 9,
+        }
+    }
+}
+
+pub struct App {
+    pub panes: Vec<Pane>,
+    pub focus: usize,
+    pub zoom: bool,
+    pub send_mode: SendMode,
+    pub prompt: Prompt,
+    pub history: History,
+    pub overlay: Overlay,
+    pub keymap: Keymap,
+    pub settings: Settings,
+    pub balance: Option<Balance>,
+    pub notice: Option<Notice>,
+    pub area: Rect,
+    pub layout: RoomLayout,
+    /// Advances on every tick while something animates.
+    pub spinner: usize,
+    next_id: u64,
+    quit: bool,
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(models: &[String], keymap: Keymap, settings: Settings) -> Self {
+        let mut app = Self {
+            panes: Vec::new(),
+            focus: 0,
+            zoom: false,
+            send_mode: SendMode::All,
+            prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
+            history: History::default(),
+            overlay: Overlay::None,
+            keymap,
+            settings,
+            balance: None,
+            notice: None,
+            area: Rect::new(0, 0, 80, 24),
+            layout: RoomLayout::default(),
+            spinner: 0,
+            next_id: 1,
+            quit: false,
+            dirty: true,
+        };
+        for model in models {
+            let id = app.fresh_pane_id();
+            app.panes.push(Pane::new(id, model.clone()));
+        }
+        app.relayout();
+        app
+    }
+
+    fn fresh_pane_id(&mut self) -> PaneId {
+        self.next_id += 1;
+        PaneId(self.next_id)
+    }
+
+    fn fresh_request_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId(self.next_id)
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn focused(&self) -> Option<&Pane> {
+        self.panes.get(self.focus)
+    }
+
+    pub fn pane_index(&self, id: PaneId) -> Option<usize> {
+        self.panes.iter().position(|p| p.id == id)
+    }
+
+    pub fn streaming_count(&self) -> usize {
+        self.panes.iter().filter(|p| p.is_live()).count()
+    }
+
+    /// Whether a tick is needed: something on screen moves by itself.
+    pub fn animating(&self) -> bool {
+        self.streaming_count() > 0
+    }
+
+    /// The session's spend over every pane, and how many answers' costs are still pending.
+    pub fn spend(&self) -> (Cost, usize) {
+        self.panes.iter().fold((Cost::ZERO, 0), |(c, n), p| {
+            let (pc, pn) = p.spend();
+            (c + pc, n + pn)
+        })
+    }
+
+    /// Recomputes the layout and rewraps panes whose width changed.
+    pub fn relayout(&mut self) {
+        let zoomed = self.zoom.then_some(self.focus);
+        let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
+        self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
+        for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
+            let inner = layout::inner(*rect);
+            // Hidden panes (zoomed out of view) keep their wrapping for when they come back.
+            if inner.width > 0 {
+                pane.rewrap(inner.width);
+                pane.height = inner.height;
+            }
+        }
+        self.dirty = true;
+    }
+
+    pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            level,
+        });
+    }
+
+    /// Now, from tokio's clock (which tests can pause and advance).
+    pub fn now() -> Instant {
+        Instant::now()
+    }
+}

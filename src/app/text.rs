@@ -1,0 +1,175 @@
+//! Word wrapping by display width (CJK and emoji take two columns, combining marks none, and a
+//! grapheme is never split), and `WrappedText`, which wraps a growing answer incrementally:
+//! finished lines are wrapped once, only the line still being written is wrapped again.
+
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+/// Display columns of `s`.
+pub fn width_of(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Wraps `text` to `width` columns. Every source line gives at least one row.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        wrap_line(line, width.max(1), &mut out);
+    }
+    out
+}
+
+fn wrap_line(line: &str, width: usize, out: &mut Vec<String>) {
+    let mut row = String::new();
+    let mut row_w = 0;
+    let start = out.len();
+    let flush = |row: &mut String, row_w: &mut usize, out: &mut Vec<String>| {
+        let trimmed = row.trim_end_matches(' ').len();
+        row.truncate(trimmed);
+        out.push(std::mem::take(row));
+        *row_w = 0;
+    };
+    for word in line.split_word_bounds() {
+        let w = width_of(word);
+        if word.chars().all(|c| c == ' ') {
+            if row_w + w <= width {
+                row.push_str(word);
+                row_w += w;
+            } else if row_w > 0 {
+                // The spaces at a wrap point disappear.
+                flush(&mut row, &mut row_w, out);
+            }
+            continue;
+        }
+        if row_w + w <= width {
+            row.push_str(word);
+            row_w += w;
+            continue;
+        }
+        if w <= width && row_w > 0 {
+            flush(&mut row, &mut row_w, out);
+            row.push_str(word);
+            row_w = w;
+            continue;
+        }
+        // A word wider than the pane: break it between graphemes.
+        for g in word.graphemes(true) {
+            let gw = width_of(g);
+            if row_w + gw > width && row_w > 0 {
+                flush(&mut row, &mut row_w, out);
+            }
+            row.push_str(g);
+            row_w += gw;
+        }
+    }
+    if row_w > 0 || out.len() == start {
+        flush(&mut row, &mut row_w, out);
+    }
+}
+
+/// The wrapped rows of a text that may still be growing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WrappedText {
+    width: u16,
+    /// Rows of the source lines that are finished (ended by a newline).
+    done: Vec<String>,
+    /// Bytes of the source already wrapped into `done`.
+    consumed: usize,
+    /// Rows of the last, unfinished source line.
+    tail: Vec<String>,
+}
+
+impl WrappedText {
+    pub fn new(text: &str, width: u16) -> Self {
+        let mut w = Self {
+            width,
+            ..Self::default()
+        };
+        w.update(text);
+        w
+    }
+
+    /// Catches up with `text`, which must extend the text seen so far.
+    pub fn update(&mut self, text: &str) {
+        let width = usize::from(self.width.max(1));
+        if self.consumed > text.len() || !text.is_char_boundary(self.consumed) {
+            *self = Self::new(text, self.width);
+            return;
+        }
+        let fresh = &text[self.consumed..];
+        if let Some(last_nl) = fresh.rfind('\n') {
+            for line in fresh[..last_nl].split('\n') {
+                wrap_line(line, width, &mut self.done);
+            }
+            self.consumed += last_nl + 1;
+        }
+        self.tail.clear();
+        let rest = &text[self.consumed..];
+        if !rest.is_empty() {
+            wrap_line(rest, width, &mut self.tail);
+        }
+    }
+
+    pub fn rewrap(&mut self, text: &str, width: u16) {
+        *self = Self::new(text, width);
+    }
+
+    pub fn len(&self) -> usize {
+        self.done.len() + self.tail.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn row(&self, i: usize) -> Option<&str> {
+        if i < self.done.len() {
+            self.done.get(i).map(String::as_str)
+        } else {
+            self.tail.get(i - self.done.len()).map(String::as_str)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_at_spaces_and_long_words_break() {
+        assert_eq!(wrap("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
+        assert_eq!(wrap("", 10), vec![""]);
+        assert_eq!(wrap("    indented code", 30), vec!["    indented code"]);
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        let rows = wrap("日本語のテキスト", 6);
+        assert_eq!(rows, vec!["日本語", "のテキ", "スト"]);
+        assert!(rows.iter().all(|r| width_of(r) <= 6));
+        let rows = wrap("🦀🦀🦀", 5);
+        assert_eq!(rows, vec!["🦀🦀", "🦀"]);
+    }
+
+    #[test]
+    fn combining_marks_stay_with_their_letter() {
+        let rows = wrap("e\u{301}e\u{301}e\u{301}", 2);
+        assert_eq!(rows, vec!["e\u{301}e\u{301}", "e\u{301}"]);
+    }
+
+    #[test]
+    fn incremental_wrapping_matches_wrapping_at_once() {
+        let text = "First line of an answer that wraps.\nSecond, with 日本語 and more words\n\nLast";
+        let mut w = WrappedText::new("", 12);
+        let mut seen = String::new();
+        for piece in text.split_inclusive([' ', '\n']) {
+            seen.push_str(piece);
+            w.update(&seen);
+        }
+        let expected = wrap(text, 12);
+        let got: Vec<&str> = (0..w.len()).filter_map(|i| w.row(i)).collect();
+        assert_eq!(got, expected);
+    }
+}

@@ -1,0 +1,384 @@
+//! `update`: the only place the room's state changes. Keys resolve through the keymap to
+//! `Command`s; each command is a small function here; stream results go to `stream.rs`.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
+use super::stream;
+use super::text::WrappedText;
+use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
+use crate::api::{ChatRequest, Reply};
+use crate::chat::Message;
+
+/// Lines the mouse wheel scrolls per notch.
+const WHEEL_LINES: isize = 3;
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Key(key) => on_key(app, key, &mut fx),
+        Action::Paste(text) => on_paste(app, &text),
+        Action::Mouse(mouse) => on_mouse(app, mouse),
+        Action::Resize { width, height } => {
+            app.area = Rect::new(0, 0, width, height);
+            app.relayout();
+        }
+        Action::Tick => {
+            app.spinner = app.spinner.wrapping_add(1);
+            if app.animating() {
+                app.mark_dirty();
+            }
+        }
+        Action::Command(cmd) => run(app, cmd, &mut fx),
+        Action::Stream { pane, request, event } => stream::on_event(app, pane, request, event, &mut fx),
+        Action::Retry { pane, request } => stream::on_retry(app, pane, request, &mut fx),
+        Action::Reconciled { pane, request, result } => stream::on_reconciled(app, pane, request, result),
+        Action::Balance(result) => {
+            match result {
+                Ok(balance) => app.balance = Some(balance),
+                // The balance is a nicety: keep the last known one, say nothing in the room.
+                Err(e) => tracing::debug!("balance refresh failed: {e}"),
+            }
+            app.mark_dirty();
+        }
+    }
+    fx
+}
+
+fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    app.mark_dirty();
+    match &mut app.overlay {
+        Overlay::Help => {
+            let cmd = app.keymap.resolve(key, true);
+            match cmd {
+                Some(Command::Quit | Command::Interrupt) => run(app, cmd.unwrap_or(Command::Quit), fx),
+                Some(Command::Help | Command::Stop) => app.overlay = Overlay::None,
+                _ if matches!(key.code, KeyCode::Char('q')) => app.overlay = Overlay::None,
+                _ => {}
+            }
+            return;
+        }
+        Overlay::Model { purpose, input } => {
+            let purpose = *purpose;
+            let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Esc => app.overlay = Overlay::None,
+                _ if ctrl_c => app.overlay = Overlay::None,
+                KeyCode::Enter => {
+                    let model = input.text().trim().to_owned();
+                    confirm_model(app, purpose, &model, fx);
+                }
+                _ => {
+                    input.edit(key);
+                }
+            }
+            return;
+        }
+        Overlay::None => {}
+    }
+    if let Some(cmd) = app.keymap.resolve(key, app.prompt.is_empty()) {
+        run(app, cmd, fx);
+        return;
+    }
+    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+    match key.code {
+        KeyCode::Up if plain && app.prompt.on_first_line() => {
+            let current = app.prompt.text();
+            if let Some(older) = app.history.older(&current).map(str::to_owned) {
+                app.prompt.set_text(&older);
+                app.relayout();
+            }
+        }
+        KeyCode::Down if plain && app.prompt.on_last_line() => {
+            if let Some(newer) = app.history.newer().map(str::to_owned) {
+                app.prompt.set_text(&newer);
+                app.relayout();
+            }
+        }
+        _ => {
+            let rows = app.prompt.line_count();
+            app.prompt.edit(key);
+            if app.prompt.line_count() != rows {
+                app.relayout();
+            }
+        }
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) {
+    match &mut app.overlay {
+        Overlay::Model { input, .. } => input.paste(text.lines().next().unwrap_or_default()),
+        Overlay::Help => {}
+        Overlay::None => {
+            app.prompt.paste(text);
+            app.relayout();
+        }
+    }
+    app.mark_dirty();
+}
+
+fn on_mouse(app: &mut App, mouse: MouseEvent) {
+    let at = Position::new(mouse.column, mouse.row);
+    let Some(i) = app.layout.panes.iter().position(|r| r.contains(at)) else {
+        return;
+    };
+    match mouse.kind {
+        MouseEventKind::ScrollUp => app.panes[i].scroll_by(-WHEEL_LINES),
+        MouseEventKind::ScrollDown => app.panes[i].scroll_by(WHEEL_LINES),
+        MouseEventKind::Down(_) => set_focus(app, i),
+        _ => return,
+    }
+    app.mark_dirty();
+}
+
+/// Performs one command. Public to the module so tests and the command palette share it.
+pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    app.mark_dirty();
+    match cmd {
+        Command::Send => send(app, app.send_mode, fx),
+        Command::SendFocused => send(app, SendMode::Focused, fx),
+        Command::ToggleSendMode => {
+            app.send_mode = match app.send_mode {
+                SendMode::All => SendMode::Focused,
+                SendMode::Focused => SendMode::All,
+            };
+        }
+        Command::NewLine => {
+            app.prompt.newline();
+            app.relayout();
+        }
+        Command::FocusNext if !app.panes.is_empty() => set_focus(app, (app.focus + 1) % app.panes.len()),
+        Command::FocusPrev if !app.panes.is_empty() => {
+            set_focus(app, (app.focus + app.panes.len() - 1) % app.panes.len());
+        }
+        Command::FocusNext | Command::FocusPrev => {}
+        Command::Focus1
+        | Command::Focus2
+        | Command::Focus3
+        | Command::Focus4
+        | Command::Focus5
+        | Command::Focus6
+        | Command::Focus7
+        | Command::Focus8
+        | Command::Focus9 => {
+            if let Some(i) = cmd.focus_index().filter(|i| *i < app.panes.len()) {
+                set_focus(app, i);
+            }
+        }
+        Command::Zoom => {
+            app.zoom = !app.zoom && !app.panes.is_empty();
+            app.relayout();
+        }
+        Command::AddPane => {
+            if app.panes.len() >= app.settings.max_panes {
+                app.set_notice(NoticeLevel::Error, format!("the room holds at most {} panes", app.settings.max_panes));
+            } else {
+                app.overlay = Overlay::Model { purpose: ModelPurpose::AddPane, input: Box::new(Prompt::new("model id, e.g. openai/gpt-5.1")) };
+            }
+        }
+        Command::ChangeModel => {
+            if let Some(pane) = app.focused() {
+                let mut input = Prompt::new("model id");
+                input.set_text(&pane.model);
+                app.overlay = Overlay::Model { purpose: ModelPurpose::Rebind(pane.id), input: Box::new(input) };
+            }
+        }
+        Command::ClosePane => close_focused(app, fx),
+        Command::Stop => {
+            if let Some(i) = (app.focus < app.panes.len()).then_some(app.focus) {
+                stream::stop(app, i, fx);
+            }
+        }
+        Command::StopAll => stop_all(app, fx),
+        Command::Regenerate => regenerate(app, fx),
+        Command::ScrollUp => scroll_focused(app, |p| p.scroll_by(-1)),
+        Command::ScrollDown => scroll_focused(app, |p| p.scroll_by(1)),
+        Command::PageUp => scroll_focused(app, |p| p.scroll_by(-page(p))),
+        Command::PageDown => scroll_focused(app, |p| p.scroll_by(page(p))),
+        Command::ScrollTop => scroll_focused(app, Pane::scroll_to_top),
+        Command::ScrollBottom => scroll_focused(app, Pane::scroll_to_bottom),
+        Command::Copy => copy(app, fx),
+        Command::Help => {
+            app.overlay = match app.overlay {
+                Overlay::Help => Overlay::None,
+                _ => Overlay::Help,
+            };
+        }
+        Command::Interrupt => {
+            if app.streaming_count() > 0 {
+                stop_all(app, fx);
+                app.set_notice(NoticeLevel::Info, "stopped every answer; Ctrl+C again quits");
+            } else {
+                app.quit = true;
+            }
+        }
+        Command::Quit => {
+            stop_all(app, fx);
+            app.quit = true;
+        }
+    }
+}
+
+fn page(p: &Pane) -> isize {
+    isize::try_from(p.height.saturating_sub(1).max(1)).unwrap_or(1)
+}
+
+fn scroll_focused(app: &mut App, f: impl FnOnce(&mut Pane)) {
+    if let Some(p) = app.panes.get_mut(app.focus) {
+        f(p);
+    }
+}
+
+fn set_focus(app: &mut App, i: usize) {
+    app.focus = i;
+    if app.zoom {
+        app.relayout();
+    }
+    app.mark_dirty();
+}
+
+fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
+    for i in 0..app.panes.len() {
+        stream::stop(app, i, fx);
+    }
+}
+
+/// Sends the prompt to every pane (or the focused one). Refuses, keeping the text, while a
+/// target pane is still answering: its conversation would otherwise lose a turn.
+fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
+    let text = app.prompt.text();
+    if text.trim().is_empty() {
+        return;
+    }
+    let targets: Vec<usize> = match mode {
+        SendMode::All => (0..app.panes.len()).collect(),
+        SendMode::Focused => (app.focus < app.panes.len()).then_some(app.focus).into_iter().collect(),
+    };
+    if targets.is_empty() {
+        app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
+        return;
+    }
+    if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
+        let model = app.panes[*busy].model.clone();
+        app.set_notice(NoticeLevel::Error, format!("{model} is still answering: stop it (Esc) or wait"));
+        return;
+    }
+    for i in targets {
+        let width = app.panes[i].width;
+        app.panes[i].entries.push(prompt_entry(text.clone(), width));
+        start_answer(app, i, fx);
+        app.panes[i].scroll_to_bottom();
+    }
+    app.history.push(&text);
+    app.prompt.clear();
+    app.notice = None;
+    app.relayout();
+}
+
+/// Appends a new answer to pane `i` for its latest prompt and asks the runtime to stream it.
+pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
+    let request = app.fresh_request_id();
+    let pane = &mut app.panes[i];
+    pane.note = None;
+    let chat = chat_for(pane, pane.entries.len(), &app.settings);
+    let width = pane.width;
+    pane.entries.push(Entry::Answer(Box::new(Answer {
+        request,
+        reply: Reply::new(App::now()),
+        state: AnswerState::Waiting,
+        cost: CostState::Unknown,
+        attempts: 1,
+        text: WrappedText::new("", width),
+    })));
+    fx.push(Effect::StartStream { pane: pane.id, request, chat });
+}
+
+/// The request for an answer at entry index `at`: the conversation before its prompt, then
+/// the prompt.
+pub(super) fn chat_for(pane: &Pane, at: usize, settings: &super::Settings) -> ChatRequest {
+    let prompt_at = pane.entries[..at.min(pane.entries.len())]
+        .iter()
+        .rposition(|e| matches!(e, Entry::Prompt { .. }))
+        .unwrap_or(0);
+    let mut messages = Vec::new();
+    if let Some(system) = settings.system.as_ref().filter(|s| !s.trim().is_empty()) {
+        messages.push(Message::system(system.clone()));
+    }
+    messages.extend(pane.history(prompt_at));
+    if let Some(Entry::Prompt { text, .. }) = pane.entries.get(prompt_at) {
+        messages.push(Message::user(text.clone()));
+    }
+    let mut req = ChatRequest::new(pane.model.clone(), messages, settings.max_tokens);
+    req.temperature = settings.temperature;
+    req
+}
+
+fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
+    let i = app.focus;
+    let Some(pane) = app.panes.get(i) else { return };
+    if !pane.entries.iter().any(|e| matches!(e, Entry::Prompt { .. })) {
+        app.set_notice(NoticeLevel::Info, "nothing to regenerate yet");
+        return;
+    }
+    stream::stop(app, i, fx);
+    // The earlier answer stays (its cost was spent); the conversation continues from the new one.
+    start_answer(app, i, fx);
+    app.panes[i].scroll_to_bottom();
+}
+
+fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.focus >= app.panes.len() {
+        return;
+    }
+    stream::stop(app, app.focus, fx);
+    let pane = app.panes.remove(app.focus);
+    app.set_notice(NoticeLevel::Info, format!("closed the {} pane", pane.model));
+    if app.focus >= app.panes.len() {
+        app.focus = app.panes.len().saturating_sub(1);
+    }
+    if app.panes.is_empty() {
+        app.zoom = false;
+    }
+    app.relayout();
+}
+
+fn copy(app: &mut App, fx: &mut Vec<Effect>) {
+    let text = app.focused().and_then(Pane::last_answer).map(|a| a.reply.content.clone());
+    match text.filter(|t| !t.is_empty()) {
+        Some(text) => {
+            app.set_notice(NoticeLevel::Info, format!("copied {} characters to the clipboard", text.chars().count()));
+            fx.push(Effect::Copy(text));
+        }
+        None => app.set_notice(NoticeLevel::Info, "nothing to copy yet"),
+    }
+}
+
+fn confirm_model(app: &mut App, purpose: ModelPurpose, model: &str, fx: &mut Vec<Effect>) {
+    if model.is_empty() || model.chars().any(char::is_whitespace) {
+        app.set_notice(NoticeLevel::Error, "a model id has no spaces, e.g. openai/gpt-5.1");
+        return;
+    }
+    app.overlay = Overlay::None;
+    match purpose {
+        ModelPurpose::AddPane => {
+            let id = app.fresh_pane_id();
+            app.panes.push(Pane::new(id, model));
+            app.focus = app.panes.len() - 1;
+            app.set_notice(NoticeLevel::Info, format!("added {model}"));
+        }
+        ModelPurpose::Rebind(id) => {
+            if let Some(i) = app.pane_index(id) {
+                stream::stop(app, i, fx);
+                let pane = &mut app.panes[i];
+                pane.model = model.to_owned();
+                pane.note = None;
+                app.set_notice(NoticeLevel::Info, format!("this pane now asks {model}"));
+            }
+        }
+    }
+    app.relayout();
+}

@@ -1,0 +1,133 @@
+//! The loop: terminal input, background results and ticks become `Action`s for `update`; the
+//! screen is drawn only when something changed, at most once per frame. Generic over the
+//! backend and the input stream so tests run it on a `TestBackend` with scripted keys.
+
+use std::io;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event, KeyEventKind};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until};
+
+use super::tasks::TaskPool;
+use crate::app::{self, Action, App, Effect};
+use crate::ui::{self, Theme};
+
+/// ~60 frames per second at most.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// Spinner and countdown speed, only while something animates.
+pub const TICK_INTERVAL: Duration = Duration::from_millis(100);
+/// Actions handled per wake-up before input and drawing get their turn.
+const MAX_BATCH: usize = 256;
+
+/// What tests and benchmarks can watch: published after every frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoopStatus {
+    pub frames: u64,
+    pub streaming: usize,
+    pub answers: usize,
+}
+
+pub struct Ctx {
+    pub tasks: TaskPool,
+    pub actions: mpsc::Receiver<Action>,
+    pub theme: Theme,
+    /// Puts text on the clipboard (OSC 52 on a real terminal).
+    pub clipboard: Box<dyn FnMut(&str) + Send>,
+    pub status: Option<watch::Sender<LoopStatus>>,
+}
+
+pub async fn run_loop<B, S>(app: &mut App, term: &mut Terminal<B>, mut input: S, ctx: &mut Ctx) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut ticker = tokio::time::interval(TICK_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut next_frame = Instant::now();
+    let mut pending_resize: Option<(u16, u16)> = None;
+    let mut frames = 0u64;
+    if let Ok(size) = term.size() {
+        dispatch(app, ctx, Action::Resize { width: size.width, height: size.height });
+    }
+    while !app.should_quit() {
+        let animating = app.animating();
+        let redraw = app.is_dirty() || pending_resize.is_some();
+        tokio::select! {
+            biased;
+            event = input.next() => match event {
+                // A storm of resizes is applied once, just before the next frame.
+                Some(Ok(Event::Resize(w, h))) => pending_resize = Some((w, h)),
+                Some(Ok(event)) => {
+                    if let Some(action) = to_action(event) {
+                        dispatch(app, ctx, action);
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            () = sleep_until(next_frame), if redraw => {
+                if let Some((width, height)) = pending_resize.take() {
+                    dispatch(app, ctx, Action::Resize { width, height });
+                }
+                let now = Instant::now();
+                term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(Into::into)?;
+                app.mark_drawn();
+                frames += 1;
+                next_frame = now + FRAME_INTERVAL;
+                publish(app, ctx, frames);
+            }
+            Some(action) = ctx.actions.recv() => {
+                dispatch(app, ctx, action);
+                for _ in 0..MAX_BATCH {
+                    match ctx.actions.try_recv() {
+                        Ok(action) => dispatch(app, ctx, action),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
+        }
+    }
+    ctx.tasks.cancel_all();
+    // One last frame so the screen shows the final state if it stays visible.
+    let now = Instant::now();
+    term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(Into::into)?;
+    publish(app, ctx, frames + 1);
+    Ok(())
+}
+
+fn publish(app: &App, ctx: &Ctx, frames: u64) {
+    if let Some(status) = &ctx.status {
+        let answers = app.panes.iter().map(|p| p.answers().count()).sum();
+        status.send_replace(LoopStatus { frames, streaming: app.streaming_count(), answers });
+    }
+}
+
+fn to_action(event: Event) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Action::Key(key)),
+        Event::Paste(text) => Some(Action::Paste(text)),
+        Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
+        Event::Resize(width, height) => Some(Action::Resize { width, height }),
+        Event::Key(_) | Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+/// `update`, then perform what it asked for.
+pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
+    for effect in app::update(app, action) {
+        match effect {
+            Effect::StartStream { pane, request, chat } => ctx.tasks.start_stream(pane, request, chat),
+            Effect::CancelStream { request } => ctx.tasks.cancel(request),
+            Effect::RetryAfter { pane, request, after } => ctx.tasks.retry_after(pane, request, after),
+            Effect::Reconcile { pane, request, generation_id } => ctx.tasks.reconcile(pane, request, generation_id),
+            Effect::RefreshBalance => ctx.tasks.refresh_balance(),
+            Effect::Copy(text) => (ctx.clipboard)(&text),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The only room that owns the terminal and spawns tasks: it builds the `App`, wires the
+//! event loop to the terminal, the task pool and the signals, and restores the terminal at
+//! the end whatever happened.
+
+mod event_loop;
+mod tasks;
+pub mod terminal;
+
+use std::io::{self, IsTerminal};
+
+use futures::StreamExt;
+use ratatui::crossterm::event::EventStream;
+use tokio::sync::mpsc;
+
+pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, run_loop};
+pub use tasks::TaskPool;
+
+use crate::api::Client;
+use crate::app::{Action, App, Command, Settings};
+use crate::keymap::Keymap;
+use crate::ui::Theme;
+
+/// Capacity of the channel from background tasks to the loop; full means streams wait.
+pub const ACTION_CHANNEL: usize = 1024;
+
+/// A loop context around `client`, and the sender for background work to report on.
+pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
+    let (tx, rx) = mpsc::channel(ACTION_CHANNEL);
+    let ctx = Ctx {
+        tasks: TaskPool::new(client, tx.clone()),
+        actions: rx,
+        theme,
+        clipboard: Box::new(terminal::osc52_copy),
+        status: None,
+    };
+    (ctx, tx)
+}
+
+/// Runs the chat room in the real terminal until the person quits.
+pub async fn run_room(client: Client, models: &[String], keymap: Keymap, settings: Settings) -> io::Result<()> {
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(io::Error::other("the chat room needs a terminal; for scripts use `modelroom ask`"));
+    }
+    let mut app = App::new(models, keymap, settings);
+    let (mut ctx, tx) = context(client, Theme::from_env());
+    spawn_signal_watch(tx.clone());
+    // Ask for the balance at once so the status bar has it early.
+    ctx.tasks.refresh_balance();
+    let mut term = terminal::enter()?;
+    let input = EventStream::new().map(|r| r);
+    let result = run_loop(&mut app, &mut term, input, &mut ctx).await;
+    terminal::restore();
+    result
+}
+
+/// SIGTERM and SIGHUP quit through `update` like Ctrl+Q: streams stop, the terminal is restored.
+fn spawn_signal_watch(tx: mpsc::Sender<Action>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Action::Command(Command::Quit)).await;
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}

@@ -1,0 +1,116 @@
+//! Performs `Effect`s: one tokio task per answer stream (aborting it drops the stream, which
+//! closes the connection), timers for retries, and the small background fetches (generation
+//! records, balance). Every result comes back to the loop as an `Action` over one channel.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::api::{ApiError, ChatRequest, Client};
+use crate::app::{Action, Balance, PaneId, RequestId};
+
+/// How long to wait before asking for a generation record, and how often to try: right after
+/// a request the record may not exist yet (404).
+const RECONCILE_DELAYS: [Duration; 5] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(16),
+];
+
+pub struct TaskPool {
+    client: Client,
+    actions: mpsc::Sender<Action>,
+    streams: HashMap<RequestId, JoinHandle<()>>,
+}
+
+impl TaskPool {
+    pub fn new(client: Client, actions: mpsc::Sender<Action>) -> Self {
+        Self {
+            client,
+            actions,
+            streams: HashMap::new(),
+        }
+    }
+
+    pub fn start_stream(&mut self, pane: PaneId, request: RequestId, chat: ChatRequest) {
+        self.streams.retain(|_, h| !h.is_finished());
+        let client = self.client.clone();
+        let actions = self.actions.clone();
+        let handle = tokio::spawn(async move {
+            let mut events = client.stream_chat(&chat);
+            while let Some(event) = events.next().await {
+                // A full channel slows this socket down instead of the UI.
+                if actions.send(Action::Stream { pane, request, event }).await.is_err() {
+                    break;
+                }
+            }
+        });
+        if let Some(old) = self.streams.insert(request, handle) {
+            old.abort();
+        }
+    }
+
+    pub fn cancel(&mut self, request: RequestId) {
+        if let Some(handle) = self.streams.remove(&request) {
+            handle.abort();
+        }
+    }
+
+    pub fn cancel_all(&mut self) {
+        for (_, handle) in self.streams.drain() {
+            handle.abort();
+        }
+    }
+
+    pub fn retry_after(&self, pane: PaneId, request: RequestId, after: Duration) {
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let _ = actions.send(Action::Retry { pane, request }).await;
+        });
+    }
+
+    pub fn reconcile(&self, pane: PaneId, request: RequestId, generation_id: String) {
+        let client = self.client.clone();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let mut result = Err(ApiError::Malformed { detail: "not tried".into() });
+            for delay in RECONCILE_DELAYS {
+                tokio::time::sleep(delay).await;
+                result = client.generation(&generation_id).await;
+                match &result {
+                    Err(e) if e.status() == Some(404) || e.is_transient() => continue,
+                    _ => break,
+                }
+            }
+            let _ = actions.send(Action::Reconciled { pane, request, result }).await;
+        });
+    }
+
+    pub fn refresh_balance(&self) {
+        let client = self.client.clone();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let (credits, key) = tokio::join!(client.credits(), client.key_info());
+            let result = match (credits, key) {
+                (Err(e), Err(_)) => Err(e),
+                (credits, key) => Ok(Balance {
+                    credits_left: credits.ok().map(|c| c.remaining()),
+                    key_left: key.ok().and_then(|k| k.limit_remaining),
+                }),
+            };
+            let _ = actions.send(Action::Balance(result)).await;
+        });
+    }
+}
+
+impl Drop for TaskPool {
+    fn drop(&mut self) {
+        self.cancel_all();
+    }
+}

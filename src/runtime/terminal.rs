@@ -1,0 +1,69 @@
+//! The real terminal: raw mode, alternate screen, bracketed paste, mouse, and (where the
+//! terminal supports it) disambiguated keys so Shift+Enter can be told from Enter. Whatever
+//! happens (quit, error, panic, SIGTERM, SIGHUP) `restore` puts the terminal back.
+
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, KeyboardEnhancementFlags,
+    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode, supports_keyboard_enhancement,
+};
+use ratatui::crossterm::{cursor, execute};
+
+static ENHANCED_KEYS: AtomicBool = AtomicBool::new(false);
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+pub fn enter() -> io::Result<Tui> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableMouseCapture)?;
+    if supports_keyboard_enhancement().unwrap_or(false) {
+        execute!(out, PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES))?;
+        ENHANCED_KEYS.store(true, Ordering::SeqCst);
+    }
+    let mut term = Terminal::new(CrosstermBackend::new(out))?;
+    term.clear()?;
+    Ok(term)
+}
+
+/// Puts the terminal back as it was. Safe to call twice and from a panic.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if ENHANCED_KEYS.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, PopKeyboardEnhancementFlags);
+    }
+    let _ = execute!(out, DisableMouseCapture, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Writes `text` to the clipboard through the terminal (OSC 52), which also works over SSH.
+pub fn osc52_copy(text: &str) {
+    let clean = crate::sanitize::sanitize(text, "\t");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(clean.replace('\n', "\r\n").replace("\r\r\n", "\r\n"));
+    let mut out = io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}

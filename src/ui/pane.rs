@@ -1,0 +1,219 @@
+//! One pane on screen: a bordered box titled with its model, provider and spend, showing only
+//! the transcript rows in view (copied from the wrap cache, never re-wrapped here).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+
+use super::style::Theme;
+use crate::app::pane::{Answer, AnswerState, CostState, Entry, Pane, entry_height, error_text, wrap_note};
+use crate::app::text::width_of;
+use crate::chat::Cost;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub struct PaneView<'a> {
+    pub pane: &'a Pane,
+    pub index: usize,
+    pub focused: bool,
+    pub spinner: usize,
+    pub theme: &'a Theme,
+    pub now: tokio::time::Instant,
+}
+
+impl Widget for PaneView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let pane = self.pane;
+        let block = Block::bordered()
+            .border_type(if self.focused { BorderType::Thick } else { BorderType::Plain })
+            .border_style(t.border(self.focused))
+            .title(self.title())
+            .title_bottom(self.scroll_hint());
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let rows = self.visible_rows(usize::from(inner.height));
+        if rows.is_empty() && pane.entries.is_empty() {
+            let hint = Line::styled("Ask something below; Enter sends it to every pane.", t.dim());
+            Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }).render(inner, buf);
+        } else {
+            for (y, line) in (inner.y..).zip(rows) {
+                buf.set_line(inner.x, y, &line, inner.width);
+            }
+        }
+        if let Some(note) = &pane.note {
+            let y = inner.bottom() - 1;
+            let text = crate::sanitize::sanitize(note, " ");
+            buf.set_line(inner.x, y, &Line::styled(text, t.error()), inner.width);
+        }
+    }
+}
+
+impl PaneView<'_> {
+    fn title(&self) -> Line<'static> {
+        let t = self.theme;
+        let pane = self.pane;
+        let mut spans = vec![
+            Span::styled(format!(" {} ", self.index + 1), t.key()),
+            Span::styled(crate::sanitize::sanitize(&pane.model, " "), t.title(self.focused)),
+        ];
+        if let Some(provider) = pane.last_provider() {
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(provider.to_owned(), t.provider()));
+        }
+        let (spent, pending) = pane.spend();
+        if spent > Cost::ZERO || pending > 0 {
+            spans.push(Span::raw(" · "));
+            let mut text = spent.to_string();
+            if pending > 0 {
+                text.push_str("+…");
+            }
+            spans.push(Span::styled(text, t.cost()));
+        }
+        if pane.is_live() {
+            spans.push(Span::styled(format!(" {}", SPINNER[self.spinner % SPINNER.len()]), t.streaming()));
+        }
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    }
+
+    fn scroll_hint(&self) -> Line<'static> {
+        if self.pane.scroll.follow {
+            Line::default()
+        } else {
+            Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
+        }
+    }
+
+    /// The rows in view: from the scroll position, walking entries and skipping whole ones
+    /// above the view so the cost does not grow with the transcript.
+    fn visible_rows(&self, height: usize) -> Vec<Line<'static>> {
+        let pane = self.pane;
+        let total = pane.total_lines();
+        let max_top = total.saturating_sub(height);
+        let top = if pane.scroll.follow { max_top } else { pane.scroll.top.min(max_top) };
+        let mut out = Vec::with_capacity(height);
+        let mut row = 0;
+        for entry in &pane.entries {
+            let h = entry_height(entry, pane.width);
+            if row + h <= top {
+                row += h;
+                continue;
+            }
+            let lines = self.entry_lines(entry);
+            for line in lines.into_iter().skip(top.saturating_sub(row)) {
+                if out.len() == height {
+                    return out;
+                }
+                out.push(line);
+            }
+            row += h;
+            if out.len() == height {
+                break;
+            }
+        }
+        out
+    }
+
+    fn entry_lines(&self, entry: &Entry) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let mut lines = Vec::new();
+        match entry {
+            Entry::Prompt { lines: wrapped, .. } => {
+                for i in 0..wrapped.len() {
+                    lines.push(Line::styled(wrapped.row(i).unwrap_or_default().to_owned(), t.prompt()));
+                }
+            }
+            Entry::Answer(a) => {
+                for i in 0..a.text.len() {
+                    lines.push(Line::styled(a.text.row(i).unwrap_or_default().to_owned(), t.answer()));
+                }
+                lines.extend(self.footer(a));
+            }
+        }
+        lines.push(Line::default());
+        lines
+    }
+
+    fn footer(&self, a: &Answer) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let r = &a.reply;
+        let spin = SPINNER[self.spinner % SPINNER.len()];
+        let line = match &a.state {
+            AnswerState::Waiting => Line::styled(format!("{spin} waiting for the first token…"), t.streaming()),
+            AnswerState::Streaming => {
+                let mut text = format!("{spin} streaming");
+                if let Some(p) = &r.provider {
+                    text.push_str(&format!(" from {p}"));
+                }
+                Line::styled(text, t.streaming())
+            }
+            AnswerState::Retrying { at } => {
+                let left = at.saturating_duration_since(self.now).as_secs_f64().ceil();
+                Line::styled(format!("{spin} 429: rate limited, retrying in {left:.0} s"), t.streaming())
+            }
+            AnswerState::Failed(e) => {
+                return wrap_note(&error_text(e), self.pane.width)
+                    .into_iter()
+                    .map(|row| Line::styled(row, t.error()))
+                    .collect();
+            }
+            AnswerState::Complete | AnswerState::Stopped => {
+                let mut spans = Vec::new();
+                if a.state == AnswerState::Stopped {
+                    spans.push(Span::styled("■ stopped · ", t.error()));
+                } else {
+                    spans.push(Span::styled("── ", t.dim()));
+                }
+                if let Some(p) = &r.provider {
+                    spans.push(Span::styled(p.clone(), t.provider()));
+                    spans.push(Span::styled(" · ", t.dim()));
+                }
+                spans.push(match a.cost {
+                    CostState::Reported(c) => Span::styled(c.to_string(), t.cost()),
+                    CostState::Pending => Span::styled("cost pending…", t.dim()),
+                    CostState::Unknown => Span::styled("cost unknown", t.dim()),
+                });
+                let mut stats = String::new();
+                if let Some(u) = r.usage {
+                    stats.push_str(&format!(" · {}→{} tok", u.prompt_tokens, u.completion_tokens));
+                }
+                if let Some(ttft) = r.ttft {
+                    stats.push_str(&format!(" · TTFT {:.2} s", ttft.as_secs_f64()));
+                }
+                if let Some(tps) = r.tokens_per_second() {
+                    stats.push_str(&format!(" · {tps:.0} tok/s"));
+                }
+                if r.damage.is_some() {
+                    stats.push_str(" · ⚠ a chunk was undecodable");
+                }
+                if r.served_model.as_deref().is_some_and(|m| m != self.pane.model) {
+                    stats.push_str(&format!(" · via {}", r.served_model.as_deref().unwrap_or_default()));
+                }
+                spans.push(Span::styled(stats, t.dim()));
+                Line::from(spans)
+            }
+        };
+        vec![line]
+    }
+}
+
+/// Cuts `text` to `width` columns (for one-row labels).
+pub fn fit(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if width_of(&out) + width_of(c.encode_utf8(&mut [0; 4])) + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
