@@ -1,6 +1,5 @@
 //! `Client`: one shared HTTP connection pool and an `Endpoint`. Stateless between requests.
 
-use std::error::Error as _;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -283,17 +282,19 @@ pub(crate) fn error_from_body(
     }
 }
 
-/// A reqwest error as one line, with its causes (reqwest's own text is often just "error
-/// sending request"). The URL is kept; it never holds the key.
+/// A reqwest error as one line. reqwest's own text ("error sending request for url …") hides
+/// the cause, so the root cause is named, after the kind of failure when that adds anything.
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
     }
-    text
+    let cause = root.to_string();
+    if e.is_body() || e.is_decode() {
+        format!("reading the response failed: {cause}")
+    } else {
+        cause
+    }
 }
 
 #[cfg(test)]

@@ -111,11 +111,16 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
         .keymap
         .help_rows()
         .into_iter()
-        .filter(|(_, keys)| !keys.is_empty())
+        .filter(|(cmd, keys)| !keys.is_empty() && cmd.focus_index().is_none_or(|i| i == 0))
         .map(|(cmd, keys)| {
+            // Nine "focus pane N" rows say one thing.
+            let (keys, desc) = match cmd.focus_index() {
+                Some(_) => (vec![format!("{} … 9", keys.join(", "))], "focus pane 1 … 9"),
+                None => (keys, cmd.description()),
+            };
             Row::new(vec![
                 Line::styled(keys.join(", "), theme.key()),
-                Line::raw(cmd.description()),
+                Line::raw(desc),
             ])
         })
         .collect();
