@@ -91,13 +91,16 @@ fn sanity_check(rt: &Runtime, body: &Body) {
     );
 }
 
+/// A criterion group name and how one iteration's work is counted in it.
+type Unit = (&'static str, fn(&Body) -> Throughput);
+
 fn bench(c: &mut Criterion) {
     let rt = runtime();
     let bodies = [recorded(), synthetic()];
     for body in &bodies {
         sanity_check(&rt, body);
     }
-    let units: [(&str, fn(&Body) -> Throughput); 2] = [
+    let units: [Unit; 2] = [
         ("decoder_events", |body| Throughput::Elements(body.events)),
         ("decoder_bytes", |body| {
             Throughput::BytesDecimal(body.bytes.len() as u64)

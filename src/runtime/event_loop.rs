@@ -38,12 +38,14 @@ pub struct Ctx {
     /// Puts text on the clipboard (OSC 52 on a real terminal).
     pub clipboard: Box<dyn FnMut(&str) + Send>,
     pub status: Option<watch::Sender<LoopStatus>>,
+    /// When set, the time each frame took to render is appended (benchmarks read it).
+    pub frame_log: Option<Vec<Duration>>,
 }
 
 pub async fn run_loop<B, S>(app: &mut App, term: &mut Terminal<B>, mut input: S, ctx: &mut Ctx) -> io::Result<()>
 where
     B: Backend,
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
     let mut ticker = tokio::time::interval(TICK_INTERVAL);
@@ -75,7 +77,10 @@ where
                     dispatch(app, ctx, Action::Resize { width, height });
                 }
                 let now = Instant::now();
-                term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(Into::into)?;
+                term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(io::Error::other)?;
+                if let Some(log) = &mut ctx.frame_log {
+                    log.push(now.elapsed());
+                }
                 app.mark_drawn();
                 frames += 1;
                 next_frame = now + FRAME_INTERVAL;
@@ -96,7 +101,7 @@ where
     ctx.tasks.cancel_all();
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
-    term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(Into::into)?;
+    term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(io::Error::other)?;
     publish(app, ctx, frames + 1);
     Ok(())
 }

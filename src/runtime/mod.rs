@@ -32,6 +32,7 @@ pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
         theme,
         clipboard: Box::new(terminal::osc52_copy),
         status: None,
+        frame_log: None,
     };
     (ctx, tx)
 }
