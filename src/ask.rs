@@ -8,7 +8,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::api::{ApiError, Catalog, ChatRequest, Client, Reply};
+use crate::api::{ApiError, Catalog, ChatRequest, Client, Dialect, Reply};
 use crate::chat::{Cost, Message};
 use crate::sanitize::sanitize;
 
@@ -97,8 +97,9 @@ async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
     reply
 }
 
-/// The gateway's cost when it reported one; else tokens × catalog prices, fetched once and only
-/// when needed; else unknown (never shown as $0).
+/// The gateway's cost when it reported one; for an OpenRouter answer that ended without a usage
+/// chunk, the generation record; else tokens × catalog prices (fetched once, only when needed);
+/// else unknown (never shown as $0).
 async fn resolve_cost(
     client: &Client,
     reply: &Reply,
@@ -106,6 +107,11 @@ async fn resolve_cost(
 ) -> (Option<Cost>, Option<&'static str>) {
     if let Some(cost) = reply.cost() {
         return (Some(cost), Some("gateway"));
+    }
+    if let (None, Some(id), Dialect::OpenRouter) = (reply.usage, &reply.generation_id, client.endpoint().dialect) {
+        if let Some(cost) = generation_cost(client, id).await {
+            return (Some(cost), Some("generation"));
+        }
     }
     let (Some(usage), Some(model)) = (reply.usage, reply.served_model.as_deref()) else {
         return (None, None);
@@ -119,6 +125,19 @@ async fn resolve_cost(
         .and_then(|c| c.pricing(model))
         .and_then(|p| p.cost_of(&usage));
     (computed, computed.map(|_| "catalog"))
+}
+
+/// The billed cost from `/generation`, which may lag the stream by a moment (404 at first).
+async fn generation_cost(client: &Client, id: &str) -> Option<Cost> {
+    for delay_ms in [300, 700, 1500] {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        match client.generation(id).await {
+            Ok(g) => return g.total_cost.map(Cost::usd),
+            Err(e) if e.status() == Some(404) || e.is_transient() => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn json_line(a: &Answer) -> Value {
@@ -139,6 +158,7 @@ fn json_line(a: &Answer) -> Value {
             "cached_tokens": u.cached_tokens,
             "cost": a.cost.map(Cost::as_usd),
         })),
+        "cost": a.cost.map(Cost::as_usd),
         "cost_source": a.cost_source,
         "ttft_ms": ms(r.ttft),
         "duration_ms": ms(r.duration),
@@ -216,6 +236,7 @@ fn stats_line(a: &Answer) -> String {
     }
     parts.push(match (a.cost, a.cost_source) {
         (Some(c), Some("catalog")) => format!("≈{c} (catalog prices)"),
+        (Some(c), Some("generation")) => format!("{c} (billed, from the generation record)"),
         (Some(c), _) => c.to_string(),
         (None, _) => "cost unknown".into(),
     });

@@ -252,3 +252,18 @@ async fn simulate_serves_any_client_until_stopped() {
     assert!(models["data"].as_array().unwrap().len() >= 10);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_dropped_answer_keeps_its_text_and_its_billed_cost_comes_from_the_generation_record() {
+    let env = Env::new();
+    let out = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "--json", "[sim:drop=6] hi"])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = &json_lines(&out)[0];
+    assert!(!line["content"].as_str().unwrap().is_empty());
+    assert_eq!(line["error"]["code"], "dropped");
+    assert_eq!(line["cost_source"], "generation");
+    assert!(line["cost"].as_f64().unwrap() > 0.0);
+    assert!(line["usage"].is_null());
+}
