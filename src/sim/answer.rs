@@ -1,0 +1,173 @@
+//! Deterministic answers: the same model and prompt always give the same markdown (headings,
+//! lists, a table, fenced code, a quote, non-ASCII text), cut into token-sized pieces.
+
+use super::catalog::{DemoModel, Style};
+
+/// FNV-1a: a stable hash, unlike std's, so answers do not change between builds.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        let n = u64::try_from(items.len()).unwrap_or(1).max(1);
+        items[usize::try_from(self.next() % n).unwrap_or(0)]
+    }
+}
+
+/// The prompt as it may be quoted back: printable, one line, at most 60 characters.
+fn topic(prompt: &str) -> String {
+    let clean: String = prompt.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut t: String = clean.chars().take(60).collect();
+    if clean.chars().count() > 60 {
+        t.push('…');
+    }
+    if t.is_empty() { "your question".into() } else { t }
+}
+
+const OPENERS: &[&str] = &["Here is how I see it.", "Good question.", "Short version first, then details.", "Let me break it down."];
+const POINTS: &[&str] = &[
+    "Start from the simplest thing that works",
+    "Measure before you optimise",
+    "Keep the moving parts few",
+    "Prefer plain text over clever formats",
+    "Make failure visible and recoverable",
+    "Name things after what they mean",
+];
+
+const RUST: &str = "```rust\nfn main() {\n    let answer: u32 = (1..=6).sum();\n    println!(\"answer = {answer}\");\n}\n```\n";
+const PYTHON: &str = "```python\ndef stream(tokens):\n    for t in tokens:\n        yield t.upper()\n\nprint(list(stream([\"a\", \"b\"])))\n```\n";
+const SHELL: &str = "```bash\ncurl -N http://127.0.0.1:8080/api/v1/chat/completions \\\n  -H 'Content-Type: application/json' -d @request.json\n```\n";
+const WORLD: &str = "Café crème, naïve résumé — 日本語のテキスト, emoji 🦀, and e\u{301} with a combining accent.\n";
+const HOSTILE: &str = "Innocent text \u{1b}[2J\u{1b}]52;c;aGFja2Vk\u{7} then \u{1b}]8;;http://evil.example\u{1b}\\a link\u{1b}]8;;\u{1b}\\ and \u{9b}31mred\u{9b}0m, a bell\u{7}, a return\r, a backspace\u{8}, a\ttab, and \u{202e}reversed\u{202c} text.\n";
+
+/// The full answer text of `model` to `prompt`.
+pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
+    let mut rng = Rng(fnv1a(&format!("{}\0{prompt}", model.id)) | 1);
+    let topic = topic(prompt);
+    let mut s = String::new();
+    if hostile {
+        s.push_str(HOSTILE);
+    }
+    match model.style {
+        Style::Terse => {
+            s.push_str(&format!("**{}** In short, on \"{topic}\":\n\n", rng.pick(OPENERS)));
+            s.push_str(&format!("- {}\n- {}\n", rng.pick(POINTS), rng.pick(POINTS)));
+            return s;
+        }
+        Style::Normal | Style::Verbose | Style::Code | Style::Multilingual => {}
+    }
+    s.push_str(&format!("## About \"{topic}\"\n\n{} Answering from {}.\n\n", rng.pick(OPENERS), model.name));
+    for _ in 0..3 {
+        s.push_str(&format!("- {}\n", rng.pick(POINTS)));
+    }
+    s.push_str("\n1. Read the question\n   - twice, *carefully*\n2. Answer it\n3. Check the `edge cases`\n\n");
+    s.push_str("| Aspect | Notes |\n|---|---|\n| speed | fast enough |\n| cost | a fraction of a cent |\n| 日本語 | ✓ |\n\n");
+    s.push_str(RUST);
+    s.push('\n');
+    if model.style == Style::Code {
+        s.push_str("And the same idea in Python:\n\n");
+        s.push_str(PYTHON);
+        s.push_str("\nTo try it from a shell:\n\n");
+        s.push_str(SHELL);
+        s.push('\n');
+    }
+    s.push_str("> Simple things should be simple; complex things should be possible.\n\n");
+    s.push_str(WORLD);
+    if model.style == Style::Multilingual {
+        s.push_str("\nEn español: la respuesta corta es «sí». Ελληνικά: ναι. 中文：是的。 Русский: да.\n");
+    }
+    if model.style == Style::Verbose {
+        for i in 0..12 {
+            s.push_str(&format!(
+                "\n### Further point {}\n\n{}. {} and, to be thorough, consider how \"{topic}\" interacts with everything else in the system, step by step, before deciding.\n",
+                i + 1,
+                rng.pick(POINTS),
+                rng.pick(OPENERS)
+            ));
+        }
+    }
+    s
+}
+
+/// A reasoning model's thinking before it answers.
+pub fn reasoning(prompt: &str) -> String {
+    let topic = topic(prompt);
+    format!(
+        "The user asks about \"{topic}\". Let me think about what matters most here. First, the core idea; \
+         second, a concrete example; third, the trade-offs. A table would help compare the options, and a short \
+         code sample makes it concrete. I should keep it accurate and not too long."
+    )
+}
+
+/// Text of exactly `n` tokens, repeating the answer as needed.
+pub fn tokens_exactly(base: &str, n: usize) -> Vec<String> {
+    let unit = tokenize(base);
+    if unit.is_empty() {
+        return vec!["x ".to_owned(); n];
+    }
+    unit.iter().cycle().take(n).cloned().collect()
+}
+
+/// Text whose tokens nearly all hold multi-byte characters (for split-UTF-8 tests).
+pub fn multibyte_text() -> String {
+    "日本語の テキストと 絵文字🦀、 café naïve — ελληνικά ÿ€ñ ".repeat(8)
+}
+
+/// Cuts text into pieces of 1–6 characters, mostly at word boundaries, never inside a character.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        cur.push(c);
+        count += 1;
+        if c == ' ' || c == '\n' || count >= 6 {
+            out.push(std::mem::take(&mut cur));
+            count = 0;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::catalog::find;
+
+    #[test]
+    fn answers_are_deterministic_and_depend_on_the_prompt() {
+        let m = find("demo/fast").unwrap();
+        assert_eq!(answer(m, "hello", false), answer(m, "hello", false));
+        assert_ne!(answer(m, "hello", false), answer(m, "goodbye", false));
+    }
+
+    #[test]
+    fn answers_hold_real_markdown() {
+        let a = answer(find("demo/coder").unwrap(), "write code", false);
+        for needle in ["## ", "- ", "1. ", "| Aspect |", "```rust", "```python", "> ", "日本語", "🦀"] {
+            assert!(a.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn tokens_rebuild_the_text_and_respect_char_boundaries() {
+        let text = answer(find("demo/polyglot").unwrap(), "x", false);
+        let tokens = tokenize(&text);
+        assert_eq!(tokens.concat(), text);
+        assert!(tokens.iter().all(|t| (1..=6).contains(&t.chars().count())));
+        assert_eq!(tokens_exactly("a b c", 7).len(), 7);
+    }
+}
