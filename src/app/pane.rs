@@ -201,7 +201,7 @@ impl Pane {
     }
 
     pub fn total_lines(&self) -> usize {
-        self.entries.iter().map(|e| entry_height(e, self.width)).sum()
+        self.entries.iter().map(|e| entry_height(e, self.width, &self.model)).sum()
     }
 
     /// Scrolls by `delta` lines (negative is up); reaching the bottom resumes following.
@@ -232,20 +232,55 @@ impl Pane {
     }
 }
 
-/// Rows an entry takes: its wrapped lines plus one blank separator.
-pub fn entry_height(entry: &Entry, width: u16) -> usize {
+/// Rows an entry takes: its wrapped lines, an answer's footer, and one blank separator.
+pub fn entry_height(entry: &Entry, width: u16, pane_model: &str) -> usize {
     match entry {
         Entry::Prompt { lines, .. } => lines.len() + 1,
-        Entry::Answer(a) => a.text.len() + 1 + footer_rows(a, width),
+        Entry::Answer(a) => a.text.len() + 1 + footer_rows(a, width, pane_model),
     }
 }
 
-/// An answer's footer (state, provider, stats) is one row; a failure's explanation wraps.
-pub fn footer_rows(a: &Answer, width: u16) -> usize {
+/// A live answer's footer is one row (a spinner); a finished one's wraps like text.
+pub fn footer_rows(a: &Answer, width: u16, pane_model: &str) -> usize {
+    footer_text(a, pane_model).map_or(1, |t| wrap_note(&t, width).len())
+}
+
+/// What a finished answer's footer says: provider, cost, tokens, speed, or the failure.
+/// `None` while it is live (the view draws a spinner then).
+pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
+    let r = &a.reply;
+    let mut parts = Vec::new();
     match &a.state {
-        AnswerState::Failed(e) => wrap_note(&error_text(e), width).len(),
-        _ => 1,
+        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => return None,
+        AnswerState::Failed(e) => return Some(error_text(e)),
+        AnswerState::Stopped => parts.push("■ stopped".to_owned()),
+        AnswerState::Complete => parts.push("──".to_owned()),
     }
+    if let Some(p) = &r.provider {
+        parts.push(p.clone());
+    }
+    parts.push(match a.cost {
+        CostState::Reported(c) => c.to_string(),
+        CostState::Pending => "cost pending…".to_owned(),
+        CostState::Unknown => "cost unknown".to_owned(),
+    });
+    if let Some(u) = r.usage {
+        parts.push(format!("{}→{} tok", u.prompt_tokens, u.completion_tokens));
+    }
+    if let Some(ttft) = r.ttft {
+        parts.push(format!("TTFT {:.2} s", ttft.as_secs_f64()));
+    }
+    if let Some(tps) = r.tokens_per_second() {
+        parts.push(format!("{tps:.0} tok/s"));
+    }
+    if r.damage.is_some() {
+        parts.push("⚠ a chunk was undecodable".to_owned());
+    }
+    if let Some(served) = r.served_model.as_deref().filter(|m| *m != pane_model) {
+        parts.push(format!("via {served}"));
+    }
+    let text = parts.join(" · ");
+    Some(text.replacen("── · ", "── ", 1))
 }
 
 /// A failure in words a person can act on: what happened, then what to do.

@@ -13,7 +13,6 @@ pub use pane::{PaneView, fit};
 pub use style::Theme;
 
 use crate::app::{App, ModelPurpose, NoticeLevel, Overlay, SendMode};
-use crate::chat::Cost;
 
 /// Draws the whole screen. `now` only drives countdowns and spinners.
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Instant) {
@@ -68,9 +67,9 @@ fn render_status(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     if let Some(b) = app.balance {
         if let Some(c) = b.credits_left {
-            left.push(Span::raw(format!(" · credits {}", Cost::usd(c))));
+            left.push(Span::raw(format!(" · credits ${c:.4}")));
         } else if let Some(k) = b.key_left {
-            left.push(Span::raw(format!(" · key limit left {}", Cost::usd(k))));
+            left.push(Span::raw(format!(" · key limit left ${k:.4}")));
         }
     }
     if let Some(p) = app.focused().and_then(|p| p.last_provider()) {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use super::style::Theme;
-use crate::app::pane::{Answer, AnswerState, CostState, Entry, Pane, entry_height, error_text, wrap_note};
+use crate::app::pane::{Answer, AnswerState, Entry, Pane, entry_height, footer_text, wrap_note};
 use crate::app::text::width_of;
 use crate::chat::Cost;
 
@@ -99,7 +99,7 @@ impl PaneView<'_> {
         let mut out = Vec::with_capacity(height);
         let mut row = 0;
         for entry in &pane.entries {
-            let h = entry_height(entry, pane.width);
+            let h = entry_height(entry, pane.width, &pane.model);
             if row + h <= top {
                 row += h;
                 continue;
@@ -141,64 +141,29 @@ impl PaneView<'_> {
 
     fn footer(&self, a: &Answer) -> Vec<Line<'static>> {
         let t = self.theme;
-        let r = &a.reply;
         let spin = SPINNER[self.spinner % SPINNER.len()];
-        let line = match &a.state {
-            AnswerState::Waiting => Line::styled(format!("{spin} waiting for the first token…"), t.streaming()),
-            AnswerState::Streaming => {
-                let mut text = format!("{spin} streaming");
-                if let Some(p) = &r.provider {
-                    text.push_str(&format!(" from {p}"));
-                }
-                Line::styled(text, t.streaming())
-            }
+        let live = match &a.state {
+            AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
+            AnswerState::Streaming => Some(match &a.reply.provider {
+                Some(p) => format!("streaming from {p}"),
+                None => "streaming".to_owned(),
+            }),
             AnswerState::Retrying { at } => {
                 let left = at.saturating_duration_since(self.now).as_secs_f64().ceil();
-                Line::styled(format!("{spin} 429: rate limited, retrying in {left:.0} s"), t.streaming())
+                Some(format!("429: rate limited, retrying in {left:.0} s"))
             }
-            AnswerState::Failed(e) => {
-                return wrap_note(&error_text(e), self.pane.width)
-                    .into_iter()
-                    .map(|row| Line::styled(row, t.error()))
-                    .collect();
-            }
-            AnswerState::Complete | AnswerState::Stopped => {
-                let mut spans = Vec::new();
-                if a.state == AnswerState::Stopped {
-                    spans.push(Span::styled("■ stopped · ", t.error()));
-                } else {
-                    spans.push(Span::styled("── ", t.dim()));
-                }
-                if let Some(p) = &r.provider {
-                    spans.push(Span::styled(p.clone(), t.provider()));
-                    spans.push(Span::styled(" · ", t.dim()));
-                }
-                spans.push(match a.cost {
-                    CostState::Reported(c) => Span::styled(c.to_string(), t.cost()),
-                    CostState::Pending => Span::styled("cost pending…", t.dim()),
-                    CostState::Unknown => Span::styled("cost unknown", t.dim()),
-                });
-                let mut stats = String::new();
-                if let Some(u) = r.usage {
-                    stats.push_str(&format!(" · {}→{} tok", u.prompt_tokens, u.completion_tokens));
-                }
-                if let Some(ttft) = r.ttft {
-                    stats.push_str(&format!(" · TTFT {:.2} s", ttft.as_secs_f64()));
-                }
-                if let Some(tps) = r.tokens_per_second() {
-                    stats.push_str(&format!(" · {tps:.0} tok/s"));
-                }
-                if r.damage.is_some() {
-                    stats.push_str(" · ⚠ a chunk was undecodable");
-                }
-                if r.served_model.as_deref().is_some_and(|m| m != self.pane.model) {
-                    stats.push_str(&format!(" · via {}", r.served_model.as_deref().unwrap_or_default()));
-                }
-                spans.push(Span::styled(stats, t.dim()));
-                Line::from(spans)
-            }
+            AnswerState::Complete | AnswerState::Stopped | AnswerState::Failed(_) => None,
         };
-        vec![line]
+        if let Some(text) = live {
+            return vec![Line::styled(format!("{spin} {text}"), t.streaming())];
+        }
+        let style = match a.state {
+            AnswerState::Failed(_) => t.error(),
+            AnswerState::Stopped => t.stopped(),
+            _ => t.dim(),
+        };
+        let text = footer_text(a, &self.pane.model).unwrap_or_default();
+        wrap_note(&text, self.pane.width).into_iter().map(|row| Line::styled(row, style)).collect()
     }
 }
 

@@ -63,6 +63,10 @@ impl Theme {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
 
+    pub fn stopped(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
     pub fn cost(&self) -> Style {
         self.fg(Color::Green)
     }
