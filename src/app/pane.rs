@@ -270,7 +270,8 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
     if let Some(ttft) = r.ttft {
         parts.push(format!("TTFT {:.2} s", ttft.as_secs_f64()));
     }
-    if let Some(tps) = r.tokens_per_second() {
+    // A stopped answer's billed tokens may exceed what streamed; its speed would mislead.
+    if let Some(tps) = r.tokens_per_second().filter(|_| a.state == AnswerState::Complete) {
         parts.push(format!("{tps:.0} tok/s"));
     }
     if r.damage.is_some() {

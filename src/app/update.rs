@@ -182,8 +182,8 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::ChangeModel => {
             if let Some(pane) = app.focused() {
-                let mut input = Prompt::new("model id");
-                input.set_text(&pane.model);
+                // Empty, with the current model as the hint: typing replaces rather than appends.
+                let input = Prompt::new(&format!("now {}; type another model id", pane.model));
                 app.overlay = Overlay::Model { purpose: ModelPurpose::Rebind(pane.id), input: Box::new(input) };
             }
         }

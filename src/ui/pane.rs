@@ -29,7 +29,7 @@ impl Widget for PaneView<'_> {
         let block = Block::bordered()
             .border_type(if self.focused { BorderType::Thick } else { BorderType::Plain })
             .border_style(t.border(self.focused))
-            .title(self.title())
+            .title(self.title(area.width.saturating_sub(2)))
             .title_bottom(self.scroll_hint());
         let inner = block.inner(area);
         block.render(area, buf);
@@ -54,30 +54,38 @@ impl Widget for PaneView<'_> {
 }
 
 impl PaneView<'_> {
-    fn title(&self) -> Line<'static> {
+    /// Number, model, provider, spend and spinner; the provider goes first when space is short
+    /// (the status bar and the answer footers name it too).
+    fn title(&self, width: u16) -> Line<'static> {
         let t = self.theme;
         let pane = self.pane;
-        let mut spans = vec![
+        let head = vec![
             Span::styled(format!(" {} ", self.index + 1), t.key()),
             Span::styled(crate::sanitize::sanitize(&pane.model, " "), t.title(self.focused)),
         ];
-        if let Some(provider) = pane.last_provider() {
-            spans.push(Span::raw(" · "));
-            spans.push(Span::styled(provider.to_owned(), t.provider()));
-        }
+        let provider = pane
+            .last_provider()
+            .map(|p| vec![Span::raw(" · "), Span::styled(p.to_owned(), t.provider())])
+            .unwrap_or_default();
         let (spent, pending) = pane.spend();
+        let mut tail = Vec::new();
         if spent > Cost::ZERO || pending > 0 {
-            spans.push(Span::raw(" · "));
             let mut text = spent.to_string();
             if pending > 0 {
                 text.push_str("+…");
             }
-            spans.push(Span::styled(text, t.cost()));
+            tail.extend([Span::raw(" · "), Span::styled(text, t.cost())]);
         }
         if pane.is_live() {
-            spans.push(Span::styled(format!(" {}", SPINNER[self.spinner % SPINNER.len()]), t.streaming()));
+            tail.push(Span::styled(format!(" {}", SPINNER[self.spinner % SPINNER.len()]), t.streaming()));
         }
-        spans.push(Span::raw(" "));
+        tail.push(Span::raw(" "));
+        let full: usize = [&head, &provider, &tail].iter().flat_map(|v| v.iter()).map(Span::width).sum();
+        let mut spans = head;
+        if full <= usize::from(width) {
+            spans.extend(provider);
+        }
+        spans.extend(tail);
         Line::from(spans)
     }
 
@@ -144,6 +152,9 @@ impl PaneView<'_> {
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
+            AnswerState::Streaming if a.reply.content.is_empty() && !a.reply.reasoning.is_empty() => {
+                Some(format!("thinking… {} chars", a.reply.reasoning.chars().count()))
+            }
             AnswerState::Streaming => Some(match &a.reply.provider {
                 Some(p) => format!("streaming from {p}"),
                 None => "streaming".to_owned(),
