@@ -22,8 +22,17 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
+/// Takes over the terminal. If any step fails, what was already changed is put back.
 pub fn enter() -> io::Result<Tui> {
     install_panic_hook();
+    let result = setup();
+    if result.is_err() {
+        restore();
+    }
+    result
+}
+
+fn setup() -> io::Result<Tui> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();

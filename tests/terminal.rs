@@ -1,0 +1,122 @@
+//! The room in a real pseudo-terminal (`script` from util-linux), killed with SIGTERM or SIGHUP:
+//! the terminal must come back as it was (alternate screen, bracketed paste and mouse off,
+//! cursor shown) and the process must exit cleanly. The test answers the terminal queries
+//! (device attributes, cursor position) the way a terminal emulator would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Pty {
+    child: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Pty {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        let bin = env!("CARGO_BIN_EXE_modelroom");
+        // A background job's stdin is /dev/null unless redirected; the room needs the terminal.
+        let line = format!("stty rows 30 cols 120; '{bin}' --demo </dev/tty & echo PID=$!; wait $!; echo EXIT=$?");
+        let mut child = Command::new("script")
+            .args(["-qfec", &line, "/dev/null"])
+            .env("MODELROOM_CONFIG", dir.path().join("config.toml"))
+            .env("MODELROOM_DATA", dir.path().join("data"))
+            .env("TERM", "xterm-256color")
+            .env_remove("OPENROUTER_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("`script` (util-linux) runs the room in a pseudo-terminal");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self { child, output, _dir: dir }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    fn answer(&mut self, reply: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(reply.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for `needle` in the output, answering terminal queries on the way.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let (mut answered_da, mut answered_cpr) = (0, 0);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            let da = text.matches("\x1b[c").count();
+            if da > answered_da {
+                answered_da = da;
+                self.answer("\x1b[?62;22c");
+            }
+            let cpr = text.matches("\x1b[6n").count();
+            if cpr > answered_cpr {
+                answered_cpr = cpr;
+                self.answer("\x1b[1;1R");
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}; output so far: {text:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn killed_with(signal: &str) {
+    let mut pty = Pty::start();
+    let text = pty.wait_for("prompt →");
+    let pid = text.split("PID=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_owned();
+    let status = Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+    assert!(status.success());
+    let text = pty.wait_for("EXIT=");
+    let exit = text.split("EXIT=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap();
+    assert_eq!(exit, "0", "the room exits cleanly on SIG{signal}");
+    let after = &text[text.rfind("\x1b[?1049h").expect("entered the alternate screen")..];
+    for (sequence, what) in [
+        ("\x1b[?1049l", "leaves the alternate screen"),
+        ("\x1b[?2004l", "turns bracketed paste off"),
+        ("\x1b[?1000l", "turns mouse capture off"),
+        ("\x1b[?25h", "shows the cursor"),
+    ] {
+        assert!(after.contains(sequence), "on SIG{signal} the room {what}");
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    killed_with("TERM");
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    killed_with("HUP");
+}
