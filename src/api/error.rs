@@ -147,7 +147,7 @@ impl ApiError {
                     .into()
             }
             Self::Http { status: 402, .. } => {
-                "out of credits: top up, lower --max-tokens, or use a :free model".into()
+                "out of credits: top up, lower max_tokens, or switch to a :free model".into()
             }
             Self::Http { status: 403, .. } => {
                 "refused by moderation or permissions; rephrase or pick another model".into()
