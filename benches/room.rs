@@ -40,14 +40,31 @@ fn send(app: &mut App, prompt: &str) -> Vec<(PaneId, RequestId)> {
 }
 
 fn stream(app: &mut App, pane: PaneId, request: RequestId, event: StreamEvent) {
-    update(app, Action::Stream { pane, request, event });
+    update(
+        app,
+        Action::Stream {
+            pane,
+            request,
+            event,
+        },
+    );
 }
 
 fn finish(app: &mut App, live: &[(PaneId, RequestId)]) {
     for &(pane, request) in live {
-        let usage = Usage { prompt_tokens: 10, completion_tokens: 10, cost: Some(Cost::usd(0.0001)), ..Usage::default() };
+        let usage = Usage {
+            prompt_tokens: 10,
+            completion_tokens: 10,
+            cost: Some(Cost::usd(0.0001)),
+            ..Usage::default()
+        };
         stream(app, pane, request, StreamEvent::Usage(usage));
-        stream(app, pane, request, StreamEvent::Finished(FinishReason::Stop));
+        stream(
+            app,
+            pane,
+            request,
+            StreamEvent::Finished(FinishReason::Stop),
+        );
         stream(app, pane, request, StreamEvent::Done);
     }
 }
@@ -55,7 +72,13 @@ fn finish(app: &mut App, live: &[(PaneId, RequestId)]) {
 /// Fills every pane with about `lines` wrapped lines of finished answers.
 fn room_with_transcripts(lines: usize) -> App {
     let mut app = App::new(&models(), Keymap::default(), Settings::default());
-    update(&mut app, Action::Resize { width: WIDTH, height: HEIGHT });
+    update(
+        &mut app,
+        Action::Resize {
+            width: WIDTH,
+            height: HEIGHT,
+        },
+    );
     let line = "A line of a finished answer with some words, 日本語 and an emoji 🦀 to wrap.\n";
     let chunk: String = line.repeat(500);
     let mut have = 0;
@@ -78,7 +101,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// User plus system CPU time of this process, from /proc (Linux).
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
     let ticks: u64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0)
         + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10)
@@ -93,14 +121,29 @@ fn frames_while_streaming(app: &mut App, frames: usize) -> Vec<Duration> {
     let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let theme = Theme::default();
     let live = send(app, "stream now");
-    let tokens = ["Streaming ", "tokens ", "into ", "eight ", "panes ", "at once, ", "日本語 ", "🦀\n"];
+    let tokens = [
+        "Streaming ",
+        "tokens ",
+        "into ",
+        "eight ",
+        "panes ",
+        "at once, ",
+        "日本語 ",
+        "🦀\n",
+    ];
     let mut times = Vec::with_capacity(frames);
     for f in 0..frames {
         for (i, &(pane, request)) in live.iter().enumerate() {
-            stream(app, pane, request, StreamEvent::Content(tokens[(f + i) % tokens.len()].into()));
+            stream(
+                app,
+                pane,
+                request,
+                StreamEvent::Content(tokens[(f + i) % tokens.len()].into()),
+            );
         }
         let start = Instant::now();
-        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now())).unwrap();
+        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now()))
+            .unwrap();
         times.push(start.elapsed());
     }
     finish(app, &live);
@@ -131,8 +174,12 @@ fn key_to_screen(app: &mut App, presses: usize) -> Vec<Duration> {
     for i in 0..presses {
         let c = char::from(b'a' + u8::try_from(i % 26).unwrap());
         let start = Instant::now();
-        update(app, Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now())).unwrap();
+        update(
+            app,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now()))
+            .unwrap();
         times.push(start.elapsed());
     }
     times.sort();
@@ -141,7 +188,16 @@ fn key_to_screen(app: &mut App, presses: usize) -> Vec<Duration> {
 
 async fn end_to_end() {
     // Real pacing: demo/fast streams at about 1,500 tokens/s, the simulator's fastest model.
-    let sim = sim::start(0, SimOptions { time_scale: 1.0, balance_usd: 1000.0, ..SimOptions::default() }).await.unwrap();
+    let sim = sim::start(
+        0,
+        SimOptions {
+            time_scale: 1.0,
+            balance_usd: 1000.0,
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("sk-bench")));
     ep.dialect = Dialect::OpenRouter;
     let client = Client::new(ep).unwrap();
@@ -159,7 +215,9 @@ async fn end_to_end() {
     let answers_before: usize = app.panes.iter().map(|p| p.answers().count()).sum();
     let task = tokio::spawn(async move {
         let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-        runtime::run_loop(&mut app, &mut term, input, &mut ctx).await.unwrap();
+        runtime::run_loop(&mut app, &mut term, input, &mut ctx)
+            .await
+            .unwrap();
         (app, ctx)
     });
     let key = |code| Ok::<_, std::io::Error>(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
@@ -170,20 +228,40 @@ async fn end_to_end() {
         keys.unbounded_send(key(KeyCode::Char(c))).unwrap();
     }
     keys.unbounded_send(key(KeyCode::Enter)).unwrap();
-    status.wait_for(|s| s.answers == answers_before + PANES && s.streaming == 0).await.unwrap();
+    status
+        .wait_for(|s| s.answers == answers_before + PANES && s.streaming == 0)
+        .await
+        .unwrap();
     let wall = t0.elapsed();
     let cpu = cpu_time().saturating_sub(cpu0);
-    keys.unbounded_send(Ok(Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL)))).unwrap();
+    keys.unbounded_send(Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    ))))
+    .unwrap();
     let (app, ctx) = task.await.unwrap();
-    let tokens: u64 = app.panes.iter().filter_map(|p| p.last_answer()).filter_map(|a| a.reply.usage).map(|u| u.completion_tokens).sum();
+    let tokens: u64 = app
+        .panes
+        .iter()
+        .filter_map(|p| p.last_answer())
+        .filter_map(|a| a.reply.usage)
+        .map(|u| u.completion_tokens)
+        .sum();
     let mut frames = ctx.frame_log.unwrap_or_default();
     frames.sort();
     println!("end to end, 8 panes × 10k lines, each streaming demo/fast (~1,500 tok/s) at once:");
     println!("  tokens streamed            {tokens}");
     println!("  wall time                  {}", ms(wall));
     println!("  frames drawn               {}", frames.len());
-    println!("  frame render p50 / p99     {} / {}", ms(percentile(&frames, 0.5)), ms(percentile(&frames, 0.99)));
-    println!("  process CPU per 1k tokens  {} (all threads: loop, sim, HTTP)", ms(cpu * 1000 / u32::try_from(tokens.max(1)).unwrap()));
+    println!(
+        "  frame render p50 / p99     {} / {}",
+        ms(percentile(&frames, 0.5)),
+        ms(percentile(&frames, 0.99))
+    );
+    println!(
+        "  process CPU per 1k tokens  {} (all threads: loop, sim, HTTP)",
+        ms(cpu * 1000 / u32::try_from(tokens.max(1)).unwrap())
+    );
     sim.shutdown().await;
 }
 
@@ -193,18 +271,46 @@ fn main() {
         return;
     }
     let mut app = room_with_transcripts(10_000);
-    println!("room: {PANES} panes, {} lines each, {WIDTH}×{HEIGHT}", app.panes[0].total_lines());
+    println!(
+        "room: {PANES} panes, {} lines each, {WIDTH}×{HEIGHT}",
+        app.panes[0].total_lines()
+    );
     let frames = frames_while_streaming(&mut app, 2000);
     println!("frame render while 8 answers grow (2000 frames):");
-    println!("  p50 {}   p99 {}   max {}", ms(percentile(&frames, 0.5)), ms(percentile(&frames, 0.99)), ms(frames[frames.len() - 1]));
+    println!(
+        "  p50 {}   p99 {}   max {}",
+        ms(percentile(&frames, 0.5)),
+        ms(percentile(&frames, 0.99)),
+        ms(frames[frames.len() - 1])
+    );
     let mut short = App::new(&models(), Keymap::default(), Settings::default());
-    update(&mut short, Action::Resize { width: WIDTH, height: HEIGHT });
+    update(
+        &mut short,
+        Action::Resize {
+            width: WIDTH,
+            height: HEIGHT,
+        },
+    );
     println!("update time per 1,000 tokens (one pane):");
-    println!("  empty transcript           {}", ms(update_per_1000_tokens(&mut short, 50_000)));
-    println!("  10,000-line transcript     {}", ms(update_per_1000_tokens(&mut app, 50_000)));
+    println!(
+        "  empty transcript           {}",
+        ms(update_per_1000_tokens(&mut short, 50_000))
+    );
+    println!(
+        "  10,000-line transcript     {}",
+        ms(update_per_1000_tokens(&mut app, 50_000))
+    );
     let keys = key_to_screen(&mut app, 500);
     println!("key press → update → frame drawn (500 presses):");
-    println!("  p50 {}   p99 {}", ms(percentile(&keys, 0.5)), ms(percentile(&keys, 0.99)));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    println!(
+        "  p50 {}   p99 {}",
+        ms(percentile(&keys, 0.5)),
+        ms(percentile(&keys, 0.99))
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(end_to_end());
 }

@@ -108,7 +108,9 @@ async fn resolve_cost(
     if let Some(cost) = reply.cost() {
         return (Some(cost), Some("gateway"));
     }
-    if let (None, Some(id), Dialect::OpenRouter) = (reply.usage, &reply.generation_id, client.endpoint().dialect) {
+    if let (None, Some(id), Dialect::OpenRouter) =
+        (reply.usage, &reply.generation_id, client.endpoint().dialect)
+    {
         if let Some(cost) = generation_cost(client, id).await {
             return (Some(cost), Some("generation"));
         }
@@ -142,7 +144,9 @@ async fn generation_cost(client: &Client, id: &str) -> Option<Cost> {
 
 fn json_line(a: &Answer) -> Value {
     let r = &a.reply;
-    let ms = |d: Option<std::time::Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let ms = |d: Option<std::time::Duration>| {
+        d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
     json!({
         "model": a.model,
         "served_model": r.served_model,
@@ -210,14 +214,22 @@ fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Res
     }
     writeln!(out, "{title} ━━")?;
     if show_reasoning && !r.reasoning.is_empty() {
-        writeln!(out, "[thinking]\n{}\n[/thinking]", sanitize(&r.reasoning, "\t").trim_end())?;
+        writeln!(
+            out,
+            "[thinking]\n{}\n[/thinking]",
+            sanitize(&r.reasoning, "\t").trim_end()
+        )?;
     }
     let content = sanitize(&r.content, "\t");
     if !content.is_empty() {
         writeln!(out, "{}", content.trim_end())?;
     }
     if let Some(e) = r.failure() {
-        let partial = if content.is_empty() { "" } else { " (answer above is partial)" };
+        let partial = if content.is_empty() {
+            ""
+        } else {
+            " (answer above is partial)"
+        };
         writeln!(out, "✗ {}{partial}", sanitize(&e.to_string(), " "))?;
         if let Some(hint) = e.hint() {
             writeln!(out, "  hint: {hint}")?;
@@ -229,9 +241,15 @@ fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Res
 
 fn stats_line(a: &Answer) -> String {
     let r = &a.reply;
-    let mut parts = vec![sanitize(r.provider.as_deref().unwrap_or("provider unknown"), " ")];
+    let mut parts = vec![sanitize(
+        r.provider.as_deref().unwrap_or("provider unknown"),
+        " ",
+    )];
     match r.usage {
-        Some(u) => parts.push(format!("{} → {} tokens", u.prompt_tokens, u.completion_tokens)),
+        Some(u) => parts.push(format!(
+            "{} → {} tokens",
+            u.prompt_tokens, u.completion_tokens
+        )),
         None => parts.push("tokens unknown".into()),
     }
     parts.push(match (a.cost, a.cost_source) {

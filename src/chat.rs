@@ -99,11 +99,7 @@ impl fmt::Display for Cost {
             let t = s.trim_end_matches('0');
             // Keep at least two decimals ($0.50, not $0.5).
             let dot = t.find('.').unwrap_or(t.len());
-            if t.len() - dot < 3 {
-                &s[..dot + 3]
-            } else {
-                t
-            }
+            if t.len() - dot < 3 { &s[..dot + 3] } else { t }
         } else {
             &s
         };
@@ -199,8 +195,14 @@ mod tests {
 
     #[test]
     fn finish_reasons_normalise_native_names() {
-        assert_eq!(FinishReason::from("end_turn".to_owned()), FinishReason::Stop);
-        assert_eq!(FinishReason::from("length".to_owned()), FinishReason::Length);
+        assert_eq!(
+            FinishReason::from("end_turn".to_owned()),
+            FinishReason::Stop
+        );
+        assert_eq!(
+            FinishReason::from("length".to_owned()),
+            FinishReason::Length
+        );
         assert_eq!(
             FinishReason::from("weird".to_owned()),
             FinishReason::Other("weird".into())

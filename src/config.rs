@@ -82,7 +82,10 @@ pub fn default_path() -> Option<PathBuf> {
 pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
     let (path, required) = match explicit {
         Some(p) => (Some(p.to_path_buf()), true),
-        None => (default_path(), std::env::var_os("MODELROOM_CONFIG").is_some()),
+        None => (
+            default_path(),
+            std::env::var_os("MODELROOM_CONFIG").is_some(),
+        ),
     };
     let Some(path) = path else {
         return Ok((Config::default(), None));
@@ -182,7 +185,10 @@ mod tests {
     fn a_typo_names_line_and_column() {
         let err = parse("max_tokens = 10\n  max_tokes = 5\n", &p()).unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("config.toml:2:3: unknown field `max_tokes`"), "{text}");
+        assert!(
+            text.starts_with("config.toml:2:3: unknown field `max_tokes`"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -190,7 +196,10 @@ mod tests {
         let err = parse("max_tokens = \"lots\"\n", &p()).unwrap_err();
         assert!(err.to_string().starts_with("config.toml:1:14:"), "{err}");
         let err = parse("default_models = [\"a\"\n", &p()).unwrap_err();
-        assert!(matches!(err, ConfigError::Parse { line: 1 | 2, .. }), "{err}");
+        assert!(
+            matches!(err, ConfigError::Parse { line: 1 | 2, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -211,9 +220,6 @@ mod tests {
     fn explicit_missing_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.toml");
-        assert!(matches!(
-            load(Some(&missing)),
-            Err(ConfigError::Io { .. })
-        ));
+        assert!(matches!(load(Some(&missing)), Err(ConfigError::Io { .. })));
     }
 }

@@ -20,7 +20,8 @@ impl KeyChord {
     /// The chord a key event stands for. Shift is folded into characters ('A', '?') and into
     /// BackTab, so `shift-tab` and `?` match however the terminal reports them.
     pub fn from_event(key: KeyEvent) -> Self {
-        let mut modifiers = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut modifiers =
+            key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match key.code {
             KeyCode::BackTab => {
                 modifiers |= KeyModifiers::SHIFT;
@@ -98,11 +99,19 @@ impl FromStr for KeyChord {
                 let mut chars = rest.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => {
-                        let c = if modifiers.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c };
+                        let c = if modifiers.contains(KeyModifiers::CONTROL) {
+                            c.to_ascii_lowercase()
+                        } else {
+                            c
+                        };
                         modifiers -= KeyModifiers::SHIFT;
                         KeyCode::Char(c)
                     }
-                    _ => return Err(format!("unknown key `{s}` (try e.g. `ctrl-q`, `alt-enter`, `f1`)")),
+                    _ => {
+                        return Err(format!(
+                            "unknown key `{s}` (try e.g. `ctrl-q`, `alt-enter`, `f1`)"
+                        ));
+                    }
                 }
             }
         };
@@ -225,7 +234,9 @@ impl Keymap {
             if command == "none" {
                 map.always.remove(&chord);
             } else {
-                let command: Command = command.parse().map_err(|e| format!("[keys] \"{key}\": {e}"))?;
+                let command: Command = command
+                    .parse()
+                    .map_err(|e| format!("[keys] \"{key}\": {e}"))?;
                 map.always.insert(chord, command);
             }
         }
@@ -287,7 +298,19 @@ mod tests {
 
     #[test]
     fn chords_parse_and_print_round_trip() {
-        for s in ["ctrl-q", "alt-enter", "shift-tab", "f1", "f11", "?", "pageup", "ctrl-home", "alt-1", "space", "ctrl--"] {
+        for s in [
+            "ctrl-q",
+            "alt-enter",
+            "shift-tab",
+            "f1",
+            "f11",
+            "?",
+            "pageup",
+            "ctrl-home",
+            "alt-1",
+            "space",
+            "ctrl--",
+        ] {
             let chord: KeyChord = s.parse().unwrap();
             assert_eq!(chord.to_string(), s);
         }
@@ -299,12 +322,36 @@ mod tests {
     #[test]
     fn defaults_resolve_as_documented() {
         let k = Keymap::default();
-        assert_eq!(k.resolve(key(KeyCode::Enter, KeyModifiers::NONE), false), Some(Command::Send));
-        assert_eq!(k.resolve(key(KeyCode::Enter, KeyModifiers::ALT), false), Some(Command::NewLine));
-        assert_eq!(k.resolve(key(KeyCode::Char('j'), KeyModifiers::CONTROL), false), Some(Command::NewLine));
-        assert_eq!(k.resolve(key(KeyCode::BackTab, KeyModifiers::SHIFT), false), Some(Command::FocusPrev));
-        assert_eq!(k.resolve(key(KeyCode::Char('3'), KeyModifiers::ALT), false), Some(Command::Focus3));
-        assert_eq!(k.resolve(key(KeyCode::Char('Q'), KeyModifiers::CONTROL | KeyModifiers::SHIFT), false), Some(Command::Quit));
+        assert_eq!(
+            k.resolve(key(KeyCode::Enter, KeyModifiers::NONE), false),
+            Some(Command::Send)
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::Enter, KeyModifiers::ALT), false),
+            Some(Command::NewLine)
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::Char('j'), KeyModifiers::CONTROL), false),
+            Some(Command::NewLine)
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::BackTab, KeyModifiers::SHIFT), false),
+            Some(Command::FocusPrev)
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::Char('3'), KeyModifiers::ALT), false),
+            Some(Command::Focus3)
+        );
+        assert_eq!(
+            k.resolve(
+                key(
+                    KeyCode::Char('Q'),
+                    KeyModifiers::CONTROL | KeyModifiers::SHIFT
+                ),
+                false
+            ),
+            Some(Command::Quit)
+        );
     }
 
     #[test]
@@ -313,8 +360,14 @@ mod tests {
         let q = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(k.resolve(q, true), Some(Command::Help));
         assert_eq!(k.resolve(q, false), None);
-        assert_eq!(k.resolve(key(KeyCode::Home, KeyModifiers::NONE), false), None);
-        assert_eq!(k.resolve(key(KeyCode::Char('a'), KeyModifiers::NONE), true), None);
+        assert_eq!(
+            k.resolve(key(KeyCode::Home, KeyModifiers::NONE), false),
+            None
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::Char('a'), KeyModifiers::NONE), true),
+            None
+        );
     }
 
     #[test]
@@ -324,10 +377,20 @@ mod tests {
             ("alt-n".to_owned(), "none".to_owned()),
         ]);
         let k = Keymap::with_overrides(&overrides).unwrap();
-        assert_eq!(k.resolve(key(KeyCode::Char('n'), KeyModifiers::CONTROL), false), Some(Command::AddPane));
-        assert_eq!(k.resolve(key(KeyCode::Char('n'), KeyModifiers::ALT), false), None);
+        assert_eq!(
+            k.resolve(key(KeyCode::Char('n'), KeyModifiers::CONTROL), false),
+            Some(Command::AddPane)
+        );
+        assert_eq!(
+            k.resolve(key(KeyCode::Char('n'), KeyModifiers::ALT), false),
+            None
+        );
         let bad = HashMap::from([("ctrl-n".to_owned(), "fly".to_owned())]);
-        assert!(Keymap::with_overrides(&bad).unwrap_err().contains("unknown command `fly`"));
+        assert!(
+            Keymap::with_overrides(&bad)
+                .unwrap_err()
+                .contains("unknown command `fly`")
+        );
     }
 
     #[test]

@@ -81,7 +81,10 @@ async fn connect(
         ep.dialect = Dialect::OpenRouter;
         (ep, Some(handle))
     } else {
-        let base_url = global.base_url.clone().unwrap_or_else(|| config.base_url.clone());
+        let base_url = global
+            .base_url
+            .clone()
+            .unwrap_or_else(|| config.base_url.clone());
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(UsageError(format!(
                 "--base-url must start with http:// or https:// (got `{base_url}`)"
@@ -90,10 +93,8 @@ async fn connect(
         let mut ep = Endpoint::new(base_url, config.api_key());
         ep.dialect = config.dialect.unwrap_or(ep.dialect);
         if ep.api_key.is_none() && ep.dialect == Dialect::OpenRouter {
-            let where_ = config_path.map_or_else(
-                || "config.toml".to_owned(),
-                |p| p.display().to_string(),
-            );
+            let where_ =
+                config_path.map_or_else(|| "config.toml".to_owned(), |p| p.display().to_string());
             return Err(UsageError(format!(
                 "no API key: set the {} environment variable (or `api_key_env` / `api_key` in {where_}), \
                  or try the simulated gateway with --demo",
@@ -138,16 +139,24 @@ async fn room(
 }
 
 /// The models to use: given on the command line, else the demo's, else the config's defaults.
-fn pick_models(global: &GlobalArgs, config: &Config, given: Vec<String>) -> Result<Vec<String>, UsageError> {
+fn pick_models(
+    global: &GlobalArgs,
+    config: &Config,
+    given: Vec<String>,
+) -> Result<Vec<String>, UsageError> {
     if !given.is_empty() {
         Ok(given)
     } else if global.demo {
-        Ok(sim::DEFAULT_DEMO_MODELS.iter().map(|m| (*m).to_owned()).collect())
+        Ok(sim::DEFAULT_DEMO_MODELS
+            .iter()
+            .map(|m| (*m).to_owned())
+            .collect())
     } else if !config.default_models.is_empty() {
         Ok(config.default_models.clone())
     } else {
         Err(UsageError(
-            "no model to ask: give -m MODEL (repeatable) or set default_models in config.toml".into(),
+            "no model to ask: give -m MODEL (repeatable) or set default_models in config.toml"
+                .into(),
         ))
     }
 }
@@ -162,7 +171,11 @@ async fn ask(
     let models = pick_models(global, config, args.models.clone())?;
     let (client, sim) = connect(global, config, config_path).await?;
     let mut messages = Vec::new();
-    if let Some(system) = args.system.or_else(|| config.system_prompt.clone()).filter(|s| !s.trim().is_empty()) {
+    if let Some(system) = args
+        .system
+        .or_else(|| config.system_prompt.clone())
+        .filter(|s| !s.trim().is_empty())
+    {
         messages.push(chat::Message::system(system));
     }
     messages.push(chat::Message::user(prompt));

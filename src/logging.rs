@@ -24,7 +24,9 @@ pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
 
 /// Starts file logging when `MODELROOM_LOG` is set; returns the log path.
 pub fn init() -> Option<PathBuf> {
-    let filter = std::env::var("MODELROOM_LOG").ok().filter(|f| !f.is_empty())?;
+    let filter = std::env::var("MODELROOM_LOG")
+        .ok()
+        .filter(|f| !f.is_empty())?;
     let dir = data_dir()?;
     create_private_dir(&dir).ok()?;
     let path = dir.join("modelroom.log");

@@ -62,7 +62,16 @@ fn json_lines(o: &Output) -> Vec<Value> {
 async fn ask_demo_json_prints_each_model_and_a_summary_that_adds_up() {
     let env = Env::new();
     let out = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "-m", "demo/thinker", "--json", "hello"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "-m",
+            "demo/thinker",
+            "--json",
+            "hello",
+        ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let lines = json_lines(&out);
@@ -93,12 +102,23 @@ async fn ask_demo_json_prints_each_model_and_a_summary_that_adds_up() {
 async fn ask_text_prints_labelled_blocks_with_stats() {
     let env = Env::new();
     let out = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "-m", "demo/canon", "Explain SSE in one line"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "-m",
+            "demo/canon",
+            "Explain SSE in one line",
+        ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("━━ demo/fast ━━"), "{text}");
-    assert!(text.contains("━━ demo/canon (served by demo/canon-"), "{text}");
+    assert!(
+        text.contains("━━ demo/canon (served by demo/canon-"),
+        "{text}"
+    );
     assert_eq!(text.matches("\n── ").count(), 2, "{text}");
     assert!(text.contains(" tokens · $"));
     assert!(text.contains("TTFT "));
@@ -115,26 +135,50 @@ async fn the_prompt_can_come_from_stdin() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"a long prompt\nover two lines").await.unwrap();
+    stdin
+        .write_all(b"a long prompt\nover two lines")
+        .await
+        .unwrap();
     drop(stdin);
     let out = child.wait_with_output().await.unwrap();
     assert!(out.status.success());
-    assert!(json_lines(&out)[0]["content"].as_str().unwrap().contains("long prompt"));
+    assert!(
+        json_lines(&out)[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("long prompt")
+    );
 }
 
 #[tokio::test]
 async fn a_failed_model_is_reported_exit_1_and_the_others_still_print() {
     let env = Env::new();
     let out = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "-m", "nobody/nothing", "--json", "hi"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "-m",
+            "nobody/nothing",
+            "--json",
+            "hi",
+        ])
         .await;
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
     assert!(lines[0]["error"].is_null());
     assert_eq!(lines[1]["error"]["status"], 400);
-    assert!(lines[1]["error"]["message"].as_str().unwrap().contains("nobody/nothing"));
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nobody/nothing")
+    );
     assert_eq!(lines[2]["failed"], 1);
-    let text = env.run(&["--demo", "ask", "-m", "demo/fast", "[sim:status=402] hi"]).await;
+    let text = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "[sim:status=402] hi"])
+        .await;
     assert_eq!(text.status.code(), Some(1));
     assert!(stdout(&text).contains("✗ 402 Payment Required"));
     assert!(stdout(&text).contains("hint: out of credits"));
@@ -144,7 +188,14 @@ async fn a_failed_model_is_reported_exit_1_and_the_others_still_print() {
 async fn missing_cost_is_computed_from_the_catalog() {
     let env = Env::new();
     let out = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "--json", "[sim:nocost] hi"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--json",
+            "[sim:nocost] hi",
+        ])
         .await;
     assert!(out.status.success());
     let line = &json_lines(&out)[0];
@@ -155,10 +206,14 @@ async fn missing_cost_is_computed_from_the_catalog() {
 #[tokio::test]
 async fn hostile_output_is_sanitised_in_text_mode() {
     let env = Env::new();
-    let out = env.run(&["--demo", "ask", "-m", "demo/fast", "[sim:escape] hi"]).await;
+    let out = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "[sim:escape] hi"])
+        .await;
     assert!(out.status.success());
     assert!(
-        !out.stdout.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r' || b == 0x08),
+        !out.stdout
+            .iter()
+            .any(|&b| b == 0x1b || b == 0x07 || b == b'\r' || b == 0x08),
         "control bytes reached stdout"
     );
     assert!(!stdout(&out).contains('\u{9b}') && !stdout(&out).contains('\u{202e}'));
@@ -170,7 +225,10 @@ async fn a_missing_key_says_what_to_set_and_exits_2() {
     let out = env.run(&["ask", "-m", "openai/gpt-5.1", "hi"]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("OPENROUTER_API_KEY") && err.contains("--demo"), "{err}");
+    assert!(
+        err.contains("OPENROUTER_API_KEY") && err.contains("--demo"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -180,7 +238,10 @@ async fn a_malformed_config_names_line_and_column_and_exits_2() {
     let out = env.run(&["--demo", "ask", "-m", "demo/fast", "hi"]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("config.toml:2:1: unknown field `max_tokes`"), "{err}");
+    assert!(
+        err.contains("config.toml:2:1: unknown field `max_tokes`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +276,15 @@ async fn base_url_points_the_same_binary_at_any_compatible_server() {
     let env = Env::new();
     let base = server.base_url();
     let out = env
-        .cmd(&["--base-url", &base, "ask", "-m", "demo/coder", "--json", "write code"])
+        .cmd(&[
+            "--base-url",
+            &base,
+            "ask",
+            "-m",
+            "demo/coder",
+            "--json",
+            "write code",
+        ])
         .env("OPENROUTER_API_KEY", "sk-local")
         .output()
         .await
@@ -257,7 +326,14 @@ async fn simulate_serves_any_client_until_stopped() {
 async fn a_dropped_answer_keeps_its_text_and_its_billed_cost_comes_from_the_generation_record() {
     let env = Env::new();
     let out = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "--json", "[sim:drop=6] hi"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--json",
+            "[sim:drop=6] hi",
+        ])
         .await;
     assert_eq!(out.status.code(), Some(1));
     let line = &json_lines(&out)[0];

@@ -65,9 +65,15 @@ fn http_status(reply: &Reply) -> Option<u16> {
 async fn a_normal_stream_yields_text_provider_usage_and_cost() {
     let sim = gateway(SimOptions::default()).await;
     let (events, reply) = collect(&client(&sim), &request("demo/fast", "Explain SSE")).await;
-    assert!(matches!(events.first(), Some(StreamEvent::Opened { generation_id: Some(id) }) if id.starts_with("gen-")));
+    assert!(
+        matches!(events.first(), Some(StreamEvent::Opened { generation_id: Some(id) }) if id.starts_with("gen-"))
+    );
     assert_eq!(events.last(), Some(&StreamEvent::Done));
-    assert!(reply.error.is_none() && reply.damage.is_none(), "{:?}", reply.error);
+    assert!(
+        reply.error.is_none() && reply.damage.is_none(),
+        "{:?}",
+        reply.error
+    );
     assert!(reply.content.len() > 50, "{}", reply.content);
     assert_eq!(reply.finish_reason, Some(FinishReason::Stop));
     assert_eq!(reply.served_model.as_deref(), Some("demo/fast"));
@@ -79,7 +85,10 @@ async fn a_normal_stream_yields_text_provider_usage_and_cost() {
         .iter()
         .filter(|e| matches!(e, StreamEvent::Finished(_)))
         .count();
-    assert_eq!(finished, 1, "the usage chunk repeats the finish reason; report it once");
+    assert_eq!(
+        finished, 1,
+        "the usage chunk repeats the finish reason; report it once"
+    );
 }
 
 #[tokio::test]
@@ -132,9 +141,17 @@ async fn a_generic_endpoint_gets_only_standard_fields() {
 #[tokio::test]
 async fn reasoning_streams_before_the_answer_and_details_are_kept() {
     let sim = gateway(SimOptions::default()).await;
-    let (events, reply) = collect(&client(&sim), &request("demo/thinker", "Why is the sky blue?")).await;
-    let first_reasoning = events.iter().position(|e| matches!(e, StreamEvent::Reasoning(_)));
-    let first_content = events.iter().position(|e| matches!(e, StreamEvent::Content(_)));
+    let (events, reply) = collect(
+        &client(&sim),
+        &request("demo/thinker", "Why is the sky blue?"),
+    )
+    .await;
+    let first_reasoning = events
+        .iter()
+        .position(|e| matches!(e, StreamEvent::Reasoning(_)));
+    let first_content = events
+        .iter()
+        .position(|e| matches!(e, StreamEvent::Content(_)));
     assert!(first_reasoning.unwrap() < first_content.unwrap());
     assert!(!reply.reasoning.is_empty());
     let detail = &reply.reasoning_details[0];
@@ -142,7 +159,10 @@ async fn reasoning_streams_before_the_answer_and_details_are_kept() {
     assert!(detail["signature"].as_str().is_some_and(|s| !s.is_empty()));
     assert!(reply.usage.unwrap().reasoning_tokens > 0);
     // The next turn sends the details back unchanged.
-    assert_eq!(reply.to_message().reasoning_details, reply.reasoning_details);
+    assert_eq!(
+        reply.to_message().reasoning_details,
+        reply.reasoning_details
+    );
 }
 
 #[tokio::test]
@@ -178,8 +198,14 @@ async fn a_fallback_model_serves_when_the_first_is_unknown() {
 async fn http_errors_arrive_as_values_with_status_message_and_hints() {
     let sim = gateway(SimOptions::default()).await;
     let c = client(&sim);
-    for status in [400u16, 401, 402, 403, 404, 408, 429, 500, 502, 503, 524, 529] {
-        let (events, reply) = collect(&c, &request("demo/fast", &format!("[sim:status={status}] hi"))).await;
+    for status in [
+        400u16, 401, 402, 403, 404, 408, 429, 500, 502, 503, 524, 529,
+    ] {
+        let (events, reply) = collect(
+            &c,
+            &request("demo/fast", &format!("[sim:status={status}] hi")),
+        )
+        .await;
         assert_eq!(events.len(), 1, "{status}: only the failure, {events:?}");
         assert_eq!(http_status(&reply), Some(status), "{:?}", reply.error);
         let err = reply.error.unwrap();
@@ -198,12 +224,21 @@ async fn unknown_model_and_bad_key_are_reported() {
     let sim = gateway(SimOptions::default()).await;
     let (_, unknown) = collect(&client(&sim), &request("nobody/nothing", "hi")).await;
     assert_eq!(http_status(&unknown), Some(400));
-    assert!(unknown.error.unwrap().to_string().contains("nobody/nothing"));
+    assert!(
+        unknown
+            .error
+            .unwrap()
+            .to_string()
+            .contains("nobody/nothing")
+    );
     let wrong = client_with(&sim, Some("sk-wrong"), Duration::from_secs(5));
     let (_, r) = collect(&wrong, &request("demo/fast", "hi")).await;
     assert_eq!(http_status(&r), Some(401));
     let err = r.error.unwrap().to_string();
-    assert!(!err.contains("sk-wrong"), "the key never appears in errors: {err}");
+    assert!(
+        !err.contains("sk-wrong"),
+        "the key never appears in errors: {err}"
+    );
     let none = client_with(&sim, None, Duration::from_secs(5));
     let (_, r) = collect(&none, &request("demo/fast", "hi")).await;
     assert_eq!(http_status(&r), Some(401));
@@ -234,9 +269,15 @@ async fn credits_run_out_with_402_and_free_models_rate_limit_with_429() {
 async fn an_error_chunk_mid_stream_keeps_the_partial_answer_and_usage() {
     let sim = gateway(SimOptions::default()).await;
     let (events, reply) = collect(&client(&sim), &request("demo/fast", "[sim:error=5] hi")).await;
-    assert!(matches!(events.last(), Some(StreamEvent::Failed(ApiError::InStream { .. }))));
+    assert!(matches!(
+        events.last(),
+        Some(StreamEvent::Failed(ApiError::InStream { .. }))
+    ));
     assert!(!reply.content.is_empty());
-    assert!(reply.usage.is_some(), "usage attached to the error chunk is kept");
+    assert!(
+        reply.usage.is_some(),
+        "usage attached to the error chunk is kept"
+    );
     match reply.error.unwrap() {
         ApiError::InStream { code, provider, .. } => {
             assert_eq!(code, Some(ErrorCode::Number(502)));
@@ -250,10 +291,20 @@ async fn an_error_chunk_mid_stream_keeps_the_partial_answer_and_usage() {
 async fn a_dropped_connection_keeps_the_partial_answer() {
     let sim = gateway(SimOptions::default()).await;
     let (events, reply) = collect(&client(&sim), &request("demo/fast", "[sim:drop=8] hi")).await;
-    assert!(matches!(events.last(), Some(StreamEvent::Failed(ApiError::Dropped { .. }))), "{:?}", events.last());
+    assert!(
+        matches!(
+            events.last(),
+            Some(StreamEvent::Failed(ApiError::Dropped { .. }))
+        ),
+        "{:?}",
+        events.last()
+    );
     assert!(!reply.content.is_empty());
     assert!(reply.usage.is_none());
-    assert!(reply.generation_id.is_some(), "kept for reconciling the cost");
+    assert!(
+        reply.generation_id.is_some(),
+        "kept for reconciling the cost"
+    );
 }
 
 #[tokio::test]
@@ -261,7 +312,14 @@ async fn a_stream_that_goes_silent_fails_after_the_stall_timeout() {
     let sim = gateway(SimOptions::default()).await;
     let c = client_with(&sim, Some(KEY), Duration::from_millis(300));
     let (events, reply) = collect(&c, &request("demo/fast", "[sim:stall=5000] hi")).await;
-    assert!(matches!(events.last(), Some(StreamEvent::Failed(ApiError::Stalled { .. }))), "{:?}", events.last());
+    assert!(
+        matches!(
+            events.last(),
+            Some(StreamEvent::Failed(ApiError::Stalled { .. }))
+        ),
+        "{:?}",
+        events.last()
+    );
     assert!(!reply.content.is_empty(), "text before the stall is kept");
 }
 
@@ -280,7 +338,10 @@ async fn keep_alive_comments_count_as_life() {
     .await
     .unwrap();
     let c = client_with(&sim, Some(KEY), Duration::from_millis(900));
-    let mut req = request("demo/slow", "[sim:ttft=1500] [sim:tokens=3] [sim:rate=1000] hi");
+    let mut req = request(
+        "demo/slow",
+        "[sim:ttft=1500] [sim:tokens=3] [sim:rate=1000] hi",
+    );
     req.max_tokens = 50;
     let (_, reply) = collect(&c, &req).await;
     assert!(reply.error.is_none(), "{:?}", reply.error);
@@ -290,8 +351,16 @@ async fn keep_alive_comments_count_as_life() {
 async fn a_malformed_chunk_is_reported_and_the_rest_of_the_answer_kept() {
     let sim = gateway(SimOptions::default()).await;
     let (_, clean) = collect(&client(&sim), &request("demo/fast", "hi there")).await;
-    let (events, reply) = collect(&client(&sim), &request("demo/fast", "[sim:malformed=4] hi there")).await;
-    assert!(events.iter().any(|e| matches!(e, StreamEvent::Damaged(ApiError::Malformed { .. }))));
+    let (events, reply) = collect(
+        &client(&sim),
+        &request("demo/fast", "[sim:malformed=4] hi there"),
+    )
+    .await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, StreamEvent::Damaged(ApiError::Malformed { .. })))
+    );
     assert_eq!(events.last(), Some(&StreamEvent::Done));
     assert_eq!(reply.content, clean.content);
     assert!(matches!(reply.failure(), Some(ApiError::Malformed { .. })));
@@ -300,8 +369,16 @@ async fn a_malformed_chunk_is_reported_and_the_rest_of_the_answer_kept() {
 #[tokio::test]
 async fn utf8_split_across_reads_and_crlf_framing_are_reassembled() {
     let sim = gateway(SimOptions::default()).await;
-    let (_, plain) = collect(&client(&sim), &request("demo/fast", "[sim:splitutf8] 日本語")).await;
-    let (_, crlf) = collect(&client(&sim), &request("demo/fast", "[sim:splitutf8] [sim:crlf] 日本語")).await;
+    let (_, plain) = collect(
+        &client(&sim),
+        &request("demo/fast", "[sim:splitutf8] 日本語"),
+    )
+    .await;
+    let (_, crlf) = collect(
+        &client(&sim),
+        &request("demo/fast", "[sim:splitutf8] [sim:crlf] 日本語"),
+    )
+    .await;
     assert!(plain.error.is_none() && crlf.error.is_none());
     assert!(plain.content.chars().any(|c| c.len_utf8() > 1));
     assert!(!plain.content.contains('\u{fffd}'));
@@ -329,7 +406,10 @@ async fn dropping_the_stream_closes_the_connection_and_the_cost_can_be_reconcile
     .await
     .unwrap();
     let c = client(&sim);
-    let mut stream = c.stream_chat(&request("demo/slow", "[sim:ttft=0] [sim:rate=50] tell me a story"));
+    let mut stream = c.stream_chat(&request(
+        "demo/slow",
+        "[sim:ttft=0] [sim:rate=50] tell me a story",
+    ));
     let mut generation_id = None;
     let mut got_text = false;
     while let Some(event) = stream.next().await {
@@ -345,7 +425,8 @@ async fn dropping_the_stream_closes_the_connection_and_the_cost_can_be_reconcile
     assert!(got_text);
     drop(stream);
     assert!(
-        sim.wait_until(|s| s.streams_cancelled == 1, Duration::from_secs(10)).await,
+        sim.wait_until(|s| s.streams_cancelled == 1, Duration::from_secs(10))
+            .await,
         "the gateway saw the connection close"
     );
     let record = c.generation(&generation_id.unwrap()).await.unwrap();
@@ -359,8 +440,14 @@ async fn eight_models_stream_at_once() {
     let sim = gateway(SimOptions::default()).await;
     let c = client(&sim);
     let models = [
-        "demo/fast", "demo/thinker", "demo/coder", "demo/slow", "demo/flaky", "demo/canon",
-        "demo/mini:free", "demo/fast",
+        "demo/fast",
+        "demo/thinker",
+        "demo/coder",
+        "demo/slow",
+        "demo/flaky",
+        "demo/canon",
+        "demo/mini:free",
+        "demo/fast",
     ];
     let tasks: Vec<_> = models
         .iter()
@@ -406,8 +493,14 @@ async fn catalog_credits_key_and_generation_are_typed() {
     let spent = after.total_usage - before.total_usage;
     assert!((spent - reply.cost().unwrap().as_usd()).abs() < 1e-9);
     let key = c.key_info().await.unwrap();
-    assert!(!key.label.unwrap_or_default().contains(KEY), "the label is masked");
-    let record = c.generation(reply.generation_id.as_deref().unwrap()).await.unwrap();
+    assert!(
+        !key.label.unwrap_or_default().contains(KEY),
+        "the label is masked"
+    );
+    let record = c
+        .generation(reply.generation_id.as_deref().unwrap())
+        .await
+        .unwrap();
     assert_eq!(record.provider_name, reply.provider);
     assert_eq!(record.cancelled, Some(false));
     let missing = c.generation("gen-nope").await.unwrap_err();
@@ -417,9 +510,17 @@ async fn catalog_credits_key_and_generation_are_typed() {
 #[tokio::test]
 async fn an_unreachable_server_is_a_connect_error() {
     // Bind then drop a listener so the port is (very likely) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let c = Client::new(Endpoint::new(format!("http://127.0.0.1:{port}/v1"), None)).unwrap();
     let (events, reply) = collect(&c, &request("x/y", "hi")).await;
     assert_eq!(events.len(), 1);
-    assert!(matches!(reply.error, Some(ApiError::Connect { .. })), "{:?}", reply.error);
+    assert!(
+        matches!(reply.error, Some(ApiError::Connect { .. })),
+        "{:?}",
+        reply.error
+    );
 }

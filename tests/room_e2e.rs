@@ -28,9 +28,16 @@ struct Room {
 }
 
 async fn open_room(models: &[&str], width: u16, height: u16) -> Room {
-    let sim = sim::start(0, SimOptions { api_key: Some("sk-e2e".into()), time_scale: 0.05, ..SimOptions::default() })
-        .await
-        .unwrap();
+    let sim = sim::start(
+        0,
+        SimOptions {
+            api_key: Some("sk-e2e".into()),
+            time_scale: 0.05,
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("sk-e2e")));
     ep.dialect = Dialect::OpenRouter;
     let client = Client::new(ep).unwrap();
@@ -43,15 +50,24 @@ async fn open_room(models: &[&str], width: u16, height: u16) -> Room {
         ctx.clipboard = Box::new(|_| {});
         ctx.status = Some(status_tx);
         let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
-        runtime::run_loop(&mut app, &mut term, input, &mut ctx).await.unwrap();
+        runtime::run_loop(&mut app, &mut term, input, &mut ctx)
+            .await
+            .unwrap();
         (app, term)
     });
-    Room { keys, status, done, _sim: sim }
+    Room {
+        keys,
+        status,
+        done,
+        _sim: sim,
+    }
 }
 
 impl Room {
     fn key(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys.unbounded_send(Ok(Event::Key(KeyEvent::new(code, mods)))).unwrap();
+        self.keys
+            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, mods))))
+            .unwrap();
     }
 
     fn type_line(&self, text: &str) {
@@ -62,22 +78,34 @@ impl Room {
     }
 
     async fn wait(&mut self, what: &str, cond: impl Fn(&LoopStatus) -> bool) {
-        let waited = tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| cond(s)))
-            .await
-            .is_ok();
-        assert!(waited, "timed out waiting for {what}: {:?}", *self.status.borrow());
+        let waited =
+            tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| cond(s)))
+                .await
+                .is_ok();
+        assert!(
+            waited,
+            "timed out waiting for {what}: {:?}",
+            *self.status.borrow()
+        );
     }
 
     async fn quit(self) -> (App, Terminal<TestBackend>) {
         self.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
-        tokio::time::timeout(Duration::from_secs(10), self.done).await.expect("the loop ends on Ctrl+Q").unwrap()
+        tokio::time::timeout(Duration::from_secs(10), self.done)
+            .await
+            .expect("the loop ends on Ctrl+Q")
+            .unwrap()
     }
 }
 
 fn screen(term: &Terminal<TestBackend>) -> Vec<String> {
     let buf = term.backend().buffer();
     (0..buf.area.height)
-        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
         .collect()
 }
 
@@ -86,7 +114,10 @@ async fn a_broadcast_prompt_streams_into_every_pane_and_the_spend_adds_up() {
     let mut room = open_room(&["demo/fast", "demo/thinker", "demo/canon"], 150, 40).await;
     room.wait("the first frame", |s| s.frames > 0).await;
     room.type_line("Compare event streams");
-    room.wait("three answers to finish", |s| s.answers == 3 && s.streaming == 0).await;
+    room.wait("three answers to finish", |s| {
+        s.answers == 3 && s.streaming == 0
+    })
+    .await;
     let (app, term) = room.quit().await;
 
     let mut total = Cost::ZERO;
@@ -94,7 +125,9 @@ async fn a_broadcast_prompt_streams_into_every_pane_and_the_spend_adds_up() {
         let answer = pane.last_answer().expect("each pane answered");
         assert_eq!(answer.state, AnswerState::Complete, "{}", pane.model);
         assert!(answer.reply.content.len() > 50);
-        let CostState::Reported(cost) = answer.cost else { panic!("cost of {} not reported", pane.model) };
+        let CostState::Reported(cost) = answer.cost else {
+            panic!("cost of {} not reported", pane.model)
+        };
         assert!(cost > Cost::ZERO);
         total += cost;
     }
@@ -103,14 +136,40 @@ async fn a_broadcast_prompt_streams_into_every_pane_and_the_spend_adds_up() {
     for pane in &app.panes {
         assert!(text.contains(&pane.model), "title names {}", pane.model);
         let provider = pane.last_provider().unwrap();
-        assert!(rows[0].contains(provider), "title shows provider {provider}: {}", rows[0]);
+        assert!(
+            rows[0].contains(provider),
+            "title shows provider {provider}: {}",
+            rows[0]
+        );
         // The end of each answer is in view (the pane follows the stream).
-        let last_line = pane.last_answer().unwrap().reply.content.lines().rev().find(|l| l.len() > 3).unwrap();
-        let tail: String = last_line.chars().rev().take(12).collect::<String>().chars().rev().collect();
-        assert!(text.contains(tail.trim()), "the end of {}'s answer ({tail:?}) is on screen", pane.model);
+        let last_line = pane
+            .last_answer()
+            .unwrap()
+            .reply
+            .content
+            .lines()
+            .rev()
+            .find(|l| l.len() > 3)
+            .unwrap();
+        let tail: String = last_line
+            .chars()
+            .rev()
+            .take(12)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect();
+        assert!(
+            text.contains(tail.trim()),
+            "the end of {}'s answer ({tail:?}) is on screen",
+            pane.model
+        );
     }
     let status = rows.last().unwrap();
-    assert!(status.contains(&format!("spend {total}")), "status bar `{status}` shows {total}");
+    assert!(
+        status.contains(&format!("spend {total}")),
+        "status bar `{status}` shows {total}"
+    );
     assert!(status.contains("send: all"));
     // demo/canon answers under its canonical slug; the footer says so.
     assert!(text.contains("via demo/canon-"), "{text}");
@@ -134,7 +193,11 @@ async fn stopping_keeps_the_partial_answer_and_reconciles_its_cost() {
     let answer = app.panes[0].last_answer().unwrap();
     assert_eq!(answer.state, AnswerState::Stopped);
     assert!(!answer.reply.content.is_empty(), "partial text kept");
-    assert!(matches!(answer.cost, CostState::Reported(c) if c > Cost::ZERO), "{:?}", answer.cost);
+    assert!(
+        matches!(answer.cost, CostState::Reported(c) if c > Cost::ZERO),
+        "{:?}",
+        answer.cost
+    );
     assert!(screen(&term).join("\n").contains("■ stopped"));
 }
 
@@ -143,7 +206,8 @@ async fn hostile_model_output_reaches_the_screen_harmless() {
     let mut room = open_room(&["demo/fast"], 100, 30).await;
     room.wait("the first frame", |s| s.frames > 0).await;
     room.type_line("[sim:escape] hi");
-    room.wait("the answer", |s| s.answers == 1 && s.streaming == 0).await;
+    room.wait("the answer", |s| s.answers == 1 && s.streaming == 0)
+        .await;
     let (app, term) = room.quit().await;
     assert!(app.panes[0].last_answer().unwrap().reply.content.len() > 10);
     for (y, row) in screen(&term).iter().enumerate() {
@@ -159,11 +223,23 @@ async fn a_failing_pane_shows_its_error_and_the_others_carry_on() {
     let mut room = open_room(&["demo/fast", "nobody/nothing"], 120, 30).await;
     room.wait("the first frame", |s| s.frames > 0).await;
     room.type_line("hello");
-    room.wait("both panes to finish", |s| s.answers == 2 && s.streaming == 0).await;
+    room.wait("both panes to finish", |s| {
+        s.answers == 2 && s.streaming == 0
+    })
+    .await;
     let (app, term) = room.quit().await;
-    assert_eq!(app.panes[0].last_answer().unwrap().state, AnswerState::Complete);
-    assert!(matches!(app.panes[1].last_answer().unwrap().state, AnswerState::Failed(_)));
+    assert_eq!(
+        app.panes[0].last_answer().unwrap().state,
+        AnswerState::Complete
+    );
+    assert!(matches!(
+        app.panes[1].last_answer().unwrap().state,
+        AnswerState::Failed(_)
+    ));
     let text = screen(&term).join("\n");
     assert!(text.contains("✗ 400"), "{text}");
-    assert!(text.contains("rejected"), "the pane suggests rebinding: {text}");
+    assert!(
+        text.contains("rejected"),
+        "the pane suggests rebinding: {text}"
+    );
 }

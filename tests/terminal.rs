@@ -22,7 +22,9 @@ impl Pty {
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
         let bin = env!("CARGO_BIN_EXE_modelroom");
         // A background job's stdin is /dev/null unless redirected; the room needs the terminal.
-        let line = format!("stty rows 30 cols 120; '{bin}' --demo </dev/tty & echo PID=$!; wait $!; echo EXIT=$?");
+        let line = format!(
+            "stty rows 30 cols 120; '{bin}' --demo </dev/tty & echo PID=$!; wait $!; echo EXIT=$?"
+        );
         let mut child = Command::new("script")
             .args(["-qfec", &line, "/dev/null"])
             .env("MODELROOM_CONFIG", dir.path().join("config.toml"))
@@ -46,7 +48,11 @@ impl Pty {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Self { child, output, _dir: dir }
+        Self {
+            child,
+            output,
+            _dir: dir,
+        }
     }
 
     fn text(&self) -> String {
@@ -78,7 +84,10 @@ impl Pty {
                 answered_cpr = cpr;
                 self.answer("\x1b[1;1R");
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}; output so far: {text:?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; output so far: {text:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -94,13 +103,27 @@ impl Drop for Pty {
 fn killed_with(signal: &str) {
     let mut pty = Pty::start();
     let text = pty.wait_for("prompt →");
-    let pid = text.split("PID=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_owned();
-    let status = Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+    let pid = text
+        .split("PID=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
     let text = pty.wait_for("EXIT=");
-    let exit = text.split("EXIT=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap();
+    let exit = text
+        .split("EXIT=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap();
     assert_eq!(exit, "0", "the room exits cleanly on SIG{signal}");
-    let after = &text[text.rfind("\x1b[?1049h").expect("entered the alternate screen")..];
+    let after = &text[text
+        .rfind("\x1b[?1049h")
+        .expect("entered the alternate screen")..];
     for (sequence, what) in [
         ("\x1b[?1049l", "leaves the alternate screen"),
         ("\x1b[?2004l", "turns bracketed paste off"),

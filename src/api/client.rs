@@ -181,7 +181,10 @@ impl Client {
 
     /// `GET /credits`: purchased and used credits (OpenRouter wants a management key).
     pub async fn credits(&self) -> Result<Credits, ApiError> {
-        Ok(self.get_json::<DataEnvelope<Credits>>("/credits").await?.data)
+        Ok(self
+            .get_json::<DataEnvelope<Credits>>("/credits")
+            .await?
+            .data)
     }
 
     /// `GET /key`: the key's limit and usage.
@@ -253,10 +256,12 @@ pub(crate) fn error_from_body(
                 }
             }
         }
-        message = message.or(parsed.message).or(parsed.detail.map(|d| match d {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        }));
+        message = message
+            .or(parsed.message)
+            .or(parsed.detail.map(|d| match d {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            }));
     }
     let message = message.unwrap_or_else(|| {
         let text = String::from_utf8_lossy(body);

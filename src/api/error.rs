@@ -61,7 +61,9 @@ pub enum ApiError {
 }
 
 fn provider_suffix(provider: Option<&str>) -> String {
-    provider.map(|p| format!(" [provider: {p}]")).unwrap_or_default()
+    provider
+        .map(|p| format!(" [provider: {p}]"))
+        .unwrap_or_default()
 }
 
 fn status_text(status: u16) -> &'static str {

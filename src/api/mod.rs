@@ -24,7 +24,9 @@ use crate::chat::{FinishReason, Message, Usage};
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     /// Response headers arrived; the id lets a cancelled answer's cost be reconciled later.
-    Opened { generation_id: Option<String> },
+    Opened {
+        generation_id: Option<String>,
+    },
     /// The model and provider that actually serve this answer (announced again if they change).
     Served {
         id: Option<String>,

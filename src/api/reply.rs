@@ -148,9 +148,14 @@ pub fn merge_reasoning_details(acc: &mut Vec<Value>, items: Vec<Value>) {
             acc.push(item);
             continue;
         };
-        let key = (fragment.get("type").cloned(), fragment.get("index").cloned());
+        let key = (
+            fragment.get("type").cloned(),
+            fragment.get("index").cloned(),
+        );
         let existing = acc.iter_mut().find_map(|v| match v {
-            Value::Object(o) if key.1.is_some() && (o.get("type").cloned(), o.get("index").cloned()) == key => {
+            Value::Object(o)
+                if key.1.is_some() && (o.get("type").cloned(), o.get("index").cloned()) == key =>
+            {
                 Some(o)
             }
             _ => None,
@@ -164,7 +169,8 @@ pub fn merge_reasoning_details(acc: &mut Vec<Value>, items: Vec<Value>) {
             match (target.get_mut(&k), v) {
                 (Some(Value::String(old)), Value::String(new)) if appendable => old.push_str(&new),
                 (_, Value::Null) => {}
-                (Some(Value::String(old)), Value::String(new)) if new.is_empty() && !old.is_empty() => {}
+                (Some(Value::String(old)), Value::String(new))
+                    if new.is_empty() && !old.is_empty() => {}
                 (_, v) => {
                     target.insert(k, v);
                 }

@@ -143,9 +143,7 @@ fn in_stream(err: WireError, chunk_provider: Option<String>) -> ApiError {
         message: err
             .message
             .unwrap_or_else(|| "the provider reported an error".into()),
-        provider: meta
-            .and_then(|m| m.provider_name)
-            .or(chunk_provider),
+        provider: meta.and_then(|m| m.provider_name).or(chunk_provider),
     }
 }
 

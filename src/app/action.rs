@@ -14,7 +14,10 @@ pub enum Action {
     Key(KeyEvent),
     Paste(String),
     Mouse(MouseEvent),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// Only scheduled while something animates (a spinner, a retry countdown).
     Tick,
     Command(Command),
@@ -24,7 +27,10 @@ pub enum Action {
         event: StreamEvent,
     },
     /// The time for a scheduled retry (after a 429's `Retry-After`) has come.
-    Retry { pane: PaneId, request: RequestId },
+    Retry {
+        pane: PaneId,
+        request: RequestId,
+    },
     /// The gateway's record of a stopped or failed answer, for its true cost.
     Reconciled {
         pane: PaneId,
@@ -43,7 +49,9 @@ pub enum Effect {
         chat: ChatRequest,
     },
     /// Drops the stream, which closes its connection.
-    CancelStream { request: RequestId },
+    CancelStream {
+        request: RequestId,
+    },
     RetryAfter {
         pane: PaneId,
         request: RequestId,

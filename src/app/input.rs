@@ -33,7 +33,8 @@ impl Prompt {
         let placeholder = self.area.placeholder_text().to_owned();
         self.area = TextArea::new(text.split('\n').map(str::to_owned).collect());
         self.area.set_placeholder_text(placeholder);
-        self.area.set_cursor_line_style(ratatui::style::Style::default());
+        self.area
+            .set_cursor_line_style(ratatui::style::Style::default());
         self.area.move_cursor(CursorMove::Bottom);
         self.area.move_cursor(CursorMove::End);
     }

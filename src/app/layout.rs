@@ -51,7 +51,11 @@ pub fn compute(area: Rect, panes: usize, zoomed: Option<usize>, input_rows: u16)
             for (i, rect) in rects.iter_mut().enumerate() {
                 let (c, r) = (i % cols, i / cols);
                 // The last row may hold fewer panes; they share its full width.
-                let in_row = if r + 1 == rows { panes - r * cols } else { cols };
+                let in_row = if r + 1 == rows {
+                    panes - r * cols
+                } else {
+                    cols
+                };
                 *rect = cell(room, in_row, rows, c, r);
             }
         }
@@ -123,8 +127,16 @@ mod tests {
             for (w, h) in [(80, 24), (200, 60), (40, 15), (10, 5)] {
                 let l = compute(area(w, h), n, None, 1);
                 assert_eq!(l.status.y, h - 1);
-                let cells: u32 = l.panes.iter().map(|r| u32::from(r.width) * u32::from(r.height)).sum();
-                assert_eq!(cells, u32::from(w) * u32::from(l.input.y), "{n} panes in {w}x{h}");
+                let cells: u32 = l
+                    .panes
+                    .iter()
+                    .map(|r| u32::from(r.width) * u32::from(r.height))
+                    .sum();
+                assert_eq!(
+                    cells,
+                    u32::from(w) * u32::from(l.input.y),
+                    "{n} panes in {w}x{h}"
+                );
                 for (i, a) in l.panes.iter().enumerate() {
                     for b in &l.panes[i + 1..] {
                         assert!(!a.intersects(*b) || a.is_empty() || b.is_empty());

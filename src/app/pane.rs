@@ -32,7 +32,9 @@ pub enum AnswerState {
     Waiting,
     Streaming,
     /// Rate limited; asked again at `at`.
-    Retrying { at: Instant },
+    Retrying {
+        at: Instant,
+    },
     Complete,
     /// Stopped by the person; the text so far is kept.
     Stopped,
@@ -41,7 +43,10 @@ pub enum AnswerState {
 
 impl AnswerState {
     pub fn is_live(&self) -> bool {
-        matches!(self, Self::Waiting | Self::Streaming | Self::Retrying { .. })
+        matches!(
+            self,
+            Self::Waiting | Self::Streaming | Self::Retrying { .. }
+        )
     }
 }
 
@@ -157,7 +162,9 @@ impl Pane {
 
     /// The provider that served the latest answer that named one.
     pub fn last_provider(&self) -> Option<&str> {
-        self.answers().rev().find_map(|a| a.reply.provider.as_deref())
+        self.answers()
+            .rev()
+            .find_map(|a| a.reply.provider.as_deref())
     }
 
     /// The conversation before entry `upto`: each prompt with its latest answer (a regenerated
@@ -201,7 +208,10 @@ impl Pane {
     }
 
     pub fn total_lines(&self) -> usize {
-        self.entries.iter().map(|e| entry_height(e, self.width, &self.model)).sum()
+        self.entries
+            .iter()
+            .map(|e| entry_height(e, self.width, &self.model))
+            .sum()
     }
 
     /// Scrolls by `delta` lines (negative is up); reaching the bottom resumes following.
@@ -251,7 +261,9 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
     let r = &a.reply;
     let mut parts = Vec::new();
     match &a.state {
-        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => return None,
+        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
+            return None;
+        }
         AnswerState::Failed(e) => return Some(error_text(e)),
         AnswerState::Stopped => parts.push("■ stopped".to_owned()),
         AnswerState::Complete => parts.push("──".to_owned()),
@@ -271,7 +283,10 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
         parts.push(format!("TTFT {:.2} s", ttft.as_secs_f64()));
     }
     // A stopped answer's billed tokens may exceed what streamed; its speed would mislead.
-    if let Some(tps) = r.tokens_per_second().filter(|_| a.state == AnswerState::Complete) {
+    if let Some(tps) = r
+        .tokens_per_second()
+        .filter(|_| a.state == AnswerState::Complete)
+    {
         parts.push(format!("{tps:.0} tok/s"));
     }
     if r.damage.is_some() {

@@ -14,8 +14,16 @@ use crate::sanitize::sanitize;
 /// Tabs in model output become this (a terminal cell cannot hold a tab).
 const TAB: &str = "    ";
 
-pub(super) fn on_event(app: &mut App, pane: PaneId, request: RequestId, event: StreamEvent, fx: &mut Vec<Effect>) {
-    let Some(i) = app.pane_index(pane) else { return };
+pub(super) fn on_event(
+    app: &mut App,
+    pane: PaneId,
+    request: RequestId,
+    event: StreamEvent,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(i) = app.pane_index(pane) else {
+        return;
+    };
     let max_attempts = app.settings.max_attempts;
     let now = App::now();
     let p = &mut app.panes[i];
@@ -27,7 +35,11 @@ pub(super) fn on_event(app: &mut App, pane: PaneId, request: RequestId, event: S
     let event = match event {
         StreamEvent::Content(t) => StreamEvent::Content(sanitize(&t, TAB)),
         StreamEvent::Reasoning(t) => StreamEvent::Reasoning(sanitize(&t, TAB)),
-        StreamEvent::Served { id, model, provider } => StreamEvent::Served {
+        StreamEvent::Served {
+            id,
+            model,
+            provider,
+        } => StreamEvent::Served {
             id,
             model: model.map(|m| sanitize(&m, " ")),
             provider: provider.map(|p| sanitize(&p, " ")),
@@ -36,16 +48,25 @@ pub(super) fn on_event(app: &mut App, pane: PaneId, request: RequestId, event: S
     };
     let mut note = None;
     match &event {
-        StreamEvent::Content(_) | StreamEvent::Reasoning(_) => answer.state = AnswerState::Streaming,
+        StreamEvent::Content(_) | StreamEvent::Reasoning(_) => {
+            answer.state = AnswerState::Streaming
+        }
         StreamEvent::Done => {
             answer.state = AnswerState::Complete;
-            answer.cost = settled_cost(answer.reply.usage.as_ref(), answer.reply.generation_id.is_some());
+            answer.cost = settled_cost(
+                answer.reply.usage.as_ref(),
+                answer.reply.generation_id.is_some(),
+            );
         }
         StreamEvent::Failed(err) => {
             if let (Some(after), true) = (rate_limit_wait(err), answer.attempts < max_attempts) {
                 answer.state = AnswerState::Retrying { at: now + after };
                 answer.cost = CostState::Reported(Cost::ZERO);
-                fx.push(Effect::RetryAfter { pane, request, after });
+                fx.push(Effect::RetryAfter {
+                    pane,
+                    request,
+                    after,
+                });
                 app.mark_dirty();
                 return;
             }
@@ -53,10 +74,15 @@ pub(super) fn on_event(app: &mut App, pane: PaneId, request: RequestId, event: S
             answer.cost = match err {
                 // Refused before anything was generated: nothing is billed.
                 ApiError::Http { .. } => CostState::Reported(Cost::ZERO),
-                _ => settled_cost(answer.reply.usage.as_ref(), answer.reply.generation_id.is_some()),
+                _ => settled_cost(
+                    answer.reply.usage.as_ref(),
+                    answer.reply.generation_id.is_some(),
+                ),
             };
             if rejected_model(err) {
-                note = Some(format!("{model} was rejected: change this pane's model with Alt+M"));
+                note = Some(format!(
+                    "{model} was rejected: change this pane's model with Alt+M"
+                ));
             }
         }
         StreamEvent::Opened { .. }
@@ -73,7 +99,11 @@ pub(super) fn on_event(app: &mut App, pane: PaneId, request: RequestId, event: S
     }
     if answer.cost == CostState::Pending {
         if let Some(id) = answer.reply.generation_id.clone() {
-            fx.push(Effect::Reconcile { pane, request, generation_id: id });
+            fx.push(Effect::Reconcile {
+                pane,
+                request,
+                generation_id: id,
+            });
         }
     }
     if note.is_some() {
@@ -95,18 +125,31 @@ fn settled_cost(usage: Option<&Usage>, has_generation: bool) -> CostState {
 
 fn rate_limit_wait(err: &ApiError) -> Option<Duration> {
     match err {
-        ApiError::Http { status: 429, retry_after, .. } => {
-            Some(retry_after.unwrap_or(Duration::from_secs(5)).min(Duration::from_secs(60)))
-        }
+        ApiError::Http {
+            status: 429,
+            retry_after,
+            ..
+        } => Some(
+            retry_after
+                .unwrap_or(Duration::from_secs(5))
+                .min(Duration::from_secs(60)),
+        ),
         _ => None,
     }
 }
 
 fn rejected_model(err: &ApiError) -> bool {
     match err {
-        ApiError::Http { status: 400 | 404, message, .. } => {
+        ApiError::Http {
+            status: 400 | 404,
+            message,
+            ..
+        } => {
             let m = message.to_ascii_lowercase();
-            m.contains("model") && (m.contains("not a valid") || m.contains("not found") || m.contains("no endpoints"))
+            m.contains("model")
+                && (m.contains("not a valid")
+                    || m.contains("not found")
+                    || m.contains("no endpoints"))
         }
         _ => false,
     }
@@ -121,14 +164,22 @@ fn round_finished(app: &App, fx: &mut Vec<Effect>) {
 }
 
 pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut Vec<Effect>) {
-    let Some(i) = app.pane_index(pane) else { return };
+    let Some(i) = app.pane_index(pane) else {
+        return;
+    };
     let settings = app.settings.clone();
     let p = &mut app.panes[i];
-    let Some(at) = p.entries.iter().rposition(|e| matches!(e, super::Entry::Answer(a) if a.request == request)) else {
+    let Some(at) = p
+        .entries
+        .iter()
+        .rposition(|e| matches!(e, super::Entry::Answer(a) if a.request == request))
+    else {
         return;
     };
     let chat = chat_for(p, at, &settings);
-    let Some(answer) = p.answer_mut(request) else { return };
+    let Some(answer) = p.answer_mut(request) else {
+        return;
+    };
     if !matches!(answer.state, AnswerState::Retrying { .. }) {
         return;
     }
@@ -136,7 +187,11 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     answer.state = AnswerState::Waiting;
     answer.reply = Reply::new(App::now());
     answer.text.update("");
-    fx.push(Effect::StartStream { pane, request, chat });
+    fx.push(Effect::StartStream {
+        pane,
+        request,
+        chat,
+    });
     app.mark_dirty();
 }
 
@@ -144,10 +199,16 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
 /// can be asked for it later.
 pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let now = App::now();
-    let Some(p) = app.panes.get_mut(i) else { return };
+    let Some(p) = app.panes.get_mut(i) else {
+        return;
+    };
     let pane = p.id;
-    let Some(request) = p.live_request() else { return };
-    let Some(answer) = p.answer_mut(request) else { return };
+    let Some(request) = p.live_request() else {
+        return;
+    };
+    let Some(answer) = p.answer_mut(request) else {
+        return;
+    };
     let was_retrying = matches!(answer.state, AnswerState::Retrying { .. });
     answer.state = AnswerState::Stopped;
     if !answer.reply.done {
@@ -157,9 +218,16 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         answer.cost = CostState::Reported(Cost::ZERO);
     } else {
         fx.push(Effect::CancelStream { request });
-        answer.cost = settled_cost(answer.reply.usage.as_ref(), answer.reply.generation_id.is_some());
+        answer.cost = settled_cost(
+            answer.reply.usage.as_ref(),
+            answer.reply.generation_id.is_some(),
+        );
         if let (CostState::Pending, Some(id)) = (answer.cost, answer.reply.generation_id.clone()) {
-            fx.push(Effect::Reconcile { pane, request, generation_id: id });
+            fx.push(Effect::Reconcile {
+                pane,
+                request,
+                generation_id: id,
+            });
         }
     }
     round_finished(app, fx);
@@ -167,19 +235,36 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
 }
 
 /// The gateway's record arrived: the true cost (and provider, if the stream never said).
-pub(super) fn on_reconciled(app: &mut App, pane: PaneId, request: RequestId, result: Result<Generation, ApiError>) {
-    let Some(i) = app.pane_index(pane) else { return };
-    let Some(answer) = app.panes[i].answer_mut(request) else { return };
+pub(super) fn on_reconciled(
+    app: &mut App,
+    pane: PaneId,
+    request: RequestId,
+    result: Result<Generation, ApiError>,
+) {
+    let Some(i) = app.pane_index(pane) else {
+        return;
+    };
+    let Some(answer) = app.panes[i].answer_mut(request) else {
+        return;
+    };
     match result {
         Ok(record) => {
-            answer.cost = record.total_cost.map_or(CostState::Unknown, |c| CostState::Reported(Cost::usd(c)));
+            answer.cost = record
+                .total_cost
+                .map_or(CostState::Unknown, |c| CostState::Reported(Cost::usd(c)));
             if answer.reply.provider.is_none() {
                 answer.reply.provider = record.provider_name;
             }
             if answer.reply.usage.is_none() {
                 answer.reply.usage = Some(Usage {
-                    prompt_tokens: record.native_tokens_prompt.or(record.tokens_prompt).unwrap_or(0),
-                    completion_tokens: record.native_tokens_completion.or(record.tokens_completion).unwrap_or(0),
+                    prompt_tokens: record
+                        .native_tokens_prompt
+                        .or(record.tokens_prompt)
+                        .unwrap_or(0),
+                    completion_tokens: record
+                        .native_tokens_completion
+                        .or(record.tokens_completion)
+                        .unwrap_or(0),
                     reasoning_tokens: record.native_tokens_reasoning.unwrap_or(0),
                     cached_tokens: 0,
                     cost: record.total_cost.map(Cost::usd),

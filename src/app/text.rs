@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn words_wrap_at_spaces_and_long_words_break() {
-        assert_eq!(wrap("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        assert_eq!(
+            wrap("the quick brown fox", 10),
+            vec!["the quick", "brown fox"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
         assert_eq!(wrap("", 10), vec![""]);
@@ -161,7 +164,8 @@ mod tests {
 
     #[test]
     fn incremental_wrapping_matches_wrapping_at_once() {
-        let text = "First line of an answer that wraps.\nSecond, with 日本語 and more words\n\nLast";
+        let text =
+            "First line of an answer that wraps.\nSecond, with 日本語 and more words\n\nLast";
         let mut w = WrappedText::new("", 12);
         let mut seen = String::new();
         for piece in text.split_inclusive([' ', '\n']) {

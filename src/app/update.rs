@@ -1,7 +1,9 @@
 //! `update`: the only place the room's state changes. Keys resolve through the keymap to
 //! `Command`s; each command is a small function here; stream results go to `stream.rs`.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 
 use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
@@ -31,9 +33,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Command(cmd) => run(app, cmd, &mut fx),
-        Action::Stream { pane, request, event } => stream::on_event(app, pane, request, event, &mut fx),
+        Action::Stream {
+            pane,
+            request,
+            event,
+        } => stream::on_event(app, pane, request, event, &mut fx),
         Action::Retry { pane, request } => stream::on_retry(app, pane, request, &mut fx),
-        Action::Reconciled { pane, request, result } => stream::on_reconciled(app, pane, request, result),
+        Action::Reconciled {
+            pane,
+            request,
+            result,
+        } => stream::on_reconciled(app, pane, request, result),
         Action::Balance(result) => {
             match result {
                 Ok(balance) => app.balance = Some(balance),
@@ -55,7 +65,9 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Overlay::Help => {
             let cmd = app.keymap.resolve(key, true);
             match cmd {
-                Some(Command::Quit | Command::Interrupt) => run(app, cmd.unwrap_or(Command::Quit), fx),
+                Some(Command::Quit | Command::Interrupt) => {
+                    run(app, cmd.unwrap_or(Command::Quit), fx)
+                }
                 Some(Command::Help | Command::Stop) => app.overlay = Overlay::None,
                 _ if matches!(key.code, KeyCode::Char('q')) => app.overlay = Overlay::None,
                 _ => {}
@@ -64,7 +76,8 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         Overlay::Model { purpose, input } => {
             let purpose = *purpose;
-            let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
             match key.code {
                 KeyCode::Esc => app.overlay = Overlay::None,
                 _ if ctrl_c => app.overlay = Overlay::None,
@@ -151,7 +164,9 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             app.prompt.newline();
             app.relayout();
         }
-        Command::FocusNext if !app.panes.is_empty() => set_focus(app, (app.focus + 1) % app.panes.len()),
+        Command::FocusNext if !app.panes.is_empty() => {
+            set_focus(app, (app.focus + 1) % app.panes.len())
+        }
         Command::FocusPrev if !app.panes.is_empty() => {
             set_focus(app, (app.focus + app.panes.len() - 1) % app.panes.len());
         }
@@ -175,16 +190,25 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::AddPane => {
             if app.panes.len() >= app.settings.max_panes {
-                app.set_notice(NoticeLevel::Error, format!("the room holds at most {} panes", app.settings.max_panes));
+                app.set_notice(
+                    NoticeLevel::Error,
+                    format!("the room holds at most {} panes", app.settings.max_panes),
+                );
             } else {
-                app.overlay = Overlay::Model { purpose: ModelPurpose::AddPane, input: Box::new(Prompt::new("model id, e.g. openai/gpt-5.1")) };
+                app.overlay = Overlay::Model {
+                    purpose: ModelPurpose::AddPane,
+                    input: Box::new(Prompt::new("model id, e.g. openai/gpt-5.1")),
+                };
             }
         }
         Command::ChangeModel => {
             if let Some(pane) = app.focused() {
                 // Empty, with the current model as the hint: typing replaces rather than appends.
                 let input = Prompt::new(&format!("now {}; type another model id", pane.model));
-                app.overlay = Overlay::Model { purpose: ModelPurpose::Rebind(pane.id), input: Box::new(input) };
+                app.overlay = Overlay::Model {
+                    purpose: ModelPurpose::Rebind(pane.id),
+                    input: Box::new(input),
+                };
             }
         }
         Command::ClosePane => close_focused(app, fx),
@@ -211,7 +235,10 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Interrupt => {
             if app.streaming_count() > 0 {
                 stop_all(app, fx);
-                app.set_notice(NoticeLevel::Info, "stopped every answer; Ctrl+C again quits");
+                app.set_notice(
+                    NoticeLevel::Info,
+                    "stopped every answer; Ctrl+C again quits",
+                );
             } else {
                 app.quit = true;
             }
@@ -256,7 +283,10 @@ fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     }
     let targets: Vec<usize> = match mode {
         SendMode::All => (0..app.panes.len()).collect(),
-        SendMode::Focused => (app.focus < app.panes.len()).then_some(app.focus).into_iter().collect(),
+        SendMode::Focused => (app.focus < app.panes.len())
+            .then_some(app.focus)
+            .into_iter()
+            .collect(),
     };
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
@@ -264,7 +294,10 @@ fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     }
     if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
         let model = app.panes[*busy].model.clone();
-        app.set_notice(NoticeLevel::Error, format!("{model} is still answering: stop it (Esc) or wait"));
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("{model} is still answering: stop it (Esc) or wait"),
+        );
         return;
     }
     for i in targets {
@@ -294,7 +327,11 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         attempts: 1,
         text: WrappedText::new("", width),
     })));
-    fx.push(Effect::StartStream { pane: pane.id, request, chat });
+    fx.push(Effect::StartStream {
+        pane: pane.id,
+        request,
+        chat,
+    });
 }
 
 /// The request for an answer at entry index `at`: the conversation before its prompt, then
@@ -320,7 +357,11 @@ pub(super) fn chat_for(pane: &Pane, at: usize, settings: &super::Settings) -> Ch
 fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
     let i = app.focus;
     let Some(pane) = app.panes.get(i) else { return };
-    if !pane.entries.iter().any(|e| matches!(e, Entry::Prompt { .. })) {
+    if !pane
+        .entries
+        .iter()
+        .any(|e| matches!(e, Entry::Prompt { .. }))
+    {
         app.set_notice(NoticeLevel::Info, "nothing to regenerate yet");
         return;
     }
@@ -347,10 +388,19 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 fn copy(app: &mut App, fx: &mut Vec<Effect>) {
-    let text = app.focused().and_then(Pane::last_answer).map(|a| a.reply.content.clone());
+    let text = app
+        .focused()
+        .and_then(Pane::last_answer)
+        .map(|a| a.reply.content.clone());
     match text.filter(|t| !t.is_empty()) {
         Some(text) => {
-            app.set_notice(NoticeLevel::Info, format!("copied {} characters to the clipboard", text.chars().count()));
+            app.set_notice(
+                NoticeLevel::Info,
+                format!(
+                    "copied {} characters to the clipboard",
+                    text.chars().count()
+                ),
+            );
             fx.push(Effect::Copy(text));
         }
         None => app.set_notice(NoticeLevel::Info, "nothing to copy yet"),
@@ -359,7 +409,10 @@ fn copy(app: &mut App, fx: &mut Vec<Effect>) {
 
 fn confirm_model(app: &mut App, purpose: ModelPurpose, model: &str, fx: &mut Vec<Effect>) {
     if model.is_empty() || model.chars().any(char::is_whitespace) {
-        app.set_notice(NoticeLevel::Error, "a model id has no spaces, e.g. openai/gpt-5.1");
+        app.set_notice(
+            NoticeLevel::Error,
+            "a model id has no spaces, e.g. openai/gpt-5.1",
+        );
         return;
     }
     app.overlay = Overlay::None;

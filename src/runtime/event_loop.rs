@@ -42,7 +42,12 @@ pub struct Ctx {
     pub frame_log: Option<Vec<Duration>>,
 }
 
-pub async fn run_loop<B, S>(app: &mut App, term: &mut Terminal<B>, mut input: S, ctx: &mut Ctx) -> io::Result<()>
+pub async fn run_loop<B, S>(
+    app: &mut App,
+    term: &mut Terminal<B>,
+    mut input: S,
+    ctx: &mut Ctx,
+) -> io::Result<()>
 where
     B: Backend,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -54,7 +59,14 @@ where
     let mut pending_resize: Option<(u16, u16)> = None;
     let mut frames = 0u64;
     if let Ok(size) = term.size() {
-        dispatch(app, ctx, Action::Resize { width: size.width, height: size.height });
+        dispatch(
+            app,
+            ctx,
+            Action::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
     }
     while !app.should_quit() {
         let animating = app.animating();
@@ -101,7 +113,8 @@ where
     ctx.tasks.cancel_all();
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
-    term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(io::Error::other)?;
+    term.draw(|f| ui::render(f, app, &ctx.theme, now))
+        .map_err(io::Error::other)?;
     publish(app, ctx, frames + 1);
     Ok(())
 }
@@ -109,7 +122,11 @@ where
 fn publish(app: &App, ctx: &Ctx, frames: u64) {
     if let Some(status) = &ctx.status {
         let answers = app.panes.iter().map(|p| p.answers().count()).sum();
-        status.send_replace(LoopStatus { frames, streaming: app.streaming_count(), answers });
+        status.send_replace(LoopStatus {
+            frames,
+            streaming: app.streaming_count(),
+            answers,
+        });
     }
 }
 
@@ -127,10 +144,22 @@ fn to_action(event: Event) -> Option<Action> {
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
     for effect in app::update(app, action) {
         match effect {
-            Effect::StartStream { pane, request, chat } => ctx.tasks.start_stream(pane, request, chat),
+            Effect::StartStream {
+                pane,
+                request,
+                chat,
+            } => ctx.tasks.start_stream(pane, request, chat),
             Effect::CancelStream { request } => ctx.tasks.cancel(request),
-            Effect::RetryAfter { pane, request, after } => ctx.tasks.retry_after(pane, request, after),
-            Effect::Reconcile { pane, request, generation_id } => ctx.tasks.reconcile(pane, request, generation_id),
+            Effect::RetryAfter {
+                pane,
+                request,
+                after,
+            } => ctx.tasks.retry_after(pane, request, after),
+            Effect::Reconcile {
+                pane,
+                request,
+                generation_id,
+            } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
             Effect::Copy(text) => (ctx.clipboard)(&text),
         }

@@ -38,9 +38,16 @@ pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
 }
 
 /// Runs the chat room in the real terminal until the person quits.
-pub async fn run_room(client: Client, models: &[String], keymap: Keymap, settings: Settings) -> io::Result<()> {
+pub async fn run_room(
+    client: Client,
+    models: &[String],
+    keymap: Keymap,
+    settings: Settings,
+) -> io::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
-        return Err(io::Error::other("the chat room needs a terminal; for scripts use `modelroom ask`"));
+        return Err(io::Error::other(
+            "the chat room needs a terminal; for scripts use `modelroom ask`",
+        ));
     }
     let mut app = App::new(models, keymap, settings);
     let (mut ctx, tx) = context(client, Theme::from_env());
@@ -59,7 +66,10 @@ fn spawn_signal_watch(tx: mpsc::Sender<Action>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             return;
         };
         tokio::select! {

@@ -45,7 +45,15 @@ impl TaskPool {
             let mut events = client.stream_chat(&chat);
             while let Some(event) = events.next().await {
                 // A full channel slows this socket down instead of the UI.
-                if actions.send(Action::Stream { pane, request, event }).await.is_err() {
+                if actions
+                    .send(Action::Stream {
+                        pane,
+                        request,
+                        event,
+                    })
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -79,7 +87,9 @@ impl TaskPool {
         let client = self.client.clone();
         let actions = self.actions.clone();
         tokio::spawn(async move {
-            let mut result = Err(ApiError::Malformed { detail: "not tried".into() });
+            let mut result = Err(ApiError::Malformed {
+                detail: "not tried".into(),
+            });
             for delay in RECONCILE_DELAYS {
                 tokio::time::sleep(delay).await;
                 result = client.generation(&generation_id).await;
@@ -88,7 +98,13 @@ impl TaskPool {
                     _ => break,
                 }
             }
-            let _ = actions.send(Action::Reconciled { pane, request, result }).await;
+            let _ = actions
+                .send(Action::Reconciled {
+                    pane,
+                    request,
+                    result,
+                })
+                .await;
         });
     }
 

@@ -5,7 +5,9 @@ use super::catalog::{DemoModel, Style};
 
 /// FNV-1a: a stable hash, unlike std's, so answers do not change between builds.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 struct Rng(u64);
@@ -31,10 +33,19 @@ fn topic(prompt: &str) -> String {
     if clean.chars().count() > 60 {
         t.push('…');
     }
-    if t.is_empty() { "your question".into() } else { t }
+    if t.is_empty() {
+        "your question".into()
+    } else {
+        t
+    }
 }
 
-const OPENERS: &[&str] = &["Here is how I see it.", "Good question.", "Short version first, then details.", "Let me break it down."];
+const OPENERS: &[&str] = &[
+    "Here is how I see it.",
+    "Good question.",
+    "Short version first, then details.",
+    "Let me break it down.",
+];
 const POINTS: &[&str] = &[
     "Start from the simplest thing that works",
     "Measure before you optimise",
@@ -60,13 +71,20 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
     }
     match model.style {
         Style::Terse => {
-            s.push_str(&format!("**{}** In short, on \"{topic}\":\n\n", rng.pick(OPENERS)));
+            s.push_str(&format!(
+                "**{}** In short, on \"{topic}\":\n\n",
+                rng.pick(OPENERS)
+            ));
             s.push_str(&format!("- {}\n- {}\n", rng.pick(POINTS), rng.pick(POINTS)));
             return s;
         }
         Style::Normal | Style::Verbose | Style::Code | Style::Multilingual => {}
     }
-    s.push_str(&format!("## About \"{topic}\"\n\n{} Answering from {}.\n\n", rng.pick(OPENERS), model.name));
+    s.push_str(&format!(
+        "## About \"{topic}\"\n\n{} Answering from {}.\n\n",
+        rng.pick(OPENERS),
+        model.name
+    ));
     for _ in 0..3 {
         s.push_str(&format!("- {}\n", rng.pick(POINTS)));
     }
@@ -84,7 +102,9 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
     s.push_str("> Simple things should be simple; complex things should be possible.\n\n");
     s.push_str(WORLD);
     if model.style == Style::Multilingual {
-        s.push_str("\nEn español: la respuesta corta es «sí». Ελληνικά: ναι. 中文：是的。 Русский: да.\n");
+        s.push_str(
+            "\nEn español: la respuesta corta es «sí». Ελληνικά: ναι. 中文：是的。 Русский: да.\n",
+        );
     }
     if model.style == Style::Verbose {
         for i in 0..12 {
@@ -157,7 +177,17 @@ mod tests {
     #[test]
     fn answers_hold_real_markdown() {
         let a = answer(find("demo/coder").unwrap(), "write code", false);
-        for needle in ["## ", "- ", "1. ", "| Aspect |", "```rust", "```python", "> ", "日本語", "🦀"] {
+        for needle in [
+            "## ",
+            "- ",
+            "1. ",
+            "| Aspect |",
+            "```rust",
+            "```python",
+            "> ",
+            "日本語",
+            "🦀",
+        ] {
             assert!(a.contains(needle), "{needle}");
         }
     }

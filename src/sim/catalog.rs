@@ -52,32 +52,203 @@ impl DemoModel {
 }
 
 const fn p(name: &'static str, slug: &'static str, price_mult: f64, speed: f64) -> Provider {
-    Provider { name, slug, price_mult, speed, fails: false, bills_full_after_cancel: false }
+    Provider {
+        name,
+        slug,
+        price_mult,
+        speed,
+        fails: false,
+        bills_full_after_cancel: false,
+    }
 }
 
 const AURORA: Provider = p("Aurora Cloud", "aurora", 1.0, 1.0);
 const BOREALIS: Provider = p("Borealis", "borealis", 1.15, 1.3);
 const CIRRUS: Provider = p("Cirrus AI", "cirrus", 1.3, 0.8);
-const BEDROCKISH: Provider = Provider { bills_full_after_cancel: true, ..p("Granite Bedrock", "granite", 1.05, 0.9) };
-const BROKEN: Provider = Provider { fails: true, ..p("Flakeway", "flakeway", 0.9, 1.0) };
+const BEDROCKISH: Provider = Provider {
+    bills_full_after_cancel: true,
+    ..p("Granite Bedrock", "granite", 1.05, 0.9)
+};
+const BROKEN: Provider = Provider {
+    fails: true,
+    ..p("Flakeway", "flakeway", 0.9, 1.0)
+};
 
 pub static MODELS: &[DemoModel] = &[
-    DemoModel { id: "demo/fast", name: "Demo: Fast", canonical: None, prompt_price: 0.000_000_2, completion_price: 0.000_000_8, context: 128_000, ttft_ms: 50, tokens_per_sec: 1500.0, style: Style::Normal, reasoning: false, providers: &[AURORA, BOREALIS], description: "A very fast small model: answers in a blink, good for drafts." },
-    DemoModel { id: "demo/thinker", name: "Demo: Thinker", canonical: None, prompt_price: 0.000_003, completion_price: 0.000_015, context: 200_000, ttft_ms: 600, tokens_per_sec: 80.0, style: Style::Normal, reasoning: true, providers: &[BEDROCKISH, CIRRUS], description: "A reasoning model: thinks out loud before it answers." },
-    DemoModel { id: "demo/coder", name: "Demo: Coder", canonical: None, prompt_price: 0.000_001, completion_price: 0.000_004, context: 256_000, ttft_ms: 300, tokens_per_sec: 120.0, style: Style::Code, reasoning: false, providers: &[BOREALIS, AURORA], description: "Answers with code: Rust, Python and shell, fenced and tagged." },
-    DemoModel { id: "demo/slow", name: "Demo: Slow", canonical: None, prompt_price: 0.000_000_5, completion_price: 0.000_001_5, context: 32_000, ttft_ms: 1500, tokens_per_sec: 12.0, style: Style::Normal, reasoning: false, providers: &[CIRRUS, BEDROCKISH], description: "A slow, careful model on a busy provider." },
-    DemoModel { id: "demo/mini:free", name: "Demo: Mini (free)", canonical: None, prompt_price: 0.0, completion_price: 0.0, context: 32_000, ttft_ms: 400, tokens_per_sec: 60.0, style: Style::Terse, reasoning: false, providers: &[AURORA], description: "A free model with a rate limit, like OpenRouter's :free variants." },
-    DemoModel { id: "demo/flaky", name: "Demo: Flaky", canonical: None, prompt_price: 0.000_000_6, completion_price: 0.000_002, context: 64_000, ttft_ms: 350, tokens_per_sec: 90.0, style: Style::Normal, reasoning: false, providers: &[BROKEN, BOREALIS, AURORA], description: "Its cheapest provider always fails; the gateway falls back to the next." },
-    DemoModel { id: "demo/canon", name: "Demo: Canon", canonical: Some("demo/canon-20260115"), prompt_price: 0.000_000_4, completion_price: 0.000_001_6, context: 128_000, ttft_ms: 250, tokens_per_sec: 140.0, style: Style::Normal, reasoning: false, providers: &[AURORA, CIRRUS], description: "Answers under its canonical dated slug, as real models often do." },
-    DemoModel { id: "demo/budget", name: "Demo: Budget", canonical: None, prompt_price: 0.000_000_05, completion_price: 0.000_000_2, context: 16_000, ttft_ms: 450, tokens_per_sec: 70.0, style: Style::Terse, reasoning: false, providers: &[CIRRUS, AURORA], description: "The cheapest paid model: short answers for fractions of a cent." },
-    DemoModel { id: "demo/premium", name: "Demo: Premium", canonical: None, prompt_price: 0.000_015, completion_price: 0.000_075, context: 400_000, ttft_ms: 900, tokens_per_sec: 45.0, style: Style::Verbose, reasoning: false, providers: &[BEDROCKISH, BOREALIS], description: "An expensive frontier model with long, thorough answers." },
-    DemoModel { id: "demo/terse", name: "Demo: Terse", canonical: None, prompt_price: 0.000_000_3, completion_price: 0.000_001_2, context: 64_000, ttft_ms: 200, tokens_per_sec: 150.0, style: Style::Terse, reasoning: false, providers: &[AURORA, BOREALIS], description: "Says as little as possible." },
-    DemoModel { id: "demo/verbose", name: "Demo: Verbose", canonical: None, prompt_price: 0.000_000_8, completion_price: 0.000_003, context: 128_000, ttft_ms: 500, tokens_per_sec: 100.0, style: Style::Verbose, reasoning: false, providers: &[BOREALIS, CIRRUS], description: "Never uses one word where ten will do." },
-    DemoModel { id: "demo/polyglot", name: "Demo: Polyglot", canonical: None, prompt_price: 0.000_000_7, completion_price: 0.000_002_8, context: 128_000, ttft_ms: 350, tokens_per_sec: 95.0, style: Style::Multilingual, reasoning: false, providers: &[CIRRUS, AURORA], description: "Answers in several languages and scripts: 日本語, español, Ελληνικά." },
+    DemoModel {
+        id: "demo/fast",
+        name: "Demo: Fast",
+        canonical: None,
+        prompt_price: 0.000_000_2,
+        completion_price: 0.000_000_8,
+        context: 128_000,
+        ttft_ms: 50,
+        tokens_per_sec: 1500.0,
+        style: Style::Normal,
+        reasoning: false,
+        providers: &[AURORA, BOREALIS],
+        description: "A very fast small model: answers in a blink, good for drafts.",
+    },
+    DemoModel {
+        id: "demo/thinker",
+        name: "Demo: Thinker",
+        canonical: None,
+        prompt_price: 0.000_003,
+        completion_price: 0.000_015,
+        context: 200_000,
+        ttft_ms: 600,
+        tokens_per_sec: 80.0,
+        style: Style::Normal,
+        reasoning: true,
+        providers: &[BEDROCKISH, CIRRUS],
+        description: "A reasoning model: thinks out loud before it answers.",
+    },
+    DemoModel {
+        id: "demo/coder",
+        name: "Demo: Coder",
+        canonical: None,
+        prompt_price: 0.000_001,
+        completion_price: 0.000_004,
+        context: 256_000,
+        ttft_ms: 300,
+        tokens_per_sec: 120.0,
+        style: Style::Code,
+        reasoning: false,
+        providers: &[BOREALIS, AURORA],
+        description: "Answers with code: Rust, Python and shell, fenced and tagged.",
+    },
+    DemoModel {
+        id: "demo/slow",
+        name: "Demo: Slow",
+        canonical: None,
+        prompt_price: 0.000_000_5,
+        completion_price: 0.000_001_5,
+        context: 32_000,
+        ttft_ms: 1500,
+        tokens_per_sec: 12.0,
+        style: Style::Normal,
+        reasoning: false,
+        providers: &[CIRRUS, BEDROCKISH],
+        description: "A slow, careful model on a busy provider.",
+    },
+    DemoModel {
+        id: "demo/mini:free",
+        name: "Demo: Mini (free)",
+        canonical: None,
+        prompt_price: 0.0,
+        completion_price: 0.0,
+        context: 32_000,
+        ttft_ms: 400,
+        tokens_per_sec: 60.0,
+        style: Style::Terse,
+        reasoning: false,
+        providers: &[AURORA],
+        description: "A free model with a rate limit, like OpenRouter's :free variants.",
+    },
+    DemoModel {
+        id: "demo/flaky",
+        name: "Demo: Flaky",
+        canonical: None,
+        prompt_price: 0.000_000_6,
+        completion_price: 0.000_002,
+        context: 64_000,
+        ttft_ms: 350,
+        tokens_per_sec: 90.0,
+        style: Style::Normal,
+        reasoning: false,
+        providers: &[BROKEN, BOREALIS, AURORA],
+        description: "Its cheapest provider always fails; the gateway falls back to the next.",
+    },
+    DemoModel {
+        id: "demo/canon",
+        name: "Demo: Canon",
+        canonical: Some("demo/canon-20260115"),
+        prompt_price: 0.000_000_4,
+        completion_price: 0.000_001_6,
+        context: 128_000,
+        ttft_ms: 250,
+        tokens_per_sec: 140.0,
+        style: Style::Normal,
+        reasoning: false,
+        providers: &[AURORA, CIRRUS],
+        description: "Answers under its canonical dated slug, as real models often do.",
+    },
+    DemoModel {
+        id: "demo/budget",
+        name: "Demo: Budget",
+        canonical: None,
+        prompt_price: 0.000_000_05,
+        completion_price: 0.000_000_2,
+        context: 16_000,
+        ttft_ms: 450,
+        tokens_per_sec: 70.0,
+        style: Style::Terse,
+        reasoning: false,
+        providers: &[CIRRUS, AURORA],
+        description: "The cheapest paid model: short answers for fractions of a cent.",
+    },
+    DemoModel {
+        id: "demo/premium",
+        name: "Demo: Premium",
+        canonical: None,
+        prompt_price: 0.000_015,
+        completion_price: 0.000_075,
+        context: 400_000,
+        ttft_ms: 900,
+        tokens_per_sec: 45.0,
+        style: Style::Verbose,
+        reasoning: false,
+        providers: &[BEDROCKISH, BOREALIS],
+        description: "An expensive frontier model with long, thorough answers.",
+    },
+    DemoModel {
+        id: "demo/terse",
+        name: "Demo: Terse",
+        canonical: None,
+        prompt_price: 0.000_000_3,
+        completion_price: 0.000_001_2,
+        context: 64_000,
+        ttft_ms: 200,
+        tokens_per_sec: 150.0,
+        style: Style::Terse,
+        reasoning: false,
+        providers: &[AURORA, BOREALIS],
+        description: "Says as little as possible.",
+    },
+    DemoModel {
+        id: "demo/verbose",
+        name: "Demo: Verbose",
+        canonical: None,
+        prompt_price: 0.000_000_8,
+        completion_price: 0.000_003,
+        context: 128_000,
+        ttft_ms: 500,
+        tokens_per_sec: 100.0,
+        style: Style::Verbose,
+        reasoning: false,
+        providers: &[BOREALIS, CIRRUS],
+        description: "Never uses one word where ten will do.",
+    },
+    DemoModel {
+        id: "demo/polyglot",
+        name: "Demo: Polyglot",
+        canonical: None,
+        prompt_price: 0.000_000_7,
+        completion_price: 0.000_002_8,
+        context: 128_000,
+        ttft_ms: 350,
+        tokens_per_sec: 95.0,
+        style: Style::Multilingual,
+        reasoning: false,
+        providers: &[CIRRUS, AURORA],
+        description: "Answers in several languages and scripts: 日本語, español, Ελληνικά.",
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static DemoModel> {
-    MODELS.iter().find(|m| m.id == id || m.canonical == Some(id))
+    MODELS
+        .iter()
+        .find(|m| m.id == id || m.canonical == Some(id))
 }
 
 /// Prices as OpenRouter prints them: plain decimals, never exponents.

@@ -30,7 +30,9 @@ pub fn parse(text: &str) -> (Directives, String) {
     let mut clean = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("[sim:") {
-        let Some(len) = rest[start..].find(']') else { break };
+        let Some(len) = rest[start..].find(']') else {
+            break;
+        };
         clean.push_str(&rest[..start]);
         let body = &rest[start + 5..start + len];
         let (name, value) = body.split_once('=').map_or((body, ""), |(n, v)| (n, v));

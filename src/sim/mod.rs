@@ -37,7 +37,12 @@ pub struct SimOptions {
 
 impl Default for SimOptions {
     fn default() -> Self {
-        Self { api_key: None, balance_usd: 5.0, time_scale: 1.0, free_requests_per_minute: 20 }
+        Self {
+            api_key: None,
+            balance_usd: 5.0,
+            time_scale: 1.0,
+            free_requests_per_minute: 20,
+        }
     }
 }
 
@@ -86,7 +91,12 @@ pub async fn start(port: u16, opts: SimOptions) -> std::io::Result<SimHandle> {
             tracing::warn!("simulated gateway stopped: {e}");
         }
     });
-    Ok(SimHandle { addr, shared, stop: Some(stop), task })
+    Ok(SimHandle {
+        addr,
+        shared,
+        stop: Some(stop),
+        task,
+    })
 }
 
 impl SimHandle {

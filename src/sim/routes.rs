@@ -12,12 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::RecordedRequest;
 use super::answer::{self, tokenize};
 use super::catalog::{self, DemoModel, Provider};
 use super::directive::{self, Directives};
 use super::state::{GenerationRecord, Shared};
 use super::stream::{self, Plan};
-use super::RecordedRequest;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -37,9 +37,14 @@ fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
         err["metadata"] = m;
     }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (code, axum::Json(json!({ "error": err, "user_id": "user_sim" }))).into_response();
+    let mut resp = (
+        code,
+        axum::Json(json!({ "error": err, "user_id": "user_sim" })),
+    )
+        .into_response();
     if matches!(status, 429 | 503) {
-        resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3"));
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("3"));
     }
     resp
 }
@@ -48,7 +53,11 @@ fn record(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body
     let headers = headers
         .iter()
         .map(|(n, v)| {
-            let value = if n == header::AUTHORIZATION { "<redacted>".to_owned() } else { v.to_str().unwrap_or("").to_owned() };
+            let value = if n == header::AUTHORIZATION {
+                "<redacted>".to_owned()
+            } else {
+                v.to_str().unwrap_or("").to_owned()
+            };
             (n.as_str().to_owned(), value)
         })
         .collect();
@@ -79,29 +88,61 @@ fn check_key(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn text_of(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
-        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(" "),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         _ => String::new(),
     }
 }
 
 fn status_error(code: u16, model: &str) -> Response {
     let (message, meta) = match code {
-        400 => ("Invalid request: the simulated gateway was asked to refuse it".to_owned(), None),
+        400 => (
+            "Invalid request: the simulated gateway was asked to refuse it".to_owned(),
+            None,
+        ),
         401 => ("User not found.".to_owned(), None),
-        402 => ("Insufficient credits. Add more using https://openrouter.ai/settings/credits".to_owned(), None),
-        403 => (format!("{model} requires moderation: the input was flagged"), Some(json!({ "reasons": ["violence"], "flagged_input": "a flagged…input", "provider_name": "Aurora Cloud", "model_slug": model }))),
-        404 => ("No endpoints found matching your data policy and provider preferences".to_owned(), None),
+        402 => (
+            "Insufficient credits. Add more using https://openrouter.ai/settings/credits"
+                .to_owned(),
+            None,
+        ),
+        403 => (
+            format!("{model} requires moderation: the input was flagged"),
+            Some(
+                json!({ "reasons": ["violence"], "flagged_input": "a flagged…input", "provider_name": "Aurora Cloud", "model_slug": model }),
+            ),
+        ),
+        404 => (
+            "No endpoints found matching your data policy and provider preferences".to_owned(),
+            None,
+        ),
         408 => ("Request timed out upstream".to_owned(), None),
-        429 => ("Provider returned error".to_owned(), Some(json!({ "provider_name": "Aurora Cloud", "raw": format!("{model} is temporarily rate-limited upstream. Please retry shortly.") }))),
+        429 => (
+            "Provider returned error".to_owned(),
+            Some(
+                json!({ "provider_name": "Aurora Cloud", "raw": format!("{model} is temporarily rate-limited upstream. Please retry shortly.") }),
+            ),
+        ),
         500 => ("Internal Server Error".to_owned(), None),
-        502 => ("Provider returned error".to_owned(), Some(json!({ "provider_name": "Aurora Cloud", "raw": "upstream connection reset" }))),
-        503 => ("No available provider could serve the request; try again later".to_owned(), None),
+        502 => (
+            "Provider returned error".to_owned(),
+            Some(json!({ "provider_name": "Aurora Cloud", "raw": "upstream connection reset" })),
+        ),
+        503 => (
+            "No available provider could serve the request; try again later".to_owned(),
+            None,
+        ),
         524 => ("Provider timed out (edge timeout)".to_owned(), None),
         529 => ("Provider is overloaded".to_owned(), None),
         _ => ("Simulated error".to_owned(), None),
@@ -110,18 +151,30 @@ fn status_error(code: u16, model: &str) -> Response {
 }
 
 fn as_list(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_lowercase)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_lowercase))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Providers in the order the gateway would try them, after the request's preferences.
 fn route(model: &'static DemoModel, prefs: &Value) -> Vec<&'static Provider> {
     let mut list: Vec<&Provider> = model.providers.iter().collect();
     list.sort_by(|a, b| a.price_mult.total_cmp(&b.price_mult));
-    let sort = prefs["sort"].as_str().or_else(|| prefs["sort"]["by"].as_str());
+    let sort = prefs["sort"]
+        .as_str()
+        .or_else(|| prefs["sort"]["by"].as_str());
     if matches!(sort, Some("throughput" | "latency")) {
         list.sort_by(|a, b| b.speed.total_cmp(&a.speed));
     }
-    let named = |p: &Provider, names: &[String]| names.iter().any(|n| *n == p.slug || *n == p.name.to_lowercase());
+    let named = |p: &Provider, names: &[String]| {
+        names
+            .iter()
+            .any(|n| *n == p.slug || *n == p.name.to_lowercase())
+    };
     let only = as_list(&prefs["only"]);
     if !only.is_empty() {
         list.retain(|p| named(p, &only));
@@ -130,12 +183,23 @@ fn route(model: &'static DemoModel, prefs: &Value) -> Vec<&'static Provider> {
     list.retain(|p| !named(p, &ignore));
     let order = as_list(&prefs["order"]);
     if !order.is_empty() {
-        list.sort_by_key(|p| order.iter().position(|n| *n == p.slug || *n == p.name.to_lowercase()).unwrap_or(usize::MAX));
+        list.sort_by_key(|p| {
+            order
+                .iter()
+                .position(|n| *n == p.slug || *n == p.name.to_lowercase())
+                .unwrap_or(usize::MAX)
+        });
     }
     list
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     record(&shared, &method, &uri, &headers, &body);
     if let Some(denied) = check_key(&shared, &headers) {
         return denied;
@@ -149,19 +213,31 @@ async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, heade
     let Some(requested) = req["model"].as_str() else {
         return error(400, "No model specified: set \"model\"", None);
     };
-    let last_user = messages.iter().rev().find(|m| m["role"] == "user").map(|m| text_of(&m["content"])).unwrap_or_default();
+    let last_user = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .map(|m| text_of(&m["content"]))
+        .unwrap_or_default();
     let (directives, prompt) = directive::parse(&last_user);
     if let Some(code) = directives.status {
         return status_error(code, requested);
     }
     let fallbacks = as_list(&req["models"]);
-    let Some(model) = std::iter::once(requested.to_owned()).chain(fallbacks).find_map(|id| catalog::find(&id)) else {
+    let Some(model) = std::iter::once(requested.to_owned())
+        .chain(fallbacks)
+        .find_map(|id| catalog::find(&id))
+    else {
         return error(400, &format!("{requested} is not a valid model ID"), None);
     };
     let prefs = &req["provider"];
     let candidates = route(model, prefs);
     if candidates.is_empty() {
-        return error(404, "No endpoints found matching your data policy and provider preferences", None);
+        return error(
+            404,
+            "No endpoints found matching your data policy and provider preferences",
+            None,
+        );
     }
     let allow_fallbacks = prefs["allow_fallbacks"].as_bool().unwrap_or(true);
     let mut attempts = Vec::new();
@@ -170,7 +246,11 @@ async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, heade
         if p.fails {
             attempts.push((p.name.to_owned(), 502));
             if !allow_fallbacks {
-                return error(502, "Provider returned error", Some(json!({ "provider_name": p.name, "raw": "upstream connection reset" })));
+                return error(
+                    502,
+                    "Provider returned error",
+                    Some(json!({ "provider_name": p.name, "raw": "upstream connection reset" })),
+                );
             }
             continue;
         }
@@ -181,8 +261,14 @@ async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, heade
     let Some(provider) = provider else {
         return error(503, "No available provider could serve the request", None);
     };
-    let max_tokens = req["max_tokens"].as_u64().or_else(|| req["max_completion_tokens"].as_u64()).unwrap_or(4096);
-    let chars: usize = messages.iter().map(|m| text_of(&m["content"]).chars().count()).sum();
+    let max_tokens = req["max_tokens"]
+        .as_u64()
+        .or_else(|| req["max_completion_tokens"].as_u64())
+        .unwrap_or(4096);
+    let chars: usize = messages
+        .iter()
+        .map(|m| text_of(&m["content"]).chars().count())
+        .sum();
     let prompt_tokens = u64::try_from(chars.div_ceil(4) + 4 * messages.len()).unwrap_or(u64::MAX);
     let now = std::time::Instant::now();
     let refusal = shared.update(|b| {
@@ -212,13 +298,28 @@ async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, heade
     if let Some(r) = refusal {
         return r;
     }
-    let plan = plan(&shared, model, provider, &prompt, prompt_tokens, max_tokens, directives, attempts);
+    let plan = plan(
+        &shared,
+        model,
+        provider,
+        &prompt,
+        prompt_tokens,
+        max_tokens,
+        directives,
+        attempts,
+    );
     if req["stream"].as_bool().unwrap_or(false) {
         let id = plan.id.clone();
         let mut resp = Response::new(stream::body(plan, shared));
         let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/event-stream"));
-        h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/event-stream"),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-cache"),
+        );
         if let Ok(v) = header::HeaderValue::from_str(&id) {
             h.insert("x-generation-id", v);
         }
@@ -229,14 +330,34 @@ async fn chat(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, heade
 }
 
 #[allow(clippy::too_many_arguments)]
-fn plan(shared: &Shared, model: &'static DemoModel, provider: &'static Provider, prompt: &str, prompt_tokens: u64, max_tokens: u64, d: Directives, attempts: Vec<(String, u16)>) -> Plan {
-    let text = if d.splitutf8 { answer::multibyte_text() } else { answer::answer(model, prompt, d.escape) };
+fn plan(
+    shared: &Shared,
+    model: &'static DemoModel,
+    provider: &'static Provider,
+    prompt: &str,
+    prompt_tokens: u64,
+    max_tokens: u64,
+    d: Directives,
+    attempts: Vec<(String, u16)>,
+) -> Plan {
+    let text = if d.splitutf8 {
+        answer::multibyte_text()
+    } else {
+        answer::answer(model, prompt, d.escape)
+    };
     let mut content = match d.tokens {
         Some(n) => answer::tokens_exactly(&text, n),
         None => tokenize(&text),
     };
-    let reasoning = if model.reasoning { tokenize(&answer::reasoning(prompt)) } else { Vec::new() };
-    let budget = usize::try_from(max_tokens).unwrap_or(usize::MAX).saturating_sub(reasoning.len()).max(1);
+    let reasoning = if model.reasoning {
+        tokenize(&answer::reasoning(prompt))
+    } else {
+        Vec::new()
+    };
+    let budget = usize::try_from(max_tokens)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(reasoning.len())
+        .max(1);
     let finish = if content.len() > budget {
         content.truncate(budget);
         "length"
@@ -250,22 +371,25 @@ fn plan(shared: &Shared, model: &'static DemoModel, provider: &'static Provider,
     let created = unix_now();
     let id = shared.update(|b| {
         let id = b.next_generation_id(created);
-        b.generations.insert(id.clone(), GenerationRecord {
-            id: id.clone(),
-            created_unix: created,
-            model: model.served_id().to_owned(),
-            provider: provider.name.to_owned(),
-            cost: 0.0,
-            prompt_tokens,
-            completion_tokens: 0,
-            reasoning_tokens: 0,
-            cancelled: false,
-            finish_reason: None,
-            started: std::time::Instant::now(),
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            latency_ms: (ttft_ms as f64 * scale) as u64,
-            attempts,
-        });
+        b.generations.insert(
+            id.clone(),
+            GenerationRecord {
+                id: id.clone(),
+                created_unix: created,
+                model: model.served_id().to_owned(),
+                provider: provider.name.to_owned(),
+                cost: 0.0,
+                prompt_tokens,
+                completion_tokens: 0,
+                reasoning_tokens: 0,
+                cancelled: false,
+                finish_reason: None,
+                started: std::time::Instant::now(),
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                latency_ms: (ttft_ms as f64 * scale) as u64,
+                attempts,
+            },
+        );
         id
     });
     Plan {
@@ -287,7 +411,8 @@ fn plan(shared: &Shared, model: &'static DemoModel, provider: &'static Provider,
 /// A non-streaming answer: OpenRouter pads the body with whitespace while the model works.
 async fn complete(plan: Plan, shared: &Shared) -> Response {
     if !plan.instant {
-        let work = plan.ttft + plan.per_token * u32::try_from(plan.content.len()).unwrap_or(u32::MAX);
+        let work =
+            plan.ttft + plan.per_token * u32::try_from(plan.content.len()).unwrap_or(u32::MAX);
         tokio::time::sleep(work.min(Duration::from_secs(30))).await;
     }
     let reasoning = u64::try_from(plan.reasoning.len()).unwrap_or(0);
@@ -311,16 +436,29 @@ async fn complete(plan: Plan, shared: &Shared) -> Response {
         "usage": plan.usage(completion, reasoning)
     });
     let mut resp = Response::new(Body::from(format!("\n\n         \n{body}")));
-    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
-async fn models(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn models(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&shared, &method, &uri, &headers, b"");
     axum::Json(catalog::catalog_json()).into_response()
 }
 
-async fn credits(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn credits(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&shared, &method, &uri, &headers, b"");
     if let Some(denied) = check_key(&shared, &headers) {
         return denied;
@@ -329,13 +467,28 @@ async fn credits(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, he
     axum::Json(json!({ "data": { "total_credits": b.options().balance_usd, "total_usage": b.stats.total_usage_usd } })).into_response()
 }
 
-async fn key(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn key(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&shared, &method, &uri, &headers, b"");
     if let Some(denied) = check_key(&shared, &headers) {
         return denied;
     }
-    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let last3: String = given.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let last3: String = given
+        .chars()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let used = shared.books().stats.total_usage_usd;
     axum::Json(json!({ "data": {
         "label": format!("sk-sim-...{last3}"), "limit": null, "limit_remaining": null, "limit_reset": null,
@@ -346,19 +499,34 @@ async fn key(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, header
     .into_response()
 }
 
-async fn generation(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn generation(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&shared, &method, &uri, &headers, b"");
     if let Some(denied) = check_key(&shared, &headers) {
         return denied;
     }
-    let id = uri.query().unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("id=")).unwrap_or("");
+    let id = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("id="))
+        .unwrap_or("");
     match shared.books().generations.get(id) {
         Some(g) => axum::Json(g.to_json()).into_response(),
         None => error(404, "Generation not found", None),
     }
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&shared, &method, &uri, &headers, b"");
     error(404, &format!("No route for {method} {}", uri.path()), None)
 }

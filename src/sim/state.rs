@@ -69,7 +69,12 @@ pub fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 pub struct Books {
@@ -87,16 +92,27 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(opts: SimOptions) -> Arc<Self> {
-        let stats = SimStats { balance_usd: opts.balance_usd, ..SimStats::default() };
+        let stats = SimStats {
+            balance_usd: opts.balance_usd,
+            ..SimStats::default()
+        };
         Arc::new(Self {
-            books: Mutex::new(Books { opts, stats, generations: HashMap::new(), free_hits: HashMap::new(), counter: 0 }),
+            books: Mutex::new(Books {
+                opts,
+                stats,
+                generations: HashMap::new(),
+                free_hits: HashMap::new(),
+                counter: 0,
+            }),
             changed: watch::channel(0).0,
         })
     }
 
     /// The books; a panic elsewhere never makes them unusable.
     pub fn books(&self) -> MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.books
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Changes the books and wakes anyone waiting on the statistics.
@@ -146,7 +162,10 @@ impl Books {
         let limit = usize::try_from(self.opts.free_requests_per_minute).unwrap_or(usize::MAX);
         let window = Duration::from_secs(60);
         let hits = self.free_hits.entry(model.to_owned()).or_default();
-        while hits.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        while hits
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
             hits.pop_front();
         }
         if hits.len() >= limit {
@@ -170,7 +189,10 @@ mod tests {
 
     #[test]
     fn free_models_are_limited_per_minute() {
-        let shared = Shared::new(SimOptions { free_requests_per_minute: 2, ..SimOptions::default() });
+        let shared = Shared::new(SimOptions {
+            free_requests_per_minute: 2,
+            ..SimOptions::default()
+        });
         let mut b = shared.books();
         let t = Instant::now();
         assert!(b.free_request("m", t).is_none());

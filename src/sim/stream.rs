@@ -39,7 +39,8 @@ pub struct Plan {
 impl Plan {
     pub fn cost(&self, completion_tokens: u64) -> f64 {
         #[allow(clippy::cast_precision_loss)]
-        let usd = (self.prompt_tokens as f64 * self.model.prompt_price + completion_tokens as f64 * self.model.completion_price)
+        let usd = (self.prompt_tokens as f64 * self.model.prompt_price
+            + completion_tokens as f64 * self.model.completion_price)
             * self.provider.price_mult;
         (usd * 1e9).round() / 1e9
     }
@@ -87,7 +88,9 @@ impl Plan {
 pub fn body(plan: Plan, shared: Arc<Shared>) -> Body {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(2);
     tokio::spawn(produce(plan, shared, tx));
-    Body::from_stream(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
+    Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
 }
 
 struct Out {
@@ -99,10 +102,17 @@ struct Out {
 impl Out {
     /// Sends one piece of the body; `false` once the client has gone.
     async fn send(&self, text: &str) -> bool {
-        let text = if self.crlf { text.replace('\n', "\r\n") } else { text.to_owned() };
+        let text = if self.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text.to_owned()
+        };
         if self.split {
             // Cut inside a multi-byte character when there is one, so the client must reassemble.
-            let cut = text.char_indices().find(|(_, c)| c.len_utf8() > 1).map_or(text.len() / 2, |(i, _)| i + 1);
+            let cut = text
+                .char_indices()
+                .find(|(_, c)| c.len_utf8() > 1)
+                .map_or(text.len() / 2, |(i, _)| i + 1);
             let bytes = text.into_bytes();
             let (a, b) = bytes.split_at(cut.min(bytes.len()));
             if self.tx.send(Ok(Bytes::copy_from_slice(a))).await.is_err() {
@@ -121,7 +131,11 @@ impl Out {
 
 async fn produce(plan: Plan, shared: Arc<Shared>, tx: mpsc::Sender<Result<Bytes, io::Error>>) {
     let d = plan.directives.clone();
-    let out = Out { tx, crlf: d.crlf, split: d.splitutf8 };
+    let out = Out {
+        tx,
+        crlf: d.crlf,
+        split: d.splitutf8,
+    };
     let mut reasoning_sent = 0u64;
     let mut content_sent = 0u64;
     let ended = run(&plan, &out, &mut reasoning_sent, &mut content_sent).await;
@@ -140,7 +154,12 @@ async fn produce(plan: Plan, shared: Arc<Shared>, tx: mpsc::Sender<Result<Bytes,
         }
         if let Some(g) = b.generations.get_mut(&plan.id) {
             g.cost = billed;
-            g.completion_tokens = if matches!(ended, Ended::Cancelled) && plan.provider.bills_full_after_cancel { planned } else { completion };
+            g.completion_tokens =
+                if matches!(ended, Ended::Cancelled) && plan.provider.bills_full_after_cancel {
+                    planned
+                } else {
+                    completion
+                };
             g.reasoning_tokens = reasoning_sent;
             g.cancelled = matches!(ended, Ended::Cancelled);
             g.finish_reason = Some(match ended {
@@ -205,10 +224,17 @@ async fn run(plan: &Plan, out: &Out, reasoning_sent: &mut u64, content_sent: &mu
     }
     for (i, piece) in plan.content.iter().enumerate() {
         if d.drop == Some(i) {
-            let _ = out.tx.send(Err(io::Error::other("simulated connection drop"))).await;
+            let _ = out
+                .tx
+                .send(Err(io::Error::other("simulated connection drop")))
+                .await;
             return Ended::Aborted;
         }
-        if d.malformed == Some(i) && !out.send("data: {\"id\":\"gen-x\",\"choices\":[{\"delta\":{\"content\":\n\n").await {
+        if d.malformed == Some(i)
+            && !out
+                .send("data: {\"id\":\"gen-x\",\"choices\":[{\"delta\":{\"content\":\n\n")
+                .await
+        {
             return Ended::Cancelled;
         }
         if d.error == Some(i) {
@@ -226,12 +252,18 @@ async fn run(plan: &Plan, out: &Out, reasoning_sent: &mut u64, content_sent: &mu
         }
         paced += 1;
         pace(paced).await;
-        if !out.data(&plan.chunk(&json!({ "role": "assistant", "content": piece }), None)).await {
+        if !out
+            .data(&plan.chunk(&json!({ "role": "assistant", "content": piece }), None))
+            .await
+        {
             return Ended::Cancelled;
         }
         *content_sent += 1;
     }
-    let finish = plan.chunk(&json!({ "role": "assistant", "content": "" }), Some(plan.finish));
+    let finish = plan.chunk(
+        &json!({ "role": "assistant", "content": "" }),
+        Some(plan.finish),
+    );
     if !out.data(&finish).await {
         return Ended::Cancelled;
     }

@@ -20,11 +20,21 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
         if rect.is_empty() {
             continue;
         }
-        let view = PaneView { pane, index: i, focused: i == app.focus, spinner: app.spinner, theme, now };
+        let view = PaneView {
+            pane,
+            index: i,
+            focused: i == app.focus,
+            spinner: app.spinner,
+            theme,
+            now,
+        };
         frame.render_widget(view, *rect);
     }
     if app.panes.is_empty() {
-        let room = Rect { height: app.layout.input.y, ..frame.area() };
+        let room = Rect {
+            height: app.layout.input.y,
+            ..frame.area()
+        };
         let hint = Paragraph::new("No panes. Add one with Alt+N (F1 lists every key).")
             .style(theme.dim())
             .block(Block::bordered().border_style(theme.border(false)));
@@ -35,7 +45,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => render_help(frame, app, theme),
-        Overlay::Model { purpose, input } => render_model_prompt(frame, app, *purpose, input, theme),
+        Overlay::Model { purpose, input } => {
+            render_model_prompt(frame, app, *purpose, input, theme)
+        }
     }
 }
 
@@ -89,19 +101,34 @@ fn render_status(frame: &mut Frame, app: &App, theme: &Theme) {
                 NoticeLevel::Error => theme.error(),
                 NoticeLevel::Info => theme.status_bar(),
             };
-            Span::styled(format!(" {} ", crate::sanitize::sanitize(&n.text, " ")), style)
+            Span::styled(
+                format!(" {} ", crate::sanitize::sanitize(&n.text, " ")),
+                style,
+            )
         }
         None => Span::raw(" F1 help · Ctrl+Q quit "),
     };
-    let right_w = u16::try_from(right.width()).unwrap_or(u16::MAX).min(area.width);
+    let right_w = u16::try_from(right.width())
+        .unwrap_or(u16::MAX)
+        .min(area.width);
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.status_bar()), l);
-    frame.render_widget(Paragraph::new(Line::from(right)).style(theme.status_bar()), r);
+    frame.render_widget(
+        Paragraph::new(Line::from(left)).style(theme.status_bar()),
+        l,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(right)).style(theme.status_bar()),
+        r,
+    );
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
-    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
     h
 }
 
@@ -124,9 +151,17 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
         })
         .collect();
     let mut rows = rows;
-    rows.push(Row::new(vec![Line::styled("up / down", theme.key()), Line::raw("recall earlier prompts (at the prompt's first / last line)")]));
-    rows.push(Row::new(vec![Line::styled("mouse wheel", theme.key()), Line::raw("scroll the pane under the pointer; click focuses it")]));
-    let height = u16::try_from(rows.len()).unwrap_or(u16::MAX).saturating_add(4);
+    rows.push(Row::new(vec![
+        Line::styled("up / down", theme.key()),
+        Line::raw("recall earlier prompts (at the prompt's first / last line)"),
+    ]));
+    rows.push(Row::new(vec![
+        Line::styled("mouse wheel", theme.key()),
+        Line::raw("scroll the pane under the pointer; click focuses it"),
+    ]));
+    let height = u16::try_from(rows.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(4);
     let area = centered(frame.area(), 96, height);
     let table = Table::new(rows, [Constraint::Length(34), Constraint::Min(20)])
         .column_spacing(2)
@@ -135,18 +170,33 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
                 .border_type(BorderType::Rounded)
                 .border_style(theme.border(true))
                 .title(" keys ")
-                .title_bottom(Line::styled(" F1, ? or Esc closes · keys are configurable in config.toml [keys] ", theme.dim())),
+                .title_bottom(Line::styled(
+                    " F1, ? or Esc closes · keys are configurable in config.toml [keys] ",
+                    theme.dim(),
+                )),
         );
     frame.render_widget(Clear, area);
     frame.render_widget(table, area);
 }
 
-fn render_model_prompt(frame: &mut Frame, app: &App, purpose: ModelPurpose, input: &crate::app::Prompt, theme: &Theme) {
+fn render_model_prompt(
+    frame: &mut Frame,
+    app: &App,
+    purpose: ModelPurpose,
+    input: &crate::app::Prompt,
+    theme: &Theme,
+) {
     let title = match purpose {
         ModelPurpose::AddPane => " add a pane: model id ".to_owned(),
         ModelPurpose::Rebind(id) => {
-            let current = app.pane_index(id).map(|i| app.panes[i].model.clone()).unwrap_or_default();
-            format!(" change model of {} ", crate::sanitize::sanitize(&current, " "))
+            let current = app
+                .pane_index(id)
+                .map(|i| app.panes[i].model.clone())
+                .unwrap_or_default();
+            format!(
+                " change model of {} ",
+                crate::sanitize::sanitize(&current, " ")
+            )
         }
     };
     let area = centered(frame.area(), 64, 5);
@@ -160,7 +210,14 @@ fn render_model_prompt(frame: &mut Frame, app: &App, purpose: ModelPurpose, inpu
     frame.render_widget(block, area);
     let [field, note] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(input.textarea(), field);
-    if let Some(n) = app.notice.as_ref().filter(|n| n.level == NoticeLevel::Error) {
-        frame.render_widget(Paragraph::new(Line::styled(n.text.clone(), theme.error())).wrap(Wrap { trim: true }), note);
+    if let Some(n) = app
+        .notice
+        .as_ref()
+        .filter(|n| n.level == NoticeLevel::Error)
+    {
+        frame.render_widget(
+            Paragraph::new(Line::styled(n.text.clone(), theme.error())).wrap(Wrap { trim: true }),
+            note,
+        );
     }
 }

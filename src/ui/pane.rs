@@ -27,7 +27,11 @@ impl Widget for PaneView<'_> {
         let t = self.theme;
         let pane = self.pane;
         let block = Block::bordered()
-            .border_type(if self.focused { BorderType::Thick } else { BorderType::Plain })
+            .border_type(if self.focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            })
             .border_style(t.border(self.focused))
             .title(self.title(area.width.saturating_sub(2)))
             .title_bottom(self.scroll_hint());
@@ -38,8 +42,13 @@ impl Widget for PaneView<'_> {
         }
         let rows = self.visible_rows(usize::from(inner.height));
         if rows.is_empty() && pane.entries.is_empty() {
-            let hint = Line::styled("Ask something below; Enter sends it to every pane.", t.dim());
-            Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }).render(inner, buf);
+            let hint = Line::styled(
+                "Ask something below; Enter sends it to every pane.",
+                t.dim(),
+            );
+            Paragraph::new(hint)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .render(inner, buf);
         } else {
             for (y, line) in (inner.y..).zip(rows) {
                 buf.set_line(inner.x, y, &line, inner.width);
@@ -61,7 +70,10 @@ impl PaneView<'_> {
         let pane = self.pane;
         let head = vec![
             Span::styled(format!(" {} ", self.index + 1), t.key()),
-            Span::styled(crate::sanitize::sanitize(&pane.model, " "), t.title(self.focused)),
+            Span::styled(
+                crate::sanitize::sanitize(&pane.model, " "),
+                t.title(self.focused),
+            ),
         ];
         let provider = pane
             .last_provider()
@@ -77,10 +89,17 @@ impl PaneView<'_> {
             tail.extend([Span::raw(" · "), Span::styled(text, t.cost())]);
         }
         if pane.is_live() {
-            tail.push(Span::styled(format!(" {}", SPINNER[self.spinner % SPINNER.len()]), t.streaming()));
+            tail.push(Span::styled(
+                format!(" {}", SPINNER[self.spinner % SPINNER.len()]),
+                t.streaming(),
+            ));
         }
         tail.push(Span::raw(" "));
-        let full: usize = [&head, &provider, &tail].iter().flat_map(|v| v.iter()).map(Span::width).sum();
+        let full: usize = [&head, &provider, &tail]
+            .iter()
+            .flat_map(|v| v.iter())
+            .map(Span::width)
+            .sum();
         let mut spans = head;
         if full <= usize::from(width) {
             spans.extend(provider);
@@ -103,7 +122,11 @@ impl PaneView<'_> {
         let pane = self.pane;
         let total = pane.total_lines();
         let max_top = total.saturating_sub(height);
-        let top = if pane.scroll.follow { max_top } else { pane.scroll.top.min(max_top) };
+        let top = if pane.scroll.follow {
+            max_top
+        } else {
+            pane.scroll.top.min(max_top)
+        };
         let mut out = Vec::with_capacity(height);
         let mut row = 0;
         for entry in &pane.entries {
@@ -133,12 +156,18 @@ impl PaneView<'_> {
         match entry {
             Entry::Prompt { lines: wrapped, .. } => {
                 for i in 0..wrapped.len() {
-                    lines.push(Line::styled(wrapped.row(i).unwrap_or_default().to_owned(), t.prompt()));
+                    lines.push(Line::styled(
+                        wrapped.row(i).unwrap_or_default().to_owned(),
+                        t.prompt(),
+                    ));
                 }
             }
             Entry::Answer(a) => {
                 for i in 0..a.text.len() {
-                    lines.push(Line::styled(a.text.row(i).unwrap_or_default().to_owned(), t.answer()));
+                    lines.push(Line::styled(
+                        a.text.row(i).unwrap_or_default().to_owned(),
+                        t.answer(),
+                    ));
                 }
                 lines.extend(self.footer(a));
             }
@@ -152,8 +181,13 @@ impl PaneView<'_> {
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
-            AnswerState::Streaming if a.reply.content.is_empty() && !a.reply.reasoning.is_empty() => {
-                Some(format!("thinking… {} chars", a.reply.reasoning.chars().count()))
+            AnswerState::Streaming
+                if a.reply.content.is_empty() && !a.reply.reasoning.is_empty() =>
+            {
+                Some(format!(
+                    "thinking… {} chars",
+                    a.reply.reasoning.chars().count()
+                ))
             }
             AnswerState::Streaming => Some(match &a.reply.provider {
                 Some(p) => format!("streaming from {p}"),
@@ -174,7 +208,10 @@ impl PaneView<'_> {
             _ => t.dim(),
         };
         let text = footer_text(a, &self.pane.model).unwrap_or_default();
-        wrap_note(&text, self.pane.width).into_iter().map(|row| Line::styled(row, style)).collect()
+        wrap_note(&text, self.pane.width)
+            .into_iter()
+            .map(|row| Line::styled(row, style))
+            .collect()
     }
 }
 
