@@ -7,12 +7,14 @@ pub mod app;
 pub mod ask;
 pub mod chat;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod keymap;
 pub mod logging;
 pub mod runtime;
 pub mod sanitize;
 pub mod sim;
+pub mod store;
 pub mod ui;
 
 use std::io::{IsTerminal, Read};

@@ -2,7 +2,7 @@
 //! key and generation records, with OpenRouter's error shapes and status codes.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::RecordedRequest;
+use crate::clock::unix_now;
 use super::answer::{self, tokenize};
 use super::catalog::{self, DemoModel, Provider};
 use super::directive::{self, Directives};
@@ -85,12 +86,6 @@ fn check_key(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
         Some(expected) if expected != given => Some(error(401, "User not found.", None)),
         _ => None,
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn text_of(content: &Value) -> String {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::{RecordedRequest, SimOptions, SimStats};
+use crate::clock::rfc3339;
 
 #[derive(Debug, Clone)]
 pub struct GenerationRecord {
@@ -54,27 +55,6 @@ impl GenerationRecord {
             "provider_responses": self.attempts.iter().map(|(p, s)| json!({"provider_name": p, "status": s})).collect::<Vec<_>>(),
         }})
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` from unix seconds (civil-from-days, no date crate needed).
-pub fn rfc3339(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 pub struct Books {
@@ -180,12 +160,6 @@ impl Books {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_780_944_361), "2026-06-08T18:46:01Z");
-    }
 
     #[test]
     fn free_models_are_limited_per_minute() {

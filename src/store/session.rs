@@ -1,0 +1,177 @@
+//! The session file format (JSON, versioned): panes with their models and parameters, every
+//! turn with its answer's provider, tokens, cost, timing and finish state, and the totals.
+//! It has no field that could hold an API key.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::chat::Usage;
+
+/// Bumped when a change would make older files mean something else.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub version: u32,
+    pub id: String,
+    pub title: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    pub panes: Vec<PaneRecord>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Sum of every answer's known cost, in USD.
+    pub cost_usd: f64,
+    /// Answers whose cost was still pending or unknown when saved.
+    pub uncosted_answers: usize,
+    pub prompts: usize,
+    pub answers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaneRecord {
+    pub model: String,
+    /// OpenRouter routing preferences (`provider` object, fallback models), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Value>,
+    pub params: Params,
+    pub turns: Vec<Turn>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    pub max_tokens: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "lowercase")]
+pub enum Turn {
+    User { content: String },
+    Assistant(Box<AnswerRecord>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Finish {
+    Complete,
+    Stopped,
+    Failed,
+    /// It was still streaming when the app last saved (killed, or crashed).
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CostStatus {
+    Reported,
+    Pending,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerRecord {
+    pub content: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reasoning: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning_details: Vec<Value>,
+    /// The model that served, as the response named it.
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub generation_id: Option<String>,
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
+    pub cost_status: CostStatus,
+    #[serde(default)]
+    pub ttft_ms: Option<u64>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    pub finish: Finish,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorRecord>,
+}
+
+impl Session {
+    /// Recomputes the totals from the turns (they are stored for listings, derived here).
+    pub fn retotal(&mut self) {
+        let mut t = Totals::default();
+        for pane in &self.panes {
+            for turn in &pane.turns {
+                match turn {
+                    Turn::User { .. } => t.prompts += 1,
+                    Turn::Assistant(a) => {
+                        t.answers += 1;
+                        match (a.cost_status, a.cost_usd) {
+                            (CostStatus::Reported, Some(c)) => t.cost_usd += c,
+                            _ => t.uncosted_answers += 1,
+                        }
+                    }
+                }
+            }
+        }
+        self.totals = t;
+    }
+
+    /// Distinct prompts in the order asked (a broadcast counts once, not once per pane).
+    pub fn prompts(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for pane in &self.panes {
+            let mut i = 0;
+            for turn in &pane.turns {
+                if let Turn::User { content } = turn {
+                    if seen.get(i).is_none_or(|s| *s != content) && !seen.contains(&content.as_str()) {
+                        seen.push(content);
+                    }
+                    i += 1;
+                }
+            }
+        }
+        seen
+    }
+
+    pub fn models(&self) -> Vec<&str> {
+        self.panes.iter().map(|p| p.model.as_str()).collect()
+    }
+}
+
+/// What a listing needs, read without keeping the transcripts in memory.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub id: String,
+    pub title: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub panes: Vec<PaneHeader>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaneHeader {
+    pub model: String,
+    #[serde(default)]
+    pub turns: serde::de::IgnoredAny,
+}
