@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(short, long = "model", value_name = "MODEL")]
     pub models: Vec<String>,
 
+    /// Reopen a saved session: the latest, or the one with this id (`modelroom sessions list`).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "models")]
+    pub resume: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -4,7 +4,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` from unix seconds (civil-from-days, no date crate needed).
@@ -31,7 +33,10 @@ pub fn rfc3339(secs: u64) -> String {
 /// A compact, sortable stamp for file names: `20261124-185903`.
 pub fn compact(secs: u64) -> String {
     let full = rfc3339(secs);
-    full.replace(['-', ':'], "").replace('T', "-").trim_end_matches('Z').to_owned()
+    full.replace(['-', ':'], "")
+        .replace('T', "-")
+        .trim_end_matches('Z')
+        .to_owned()
 }
 
 #[cfg(test)]

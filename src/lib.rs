@@ -59,7 +59,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Some(Command::Ask(args)) => ask(&cli.global, &config, config_path, args).await,
         Some(Command::Simulate(args)) => simulate(args).await,
-        None => room(&cli.global, &config, config_path, cli.models).await,
+        None => room(&cli, &config, config_path).await,
     }
 }
 
@@ -114,20 +114,42 @@ async fn connect(
 
 /// The interactive chat room.
 async fn room(
-    global: &GlobalArgs,
+    cli: &Cli,
     config: &Config,
     config_path: Option<std::path::PathBuf>,
-    models: Vec<String>,
 ) -> Result<ExitCode, UsageError> {
-    let models = pick_models(global, config, models)?;
+    let global = &cli.global;
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
-    let (client, sim) = connect(global, config, config_path).await?;
     let settings = app::Settings {
         max_tokens: config.max_tokens,
         system: config.system_prompt.clone(),
         ..app::Settings::default()
     };
-    let result = runtime::run_room(client, &models, keymap, settings).await;
+    // Without a place for sessions the room still runs; it says so and keeps nothing.
+    let store = match store::SessionStore::open_default() {
+        Ok(s) => Some(s),
+        Err(e) if cli.resume.is_none() => {
+            eprintln!("modelroom: sessions will not be saved: {e}");
+            None
+        }
+        Err(e) => {
+            return Err(UsageError(format!(
+                "cannot open the sessions directory: {e}"
+            )));
+        }
+    };
+    let (app, effects) = match (&cli.resume, &store) {
+        (Some(id), Some(store)) => {
+            let session = resume(store, id)?;
+            app::App::from_session(&session, keymap, settings)
+        }
+        _ => {
+            let models = pick_models(global, config, cli.models.clone())?;
+            (app::App::new(&models, keymap, settings), Vec::new())
+        }
+    };
+    let (client, sim) = connect(global, config, config_path).await?;
+    let result = runtime::run_room(client, app, effects, store).await;
     if let Some(sim) = sim {
         sim.shutdown().await;
     }
@@ -138,6 +160,22 @@ async fn room(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The session to reopen: `id`, or the latest when `id` is empty. A damaged file is refused
+/// with its reason (and left as it is).
+fn resume(store: &store::SessionStore, id: &str) -> Result<store::Session, UsageError> {
+    let id = if id.is_empty() {
+        match store.latest().map_err(|e| UsageError(e.to_string()))? {
+            Some(h) => h.id,
+            None => return Err(UsageError("no saved session to resume yet".into())),
+        }
+    } else {
+        id.to_owned()
+    };
+    store
+        .load(&id)
+        .map_err(|e| UsageError(format!("cannot resume `{id}`: {e}")))
 }
 
 /// The models to use: given on the command line, else the demo's, else the config's defaults.

@@ -38,6 +38,8 @@ pub enum Action {
         result: Result<Generation, ApiError>,
     },
     Balance(Result<Balance, ApiError>),
+    /// A background save finished (the error in words when it failed).
+    Saved(Result<(), String>),
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.

@@ -6,6 +6,7 @@ mod action;
 mod input;
 pub mod layout;
 pub mod pane;
+mod session;
 mod stream;
 pub mod text;
 mod update;
@@ -17,6 +18,7 @@ pub use action::{Action, Command, Effect};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
 pub use pane::{Answer, AnswerState, CostState, Entry, Pane, Scroll};
+pub use session::SessionMeta;
 pub use update::update;
 
 use crate::chat::Cost;
@@ -113,6 +115,12 @@ pub struct App {
     pub layout: RoomLayout,
     /// Advances on every tick while something animates.
     pub spinner: usize,
+    /// Who this room is on disk.
+    pub session: SessionMeta,
+    /// Why the last save failed, until one succeeds (shown in the status bar).
+    pub save_error: Option<String>,
+    save_due: bool,
+    last_save: Option<Instant>,
     next_id: u64,
     quit: bool,
     dirty: bool,
@@ -135,6 +143,10 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             layout: RoomLayout::default(),
             spinner: 0,
+            session: SessionMeta::new(),
+            save_error: None,
+            save_due: false,
+            last_save: None,
             next_id: 1,
             quit: false,
             dirty: true,
@@ -212,6 +224,28 @@ impl App {
             }
         }
         self.dirty = true;
+    }
+
+    /// Asks the runtime to save the session soon (saves are coalesced and run off this thread).
+    pub fn request_save(&mut self) {
+        self.save_due = true;
+    }
+
+    /// Takes the pending save request, if any; the caller then saves `snapshot()`.
+    pub fn take_save_request(&mut self) -> bool {
+        let due = std::mem::take(&mut self.save_due);
+        if due {
+            self.last_save = Some(Self::now());
+        }
+        due
+    }
+
+    /// While answers stream, a save every few seconds keeps what arrived if the app is killed.
+    fn periodic_save(&mut self) {
+        let every = std::time::Duration::from_secs(2);
+        if self.animating() && self.last_save.is_none_or(|t| t.elapsed() >= every) {
+            self.save_due = true;
+        }
     }
 
     pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<String>) {

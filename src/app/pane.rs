@@ -39,6 +39,9 @@ pub enum AnswerState {
     /// Stopped by the person; the text so far is kept.
     Stopped,
     Failed(ApiError),
+    /// Still streaming when the app last saved and then stopped (killed or crashed); the text
+    /// up to that save is kept.
+    Interrupted,
 }
 
 impl AnswerState {
@@ -266,6 +269,9 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
         }
         AnswerState::Failed(e) => return Some(error_text(e)),
         AnswerState::Stopped => parts.push("■ stopped".to_owned()),
+        AnswerState::Interrupted => {
+            parts.push("⚠ interrupted when modelroom last stopped".to_owned())
+        }
         AnswerState::Complete => parts.push("──".to_owned()),
     }
     if let Some(p) = &r.provider {

@@ -109,6 +109,9 @@ pub(super) fn on_event(
     if note.is_some() {
         p.note = note;
     }
+    if !app.panes[i].is_live() {
+        app.request_save();
+    }
     round_finished(app, fx);
     app.mark_dirty();
 }
@@ -230,6 +233,7 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
             });
         }
     }
+    app.request_save();
     round_finished(app, fx);
     app.mark_dirty();
 }
@@ -277,5 +281,6 @@ pub(super) fn on_reconciled(
             app.set_notice(NoticeLevel::Error, msg);
         }
     }
+    app.request_save();
     app.mark_dirty();
 }

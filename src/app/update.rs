@@ -30,7 +30,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.spinner = app.spinner.wrapping_add(1);
             if app.animating() {
                 app.mark_dirty();
+                app.periodic_save();
             }
+        }
+        Action::Saved(result) => {
+            match result {
+                Ok(()) => app.save_error = None,
+                // The room carries on; the next save tries again.
+                Err(e) => app.save_error = Some(e),
+            }
+            app.mark_dirty();
         }
         Action::Command(cmd) => run(app, cmd, &mut fx),
         Action::Stream {
@@ -245,6 +254,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Quit => {
             stop_all(app, fx);
+            app.request_save();
             app.quit = true;
         }
     }
@@ -309,6 +319,7 @@ fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     app.history.push(&text);
     app.prompt.clear();
     app.notice = None;
+    app.request_save();
     app.relayout();
 }
 
@@ -369,6 +380,7 @@ fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
     // The earlier answer stays (its cost was spent); the conversation continues from the new one.
     start_answer(app, i, fx);
     app.panes[i].scroll_to_bottom();
+    app.request_save();
 }
 
 fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
@@ -384,6 +396,7 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     if app.panes.is_empty() {
         app.zoom = false;
     }
+    app.request_save();
     app.relayout();
 }
 
@@ -433,5 +446,6 @@ fn confirm_model(app: &mut App, purpose: ModelPurpose, model: &str, fx: &mut Vec
             }
         }
     }
+    app.request_save();
     app.relayout();
 }

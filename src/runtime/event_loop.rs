@@ -12,6 +12,7 @@ use ratatui::crossterm::event::{Event, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
+use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
 use crate::ui::{self, Theme};
@@ -40,6 +41,8 @@ pub struct Ctx {
     pub status: Option<watch::Sender<LoopStatus>>,
     /// When set, the time each frame took to render is appended (benchmarks read it).
     pub frame_log: Option<Vec<Duration>>,
+    /// Where sessions are saved; `None` keeps the room in memory only.
+    pub saver: Option<Saver>,
 }
 
 pub async fn run_loop<B, S>(
@@ -109,8 +112,16 @@ where
             }
             _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
         }
+        if let Some(saver) = ctx.saver.as_mut().filter(|s| s.idle()) {
+            if app.take_save_request() {
+                saver.save(app.snapshot());
+            }
+        }
     }
     ctx.tasks.cancel_all();
+    if let Some(saver) = ctx.saver.take() {
+        saver.finish(Some(app.snapshot())).await;
+    }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
     term.draw(|f| ui::render(f, app, &ctx.theme, now))
@@ -142,7 +153,16 @@ fn to_action(event: Event) -> Option<Action> {
 
 /// `update`, then perform what it asked for.
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
-    for effect in app::update(app, action) {
+    if let (Action::Saved(_), Some(saver)) = (&action, ctx.saver.as_mut()) {
+        saver.done();
+    }
+    let effects = app::update(app, action);
+    perform(ctx, effects);
+}
+
+/// Carries out what `update` asked for.
+pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
+    for effect in effects {
         match effect {
             Effect::StartStream {
                 pane,

@@ -3,6 +3,7 @@
 //! the end whatever happened.
 
 mod event_loop;
+mod saver;
 mod tasks;
 pub mod terminal;
 
@@ -12,12 +13,13 @@ use futures::StreamExt;
 use ratatui::crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
-pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, run_loop};
+pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loop};
+pub use saver::Saver;
 pub use tasks::TaskPool;
 
 use crate::api::Client;
-use crate::app::{Action, App, Command, Settings};
-use crate::keymap::Keymap;
+use crate::app::{Action, App, Command, Effect};
+use crate::store::SessionStore;
 use crate::ui::Theme;
 
 /// Capacity of the channel from background tasks to the loop; full means streams wait.
@@ -33,27 +35,30 @@ pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
         clipboard: Box::new(terminal::osc52_copy),
         status: None,
         frame_log: None,
+        saver: None,
     };
     (ctx, tx)
 }
 
-/// Runs the chat room in the real terminal until the person quits.
+/// Runs the chat room in the real terminal until the person quits. `effects` are performed
+/// first (a resumed session's pending cost reconciliations); sessions are saved to `store`.
 pub async fn run_room(
     client: Client,
-    models: &[String],
-    keymap: Keymap,
-    settings: Settings,
+    mut app: App,
+    effects: Vec<Effect>,
+    store: Option<SessionStore>,
 ) -> io::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
             "the chat room needs a terminal; for scripts use `modelroom ask`",
         ));
     }
-    let mut app = App::new(models, keymap, settings);
     let (mut ctx, tx) = context(client, Theme::from_env());
+    ctx.saver = store.map(|s| Saver::new(s, tx.clone()));
     spawn_signal_watch(tx.clone());
     // Ask for the balance at once so the status bar has it early.
     ctx.tasks.refresh_balance();
+    perform(&mut ctx, effects);
     let mut term = terminal::enter()?;
     let input = EventStream::new().map(|r| r);
     let result = run_loop(&mut app, &mut term, input, &mut ctx).await;

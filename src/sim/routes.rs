@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::RecordedRequest;
-use crate::clock::unix_now;
 use super::answer::{self, tokenize};
 use super::catalog::{self, DemoModel, Provider};
 use super::directive::{self, Directives};
 use super::state::{GenerationRecord, Shared};
 use super::stream::{self, Plan};
+use crate::clock::unix_now;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()

@@ -9,8 +9,8 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use session::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord, Params, Session,
-    Totals, Turn,
+    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
+    Params, Session, Totals, Turn,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,11 @@ pub enum StoreError {
 #[derive(Debug)]
 pub enum Listing {
     Ok(Header),
-    Damaged { id: String, path: PathBuf, reason: String },
+    Damaged {
+        id: String,
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 impl Listing {
@@ -54,7 +58,11 @@ pub struct SessionStore {
 
 /// Ids are file names: letters, digits, `-` and `_` only, so no id can name a path elsewhere.
 pub fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 80 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !id.is_empty()
+        && id.len() <= 80
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// A new id: sortable by creation time, unique enough for one person's sessions.
@@ -62,7 +70,8 @@ pub fn new_id(unix: u64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let mix = (u64::from(nanos) ^ u64::from(std::process::id()).rotate_left(20)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mix = (u64::from(nanos) ^ u64::from(std::process::id()).rotate_left(20))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
     format!("{}-{:04x}", crate::clock::compact(unix), mix >> 48)
 }
 
@@ -70,7 +79,10 @@ impl SessionStore {
     /// The store in `dir` (created, private, if missing).
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
-        crate::logging::create_private_dir(&dir).map_err(|source| StoreError::Write { path: dir.clone(), source })?;
+        crate::logging::create_private_dir(&dir).map_err(|source| StoreError::Write {
+            path: dir.clone(),
+            source,
+        })?;
         Ok(Self { dir })
     }
 
@@ -103,24 +115,39 @@ impl SessionStore {
     pub fn save(&self, session: &Session) -> Result<(), StoreError> {
         let path = self.path(&session.id);
         if !valid_id(&session.id) {
-            return Err(StoreError::Write { path, source: io::Error::other("invalid session id") });
+            return Err(StoreError::Write {
+                path,
+                source: io::Error::other("invalid session id"),
+            });
         }
         if path.exists() {
             if let Err(e) = read_header(&path, &session.id) {
-                return Err(StoreError::WouldOverwriteDamaged { path, reason: e.to_string() });
+                return Err(StoreError::WouldOverwriteDamaged {
+                    path,
+                    reason: e.to_string(),
+                });
             }
         }
-        write_atomic(&path, |w| serde_json::to_writer(w, session).map_err(io::Error::other))
-            .map_err(|source| StoreError::Write { path, source })
+        write_atomic(&path, |w| {
+            serde_json::to_writer(w, session).map_err(io::Error::other)
+        })
+        .map_err(|source| StoreError::Write { path, source })
     }
 
     /// Every session file, newest first; damaged ones are listed with their reason.
     pub fn list(&self) -> Result<Vec<Listing>, StoreError> {
-        let entries = fs::read_dir(&self.dir).map_err(|source| StoreError::Unreadable { path: self.dir.clone(), source })?;
+        let entries = fs::read_dir(&self.dir).map_err(|source| StoreError::Unreadable {
+            path: self.dir.clone(),
+            source,
+        })?;
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
-            let Some(id) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else {
+            let Some(id) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
                 continue;
             };
             if !valid_id(id) {
@@ -128,11 +155,18 @@ impl SessionStore {
             }
             out.push(match read_header(&path, id) {
                 Ok(h) => Listing::Ok(h),
-                Err(e) => Listing::Damaged { id: id.to_owned(), path: path.clone(), reason: e.to_string() },
+                Err(e) => Listing::Damaged {
+                    id: id.to_owned(),
+                    path: path.clone(),
+                    reason: e.to_string(),
+                },
             });
         }
         out.sort_by(|a, b| match (a, b) {
-            (Listing::Ok(x), Listing::Ok(y)) => y.updated_at.cmp(&x.updated_at).then_with(|| y.id.cmp(&x.id)),
+            (Listing::Ok(x), Listing::Ok(y)) => y
+                .updated_at
+                .cmp(&x.updated_at)
+                .then_with(|| y.id.cmp(&x.id)),
             _ => b.id().cmp(a.id()),
         });
         Ok(out)
@@ -170,7 +204,10 @@ impl SessionStore {
 fn open_for_read(path: &Path, id: &str) -> Result<File, StoreError> {
     File::open(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
-        _ => StoreError::Unreadable { path: path.to_path_buf(), source },
+        _ => StoreError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        },
     })
 }
 
@@ -179,9 +216,15 @@ fn classify(path: &Path, e: &serde_json::Error) -> StoreError {
     if e.is_eof() {
         StoreError::Truncated { path }
     } else if e.is_io() {
-        StoreError::Unreadable { path, source: io::Error::other(e.to_string()) }
+        StoreError::Unreadable {
+            path,
+            source: io::Error::other(e.to_string()),
+        }
     } else {
-        StoreError::Corrupt { path, detail: e.to_string() }
+        StoreError::Corrupt {
+            path,
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -190,19 +233,31 @@ fn classify(path: &Path, e: &serde_json::Error) -> StoreError {
 fn check_version(path: &Path, value: &serde_json::Value) -> Result<(), StoreError> {
     match value.get("version").and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(FORMAT_VERSION) => Ok(()),
-        Some(found) => Err(StoreError::UnknownVersion { path: path.to_path_buf(), found }),
-        None => Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "no \"version\" field".into() }),
+        Some(found) => Err(StoreError::UnknownVersion {
+            path: path.to_path_buf(),
+            found,
+        }),
+        None => Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "no \"version\" field".into(),
+        }),
     }
 }
 
 fn read_json(path: &Path, id: &str) -> Result<Session, StoreError> {
     let bytes = fs::read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
-        _ => StoreError::Unreadable { path: path.to_path_buf(), source },
+        _ => StoreError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        },
     })?;
     match serde_json::from_slice::<Session>(&bytes) {
         Ok(s) if s.version == FORMAT_VERSION => Ok(s),
-        Ok(s) => Err(StoreError::UnknownVersion { path: path.to_path_buf(), found: u64::from(s.version) }),
+        Ok(s) => Err(StoreError::UnknownVersion {
+            path: path.to_path_buf(),
+            found: u64::from(s.version),
+        }),
         Err(e) => {
             // Say "unknown version" for a newer file whose shape we cannot know.
             if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
@@ -217,16 +272,25 @@ fn read_header(path: &Path, id: &str) -> Result<Header, StoreError> {
     let file = open_for_read(path, id)?;
     match serde_json::from_reader::<_, Header>(BufReader::with_capacity(1 << 16, file)) {
         Ok(h) if h.version == FORMAT_VERSION => Ok(h),
-        Ok(h) => Err(StoreError::UnknownVersion { path: path.to_path_buf(), found: u64::from(h.version) }),
+        Ok(h) => Err(StoreError::UnknownVersion {
+            path: path.to_path_buf(),
+            found: u64::from(h.version),
+        }),
         Err(e) => Err(classify(path, &e)),
     }
 }
 
 /// Writes through a temporary file in the same directory, fsyncs it, renames it over `path`
 /// and fsyncs the directory, so a crash leaves either the old file or the new one.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("session");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("session");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut options = OpenOptions::new();

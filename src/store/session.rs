@@ -142,7 +142,9 @@ impl Session {
             let mut i = 0;
             for turn in &pane.turns {
                 if let Turn::User { content } = turn {
-                    if seen.get(i).is_none_or(|s| *s != content) && !seen.contains(&content.as_str()) {
+                    if seen.get(i).is_none_or(|s| *s != content)
+                        && !seen.contains(&content.as_str())
+                    {
                         seen.push(content);
                     }
                     i += 1;

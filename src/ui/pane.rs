@@ -197,14 +197,17 @@ impl PaneView<'_> {
                 let left = at.saturating_duration_since(self.now).as_secs_f64().ceil();
                 Some(format!("429: rate limited, retrying in {left:.0} s"))
             }
-            AnswerState::Complete | AnswerState::Stopped | AnswerState::Failed(_) => None,
+            AnswerState::Complete
+            | AnswerState::Stopped
+            | AnswerState::Failed(_)
+            | AnswerState::Interrupted => None,
         };
         if let Some(text) = live {
             return vec![Line::styled(format!("{spin} {text}"), t.streaming())];
         }
         let style = match a.state {
             AnswerState::Failed(_) => t.error(),
-            AnswerState::Stopped => t.stopped(),
+            AnswerState::Stopped | AnswerState::Interrupted => t.stopped(),
             _ => t.dim(),
         };
         let text = footer_text(a, &self.pane.model).unwrap_or_default();

@@ -1,0 +1,277 @@
+//! The room as a saved session and back. A snapshot marks answers still streaming as
+//! `interrupted`: if the app dies before the next save, that is what they were.
+
+use std::time::Duration;
+
+use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
+use super::text::WrappedText;
+use super::{App, Effect, Settings};
+use crate::api::{ApiError, ErrorCode, Reply};
+use crate::chat::{Cost, FinishReason};
+use crate::clock;
+use crate::store::{
+    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
+    Turn,
+};
+
+/// Who this room is on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionMeta {
+    pub id: String,
+    /// Set by a named save; otherwise the title is the first prompt.
+    pub title: Option<String>,
+    pub created_at: String,
+}
+
+impl SessionMeta {
+    pub fn new() -> Self {
+        let now = clock::unix_now();
+        Self {
+            id: crate::store::new_id(now),
+            title: None,
+            created_at: clock::rfc3339(now),
+        }
+    }
+}
+
+impl Default for SessionMeta {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn ms(d: Option<Duration>) -> Option<u64> {
+    d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn answer_record(a: &Answer) -> AnswerRecord {
+    let r = &a.reply;
+    let (finish, error) = match &a.state {
+        AnswerState::Complete => (Finish::Complete, None),
+        AnswerState::Stopped => (Finish::Stopped, None),
+        AnswerState::Interrupted => (Finish::Interrupted, None),
+        AnswerState::Failed(e) => (
+            Finish::Failed,
+            Some(ErrorRecord {
+                status: e.status(),
+                code: e.code().to_string(),
+                message: e.to_string(),
+            }),
+        ),
+        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
+            (Finish::Interrupted, None)
+        }
+    };
+    let (cost_usd, cost_status) = match a.cost {
+        CostState::Reported(c) => (Some(c.as_usd()), CostStatus::Reported),
+        CostState::Pending => (None, CostStatus::Pending),
+        CostState::Unknown => (None, CostStatus::Unknown),
+    };
+    AnswerRecord {
+        content: r.content.clone(),
+        reasoning: r.reasoning.clone(),
+        reasoning_details: r.reasoning_details.clone(),
+        model: r.served_model.clone(),
+        provider: r.provider.clone(),
+        generation_id: r.generation_id.clone(),
+        usage: r.usage,
+        cost_usd,
+        cost_status,
+        ttft_ms: ms(r.ttft),
+        duration_ms: ms(r.duration),
+        finish,
+        finish_reason: r.finish_reason.as_ref().map(|f| f.as_str().to_owned()),
+        error,
+    }
+}
+
+impl App {
+    /// The session's title: the named one, else the first prompt (shortened).
+    pub fn title(&self) -> String {
+        if let Some(t) = &self.session.title {
+            return t.clone();
+        }
+        let first = self.panes.iter().find_map(|p| {
+            p.entries.iter().find_map(|e| match e {
+                Entry::Prompt { text, .. } => Some(text.as_str()),
+                Entry::Answer(_) => None,
+            })
+        });
+        match first {
+            Some(text) => {
+                let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let mut t: String = line.chars().take(60).collect();
+                if line.chars().count() > 60 {
+                    t.push('…');
+                }
+                t
+            }
+            None => "untitled".to_owned(),
+        }
+    }
+
+    /// The whole room as a session record.
+    pub fn snapshot(&self) -> Session {
+        let params = Params {
+            max_tokens: self.settings.max_tokens,
+            temperature: self.settings.temperature,
+            system: self.settings.system.clone(),
+        };
+        let panes = self
+            .panes
+            .iter()
+            .map(|p| PaneRecord {
+                model: p.model.clone(),
+                routing: None,
+                params: params.clone(),
+                turns: p
+                    .entries
+                    .iter()
+                    .map(|e| match e {
+                        Entry::Prompt { text, .. } => Turn::User {
+                            content: text.clone(),
+                        },
+                        Entry::Answer(a) => Turn::Assistant(Box::new(answer_record(a))),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut s = Session {
+            version: FORMAT_VERSION,
+            id: self.session.id.clone(),
+            title: self.title(),
+            created_at: self.session.created_at.clone(),
+            updated_at: clock::rfc3339(clock::unix_now()),
+            panes,
+            totals: crate::store::Totals::default(),
+        };
+        s.retotal();
+        s
+    }
+
+    /// A room reopened from `session`, and the effects that finish its business (costs still
+    /// pending when it was saved are reconciled now).
+    pub fn from_session(
+        session: &Session,
+        keymap: crate::keymap::Keymap,
+        mut settings: Settings,
+    ) -> (Self, Vec<Effect>) {
+        if let Some(params) = session.panes.first().map(|p| &p.params) {
+            if params.max_tokens > 0 {
+                settings.max_tokens = params.max_tokens;
+            }
+            settings.temperature = params.temperature.or(settings.temperature);
+            settings.system = params.system.clone().or(settings.system);
+        }
+        let models: Vec<String> = session.panes.iter().map(|p| p.model.clone()).collect();
+        let mut app = App::new(&models, keymap, settings);
+        app.session = SessionMeta {
+            id: session.id.clone(),
+            title: Some(session.title.clone()).filter(|t| !t.is_empty() && *t != "untitled"),
+            created_at: session.created_at.clone(),
+        };
+        let mut fx = Vec::new();
+        for (i, record) in session.panes.iter().enumerate() {
+            let width = app.panes[i].width;
+            let mut entries = Vec::with_capacity(record.turns.len());
+            for turn in &record.turns {
+                match turn {
+                    Turn::User { content } => entries.push(prompt_entry(content.clone(), width)),
+                    Turn::Assistant(a) => {
+                        let request = app.fresh_request_id();
+                        let answer = restore_answer(a, request, width);
+                        if let (CostState::Pending, Some(id)) =
+                            (answer.cost, &answer.reply.generation_id)
+                        {
+                            fx.push(Effect::Reconcile {
+                                pane: app.panes[i].id,
+                                request,
+                                generation_id: id.clone(),
+                            });
+                        }
+                        entries.push(Entry::Answer(Box::new(answer)));
+                    }
+                }
+            }
+            app.panes[i].entries = entries;
+            app.panes[i].width = width;
+        }
+        // Rewrap for the real width at the next layout.
+        for pane in &mut app.panes {
+            pane.width = 0;
+        }
+        app.relayout();
+        (app, fx)
+    }
+}
+
+fn restore_answer(a: &AnswerRecord, request: super::RequestId, width: u16) -> Answer {
+    let mut reply = Reply::new(App::now());
+    reply.content.clone_from(&a.content);
+    reply.reasoning.clone_from(&a.reasoning);
+    reply.reasoning_details.clone_from(&a.reasoning_details);
+    reply.served_model.clone_from(&a.model);
+    reply.provider.clone_from(&a.provider);
+    reply.generation_id.clone_from(&a.generation_id);
+    reply.usage = a.usage;
+    reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);
+    reply.ttft = a.ttft_ms.map(Duration::from_millis);
+    reply.duration = a.duration_ms.map(Duration::from_millis);
+    reply.done = true;
+    let state = match a.finish {
+        Finish::Complete => AnswerState::Complete,
+        Finish::Stopped => AnswerState::Stopped,
+        Finish::Interrupted => AnswerState::Interrupted,
+        Finish::Failed => AnswerState::Failed(restore_error(a.error.as_ref())),
+    };
+    let cost = match (a.cost_status, a.cost_usd) {
+        (CostStatus::Reported, Some(c)) => CostState::Reported(Cost::usd(c)),
+        (CostStatus::Pending, _) if a.generation_id.is_some() => CostState::Pending,
+        _ => CostState::Unknown,
+    };
+    let text = WrappedText::new(&reply.content, width);
+    Answer {
+        request,
+        reply,
+        state,
+        cost,
+        attempts: 1,
+        text,
+    }
+}
+
+/// A saved error comes back as its words; its HTTP status and code survive where known.
+fn restore_error(e: Option<&ErrorRecord>) -> ApiError {
+    let Some(e) = e else {
+        return ApiError::InStream {
+            code: None,
+            message: "failed (no details were saved)".into(),
+            provider: None,
+        };
+    };
+    let code = e
+        .code
+        .parse::<i64>()
+        .map_or_else(|_| ErrorCode::Text(e.code.clone()), ErrorCode::Number);
+    // The saved message is the full sentence already; strip the status prefix Display adds back.
+    let message = e
+        .message
+        .split_once(": ")
+        .map_or(e.message.as_str(), |(_, m)| m)
+        .to_owned();
+    match e.status {
+        Some(status) => ApiError::Http {
+            status,
+            code: Some(code),
+            message,
+            provider: None,
+            raw: None,
+            retry_after: None,
+        },
+        None => ApiError::InStream {
+            code: Some(code),
+            message,
+            provider: None,
+        },
+    }
+}
