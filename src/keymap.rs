@@ -194,6 +194,8 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("ctrl-home", Command::ScrollTop),
     ("ctrl-end", Command::ScrollBottom),
     ("alt-c", Command::Copy),
+    ("alt-s", Command::Sessions),
+    ("alt-t", Command::NameSession),
     ("f1", Command::Help),
     ("ctrl-c", Command::Interrupt),
     ("ctrl-q", Command::Quit),

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use super::{Balance, PaneId, RequestId};
+use super::{Balance, PaneId, RequestId, SessionRow};
 use crate::api::{ApiError, ChatRequest, Generation, StreamEvent};
+use crate::store::Session;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -40,6 +41,8 @@ pub enum Action {
     Balance(Result<Balance, ApiError>),
     /// A background save finished (the error in words when it failed).
     Saved(Result<(), String>),
+    SessionsListed(Result<Vec<SessionRow>, String>),
+    SessionOpened(Result<Box<Session>, String>),
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.
@@ -67,6 +70,15 @@ pub enum Effect {
     RefreshBalance,
     /// Put text on the clipboard with OSC 52 (works over SSH).
     Copy(String),
+    /// Save this snapshot now (before the room switches to another session).
+    Save(Box<Session>),
+    ListSessions,
+    OpenSession(String),
+    RenameSession {
+        id: String,
+        title: String,
+    },
+    DeleteSession(String),
 }
 
 macro_rules! commands {
@@ -130,6 +142,8 @@ commands! {
     ScrollTop = "scroll_top": "jump to the start of the focused pane",
     ScrollBottom = "scroll_bottom": "jump to the end and follow the answer",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
+    Sessions = "sessions": "browse saved sessions: open, rename, delete",
+    NameSession = "name_session": "name this session (it is saved automatically anyway)",
     Help = "help": "show or hide this help",
     Interrupt = "interrupt": "stop all answers; quit when none is running",
     Quit = "quit": "quit",

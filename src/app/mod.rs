@@ -3,8 +3,10 @@
 //! it directly. Views read `App` and never write it.
 
 mod action;
+mod browser;
 mod input;
 pub mod layout;
+mod overlay;
 pub mod pane;
 mod session;
 mod stream;
@@ -15,6 +17,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use action::{Action, Command, Effect};
+pub use browser::{Browser, BrowserMode, SessionRow};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
 pub use pane::{Answer, AnswerState, CostState, Entry, Pane, Scroll};
@@ -61,6 +64,10 @@ pub enum Overlay {
         purpose: ModelPurpose,
         input: Box<Prompt>,
     },
+    /// Saved sessions: filter, open, rename, delete.
+    Sessions(Box<Browser>),
+    /// Asks for this session's title (a named save).
+    Title(Box<Prompt>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

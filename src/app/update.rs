@@ -7,9 +7,9 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
-use super::stream;
 use super::text::WrappedText;
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
+use super::{overlay, stream};
 use crate::api::{ChatRequest, Reply};
 use crate::chat::Message;
 
@@ -33,6 +33,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.periodic_save();
             }
         }
+        Action::SessionsListed(result) => overlay::on_listed(app, result),
+        Action::SessionOpened(result) => overlay::on_opened(app, result, &mut fx),
         Action::Saved(result) => {
             match result {
                 Ok(()) => app.save_error = None,
@@ -70,37 +72,9 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     app.mark_dirty();
-    match &mut app.overlay {
-        Overlay::Help => {
-            let cmd = app.keymap.resolve(key, true);
-            match cmd {
-                Some(Command::Quit | Command::Interrupt) => {
-                    run(app, cmd.unwrap_or(Command::Quit), fx)
-                }
-                Some(Command::Help | Command::Stop) => app.overlay = Overlay::None,
-                _ if matches!(key.code, KeyCode::Char('q')) => app.overlay = Overlay::None,
-                _ => {}
-            }
-            return;
-        }
-        Overlay::Model { purpose, input } => {
-            let purpose = *purpose;
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            match key.code {
-                KeyCode::Esc => app.overlay = Overlay::None,
-                _ if ctrl_c => app.overlay = Overlay::None,
-                KeyCode::Enter => {
-                    let model = input.text().trim().to_owned();
-                    confirm_model(app, purpose, &model, fx);
-                }
-                _ => {
-                    input.edit(key);
-                }
-            }
-            return;
-        }
-        Overlay::None => {}
+    if !matches!(app.overlay, Overlay::None) {
+        overlay::on_key(app, key, fx);
+        return;
     }
     if let Some(cmd) = app.keymap.resolve(key, app.prompt.is_empty()) {
         run(app, cmd, fx);
@@ -132,8 +106,10 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn on_paste(app: &mut App, text: &str) {
+    let first_line = text.lines().next().unwrap_or_default();
     match &mut app.overlay {
-        Overlay::Model { input, .. } => input.paste(text.lines().next().unwrap_or_default()),
+        Overlay::Model { input, .. } | Overlay::Title(input) => input.paste(first_line),
+        Overlay::Sessions(b) => b.filter.paste(first_line),
         Overlay::Help => {}
         Overlay::None => {
             app.prompt.paste(text);
@@ -241,6 +217,14 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 _ => Overlay::Help,
             };
         }
+        Command::Sessions => {
+            app.overlay = Overlay::Sessions(Box::default());
+            fx.push(Effect::ListSessions);
+        }
+        Command::NameSession => {
+            let hint = format!("now \"{}\"; type a title", app.title());
+            app.overlay = Overlay::Title(Box::new(Prompt::new(&hint)));
+        }
         Command::Interrupt => {
             if app.streaming_count() > 0 {
                 stop_all(app, fx);
@@ -278,7 +262,7 @@ fn set_focus(app: &mut App, i: usize) {
     app.mark_dirty();
 }
 
-fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
     for i in 0..app.panes.len() {
         stream::stop(app, i, fx);
     }
@@ -418,34 +402,4 @@ fn copy(app: &mut App, fx: &mut Vec<Effect>) {
         }
         None => app.set_notice(NoticeLevel::Info, "nothing to copy yet"),
     }
-}
-
-fn confirm_model(app: &mut App, purpose: ModelPurpose, model: &str, fx: &mut Vec<Effect>) {
-    if model.is_empty() || model.chars().any(char::is_whitespace) {
-        app.set_notice(
-            NoticeLevel::Error,
-            "a model id has no spaces, e.g. openai/gpt-5.1",
-        );
-        return;
-    }
-    app.overlay = Overlay::None;
-    match purpose {
-        ModelPurpose::AddPane => {
-            let id = app.fresh_pane_id();
-            app.panes.push(Pane::new(id, model));
-            app.focus = app.panes.len() - 1;
-            app.set_notice(NoticeLevel::Info, format!("added {model}"));
-        }
-        ModelPurpose::Rebind(id) => {
-            if let Some(i) = app.pane_index(id) {
-                stream::stop(app, i, fx);
-                let pane = &mut app.panes[i];
-                pane.model = model.to_owned();
-                pane.note = None;
-                app.set_notice(NoticeLevel::Info, format!("this pane now asks {model}"));
-            }
-        }
-    }
-    app.request_save();
-    app.relayout();
 }

@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
+use crate::store::SessionStore;
 use crate::ui::{self, Theme};
 
 /// ~60 frames per second at most.
@@ -43,6 +44,7 @@ pub struct Ctx {
     pub frame_log: Option<Vec<Duration>>,
     /// Where sessions are saved; `None` keeps the room in memory only.
     pub saver: Option<Saver>,
+    pub store: Option<SessionStore>,
 }
 
 pub async fn run_loop<B, S>(
@@ -182,6 +184,17 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
             Effect::Copy(text) => (ctx.clipboard)(&text),
+            Effect::Save(session) => {
+                if let Some(saver) = &mut ctx.saver {
+                    saver.save(*session);
+                }
+            }
+            Effect::ListSessions
+            | Effect::OpenSession(_)
+            | Effect::RenameSession { .. }
+            | Effect::DeleteSession(_) => {
+                super::sessions::perform(ctx.store.clone(), ctx.tasks.sender(), effect)
+            }
         }
     }
 }

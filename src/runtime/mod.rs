@@ -4,6 +4,7 @@
 
 mod event_loop;
 mod saver;
+mod sessions;
 mod tasks;
 pub mod terminal;
 
@@ -36,6 +37,7 @@ pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
         status: None,
         frame_log: None,
         saver: None,
+        store: None,
     };
     (ctx, tx)
 }
@@ -54,7 +56,8 @@ pub async fn run_room(
         ));
     }
     let (mut ctx, tx) = context(client, Theme::from_env());
-    ctx.saver = store.map(|s| Saver::new(s, tx.clone()));
+    ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
+    ctx.store = store;
     spawn_signal_watch(tx.clone());
     // Ask for the balance at once so the status bar has it early.
     ctx.tasks.refresh_balance();

@@ -11,6 +11,8 @@ use crate::store::{Session, SessionStore};
 pub struct Saver {
     queue: mpsc::Sender<Session>,
     busy: bool,
+    /// The newest snapshot waiting for the save in flight to finish.
+    pending: Option<Session>,
     task: JoinHandle<()>,
 }
 
@@ -34,6 +36,7 @@ impl Saver {
         Self {
             queue,
             busy: false,
+            pending: None,
             task,
         }
     }
@@ -43,8 +46,12 @@ impl Saver {
         !self.busy
     }
 
+    /// Saves `session` now, or right after the save in flight (a newer snapshot replaces an
+    /// older one still waiting).
     pub fn save(&mut self, session: Session) {
-        if self.queue.try_send(session).is_ok() {
+        if self.busy {
+            self.pending = Some(session);
+        } else if self.queue.try_send(session).is_ok() {
             self.busy = true;
         }
     }
@@ -52,10 +59,16 @@ impl Saver {
     /// Called when `Action::Saved` comes back.
     pub fn done(&mut self) {
         self.busy = false;
+        if let Some(next) = self.pending.take() {
+            self.save(next);
+        }
     }
 
-    /// The last save at quit: waits for the one in flight, then for this one.
-    pub async fn finish(self, last: Option<Session>) {
+    /// The last saves at quit: the one in flight, one waiting, then `last`.
+    pub async fn finish(mut self, last: Option<Session>) {
+        if let Some(waiting) = self.pending.take() {
+            let _ = self.queue.send(waiting).await;
+        }
         if let Some(session) = last {
             let _ = self.queue.send(session).await;
         }

@@ -37,6 +37,11 @@ impl TaskPool {
         }
     }
 
+    /// Where background work reports back.
+    pub fn sender(&self) -> mpsc::Sender<Action> {
+        self.actions.clone()
+    }
+
     pub fn start_stream(&mut self, pane: PaneId, request: RequestId, chat: ChatRequest) {
         self.streams.retain(|_, h| !h.is_finished());
         let client = self.client.clone();

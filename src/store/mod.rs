@@ -31,6 +31,23 @@ pub enum StoreError {
     WouldOverwriteDamaged { path: PathBuf, reason: String },
 }
 
+impl StoreError {
+    /// Why, without the path (for listings that already name the session).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::NotFound(_) => "not found".into(),
+            Self::Unreadable { source, .. } => format!("cannot be read: {source}"),
+            Self::Truncated { .. } => "truncated: it ends in the middle of the data".into(),
+            Self::Corrupt { detail, .. } => format!("corrupt: {detail}"),
+            Self::UnknownVersion { found, .. } => {
+                format!("format version {found}; this modelroom reads version {FORMAT_VERSION}")
+            }
+            Self::Write { source, .. } => format!("cannot be written: {source}"),
+            Self::WouldOverwriteDamaged { reason, .. } => format!("damaged ({reason})"),
+        }
+    }
+}
+
 /// One line of `sessions list`: a readable session, or a damaged file and why.
 #[derive(Debug)]
 pub enum Listing {

@@ -117,11 +117,14 @@ pub struct AnswerRecord {
 impl Session {
     /// Recomputes the totals from the turns (they are stored for listings, derived here).
     pub fn retotal(&mut self) {
-        let mut t = Totals::default();
+        let mut t = Totals {
+            prompts: self.prompts().len(),
+            ..Totals::default()
+        };
         for pane in &self.panes {
             for turn in &pane.turns {
                 match turn {
-                    Turn::User { .. } => t.prompts += 1,
+                    Turn::User { .. } => {}
                     Turn::Assistant(a) => {
                         t.answers += 1;
                         match (a.cost_status, a.cost_usd) {
@@ -135,23 +138,33 @@ impl Session {
         self.totals = t;
     }
 
-    /// Distinct prompts in the order asked (a broadcast counts once, not once per pane).
+    /// The prompts in the order asked, a broadcast counted once: the pane that was asked the
+    /// most gives the order (repeats included), and prompts sent to other panes alone follow.
     pub fn prompts(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for pane in &self.panes {
-            let mut i = 0;
-            for turn in &pane.turns {
-                if let Turn::User { content } = turn {
-                    if seen.get(i).is_none_or(|s| *s != content)
-                        && !seen.contains(&content.as_str())
-                    {
-                        seen.push(content);
-                    }
-                    i += 1;
-                }
+        let per_pane: Vec<Vec<&str>> = self
+            .panes
+            .iter()
+            .map(|p| {
+                p.turns
+                    .iter()
+                    .filter_map(|t| match t {
+                        Turn::User { content } => Some(content.as_str()),
+                        Turn::Assistant(_) => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut out = per_pane
+            .iter()
+            .max_by_key(|p| p.len())
+            .cloned()
+            .unwrap_or_default();
+        for prompt in per_pane.iter().flatten() {
+            if !out.contains(prompt) {
+                out.push(prompt);
             }
         }
-        seen
+        out
     }
 
     pub fn models(&self) -> Vec<&str> {

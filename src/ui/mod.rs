@@ -2,6 +2,7 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod pane;
+mod sessions;
 pub mod style;
 
 use ratatui::Frame;
@@ -46,8 +47,13 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
         Overlay::None => {}
         Overlay::Help => render_help(frame, app, theme),
         Overlay::Model { purpose, input } => {
-            render_model_prompt(frame, app, *purpose, input, theme)
+            render_model_prompt(frame, app, *purpose, input, theme);
         }
+        Overlay::Title(input) => {
+            let area = centered(frame.area(), 64, 3);
+            small_prompt(frame, area, " name this session ", input, theme);
+        }
+        Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
     }
 }
 
@@ -120,6 +126,25 @@ fn render_status(frame: &mut Frame, app: &App, theme: &Theme) {
         Paragraph::new(Line::from(right)).style(theme.status_bar()),
         r,
     );
+}
+
+/// A one-line text field in a bordered box.
+fn small_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    input: &crate::app::Prompt,
+    theme: &Theme,
+) {
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(title.to_owned())
+        .title_bottom(Line::styled(" Enter confirms · Esc cancels ", theme.dim()));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    frame.render_widget(input.textarea(), inner);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
