@@ -1,6 +1,7 @@
-//! The room in a real pseudo-terminal (`script` from util-linux), killed with SIGTERM or SIGHUP:
+//! The room in a real pseudo-terminal (`script` from util-linux). Killed with SIGTERM or SIGHUP,
 //! the terminal must come back as it was (alternate screen, bracketed paste and mouse off,
-//! cursor shown) and the process must exit cleanly. The test answers the terminal queries
+//! cursor shown) and the process must exit cleanly; killed with SIGKILL mid-stream, the session
+//! on disk must hold everything up to the last save. The test answers the terminal queries
 //! (device attributes, cursor position) the way a terminal emulator would.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,13 +18,13 @@ struct Pty {
 }
 
 impl Pty {
-    fn start() -> Self {
+    fn start(args: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
         let bin = env!("CARGO_BIN_EXE_modelroom");
         // A background job's stdin is /dev/null unless redirected; the room needs the terminal.
         let line = format!(
-            "stty rows 30 cols 120; '{bin}' --demo </dev/tty & echo PID=$!; wait $!; echo EXIT=$?"
+            "stty rows 30 cols 120; '{bin}' {args} </dev/tty & echo PID=$!; wait $!; echo EXIT=$?"
         );
         let mut child = Command::new("script")
             .args(["-qfec", &line, "/dev/null"])
@@ -57,6 +58,15 @@ impl Pty {
 
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    fn pid(&self) -> String {
+        let text = self.text();
+        text.split("PID=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_owned()
+    }
+
+    fn sessions(&self) -> modelroom::store::SessionStore {
+        modelroom::store::SessionStore::open(self._dir.path().join("data/sessions")).unwrap()
     }
 
     fn answer(&mut self, reply: &str) {
@@ -101,14 +111,9 @@ impl Drop for Pty {
 }
 
 fn killed_with(signal: &str) {
-    let mut pty = Pty::start();
-    let text = pty.wait_for("prompt →");
-    let pid = text
-        .split("PID=")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let mut pty = Pty::start("--demo");
+    pty.wait_for("prompt →");
+    let pid = pty.pid();
     let status = Command::new("kill")
         .args([&format!("-{signal}"), &pid])
         .status()
@@ -142,4 +147,44 @@ fn sigterm_restores_the_terminal() {
 #[test]
 fn sighup_restores_the_terminal() {
     killed_with("HUP");
+}
+
+/// Killed with SIGKILL while one pane streams: the finished answer is on disk, and the
+/// streaming one is kept up to the last save and marked interrupted.
+#[test]
+fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
+    use modelroom::store::{Finish, Turn};
+    let mut pty = Pty::start("--demo -m demo/fast -m demo/slow");
+    pty.wait_for("prompt →");
+    pty.answer("tell me a story\r");
+    let store = pty.sessions();
+    // Wait until a periodic save holds part of the slow answer (the room saves every 2 s
+    // while streaming), then kill without warning.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let slow_text = |s: &modelroom::store::Session| match s.panes[1].turns.last() {
+        Some(Turn::Assistant(a)) => a.content.len(),
+        _ => 0,
+    };
+    let id = loop {
+        let found = store.latest().ok().flatten().and_then(|h| store.load(&h.id).ok());
+        if let Some(s) = found.filter(|s| slow_text(s) > 0) {
+            break s.id;
+        }
+        assert!(Instant::now() < deadline, "no save with partial text appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let status = Command::new("kill").args(["-KILL", &pty.pid()]).status().unwrap();
+    assert!(status.success());
+    pty.wait_for("EXIT=");
+    let session = store.load(&id).expect("the file is whole after SIGKILL (atomic writes)");
+    assert_eq!(session.panes.len(), 2);
+    for pane in &session.panes {
+        assert!(matches!(&pane.turns[0], Turn::User { content } if content.contains("tell me a story")));
+    }
+    let Turn::Assistant(fast) = &session.panes[0].turns[1] else { panic!("fast answered") };
+    assert_eq!(fast.finish, Finish::Complete);
+    assert!(fast.cost_usd.unwrap_or(0.0) > 0.0);
+    let Turn::Assistant(slow) = &session.panes[1].turns[1] else { panic!("slow answer saved") };
+    assert_eq!(slow.finish, Finish::Interrupted);
+    assert!(!slow.content.is_empty());
 }
