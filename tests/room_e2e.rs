@@ -14,6 +14,7 @@ use modelroom::chat::Cost;
 use modelroom::keymap::Keymap;
 use modelroom::runtime::{self, LoopStatus};
 use modelroom::sim::{self, SimHandle, SimOptions};
+use modelroom::store::SessionStore;
 use modelroom::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -28,6 +29,15 @@ struct Room {
 }
 
 async fn open_room(models: &[&str], width: u16, height: u16) -> Room {
+    open_room_saving(models, width, height, None).await
+}
+
+async fn open_room_saving(
+    models: &[&str],
+    width: u16,
+    height: u16,
+    store: Option<SessionStore>,
+) -> Room {
     let sim = sim::start(
         0,
         SimOptions {
@@ -46,8 +56,10 @@ async fn open_room(models: &[&str], width: u16, height: u16) -> Room {
     let (status_tx, status) = watch::channel(LoopStatus::default());
     let done = tokio::spawn(async move {
         let mut app = App::new(&models, Keymap::default(), Settings::default());
-        let (mut ctx, _tx) = runtime::context(client, Theme { color: true });
+        let (mut ctx, tx) = runtime::context(client, Theme { color: true });
         ctx.clipboard = Box::new(|_| {});
+        ctx.saver = store.clone().map(|s| runtime::Saver::new(s, tx.clone()));
+        ctx.store = store;
         ctx.status = Some(status_tx);
         let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
         runtime::run_loop(&mut app, &mut term, input, &mut ctx)
@@ -242,4 +254,60 @@ async fn a_failing_pane_shows_its_error_and_the_others_carry_on() {
         text.contains("rejected"),
         "the pane suggests rebinding: {text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_save_is_shown_and_retried_with_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    let store = SessionStore::open(&sessions).unwrap();
+    // The directory turns into a file: every write fails, as on a full or read-only disk.
+    std::fs::remove_dir(&sessions).unwrap();
+    std::fs::write(&sessions, b"not a directory").unwrap();
+    let mut room = open_room_saving(&["demo/fast"], 120, 30, Some(store.clone())).await;
+    room.wait("the first frame", |s| s.frames > 0).await;
+    room.type_line("first");
+    room.wait("the answer", |s| s.answers == 1 && s.streaming == 0)
+        .await;
+    // Give the background save a moment to fail and the loop to draw it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    room.key(KeyCode::Tab, KeyModifiers::NONE);
+    room.wait("a redraw", |s| s.frames > 2).await;
+    // The disk comes back; the next save (after the next answer) succeeds.
+    std::fs::remove_file(&sessions).unwrap();
+    std::fs::create_dir(&sessions).unwrap();
+    room.type_line("second");
+    room.wait("the second answer", |s| s.answers == 2 && s.streaming == 0)
+        .await;
+    let (app, _term) = room.quit().await;
+    assert!(
+        app.save_error.is_none(),
+        "the error clears once a save works: {:?}",
+        app.save_error
+    );
+    let saved = store
+        .load(&app.session.id)
+        .expect("saved once the disk was back");
+    assert_eq!(saved.totals.prompts, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_bar_says_when_a_save_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    let store = SessionStore::open(&sessions).unwrap();
+    std::fs::remove_dir(&sessions).unwrap();
+    std::fs::write(&sessions, b"not a directory").unwrap();
+    let mut room = open_room_saving(&["demo/fast"], 140, 30, Some(store)).await;
+    room.wait("the first frame", |s| s.frames > 0).await;
+    room.type_line("hello");
+    room.wait("the answer", |s| s.answers == 1 && s.streaming == 0)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    room.key(KeyCode::Tab, KeyModifiers::NONE);
+    room.wait("a redraw", |s| s.frames > 2).await;
+    let (app, term) = room.quit().await;
+    assert!(app.save_error.is_some());
+    let status = screen(&term).pop().unwrap();
+    assert!(status.contains("not saved"), "{status}");
 }

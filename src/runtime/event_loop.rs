@@ -122,7 +122,7 @@ where
     }
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
-        saver.finish(Some(app.snapshot())).await;
+        app.save_error = saver.finish(Some(app.snapshot())).await;
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();

@@ -66,6 +66,15 @@ pub async fn run_room(
     let input = EventStream::new().map(|r| r);
     let result = run_loop(&mut app, &mut term, input, &mut ctx).await;
     terminal::restore();
+    if let Some(e) = &app.save_error {
+        eprintln!("modelroom: the session could not be saved: {e}");
+    } else if ctx.store.is_some() && app.panes.iter().any(|p| !p.entries.is_empty()) {
+        eprintln!(
+            "session saved: {} (reopen it with `modelroom --resume {}`)",
+            app.title(),
+            app.session.id
+        );
+    }
     result
 }
 

@@ -9,6 +9,7 @@ use crate::app::Action;
 use crate::store::{Session, SessionStore};
 
 pub struct Saver {
+    store: SessionStore,
     queue: mpsc::Sender<Session>,
     busy: bool,
     /// The newest snapshot waiting for the save in flight to finish.
@@ -19,9 +20,10 @@ pub struct Saver {
 impl Saver {
     pub fn new(store: SessionStore, actions: mpsc::Sender<Action>) -> Self {
         let (queue, mut rx) = mpsc::channel::<Session>(1);
+        let worker = store.clone();
         let task = tokio::spawn(async move {
             while let Some(session) = rx.recv().await {
-                let store = store.clone();
+                let store = worker.clone();
                 let result = tokio::task::spawn_blocking(move || save(&store, &session))
                     .await
                     .unwrap_or_else(|e| Err(format!("the save task failed: {e}")));
@@ -34,6 +36,7 @@ impl Saver {
             }
         });
         Self {
+            store,
             queue,
             busy: false,
             pending: None,
@@ -64,16 +67,20 @@ impl Saver {
         }
     }
 
-    /// The last saves at quit: the one in flight, one waiting, then `last`.
-    pub async fn finish(mut self, last: Option<Session>) {
+    /// The last saves at quit: the one in flight, one waiting, then `last`. Returns why the
+    /// last one failed, if it did, so the person hears of it after the terminal is restored.
+    pub async fn finish(mut self, last: Option<Session>) -> Option<String> {
         if let Some(waiting) = self.pending.take() {
             let _ = self.queue.send(waiting).await;
         }
-        if let Some(session) = last {
-            let _ = self.queue.send(session).await;
-        }
         drop(self.queue);
         let _ = self.task.await;
+        let session = last?;
+        let store = self.store;
+        tokio::task::spawn_blocking(move || save(&store, &session))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+            .err()
     }
 }
 

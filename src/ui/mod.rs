@@ -97,6 +97,13 @@ fn render_status(frame: &mut Frame, app: &App, theme: &Theme) {
     if streaming > 0 {
         left.push(Span::raw(format!(" · {streaming} streaming")));
     }
+    if let Some(e) = &app.save_error {
+        let text = format!(
+            " · ⚠ not saved ({}); retrying with the next save",
+            crate::sanitize::sanitize(e, " ")
+        );
+        left.push(Span::styled(text, theme.error()));
+    }
     left.push(Span::raw(match app.send_mode {
         SendMode::All => " · send: all".to_owned(),
         SendMode::Focused => " · send: focused".to_owned(),
