@@ -62,7 +62,11 @@ impl Pty {
 
     fn pid(&self) -> String {
         let text = self.text();
-        text.split("PID=").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_owned()
+        text.split("PID=")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap()
+            .to_owned()
     }
 
     fn sessions(&self) -> modelroom::store::SessionStore {
@@ -166,25 +170,43 @@ fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
         _ => 0,
     };
     let id = loop {
-        let found = store.latest().ok().flatten().and_then(|h| store.load(&h.id).ok());
+        let found = store
+            .latest()
+            .ok()
+            .flatten()
+            .and_then(|h| store.load(&h.id).ok());
         if let Some(s) = found.filter(|s| slow_text(s) > 0) {
             break s.id;
         }
-        assert!(Instant::now() < deadline, "no save with partial text appeared");
+        assert!(
+            Instant::now() < deadline,
+            "no save with partial text appeared"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
-    let status = Command::new("kill").args(["-KILL", &pty.pid()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-KILL", &pty.pid()])
+        .status()
+        .unwrap();
     assert!(status.success());
     pty.wait_for("EXIT=");
-    let session = store.load(&id).expect("the file is whole after SIGKILL (atomic writes)");
+    let session = store
+        .load(&id)
+        .expect("the file is whole after SIGKILL (atomic writes)");
     assert_eq!(session.panes.len(), 2);
     for pane in &session.panes {
-        assert!(matches!(&pane.turns[0], Turn::User { content } if content.contains("tell me a story")));
+        assert!(
+            matches!(&pane.turns[0], Turn::User { content } if content.contains("tell me a story"))
+        );
     }
-    let Turn::Assistant(fast) = &session.panes[0].turns[1] else { panic!("fast answered") };
+    let Turn::Assistant(fast) = &session.panes[0].turns[1] else {
+        panic!("fast answered")
+    };
     assert_eq!(fast.finish, Finish::Complete);
     assert!(fast.cost_usd.unwrap_or(0.0) > 0.0);
-    let Turn::Assistant(slow) = &session.panes[1].turns[1] else { panic!("slow answer saved") };
+    let Turn::Assistant(slow) = &session.panes[1].turns[1] else {
+        panic!("slow answer saved")
+    };
     assert_eq!(slow.finish, Finish::Interrupted);
     assert!(!slow.content.is_empty());
 }
