@@ -122,6 +122,8 @@ pub struct App {
     pub layout: RoomLayout,
     /// Advances on every tick while something animates.
     pub spinner: usize,
+    /// First row of the help overlay in view (it scrolls on short terminals).
+    pub help_scroll: usize,
     /// Who this room is on disk.
     pub session: SessionMeta,
     /// Why the last save failed, until one succeeds (shown in the status bar).
@@ -150,6 +152,7 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             layout: RoomLayout::default(),
             spinner: 0,
+            help_scroll: 0,
             session: SessionMeta::new(),
             save_error: None,
             save_due: false,

@@ -13,10 +13,16 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     let open_id = app.session.id.clone();
     match &mut app.overlay {
         Overlay::None => {}
-        Overlay::Help => match app.keymap.resolve(key, true) {
-            Some(cmd @ (Command::Quit | Command::Interrupt)) => run(app, cmd, fx),
-            Some(Command::Help | Command::Stop) => app.overlay = Overlay::None,
-            _ if key.code == KeyCode::Char('q') => app.overlay = Overlay::None,
+        Overlay::Help => match (app.keymap.resolve(key, true), key.code) {
+            (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => run(app, cmd, fx),
+            (Some(Command::Help | Command::Stop), _) | (_, KeyCode::Char('q')) => {
+                app.overlay = Overlay::None;
+                app.help_scroll = 0;
+            }
+            (_, KeyCode::Up) => app.help_scroll = app.help_scroll.saturating_sub(1),
+            (_, KeyCode::Down) => app.help_scroll += 1,
+            (_, KeyCode::PageUp) => app.help_scroll = app.help_scroll.saturating_sub(10),
+            (_, KeyCode::PageDown) => app.help_scroll += 10,
             _ => {}
         },
         Overlay::Model { purpose, input } => {

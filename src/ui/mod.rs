@@ -191,10 +191,20 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
         Line::styled("mouse wheel", theme.key()),
         Line::raw("scroll the pane under the pointer; click focuses it"),
     ]));
-    let height = u16::try_from(rows.len())
-        .unwrap_or(u16::MAX)
-        .saturating_add(4);
+    let total = rows.len();
+    let height = u16::try_from(total).unwrap_or(u16::MAX).saturating_add(2);
     let area = centered(frame.area(), 96, height);
+    let shown = usize::from(area.height.saturating_sub(2));
+    let scroll = app.help_scroll.min(total.saturating_sub(shown));
+    let hint = if shown < total {
+        format!(
+            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes ",
+            scroll + 1,
+            (scroll + shown).min(total)
+        )
+    } else {
+        " F1, ? or Esc closes · keys are configurable in config.toml [keys] ".to_owned()
+    };
     let table = Table::new(rows, [Constraint::Length(34), Constraint::Min(20)])
         .column_spacing(2)
         .block(
@@ -202,13 +212,11 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
                 .border_type(BorderType::Rounded)
                 .border_style(theme.border(true))
                 .title(" keys ")
-                .title_bottom(Line::styled(
-                    " F1, ? or Esc closes · keys are configurable in config.toml [keys] ",
-                    theme.dim(),
-                )),
+                .title_bottom(Line::styled(hint, theme.dim())),
         );
+    let mut state = ratatui::widgets::TableState::default().with_offset(scroll);
     frame.render_widget(Clear, area);
-    frame.render_widget(table, area);
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn render_model_prompt(
