@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use modelroom::api::{ApiError, Generation, StreamEvent};
-use modelroom::app::{Action, AnswerState, App, CostState, Effect, Overlay, PaneId, RequestId, SendMode, Settings, update};
+use modelroom::app::{
+    Action, AnswerState, App, CostState, Effect, Overlay, PaneId, RequestId, SendMode, Settings,
+    update,
+};
 use modelroom::chat::{Cost, FinishReason, Role, Usage};
 use modelroom::keymap::Keymap;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -14,7 +17,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, Mou
 fn room(models: &[&str]) -> App {
     let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(&mut app, Action::Resize { width: 120, height: 30 });
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
     app
 }
 
@@ -41,24 +50,61 @@ fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId, modelroom::api::Ch
 fn started(fx: Vec<Effect>) -> Vec<(PaneId, RequestId, modelroom::api::ChatRequest)> {
     fx.into_iter()
         .filter_map(|e| match e {
-            Effect::StartStream { pane, request, chat } => Some((pane, request, chat)),
+            Effect::StartStream {
+                pane,
+                request,
+                chat,
+            } => Some((pane, request, chat)),
             _ => None,
         })
         .collect()
 }
 
 fn stream(app: &mut App, pane: PaneId, request: RequestId, event: StreamEvent) -> Vec<Effect> {
-    update(app, Action::Stream { pane, request, event })
+    update(
+        app,
+        Action::Stream {
+            pane,
+            request,
+            event,
+        },
+    )
 }
 
 /// A whole answer: text, usage with `cost`, finish, done.
 fn answer(app: &mut App, pane: PaneId, request: RequestId, text: &str, cost: f64) {
-    stream(app, pane, request, StreamEvent::Opened { generation_id: Some(format!("gen-{}", request.0)) });
-    stream(app, pane, request, StreamEvent::Served { id: None, model: None, provider: Some("Aurora Cloud".into()) });
+    stream(
+        app,
+        pane,
+        request,
+        StreamEvent::Opened {
+            generation_id: Some(format!("gen-{}", request.0)),
+        },
+    );
+    stream(
+        app,
+        pane,
+        request,
+        StreamEvent::Served {
+            id: None,
+            model: None,
+            provider: Some("Aurora Cloud".into()),
+        },
+    );
     stream(app, pane, request, StreamEvent::Content(text.into()));
-    let usage = Usage { prompt_tokens: 5, completion_tokens: 7, cost: Some(Cost::usd(cost)), ..Usage::default() };
+    let usage = Usage {
+        prompt_tokens: 5,
+        completion_tokens: 7,
+        cost: Some(Cost::usd(cost)),
+        ..Usage::default()
+    };
     stream(app, pane, request, StreamEvent::Usage(usage));
-    stream(app, pane, request, StreamEvent::Finished(FinishReason::Stop));
+    stream(
+        app,
+        pane,
+        request,
+        StreamEvent::Finished(FinishReason::Stop),
+    );
     stream(app, pane, request, StreamEvent::Done);
 }
 
@@ -75,7 +121,10 @@ fn enter_broadcasts_to_every_pane_and_clears_the_prompt() {
     }
     assert!(app.prompt.is_empty());
     assert_eq!(app.history.entries(), ["hello"]);
-    assert!(started(key(&mut app, KeyCode::Enter)).is_empty(), "an empty prompt sends nothing");
+    assert!(
+        started(key(&mut app, KeyCode::Enter)).is_empty(),
+        "an empty prompt sends nothing"
+    );
 }
 
 #[test]
@@ -105,7 +154,10 @@ fn newline_keys_and_paste_never_send() {
     assert_eq!(app.prompt.text(), "line one\ntwo\nthree");
     assert!(update(&mut app, Action::Paste("\npasted\nlines\n".into())).is_empty());
     assert_eq!(app.prompt.line_count(), 6);
-    assert!(app.layout.input.height > 3, "the prompt box grows with its lines");
+    assert!(
+        app.layout.input.height > 3,
+        "the prompt box grows with its lines"
+    );
 }
 
 #[test]
@@ -138,17 +190,39 @@ fn zoom_gives_the_focused_pane_the_room_and_back() {
 fn answers_stream_in_and_the_spend_is_the_sum_of_their_costs() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "q");
-    stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Content("Hel".into()));
-    assert_eq!(app.panes[0].last_answer().unwrap().state, AnswerState::Streaming);
+    stream(
+        &mut app,
+        fx[0].0,
+        fx[0].1,
+        StreamEvent::Content("Hel".into()),
+    );
+    assert_eq!(
+        app.panes[0].last_answer().unwrap().state,
+        AnswerState::Streaming
+    );
     assert_eq!(app.streaming_count(), 2);
-    stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Content("lo".into()));
+    stream(
+        &mut app,
+        fx[0].0,
+        fx[0].1,
+        StreamEvent::Content("lo".into()),
+    );
     assert_eq!(app.panes[0].last_answer().unwrap().reply.content, "Hello");
     answer(&mut app, fx[1].0, fx[1].1, "B", 0.002);
-    let usage = Usage { cost: Some(Cost::usd(0.001)), ..Usage::default() };
+    let usage = Usage {
+        cost: Some(Cost::usd(0.001)),
+        ..Usage::default()
+    };
     stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Usage(usage));
     let end = stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Done);
-    assert_eq!(app.panes[0].last_answer().unwrap().state, AnswerState::Complete);
-    assert!(end.contains(&Effect::RefreshBalance), "the round ended: refresh the balance");
+    assert_eq!(
+        app.panes[0].last_answer().unwrap().state,
+        AnswerState::Complete
+    );
+    assert!(
+        end.contains(&Effect::RefreshBalance),
+        "the round ended: refresh the balance"
+    );
     assert_eq!(app.panes[0].spend().0, Cost::usd(0.001));
     let (total, pending) = app.spend();
     assert!((total.as_usd() - 0.003).abs() < 1e-12 && pending == 0);
@@ -163,8 +237,18 @@ fn stale_stream_events_are_ignored() {
     assert!(fx.contains(&Effect::CancelStream { request: old }));
     let (_, new, _) = started(fx)[0];
     assert_ne!(old, new);
-    stream(&mut app, pane, old, StreamEvent::Content("from the old request".into()));
-    stream(&mut app, pane, RequestId(999_999), StreamEvent::Content("from nowhere".into()));
+    stream(
+        &mut app,
+        pane,
+        old,
+        StreamEvent::Content("from the old request".into()),
+    );
+    stream(
+        &mut app,
+        pane,
+        RequestId(999_999),
+        StreamEvent::Content("from nowhere".into()),
+    );
     stream(&mut app, pane, new, StreamEvent::Content("fresh".into()));
     assert_eq!(app.panes[0].last_answer().unwrap().reply.content, "fresh");
 }
@@ -174,8 +258,20 @@ fn esc_stops_the_focused_pane_and_its_cost_is_reconciled() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "q");
     for (pane, request, _) in &fx {
-        stream(&mut app, *pane, *request, StreamEvent::Opened { generation_id: Some(format!("gen-{}", request.0)) });
-        stream(&mut app, *pane, *request, StreamEvent::Content("partial".into()));
+        stream(
+            &mut app,
+            *pane,
+            *request,
+            StreamEvent::Opened {
+                generation_id: Some(format!("gen-{}", request.0)),
+            },
+        );
+        stream(
+            &mut app,
+            *pane,
+            *request,
+            StreamEvent::Content("partial".into()),
+        );
     }
     let stop = key(&mut app, KeyCode::Esc);
     assert!(stop.contains(&Effect::CancelStream { request: fx[0].1 }));
@@ -185,9 +281,23 @@ fn esc_stops_the_focused_pane_and_its_cost_is_reconciled() {
     assert_eq!(a.reply.content, "partial");
     assert_eq!(a.cost, CostState::Pending);
     assert!(app.panes[1].is_live(), "the other pane carries on");
-    let record = Generation { total_cost: Some(0.0042), provider_name: Some("Aurora Cloud".into()), ..Generation::default() };
-    update(&mut app, Action::Reconciled { pane: fx[0].0, request: fx[0].1, result: Ok(record) });
-    assert_eq!(app.panes[0].last_answer().unwrap().cost, CostState::Reported(Cost::usd(0.0042)));
+    let record = Generation {
+        total_cost: Some(0.0042),
+        provider_name: Some("Aurora Cloud".into()),
+        ..Generation::default()
+    };
+    update(
+        &mut app,
+        Action::Reconciled {
+            pane: fx[0].0,
+            request: fx[0].1,
+            result: Ok(record),
+        },
+    );
+    assert_eq!(
+        app.panes[0].last_answer().unwrap().cost,
+        CostState::Reported(Cost::usd(0.0042))
+    );
     let all = press(&mut app, KeyCode::Char('x'), KeyModifiers::CONTROL);
     assert!(all.contains(&Effect::CancelStream { request: fx[1].1 }));
     assert_eq!(app.streaming_count(), 0);
@@ -213,7 +323,13 @@ fn sending_while_a_pane_answers_is_refused_and_keeps_the_text() {
     let fx = send(&mut app, "second");
     assert!(fx.is_empty());
     assert_eq!(app.prompt.text(), "second");
-    assert!(app.notice.as_ref().unwrap().text.contains("still answering"));
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still answering")
+    );
 }
 
 #[test]
@@ -221,17 +337,39 @@ fn follow_ups_carry_each_panes_own_history() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "one");
     answer(&mut app, fx[0].0, fx[0].1, "first answer", 0.0);
-    stream(&mut app, fx[1].0, fx[1].1, StreamEvent::Failed(ApiError::Http {
-        status: 502, code: None, message: "down".into(), provider: None, raw: None, retry_after: None,
-    }));
+    stream(
+        &mut app,
+        fx[1].0,
+        fx[1].1,
+        StreamEvent::Failed(ApiError::Http {
+            status: 502,
+            code: None,
+            message: "down".into(),
+            provider: None,
+            raw: None,
+            retry_after: None,
+        }),
+    );
     let fx = send(&mut app, "two");
-    let roles = |chat: &modelroom::api::ChatRequest| chat.messages.iter().map(|m| (m.role, m.content.clone())).collect::<Vec<_>>();
-    assert_eq!(roles(&fx[0].2), vec![
-        (Role::User, "one".to_owned()),
-        (Role::Assistant, "first answer".to_owned()),
-        (Role::User, "two".to_owned()),
-    ]);
-    assert_eq!(roles(&fx[1].2), vec![(Role::User, "two".to_owned())], "a failed answer without text is left out");
+    let roles = |chat: &modelroom::api::ChatRequest| {
+        chat.messages
+            .iter()
+            .map(|m| (m.role, m.content.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        roles(&fx[0].2),
+        vec![
+            (Role::User, "one".to_owned()),
+            (Role::Assistant, "first answer".to_owned()),
+            (Role::User, "two".to_owned()),
+        ]
+    );
+    assert_eq!(
+        roles(&fx[1].2),
+        vec![(Role::User, "two".to_owned())],
+        "a failed answer without text is left out"
+    );
 }
 
 #[test]
@@ -242,13 +380,30 @@ fn regenerate_asks_the_same_prompt_and_keeps_the_earlier_cost() {
     let fx = send(&mut app, "two");
     answer(&mut app, fx[0].0, fx[0].1, "A2", 0.02);
     let regen = started(press(&mut app, KeyCode::Char('r'), KeyModifiers::ALT));
-    let msgs: Vec<&str> = regen[0].2.messages.iter().map(|m| m.content.as_str()).collect();
+    let msgs: Vec<&str> = regen[0]
+        .2
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
     assert_eq!(msgs, ["one", "A1", "two"]);
     answer(&mut app, regen[0].0, regen[0].1, "A2 again", 0.03);
-    assert!((app.spend().0.as_usd() - 0.06).abs() < 1e-12, "every answer's cost counts");
+    assert!(
+        (app.spend().0.as_usd() - 0.06).abs() < 1e-12,
+        "every answer's cost counts"
+    );
     let next = send(&mut app, "three");
-    let msgs: Vec<&str> = next[0].2.messages.iter().map(|m| m.content.as_str()).collect();
-    assert_eq!(msgs, ["one", "A1", "two", "A2 again", "three"], "the newest answer continues the conversation");
+    let msgs: Vec<&str> = next[0]
+        .2
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        ["one", "A1", "two", "A2 again", "three"],
+        "the newest answer continues the conversation"
+    );
 }
 
 #[test]
@@ -256,12 +411,28 @@ fn rate_limits_are_retried_after_retry_after() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
     let (pane, request, _) = fx[0];
-    let retry = stream(&mut app, pane, request, StreamEvent::Failed(ApiError::Http {
-        status: 429, code: None, message: "slow down".into(), provider: None, raw: None,
-        retry_after: Some(Duration::from_secs(3)),
+    let retry = stream(
+        &mut app,
+        pane,
+        request,
+        StreamEvent::Failed(ApiError::Http {
+            status: 429,
+            code: None,
+            message: "slow down".into(),
+            provider: None,
+            raw: None,
+            retry_after: Some(Duration::from_secs(3)),
+        }),
+    );
+    assert!(retry.contains(&Effect::RetryAfter {
+        pane,
+        request,
+        after: Duration::from_secs(3)
     }));
-    assert!(retry.contains(&Effect::RetryAfter { pane, request, after: Duration::from_secs(3) }));
-    assert!(matches!(app.panes[0].last_answer().unwrap().state, AnswerState::Retrying { .. }));
+    assert!(matches!(
+        app.panes[0].last_answer().unwrap().state,
+        AnswerState::Retrying { .. }
+    ));
     let again = started(update(&mut app, Action::Retry { pane, request }));
     assert_eq!(again.len(), 1);
     assert_eq!(app.panes[0].last_answer().unwrap().attempts, 2);
@@ -271,11 +442,23 @@ fn rate_limits_are_retried_after_retry_after() {
 fn a_rejected_model_is_noted_and_the_pane_can_be_rebound() {
     let mut app = room(&["nobody/nothing"]);
     let fx = send(&mut app, "q");
-    stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Failed(ApiError::Http {
-        status: 400, code: None, message: "nobody/nothing is not a valid model ID".into(),
-        provider: None, raw: None, retry_after: None,
-    }));
-    assert!(matches!(app.panes[0].last_answer().unwrap().state, AnswerState::Failed(_)));
+    stream(
+        &mut app,
+        fx[0].0,
+        fx[0].1,
+        StreamEvent::Failed(ApiError::Http {
+            status: 400,
+            code: None,
+            message: "nobody/nothing is not a valid model ID".into(),
+            provider: None,
+            raw: None,
+            retry_after: None,
+        }),
+    );
+    assert!(matches!(
+        app.panes[0].last_answer().unwrap().state,
+        AnswerState::Failed(_)
+    ));
     assert!(app.panes[0].note.as_ref().unwrap().contains("Alt+M"));
     press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
     assert!(matches!(app.overlay, Overlay::Model { .. }));
@@ -322,7 +505,11 @@ fn up_and_down_recall_history_only_at_the_prompts_edges() {
     press(&mut app, KeyCode::Enter, KeyModifiers::ALT);
     type_text(&mut app, "second line");
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.prompt.text(), "draft\nsecond line", "Up inside a multi-line prompt moves the cursor");
+    assert_eq!(
+        app.prompt.text(),
+        "draft\nsecond line",
+        "Up inside a multi-line prompt moves the cursor"
+    );
 }
 
 #[test]
@@ -330,16 +517,34 @@ fn scrolling_up_stops_following_and_end_resumes() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
     let (pane, request, _) = fx[0];
-    stream(&mut app, pane, request, StreamEvent::Content("line\n".repeat(100)));
+    stream(
+        &mut app,
+        pane,
+        request,
+        StreamEvent::Content("line\n".repeat(100)),
+    );
     key(&mut app, KeyCode::PageUp);
     let scroll = app.panes[0].scroll;
     assert!(!scroll.follow);
-    stream(&mut app, pane, request, StreamEvent::Content("more\n".repeat(50)));
-    assert_eq!(app.panes[0].scroll, scroll, "new text does not move what is being read");
+    stream(
+        &mut app,
+        pane,
+        request,
+        StreamEvent::Content("more\n".repeat(50)),
+    );
+    assert_eq!(
+        app.panes[0].scroll, scroll,
+        "new text does not move what is being read"
+    );
     key(&mut app, KeyCode::End);
     assert!(app.panes[0].scroll.follow);
     let inside = app.layout.panes[0];
-    let wheel = MouseEvent { kind: MouseEventKind::ScrollUp, column: inside.x + 2, row: inside.y + 2, modifiers: KeyModifiers::NONE };
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: inside.x + 2,
+        row: inside.y + 2,
+        modifiers: KeyModifiers::NONE,
+    };
     update(&mut app, Action::Mouse(wheel));
     assert!(!app.panes[0].scroll.follow);
     press(&mut app, KeyCode::End, KeyModifiers::CONTROL);
@@ -375,6 +580,14 @@ fn alt_c_copies_the_last_answer() {
 fn control_sequences_never_enter_the_state() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
-    stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Content("a\u{1b}[2Jb\u{1b}]52;c;eA==\u{7}c\u{9b}1md\u{202e}e\r\tf".into()));
-    assert_eq!(app.panes[0].last_answer().unwrap().reply.content, "abcde    f");
+    stream(
+        &mut app,
+        fx[0].0,
+        fx[0].1,
+        StreamEvent::Content("a\u{1b}[2Jb\u{1b}]52;c;eA==\u{7}c\u{9b}1md\u{202e}e\r\tf".into()),
+    );
+    assert_eq!(
+        app.panes[0].last_answer().unwrap().reply.content,
+        "abcde    f"
+    );
 }
