@@ -88,7 +88,7 @@ pub async fn run(client: &Client, plan: &AskPlan, out: &mut dyn Write) -> io::Re
     Ok(answers)
 }
 
-async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
+pub(crate) async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
     let mut reply = Reply::new(Instant::now());
     let mut events = client.stream_chat(req);
     while let Some(event) = events.next().await {
@@ -100,7 +100,7 @@ async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
 /// The gateway's cost when it reported one; for an OpenRouter answer that ended without a usage
 /// chunk, the generation record; else tokens × catalog prices (fetched once, only when needed);
 /// else unknown (never shown as $0).
-async fn resolve_cost(
+pub(crate) async fn resolve_cost(
     client: &Client,
     reply: &Reply,
     catalog: &mut Option<Option<Catalog>>,
@@ -142,7 +142,7 @@ async fn generation_cost(client: &Client, id: &str) -> Option<Cost> {
     None
 }
 
-fn json_line(a: &Answer) -> Value {
+pub(crate) fn json_line(a: &Answer) -> Value {
     let r = &a.reply;
     let ms = |d: Option<std::time::Duration>| {
         d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -183,7 +183,7 @@ fn totals(answers: &[Answer]) -> (Cost, usize, usize) {
     (total, unknown, failed)
 }
 
-fn json_summary(answers: &[Answer]) -> Value {
+pub(crate) fn json_summary(answers: &[Answer]) -> Value {
     let (total, unknown, failed) = totals(answers);
     json!({
         "summary": true,
@@ -194,7 +194,7 @@ fn json_summary(answers: &[Answer]) -> Value {
     })
 }
 
-fn text_summary(answers: &[Answer]) -> String {
+pub(crate) fn text_summary(answers: &[Answer]) -> String {
     let (total, unknown, failed) = totals(answers);
     let mut s = format!("total: {total} for {} model(s)", answers.len());
     if unknown > 0 {
@@ -206,7 +206,7 @@ fn text_summary(answers: &[Answer]) -> String {
     s
 }
 
-fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
+pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
     let mut title = format!("━━ {}", sanitize(&a.model, " "));
     if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model) {

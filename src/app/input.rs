@@ -13,7 +13,7 @@ impl Prompt {
     pub fn new(placeholder: &str) -> Self {
         let mut area = TextArea::default();
         area.set_placeholder_text(placeholder);
-        area.set_cursor_line_style(ratatui::style::Style::default());
+        style(&mut area);
         Self { area }
     }
 
@@ -33,8 +33,7 @@ impl Prompt {
         let placeholder = self.area.placeholder_text().to_owned();
         self.area = TextArea::new(text.split('\n').map(str::to_owned).collect());
         self.area.set_placeholder_text(placeholder);
-        self.area
-            .set_cursor_line_style(ratatui::style::Style::default());
+        style(&mut self.area);
         self.area.move_cursor(CursorMove::Bottom);
         self.area.move_cursor(CursorMove::End);
     }
@@ -73,6 +72,13 @@ impl Prompt {
     pub fn textarea_mut(&mut self) -> &mut TextArea<'static> {
         &mut self.area
     }
+}
+
+/// Modifiers only (no colour), so the editor follows the terminal's palette and `NO_COLOR`.
+fn style(area: &mut TextArea<'static>) {
+    use ratatui::style::{Modifier, Style};
+    area.set_cursor_line_style(Style::default());
+    area.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
 }
 
 /// Sent prompts, oldest first. Browsing keeps the unsent draft to come back to.

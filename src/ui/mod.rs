@@ -60,6 +60,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
 fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = app.layout.input;
     let target = match app.send_mode {
+        SendMode::All if app.panes.len() == 1 => " prompt → the pane ".to_owned(),
         SendMode::All => format!(" prompt → all {} panes ", app.panes.len()),
         SendMode::Focused => {
             let model = app.focused().map_or("no pane", |p| p.model.as_str());

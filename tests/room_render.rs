@@ -1,0 +1,330 @@
+//! What the room draws, on ratatui's `TestBackend`: whole-screen snapshots (insta) for 1, 2, 4
+//! and 8 panes on wide and narrow terminals, streaming, help, errors, wide characters and the
+//! overlays; plus explicit checks for borders, colours and hostile text.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use modelroom::api::{ApiError, StreamEvent};
+use modelroom::app::{Action, App, Command, Effect, PaneId, RequestId, Settings, update};
+use modelroom::chat::{Cost, FinishReason, Usage};
+use modelroom::keymap::Keymap;
+use modelroom::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+/// Tokio's clock, paused: answers take no time, so footers are the same on every run.
+fn paused_clock() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+fn room(n: usize, width: u16, height: u16) -> App {
+    let models: Vec<String> = (1..=n).map(|i| format!("vendor/model-{i}")).collect();
+    let mut app = App::new(&models, Keymap::default(), Settings::default());
+    update(&mut app, Action::Resize { width, height });
+    app
+}
+
+fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
+    app.prompt.set_text(text);
+    update(app, Action::Command(Command::Send))
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::StartStream { pane, request, .. } => Some((pane, request)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) {
+    update(
+        app,
+        Action::Stream {
+            pane,
+            request,
+            event,
+        },
+    );
+}
+
+fn finish(app: &mut App, live: (PaneId, RequestId), cost: f64) {
+    ev(
+        app,
+        live,
+        StreamEvent::Served {
+            id: None,
+            model: None,
+            provider: Some("Aurora Cloud".into()),
+        },
+    );
+    let usage = Usage {
+        prompt_tokens: 12,
+        completion_tokens: 34,
+        cost: Some(Cost::usd(cost)),
+        ..Usage::default()
+    };
+    ev(app, live, StreamEvent::Usage(usage));
+    ev(app, live, StreamEvent::Finished(FinishReason::Stop));
+    ev(app, live, StreamEvent::Done);
+}
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let now = tokio::time::Instant::now();
+    term.draw(|f| ui::render(f, app, &Theme { color: true }, now))
+        .unwrap();
+    term
+}
+
+/// The screen as text. The cell after a double-width character is its continuation, not a
+/// column of its own, so it is skipped.
+fn text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| {
+            let mut row = String::new();
+            let mut skip = 0;
+            for x in 0..buf.area.width {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let s = buf[(x, y)].symbol();
+                skip = modelroom::app::text::width_of(s).saturating_sub(1);
+                row.push_str(s);
+            }
+            row
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A room where every pane has answered one prompt (times are not shown in footers at 0).
+fn answered(n: usize, width: u16, height: u16) -> App {
+    let mut app = room(n, width, height);
+    for (i, live) in send(&mut app, "Compare the two approaches")
+        .into_iter()
+        .enumerate()
+    {
+        ev(
+            &mut app,
+            live,
+            StreamEvent::Content(format!(
+                "Answer {} in a few words: it depends on the load.\n- point one\n- point two",
+                i + 1
+            )),
+        );
+        finish(&mut app, live, 0.000_1 * (i as f64 + 1.0));
+    }
+    app
+}
+
+#[test]
+fn one_two_four_and_eight_panes_wide() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    for n in [1, 2, 4, 8] {
+        let app = answered(n, 120, 32);
+        let term = draw(&app, 120, 32);
+        insta::assert_snapshot!(format!("panes_{n}_wide"), text(term.backend().buffer()));
+    }
+}
+
+#[test]
+fn one_two_four_and_eight_panes_narrow() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    for n in [1, 2, 4, 8] {
+        let app = answered(n, 60, 24);
+        let term = draw(&app, 60, 24);
+        insta::assert_snapshot!(format!("panes_{n}_narrow"), text(term.backend().buffer()));
+    }
+}
+
+#[test]
+fn two_panes_mid_stream() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(2, 100, 20);
+    let live = send(&mut app, "Explain SSE");
+    ev(
+        &mut app,
+        live[0],
+        StreamEvent::Content("Server-sent events are a one-way".into()),
+    );
+    ev(
+        &mut app,
+        live[1],
+        StreamEvent::Reasoning("Let me think".into()),
+    );
+    insta::assert_snapshot!(text(draw(&app, 100, 20).backend().buffer()));
+}
+
+#[test]
+fn help_overlay() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(2, 110, 36);
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+    );
+    insta::assert_snapshot!(text(draw(&app, 110, 36).backend().buffer()));
+}
+
+#[test]
+fn an_error_in_one_pane_beside_an_answer() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(2, 100, 18);
+    let live = send(&mut app, "hello");
+    ev(&mut app, live[0], StreamEvent::Content("Hi there.".into()));
+    finish(&mut app, live[0], 0.000_05);
+    ev(
+        &mut app,
+        live[1],
+        StreamEvent::Failed(ApiError::Http {
+            status: 402,
+            code: None,
+            message: "Insufficient credits".into(),
+            provider: None,
+            raw: None,
+            retry_after: None,
+        }),
+    );
+    let term = draw(&app, 100, 18);
+    let buf = term.backend().buffer();
+    insta::assert_snapshot!(text(buf));
+    let (x, y) = find(buf, "✗ 402").expect("the error is shown");
+    assert_eq!(buf[(x, y)].fg, Color::Red, "errors are red");
+}
+
+#[test]
+fn the_focused_pane_has_the_focus_colour() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let app = answered(2, 100, 20);
+    let term = draw(&app, 100, 20);
+    let buf = term.backend().buffer();
+    let left = app.layout.panes[0];
+    let right = app.layout.panes[1];
+    assert_eq!(buf[(left.x, left.y)].fg, Color::Cyan);
+    assert_ne!(buf[(right.x, right.y)].fg, Color::Cyan);
+}
+
+#[test]
+fn no_colour_with_no_color() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let app = answered(2, 100, 20);
+    let mut term = Terminal::new(TestBackend::new(100, 20)).unwrap();
+    let now = tokio::time::Instant::now();
+    term.draw(|f| ui::render(f, &app, &Theme { color: false }, now))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let coloured: Vec<_> = buf
+        .content
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.fg != Color::Reset || c.bg != Color::Reset)
+        .map(|(i, c)| (i % 100, i / 100, c.symbol().to_owned(), c.fg, c.bg))
+        .take(5)
+        .collect();
+    assert!(coloured.is_empty(), "coloured cells: {coloured:?}");
+}
+
+#[test]
+fn wide_characters_wrap_inside_the_borders() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(2, 50, 20);
+    let live = send(&mut app, "多言語");
+    let wide = "日本語のテキストはとても長いので折り返す必要があります。🦀🦀🦀🦀🦀 e\u{301}e\u{301}e\u{301} 한국어 텍스트";
+    for l in &live {
+        ev(&mut app, *l, StreamEvent::Content(wide.into()));
+        finish(&mut app, *l, 0.0);
+    }
+    let term = draw(&app, 50, 20);
+    let buf = term.backend().buffer();
+    for rect in &app.layout.panes {
+        let right = rect.x + rect.width - 1;
+        for y in rect.y..rect.y + rect.height {
+            let s = buf[(right, y)].symbol();
+            assert!(
+                ["│", "┃", "┐", "┓", "┘", "┛"].contains(&s),
+                "border broken at ({right},{y}): {s:?}"
+            );
+        }
+    }
+    insta::assert_snapshot!(text(buf));
+}
+
+#[test]
+fn hostile_text_renders_harmlessly() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(1, 80, 16);
+    let live = send(&mut app, "hi");
+    let hostile = "\u{1b}[2Jclear \u{1b}]52;c;aGk=\u{7}clip \u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\ \u{9b}31mred \u{202e}rev\r\u{8}\u{7}end";
+    ev(&mut app, live[0], StreamEvent::Content(hostile.into()));
+    let term = draw(&app, 80, 16);
+    let buf = term.backend().buffer();
+    for cell in &buf.content {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}'),
+            "{:?}",
+            cell.symbol()
+        );
+    }
+    assert!(find(buf, "link").is_some());
+}
+
+#[test]
+fn add_pane_prompt_and_zoom() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = answered(3, 100, 20);
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::ALT)),
+    );
+    insta::assert_snapshot!(
+        "add_pane_prompt",
+        text(draw(&app, 100, 20).backend().buffer())
+    );
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT)),
+    );
+    insta::assert_snapshot!("zoomed", text(draw(&app, 100, 20).backend().buffer()));
+}
+
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let line = row.concat();
+        if let Some(byte) = line.find(needle) {
+            // Map the byte offset back to a column.
+            let mut acc = 0;
+            for (x, s) in row.iter().enumerate() {
+                if acc >= byte {
+                    return Some((u16::try_from(x).unwrap(), y));
+                }
+                acc += s.len();
+            }
+        }
+    }
+    None
+}
