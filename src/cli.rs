@@ -19,6 +19,8 @@ use clap::{Args, Parser, Subcommand};
         modelroom --demo ask -m demo/fast -m demo/thinker \"Explain SSE in one line\"\n  \
         modelroom ask -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6 --json \"hello\"\n  \
         echo \"long prompt\" | modelroom ask -m a/b -m c/d -\n  \
+        modelroom sessions list\n  \
+        modelroom sessions export latest --format html -o room.html\n  \
         modelroom simulate --port 8080"
 )]
 pub struct Cli {
@@ -58,6 +60,85 @@ pub enum Command {
     Ask(AskArgs),
     /// Run the simulated gateway on 127.0.0.1 for any OpenAI-compatible client.
     Simulate(SimulateArgs),
+    /// Saved sessions: list, show, export, rerun against other models, remove.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+}
+
+/// A session is named by its id, by a unique start of its id, or by `latest`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Every saved session, newest first: id, title, updated, models, prompts, spend.
+    #[command(alias = "ls")]
+    List {
+        /// One JSON object per session per line (damaged files too, with their reason).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a session's transcript: each prompt with every model's answer and figures.
+    Show {
+        /// Session id, a unique start of one, or `latest`.
+        id: String,
+        /// Also print each answer's reasoning ("thinking") text.
+        #[arg(long)]
+        reasoning: bool,
+    },
+    /// Write a session as Markdown, JSON (the full session) or HTML (answers in columns).
+    Export {
+        /// Session id, a unique start of one, or `latest`.
+        id: String,
+        #[arg(long, short, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to this file (created with mode 0600) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Ask a saved session's prompts again, in order, of other models (headless, like `ask`);
+    /// each model gets its own earlier answers as history. Saved as a new session.
+    Rerun(RerunArgs),
+    /// Delete a session (damaged files too).
+    #[command(alias = "delete")]
+    Rm {
+        /// Session id (the full id: deleting takes no guesses).
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RerunArgs {
+    /// Session id, a unique start of one, or `latest`.
+    pub id: String,
+
+    /// A model to ask (repeat for several; default: the session's own models).
+    #[arg(short, long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
+
+    /// Maximum tokens per answer (default: the session's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Sampling temperature, 0-2 (default: the session's).
+    #[arg(long, value_parser = parse_temperature)]
+    pub temperature: Option<f32>,
+
+    /// One JSON object per answer per line (with its `prompt` number), then a summary object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also print each model's reasoning ("thinking") text.
+    #[arg(long)]
+    pub show_reasoning: bool,
+
+    /// Do not save the rerun as a new session.
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 #[derive(Debug, Args, Clone)]

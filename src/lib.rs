@@ -13,15 +13,16 @@ pub mod keymap;
 pub mod logging;
 pub mod runtime;
 pub mod sanitize;
+pub mod sessions;
 pub mod sim;
 pub mod store;
 pub mod ui;
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use crate::api::{ApiKey, Client, Dialect, Endpoint};
-use crate::cli::{AskArgs, Cli, Command, GlobalArgs, SimulateArgs};
+use crate::cli::{AskArgs, Cli, Command, GlobalArgs, RerunArgs, SessionsCommand, SimulateArgs};
 use crate::config::Config;
 
 /// Exit status for usage and configuration errors (clap uses 2 as well).
@@ -59,6 +60,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Some(Command::Ask(args)) => ask(&cli.global, &config, config_path, args).await,
         Some(Command::Simulate(args)) => simulate(args).await,
+        Some(Command::Sessions(cmd)) => {
+            sessions_command(&cli.global, &config, config_path, cmd).await
+        }
         None => room(&cli, &config, config_path).await,
     }
 }
@@ -162,20 +166,11 @@ async fn room(
     }
 }
 
-/// The session to reopen: `id`, or the latest when `id` is empty. A damaged file is refused
-/// with its reason (and left as it is).
+/// The session to reopen: `id` (or a unique start of one), or the latest when `id` is empty.
+/// A damaged file is refused with its reason (and left as it is).
 fn resume(store: &store::SessionStore, id: &str) -> Result<store::Session, UsageError> {
-    let id = if id.is_empty() {
-        match store.latest().map_err(|e| UsageError(e.to_string()))? {
-            Some(h) => h.id,
-            None => return Err(UsageError("no saved session to resume yet".into())),
-        }
-    } else {
-        id.to_owned()
-    };
-    store
-        .load(&id)
-        .map_err(|e| UsageError(format!("cannot resume `{id}`: {e}")))
+    let query = if id.is_empty() { "latest" } else { id };
+    sessions::load(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
 }
 
 /// The models to use: given on the command line, else the demo's, else the config's defaults.
@@ -262,6 +257,114 @@ fn read_prompt(arg: &str) -> Result<String, UsageError> {
         return Err(UsageError("the prompt is empty".into()));
     }
     Ok(prompt)
+}
+
+/// `modelroom sessions …`. Only `rerun` needs a gateway; the others read the store.
+async fn sessions_command(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    cmd: SessionsCommand,
+) -> Result<ExitCode, UsageError> {
+    let store = store::SessionStore::open_default()
+        .map_err(|e| UsageError(format!("cannot open the sessions directory: {e}")))?;
+    let mut stdout = std::io::stdout().lock();
+    let result = match cmd {
+        SessionsCommand::List { json } => {
+            sessions::list(&store, json, &mut stdout).map_err(sessions::SessionsError::from)
+        }
+        SessionsCommand::Show { id, reasoning } => sessions::load(&store, &id)
+            .and_then(|s| Ok(stdout.write_all(sessions::text::show(&s, reasoning).as_bytes())?)),
+        SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
+            .and_then(|s| sessions::export(&s, format, output.as_deref(), &mut stdout)),
+        SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
+            let _ = writeln!(stdout, "{msg}");
+        }),
+        SessionsCommand::Rerun(args) => {
+            drop(stdout);
+            return rerun(global, config, config_path, &store, args).await;
+        }
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(sessions::SessionsError::Usage(m)) => Err(UsageError(m)),
+        Err(sessions::SessionsError::Closed) => Ok(ExitCode::SUCCESS),
+        Err(sessions::SessionsError::Failed(m)) => {
+            eprintln!("modelroom: {m}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn rerun(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    store: &store::SessionStore,
+    args: RerunArgs,
+) -> Result<ExitCode, UsageError> {
+    let session = sessions::load(store, &args.id).map_err(|e| UsageError(e.to_string()))?;
+    let prompts: Vec<String> = session.prompts().into_iter().map(str::to_owned).collect();
+    if prompts.is_empty() {
+        return Err(UsageError(format!(
+            "session `{}` has no prompts to ask again",
+            session.id
+        )));
+    }
+    let models = if args.models.is_empty() {
+        session.models().into_iter().map(str::to_owned).collect()
+    } else {
+        args.models.clone()
+    };
+    let params = session
+        .panes
+        .first()
+        .map(|p| p.params.clone())
+        .unwrap_or_default();
+    let plan = sessions::rerun::RerunPlan {
+        models,
+        prompts,
+        system: params.system.or_else(|| config.system_prompt.clone()),
+        max_tokens: args
+            .max_tokens
+            .or(Some(params.max_tokens).filter(|n| *n > 0))
+            .unwrap_or(config.max_tokens),
+        temperature: args.temperature.or(params.temperature),
+        json: args.json,
+        show_reasoning: args.show_reasoning,
+        title: format!("rerun of {}", session.title),
+    };
+    let (client, sim) = connect(global, config, config_path).await?;
+    let mut stdout = std::io::stdout().lock();
+    let result = sessions::rerun::run(&client, &plan, &mut stdout).await;
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+    let rerun = match result {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("modelroom: cannot write the answers: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let saved = if args.no_save {
+        None
+    } else {
+        match store.save(&rerun.session) {
+            Ok(()) => Some(rerun.session.id.as_str()),
+            Err(e) => {
+                eprintln!("modelroom: the rerun was not saved: {e}");
+                None
+            }
+        }
+    };
+    let _ = sessions::rerun::write_summary(&mut stdout, &plan, &rerun, saved);
+    Ok(if rerun.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn simulate(args: SimulateArgs) -> Result<ExitCode, UsageError> {

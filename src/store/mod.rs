@@ -27,6 +27,8 @@ pub enum StoreError {
     UnknownVersion { path: PathBuf, found: u64 },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("`{query}` could be several sessions ({examples}, …): give more of the id")]
+    Ambiguous { query: String, examples: String },
     #[error("refusing to overwrite {}: it could not be read ({reason})", path.display())]
     WouldOverwriteDamaged { path: PathBuf, reason: String },
 }
@@ -36,6 +38,7 @@ impl StoreError {
     pub fn reason(&self) -> String {
         match self {
             Self::NotFound(_) => "not found".into(),
+            Self::Ambiguous { .. } => self.to_string(),
             Self::Unreadable { source, .. } => format!("cannot be read: {source}"),
             Self::Truncated { .. } => "truncated: it ends in the middle of the data".into(),
             Self::Corrupt { detail, .. } => format!("corrupt: {detail}"),
@@ -175,16 +178,22 @@ impl SessionStore {
                 Err(e) => Listing::Damaged {
                     id: id.to_owned(),
                     path: path.clone(),
-                    reason: e.to_string(),
+                    reason: e.reason(),
                 },
             });
         }
-        out.sort_by(|a, b| match (a, b) {
-            (Listing::Ok(x), Listing::Ok(y)) => y
-                .updated_at
-                .cmp(&x.updated_at)
-                .then_with(|| y.id.cmp(&x.id)),
-            _ => b.id().cmp(a.id()),
+        // Readable sessions newest first, then damaged files; ids break ties, so the order
+        // is total and stable.
+        out.sort_by(|a, b| {
+            let key = |l: &Listing| match l {
+                Listing::Ok(h) => (false, h.updated_at.clone()),
+                Listing::Damaged { .. } => (true, String::new()),
+            };
+            let (da, ua) = key(a);
+            let (db, ub) = key(b);
+            da.cmp(&db)
+                .then_with(|| ub.cmp(&ua))
+                .then_with(|| b.id().cmp(a.id()))
         });
         Ok(out)
     }
@@ -195,6 +204,34 @@ impl SessionStore {
             Listing::Ok(h) => Some(h),
             Listing::Damaged { .. } => None,
         }))
+    }
+
+    /// The id a person meant: `latest`, an exact id, or the one id that starts with `query`.
+    /// Damaged files count, so that opening one says why it cannot be read.
+    pub fn resolve(&self, query: &str) -> Result<String, StoreError> {
+        let query = query.trim();
+        if query == "latest" {
+            return match self.latest()? {
+                Some(h) => Ok(h.id),
+                None => Err(StoreError::NotFound("latest".into())),
+            };
+        }
+        if valid_id(query) && self.path(query).exists() {
+            return Ok(query.to_owned());
+        }
+        let listing = self.list()?;
+        let mut matches = listing
+            .iter()
+            .map(Listing::id)
+            .filter(|id| !query.is_empty() && id.starts_with(query));
+        match (matches.next(), matches.next()) {
+            (Some(id), None) => Ok(id.to_owned()),
+            (Some(a), Some(b)) => Err(StoreError::Ambiguous {
+                query: query.to_owned(),
+                examples: format!("{a}, {b}"),
+            }),
+            (None, _) => Err(StoreError::NotFound(query.to_owned())),
+        }
     }
 
     pub fn rename(&self, id: &str, title: &str) -> Result<Session, StoreError> {
@@ -293,7 +330,16 @@ fn read_header(path: &Path, id: &str) -> Result<Header, StoreError> {
             path: path.to_path_buf(),
             found: u64::from(h.version),
         }),
-        Err(e) => Err(classify(path, &e)),
+        Err(e) => {
+            // As in `read_json`: a newer file whose shape we cannot know says so.
+            if let Ok(value) = fs::read(path)
+                .map_err(|_| ())
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|_| ()))
+            {
+                check_version(path, &value)?;
+            }
+            Err(classify(path, &e))
+        }
     }
 }
 

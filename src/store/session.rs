@@ -139,7 +139,7 @@ impl Session {
     }
 
     /// The prompts in the order asked, a broadcast counted once: the pane that was asked the
-    /// most gives the order (repeats included), and prompts sent to other panes alone follow.
+    /// most (the leftmost of equals) gives the order (repeats included), and prompts sent to other panes alone follow.
     pub fn prompts(&self) -> Vec<&str> {
         let per_pane: Vec<Vec<&str>> = self
             .panes
@@ -154,8 +154,10 @@ impl Session {
                     .collect()
             })
             .collect();
+        // `max_by_key` keeps the last of equals; reversed, the leftmost pane wins a tie.
         let mut out = per_pane
             .iter()
+            .rev()
             .max_by_key(|p| p.len())
             .cloned()
             .unwrap_or_default();

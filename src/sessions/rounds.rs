@@ -1,0 +1,298 @@
+//! A saved session as a reader sees it: prompts lined up with every pane's answers (focused
+//! sends and asked-again answers included), and each answer's figures in words. The text,
+//! Markdown and HTML renderings all start from here, so they agree.
+
+use std::fmt::Write as _;
+
+use crate::chat::Cost;
+use crate::sanitize::sanitize;
+use crate::store::{AnswerRecord, CostStatus, Finish, Session, Turn};
+
+/// One prompt and what each pane made of it, in pane order.
+#[derive(Debug)]
+pub struct Round<'a> {
+    pub prompt: &'a str,
+    /// `None`: this pane was not asked this prompt (focused sends). Several answers: the prompt
+    /// was asked again in that pane; the earlier answers were kept.
+    pub answers: Vec<Option<Vec<&'a AnswerRecord>>>,
+}
+
+type Exchange<'a> = (&'a str, Vec<&'a AnswerRecord>);
+
+fn exchanges(turns: &[Turn]) -> Vec<Exchange<'_>> {
+    let mut out: Vec<Exchange<'_>> = Vec::new();
+    for turn in turns {
+        match turn {
+            Turn::User { content } => out.push((content, Vec::new())),
+            Turn::Assistant(a) => match out.last_mut() {
+                Some((_, answers)) => answers.push(a),
+                None => out.push(("", vec![a])),
+            },
+        }
+    }
+    out
+}
+
+/// Lines up the panes' exchanges by prompt text, in `Session::prompts()` order. Panes may
+/// have been asked different prompts (focused sends) or the same prompt twice, so each pane's
+/// exchanges are matched in order where possible; any left over get rounds of their own, so
+/// nothing saved is dropped from a rendering.
+pub fn rounds(session: &Session) -> Vec<Round<'_>> {
+    let panes: Vec<Vec<Exchange<'_>>> = session.panes.iter().map(|p| exchanges(&p.turns)).collect();
+    let mut used: Vec<Vec<bool>> = panes.iter().map(|p| vec![false; p.len()]).collect();
+    let mut cursor = vec![0; panes.len()];
+    let mut out = Vec::new();
+    for prompt in session.prompts() {
+        out.push(round_for(prompt, &panes, &mut used, &mut cursor));
+    }
+    loop {
+        let leftover = panes
+            .iter()
+            .zip(&used)
+            .find_map(|(p, u)| u.iter().position(|u| !u).map(|k| p[k].0));
+        let Some(prompt) = leftover else { break };
+        out.push(round_for(prompt, &panes, &mut used, &mut cursor));
+    }
+    out
+}
+
+/// Each pane's first unused exchange for `prompt`, preferring ones after its last match.
+fn round_for<'a>(
+    prompt: &'a str,
+    panes: &[Vec<Exchange<'a>>],
+    used: &mut [Vec<bool>],
+    cursor: &mut [usize],
+) -> Round<'a> {
+    let mut answers = Vec::with_capacity(panes.len());
+    for (i, pane) in panes.iter().enumerate() {
+        let matches = |k: &usize| !used[i][*k] && pane[*k].0 == prompt;
+        let found = (cursor[i]..pane.len())
+            .find(matches)
+            .or_else(|| (0..pane.len()).find(matches));
+        match found {
+            Some(k) => {
+                used[i][k] = true;
+                cursor[i] = k + 1;
+                answers.push(Some(pane[k].1.clone()));
+            }
+            None => answers.push(None),
+        }
+    }
+    Round { prompt, answers }
+}
+
+/// One answer's figures, worded for every rendering alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    pub provider: String,
+    pub tokens: String,
+    pub cost: String,
+    pub ttft: String,
+    pub duration: String,
+    /// How it ended: `complete`, `stopped`, …, and `cut at max_tokens` when it was.
+    pub finish: String,
+}
+
+pub fn stats(a: &AnswerRecord) -> Stats {
+    let secs = |ms: Option<u64>| {
+        #[allow(clippy::cast_precision_loss)]
+        ms.map_or_else(
+            || "—".to_owned(),
+            |ms| format!("{:.2} s", ms as f64 / 1000.0),
+        )
+    };
+    Stats {
+        provider: a.provider.clone().unwrap_or_else(|| "unknown".into()),
+        tokens: a.usage.map_or_else(
+            || "unknown".into(),
+            |u| {
+                let mut t = format!("{} → {}", u.prompt_tokens, u.completion_tokens);
+                if u.reasoning_tokens > 0 {
+                    let _ = write!(t, " ({} reasoning)", u.reasoning_tokens);
+                }
+                t
+            },
+        ),
+        cost: match (a.cost_status, a.cost_usd) {
+            (CostStatus::Reported, Some(c)) => Cost::usd(c).to_string(),
+            (CostStatus::Pending, _) => "pending".into(),
+            _ => "unknown".into(),
+        },
+        ttft: secs(a.ttft_ms),
+        duration: secs(a.duration_ms),
+        finish: match (a.finish, a.finish_reason.as_deref()) {
+            (Finish::Complete, Some("length")) => "complete, cut at max_tokens".to_owned(),
+            (f, _) => finish_word(f).to_owned(),
+        },
+    }
+}
+
+pub fn finish_word(f: Finish) -> &'static str {
+    match f {
+        Finish::Complete => "complete",
+        Finish::Stopped => "stopped",
+        Finish::Failed => "failed",
+        Finish::Interrupted => "interrupted",
+    }
+}
+
+/// `$0.0012`, and how many answers that leaves out.
+pub fn spend(cost_usd: f64, uncosted: usize) -> String {
+    let mut s = Cost::usd(cost_usd).to_string();
+    match uncosted {
+        0 => {}
+        1 => s.push_str(" (1 answer uncosted)"),
+        n => {
+            let _ = write!(s, " ({n} answers uncosted)");
+        }
+    }
+    s
+}
+
+/// `2026-06-08 18:46 UTC` from RFC 3339 (anything else is shown as it is).
+pub fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(d), Some(t)) if rfc3339.len() >= 16 => format!("{d} {t} UTC"),
+        _ => sanitize(rfc3339, " "),
+    }
+}
+
+/// One line of untrusted text for a terminal or a heading.
+pub(super) fn line(s: &str) -> String {
+    sanitize(s, " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn served_by(pane_model: &str, a: &AnswerRecord) -> Option<String> {
+    a.model
+        .as_deref()
+        .filter(|m| *m != pane_model)
+        .map(|m| format!("served by {}", line(m)))
+}
+
+/// What a reader must know about an answer that did not finish by itself.
+pub(super) fn partial_note(a: &AnswerRecord) -> Option<&'static str> {
+    match a.finish {
+        Finish::Stopped => Some("stopped by the user: the answer is partial"),
+        Finish::Interrupted => Some("interrupted when modelroom stopped: the answer is partial"),
+        Finish::Complete | Finish::Failed => None,
+    }
+}
+
+pub(super) fn error_text(a: &AnswerRecord) -> Option<String> {
+    match (&a.error, a.finish) {
+        (Some(e), _) => Some(line(&e.message)),
+        (None, Finish::Failed) => Some("failed (no details were saved)".into()),
+        (None, _) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FORMAT_VERSION, PaneRecord, Params, Totals};
+
+    fn answer(text: &str) -> Turn {
+        Turn::Assistant(Box::new(AnswerRecord {
+            content: text.into(),
+            reasoning: String::new(),
+            reasoning_details: Vec::new(),
+            model: None,
+            provider: None,
+            generation_id: None,
+            usage: None,
+            cost_usd: None,
+            cost_status: CostStatus::Unknown,
+            ttft_ms: None,
+            duration_ms: None,
+            finish: Finish::Complete,
+            finish_reason: None,
+            error: None,
+        }))
+    }
+
+    fn user(text: &str) -> Turn {
+        Turn::User {
+            content: text.into(),
+        }
+    }
+
+    fn session(panes: Vec<Vec<Turn>>) -> Session {
+        Session {
+            version: FORMAT_VERSION,
+            id: "s".into(),
+            title: "t".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            panes: panes
+                .into_iter()
+                .enumerate()
+                .map(|(i, turns)| PaneRecord {
+                    model: format!("m{i}"),
+                    routing: None,
+                    params: Params::default(),
+                    turns,
+                })
+                .collect(),
+            totals: Totals::default(),
+        }
+    }
+
+    fn shape(s: &Session) -> Vec<(String, Vec<Option<Vec<String>>>)> {
+        rounds(s)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.prompt.to_owned(),
+                    r.answers
+                        .into_iter()
+                        .map(|a| a.map(|a| a.iter().map(|x| x.content.clone()).collect()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn v(xs: &[&str]) -> Option<Vec<String>> {
+        Some(xs.iter().map(|x| (*x).to_owned()).collect())
+    }
+
+    #[test]
+    fn rounds_line_up_focused_sends_and_asked_again_answers() {
+        let s = session(vec![
+            vec![
+                user("a"),
+                answer("a0"),
+                user("b"),
+                answer("b0"),
+                answer("b0'"),
+            ],
+            vec![user("a"), answer("a1"), user("c"), answer("c1")],
+        ]);
+        assert_eq!(
+            shape(&s),
+            vec![
+                ("a".into(), vec![v(&["a0"]), v(&["a1"])]),
+                ("b".into(), vec![v(&["b0", "b0'"]), None]),
+                ("c".into(), vec![None, v(&["c1"])]),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_exchange_is_dropped_when_a_short_pane_repeats_a_prompt() {
+        let s = session(vec![
+            vec![user("x"), answer("1"), user("x"), answer("2")],
+            vec![user("x"), answer("3"), user("y"), answer("4"), user("z")],
+        ]);
+        let all: Vec<String> = shape(&s)
+            .into_iter()
+            .flat_map(|(_, a)| a.into_iter().flatten().flatten())
+            .collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["1", "2", "3", "4"]);
+    }
+}

@@ -1,0 +1,83 @@
+//! `sessions show`: the transcript for a terminal, prompt by prompt, each pane's answer with
+//! its figures. Everything from the file is untrusted and goes through `sanitize`.
+
+use std::fmt::Write as _;
+
+use super::rounds::{error_text, line, rounds, served_by, short_time, spend, stats};
+use crate::sanitize::sanitize;
+use crate::store::Session;
+
+/// The transcript for a terminal: prompt by prompt, each pane's answer with its figures.
+pub fn show(session: &Session, show_reasoning: bool) -> String {
+    let mut out = String::new();
+    let t = &session.totals;
+    let _ = writeln!(out, "{}", line(&session.title));
+    let _ = writeln!(
+        out,
+        "id {} · created {} · updated {}",
+        session.id,
+        short_time(&session.created_at),
+        short_time(&session.updated_at)
+    );
+    let models: Vec<String> = session.panes.iter().map(|p| line(&p.model)).collect();
+    let _ = writeln!(
+        out,
+        "{} model(s): {} · {} prompt(s) · {} answer(s) · spend {}",
+        models.len(),
+        models.join(", "),
+        t.prompts,
+        t.answers,
+        spend(t.cost_usd, t.uncosted_answers)
+    );
+    let rounds = rounds(session);
+    for (n, round) in rounds.iter().enumerate() {
+        let _ = writeln!(out, "\n━━ prompt {} of {} ━━", n + 1, rounds.len());
+        let _ = writeln!(out, "{}", sanitize(round.prompt, "\t").trim_end());
+        for (pane, answers) in session.panes.iter().zip(&round.answers) {
+            let model = line(&pane.model);
+            let Some(answers) = answers else {
+                let _ = writeln!(out, "\n── {model}: not asked");
+                continue;
+            };
+            if answers.is_empty() {
+                let _ = writeln!(out, "\n── {model}: no answer saved");
+            }
+            for (k, a) in answers.iter().enumerate() {
+                let mut title = format!("── {model}");
+                if answers.len() > 1 {
+                    let _ = write!(title, " (answer {} of {})", k + 1, answers.len());
+                }
+                if let Some(s) = served_by(&pane.model, a) {
+                    let _ = write!(title, " ({s})");
+                }
+                let _ = writeln!(out, "\n{title}");
+                if show_reasoning && !a.reasoning.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "[thinking]\n{}\n[/thinking]",
+                        sanitize(&a.reasoning, "\t").trim_end()
+                    );
+                }
+                let content = sanitize(&a.content, "\t");
+                if !content.trim().is_empty() {
+                    let _ = writeln!(out, "{}", content.trim_end());
+                }
+                if let Some(e) = error_text(a) {
+                    let _ = writeln!(out, "✗ {e}");
+                }
+                let s = stats(a);
+                let _ = writeln!(
+                    out,
+                    "   {} · {} tokens · {} · TTFT {} · {} · {}",
+                    line(&s.provider),
+                    s.tokens,
+                    s.cost,
+                    s.ttft,
+                    s.duration,
+                    s.finish
+                );
+            }
+        }
+    }
+    out
+}

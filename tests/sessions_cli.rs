@@ -1,0 +1,446 @@
+//! `modelroom sessions …` as a user runs it, on a data directory of its own: list (text and
+//! JSON, damaged files included and left untouched), show, export to golden files (Markdown,
+//! JSON, HTML), rm, `--resume` by a start of the id, and rerun against the simulated gateway.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use modelroom::chat::{Cost, Usage};
+use modelroom::store::{
+    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
+    SessionStore, Totals, Turn,
+};
+use serde_json::Value;
+use tokio::process::Command;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        Self { dir }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn store(&self) -> SessionStore {
+        SessionStore::open(self.data().join("sessions")).unwrap()
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_modelroom"))
+            .args(args)
+            .env("MODELROOM_CONFIG", self.dir.path().join("config.toml"))
+            .env("MODELROOM_DATA", self.data())
+            .env_remove("OPENROUTER_API_KEY")
+            .env_remove("MODELROOM_LOG")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> AnswerRecord {
+    AnswerRecord {
+        content: content.into(),
+        reasoning: String::new(),
+        reasoning_details: Vec::new(),
+        model: None,
+        provider: Some(provider.into()),
+        generation_id: Some("gen-1".into()),
+        usage: Some(Usage {
+            prompt_tokens: 12,
+            completion_tokens: 40,
+            reasoning_tokens: 0,
+            cached_tokens: 0,
+            cost: cost.map(Cost::usd),
+        }),
+        cost_usd: cost,
+        cost_status: if cost.is_some() {
+            CostStatus::Reported
+        } else {
+            CostStatus::Pending
+        },
+        ttft_ms: Some(250),
+        duration_ms: Some(1500),
+        finish,
+        finish_reason: Some("stop".into()),
+        error: None,
+    }
+}
+
+fn user(text: &str) -> Turn {
+    Turn::User {
+        content: text.into(),
+    }
+}
+
+fn said(a: AnswerRecord) -> Turn {
+    Turn::Assistant(Box::new(a))
+}
+
+/// A session with everything a rendering must get right: a broadcast, a focused send, an
+/// answer asked again, a fallback model, reasoning, a stopped and a failed answer, a pending
+/// cost, markdown with headings and code, non-ASCII text, and hostile control sequences.
+fn sample() -> Session {
+    let mut thinker = answer(
+        "# Short answer\n\nSSE is **one-way** streaming over HTTP.\n\n```rust\nlet x = \"日本語\";\n```",
+        "Granite Bedrock",
+        Some(0.00103),
+        Finish::Complete,
+    );
+    thinker.reasoning = "The user wants one line.".into();
+    thinker.usage = thinker.usage.map(|u| Usage {
+        reasoning_tokens: 20,
+        ..u
+    });
+    let mut fallback = answer(
+        "Served by the fallback <b>model</b> & friends",
+        "Aurora Cloud",
+        Some(0.0000494),
+        Finish::Complete,
+    );
+    fallback.model = Some("demo/fast-2026-01-01".into());
+    let mut failed = answer("partial te", "Aurora Cloud", None, Finish::Failed);
+    failed.error = Some(ErrorRecord {
+        status: Some(502),
+        code: "502".into(),
+        message: "502 Bad Gateway: upstream \u{1b}[31mdown\u{1b}[0m".into(),
+    });
+    failed.cost_status = CostStatus::Unknown;
+    let mut session = Session {
+        version: FORMAT_VERSION,
+        id: "20261124-120000-beef".into(),
+        title: "Explain SSE \u{1b}]0;pwned\u{7}in one line".into(),
+        created_at: "2026-11-24T12:00:00Z".into(),
+        updated_at: "2026-11-24T12:05:00Z".into(),
+        panes: vec![
+            PaneRecord {
+                model: "demo/fast".into(),
+                routing: None,
+                params: Params {
+                    max_tokens: 512,
+                    temperature: Some(0.5),
+                    system: None,
+                },
+                turns: vec![
+                    user("Explain SSE in one line"),
+                    said(fallback),
+                    user("And | pipes <script>alert(1)</script>?"),
+                    said(failed),
+                ],
+            },
+            PaneRecord {
+                model: "demo/thinker".into(),
+                routing: None,
+                params: Params {
+                    max_tokens: 512,
+                    temperature: Some(0.5),
+                    system: None,
+                },
+                turns: vec![
+                    user("Explain SSE in one line"),
+                    said(answer(
+                        "First try, stopped",
+                        "Granite Bedrock",
+                        None,
+                        Finish::Stopped,
+                    )),
+                    said(thinker),
+                    user("Only for the thinker"),
+                    said(answer(
+                        "Focused answer",
+                        "Granite Bedrock",
+                        Some(0.0002),
+                        Finish::Complete,
+                    )),
+                ],
+            },
+        ],
+        totals: Totals::default(),
+    };
+    session.retotal();
+    session
+}
+
+/// Compares with the golden file; `UPDATE_GOLDEN=1` rewrites it (then review the diff).
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    pretty_assertions::assert_eq!(expected, actual, "{name} differs from its golden file");
+}
+
+#[tokio::test]
+async fn exports_match_their_golden_files() {
+    let env = Env::new();
+    let session = sample();
+    env.store().save(&session).unwrap();
+    for (format, file) in [
+        ("md", "session.md"),
+        ("json", "session.json"),
+        ("html", "session.html"),
+    ] {
+        let out = env
+            .run(&["sessions", "export", &session.id, "--format", format])
+            .await;
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.contains('\u{1b}'),
+            "{format} export carries an escape"
+        );
+        golden(file, &text);
+    }
+    // The JSON export is the full session.
+    let out = env
+        .run(&["sessions", "export", "latest", "--format", "json"])
+        .await;
+    let back: Session = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(back, session);
+}
+
+#[tokio::test]
+async fn export_to_a_file_is_private() {
+    let env = Env::new();
+    let session = sample();
+    env.store().save(&session).unwrap();
+    let file = env.dir.path().join("room.html");
+    let out = env
+        .run(&[
+            "sessions",
+            "export",
+            "20261124",
+            "-f",
+            "html",
+            "-o",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.contains("<div class=\"answers\" style=\"--panes: 2\">"));
+    assert!(!html.contains("<script>"), "model and user text is escaped");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn list_shows_every_session_and_damaged_files_untouched() {
+    let env = Env::new();
+    let store = env.store();
+    let mut older = sample();
+    older.id = "20261123-080000-0001".into();
+    older.title = "older one".into();
+    older.updated_at = "2026-11-23T08:00:00Z".into();
+    store.save(&older).unwrap();
+    store.save(&sample()).unwrap();
+    let damaged = store.path("20261124-130000-dead");
+    std::fs::write(&damaged, br#"{"version":1,"id":"20261124-130000-dead","ti"#).unwrap();
+    let before = std::fs::read(&damaged).unwrap();
+
+    let out = env.run(&["sessions", "list"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("ID") && lines[0].contains("SPEND"));
+    assert!(
+        lines[1].starts_with("20261124-120000-beef"),
+        "newest first: {text}"
+    );
+    assert!(lines[1].contains("demo/fast, demo/thinker"));
+    assert!(
+        lines[1].contains("$0.00128 (2 answers uncosted)"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("20261123-080000-0001"));
+    assert!(
+        text.contains("20261124-130000-dead  DAMAGED: truncated"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'));
+
+    let out = env.run(&["sessions", "list", "--json"]).await;
+    let rows: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["prompts"], 3);
+    assert_eq!(rows[0]["answers"], 5);
+    assert_eq!(rows[0]["uncosted_answers"], 2);
+    let bad = rows.iter().find(|r| r["damaged"] == true).unwrap();
+    assert!(bad["reason"].as_str().unwrap().contains("truncated"));
+
+    // Opening the damaged file says why, with exit status 1; it is never rewritten.
+    let out = env.run(&["sessions", "show", "20261124-130000-dead"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("truncated"), "{}", stderr(&out));
+    let out = env
+        .run(&["--resume", "20261124-130000-dead", "--demo"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("truncated"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&damaged).unwrap(), before);
+}
+
+#[tokio::test]
+async fn show_prints_the_transcript_safely_and_unknown_ids_are_usage_errors() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let out = env
+        .run(&["sessions", "show", "latest", "--reasoning"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in [
+        "━━ prompt 1 of 3 ━━",
+        "── demo/fast (served by demo/fast-2026-01-01)",
+        "── demo/thinker (answer 2 of 2)",
+        "[thinking]\nThe user wants one line.",
+        "── demo/fast: not asked",
+        "✗ 502 Bad Gateway: upstream",
+        "cost pending",
+    ] {
+        assert!(
+            text.contains(needle) || needle == "cost pending" && text.contains("pending"),
+            "missing {needle:?} in:\n{text}"
+        );
+    }
+    assert!(!text.contains('\u{1b}'), "control sequences are stripped");
+
+    let out = env.run(&["sessions", "show", "nope"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("sessions list"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn rm_deletes_by_full_id_only() {
+    let env = Env::new();
+    let store = env.store();
+    store.save(&sample()).unwrap();
+    let out = env.run(&["sessions", "rm", "20261124"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean 20261124-120000-beef"));
+    assert!(store.path("20261124-120000-beef").exists());
+    let out = env.run(&["sessions", "rm", "20261124-120000-beef"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("removed 20261124-120000-beef"));
+    assert!(!store.path("20261124-120000-beef").exists());
+}
+
+#[tokio::test]
+async fn rerun_asks_the_prompts_again_in_order_and_saves_a_new_session() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let out = env
+        .run(&[
+            "--demo",
+            "sessions",
+            "rerun",
+            "20261124-120000-beef",
+            "-m",
+            "demo/fast",
+            "-m",
+            "demo/coder",
+            "--max-tokens",
+            "40",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Three prompts × two models, then the summary.
+    assert_eq!(lines.len(), 7, "{}", stdout(&out));
+    let order: Vec<(u64, &str)> = lines[..6]
+        .iter()
+        .map(|l| (l["prompt"].as_u64().unwrap(), l["model"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (1, "demo/fast"),
+            (1, "demo/coder"),
+            (2, "demo/fast"),
+            (2, "demo/coder"),
+            (3, "demo/fast"),
+            (3, "demo/coder"),
+        ]
+    );
+    let sum: f64 = lines[..6].iter().map(|l| l["cost"].as_f64().unwrap()).sum();
+    let summary = &lines[6];
+    assert_eq!(summary["summary"], true);
+    assert!((summary["total_cost"].as_f64().unwrap() - sum).abs() < 1e-12);
+    assert!(sum > 0.0);
+    // Each model's later prompts carried its earlier answers: the prompt grows.
+    let prompt_tokens = |k: usize| lines[k]["usage"]["prompt_tokens"].as_u64().unwrap();
+    assert!(prompt_tokens(2) > prompt_tokens(0) + 20, "history is sent");
+
+    let id = summary["session"].as_str().unwrap();
+    let saved = env.store().load(id).unwrap();
+    assert_eq!(saved.models(), ["demo/fast", "demo/coder"]);
+    assert_eq!(saved.prompts().len(), 3);
+    assert_eq!(saved.totals.answers, 6);
+    assert!((saved.totals.cost_usd - sum).abs() < 1e-12);
+    assert!(saved.title.starts_with("rerun of "));
+}
+
+#[tokio::test]
+async fn rerun_of_a_failing_model_reports_it_and_exits_1() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let out = env
+        .run(&[
+            "--demo",
+            "sessions",
+            "rerun",
+            "latest",
+            "-m",
+            "nobody/nothing",
+            "--no-save",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("══ prompt 3 of 3 ══"), "{text}");
+    assert!(text.contains("3 failed"), "{text}");
+    assert!(!text.contains("saved as session"));
+    assert_eq!(
+        env.store().list().unwrap().len(),
+        1,
+        "--no-save saves nothing"
+    );
+}
