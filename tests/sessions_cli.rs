@@ -93,7 +93,7 @@ fn user(text: &str) -> Turn {
 }
 
 fn said(a: AnswerRecord) -> Turn {
-    Turn::Assistant(Box::new(a))
+    Turn::Assistant(std::sync::Arc::new(a))
 }
 
 /// A session with everything a rendering must get right: a broadcast, a focused send, an

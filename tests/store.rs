@@ -100,7 +100,7 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
 fn turn() -> impl Strategy<Value = Turn> {
     prop_oneof![
         text().prop_map(|content| Turn::User { content }),
-        answer().prop_map(|a| Turn::Assistant(Box::new(a))),
+        answer().prop_map(|a| Turn::Assistant(std::sync::Arc::new(a))),
     ]
 }
 

@@ -130,6 +130,8 @@ pub struct App {
     pub save_error: Option<String>,
     save_due: bool,
     last_save: Option<Instant>,
+    /// Records of settled answers, shared between snapshots (see `snapshot`).
+    saved_answers: std::collections::HashMap<RequestId, std::sync::Arc<crate::store::AnswerRecord>>,
     next_id: u64,
     quit: bool,
     dirty: bool,
@@ -157,6 +159,7 @@ impl App {
             save_error: None,
             save_due: false,
             last_save: None,
+            saved_answers: std::collections::HashMap::new(),
             next_id: 1,
             quit: false,
             dirty: true,

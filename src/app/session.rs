@@ -1,6 +1,8 @@
 //! The room as a saved session and back. A snapshot marks answers still streaming as
 //! `interrupted`: if the app dies before the next save, that is what they were.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
@@ -110,8 +112,12 @@ impl App {
         }
     }
 
-    /// The whole room as a session record.
-    pub fn snapshot(&self) -> Session {
+    /// The whole room as a session record. Settled answers (finished, cost final) never change
+    /// again, so their records are built once and shared with every later snapshot: the UI
+    /// thread then copies pointers, not the transcript.
+    pub fn snapshot(&mut self) -> Session {
+        let mut cache = std::mem::take(&mut self.saved_answers);
+        let mut kept = HashMap::with_capacity(cache.len());
         let params = Params {
             max_tokens: self.settings.max_tokens,
             temperature: self.settings.temperature,
@@ -131,7 +137,17 @@ impl App {
                         Entry::Prompt { text, .. } => Turn::User {
                             content: text.clone(),
                         },
-                        Entry::Answer(a) => Turn::Assistant(Box::new(answer_record(a))),
+                        Entry::Answer(a) => {
+                            let settled = !a.state.is_live() && a.cost != CostState::Pending;
+                            if !settled {
+                                return Turn::Assistant(Arc::new(answer_record(a)));
+                            }
+                            let record = cache
+                                .remove(&a.request)
+                                .unwrap_or_else(|| Arc::new(answer_record(a)));
+                            kept.insert(a.request, record.clone());
+                            Turn::Assistant(record)
+                        }
                     })
                     .collect(),
             })
@@ -146,6 +162,7 @@ impl App {
             totals: crate::store::Totals::default(),
         };
         s.retotal();
+        self.saved_answers = kept;
         s
     }
 
@@ -180,6 +197,12 @@ impl App {
                     Turn::Assistant(a) => {
                         let request = app.fresh_request_id();
                         let answer = restore_answer(a, request, width);
+                        // The first save after reopening reuses what was read, where it says
+                        // exactly what the answer says.
+                        let settled = !answer.state.is_live() && answer.cost != CostState::Pending;
+                        if settled && answer_record(&answer) == **a {
+                            app.saved_answers.insert(request, a.clone());
+                        }
                         if let (CostState::Pending, Some(id)) =
                             (answer.cost, &answer.reply.generation_id)
                         {

@@ -221,7 +221,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
                         Turn::User {
                             content: prompt.clone(),
                         },
-                        Turn::Assistant(Box::new(record(&answers[m]))),
+                        Turn::Assistant(std::sync::Arc::new(record(&answers[m]))),
                     ]
                 })
                 .collect(),

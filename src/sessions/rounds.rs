@@ -195,7 +195,7 @@ mod tests {
     use crate::store::{FORMAT_VERSION, PaneRecord, Params, Totals};
 
     fn answer(text: &str) -> Turn {
-        Turn::Assistant(Box::new(AnswerRecord {
+        Turn::Assistant(std::sync::Arc::new(AnswerRecord {
             content: text.into(),
             reasoning: String::new(),
             reasoning_details: Vec::new(),

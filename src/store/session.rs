@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 use crate::chat::Usage;
 
@@ -54,8 +55,12 @@ pub struct Params {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "lowercase")]
 pub enum Turn {
-    User { content: String },
-    Assistant(Box<AnswerRecord>),
+    User {
+        content: String,
+    },
+    /// Shared, so a snapshot of the room reuses the records of answers that are settled
+    /// instead of copying megabytes of text on the UI thread.
+    Assistant(Arc<AnswerRecord>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,8 +166,9 @@ impl Session {
             .max_by_key(|p| p.len())
             .cloned()
             .unwrap_or_default();
+        let mut seen: std::collections::HashSet<&str> = out.iter().copied().collect();
         for prompt in per_pane.iter().flatten() {
-            if !out.contains(prompt) {
+            if seen.insert(prompt) {
                 out.push(prompt);
             }
         }

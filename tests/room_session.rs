@@ -1,0 +1,180 @@
+//! The room as a session and back, without a terminal: a snapshot holds every pane and
+//! answer as the room shows it (a reconciled cost included, though records of settled answers
+//! are reused between snapshots), reopening gives the same room, and a file replaced behind
+//! the store's back is never overwritten.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use modelroom::api::{Generation, StreamEvent};
+use modelroom::app::{
+    Action, App, Command, CostState, Effect, PaneId, RequestId, Settings, update,
+};
+use modelroom::chat::{Cost, FinishReason, Usage};
+use modelroom::keymap::Keymap;
+use modelroom::store::{CostStatus, Finish, SessionStore, StoreError, Turn};
+
+fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
+    app.prompt.set_text(text);
+    update(app, Action::Command(Command::Send))
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::StartStream { pane, request, .. } => Some((pane, request)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) -> Vec<Effect> {
+    update(
+        app,
+        Action::Stream {
+            pane,
+            request,
+            event,
+        },
+    )
+}
+
+fn answered(app: &mut App, live: (PaneId, RequestId), text: &str, cost: f64) {
+    ev(
+        app,
+        live,
+        StreamEvent::Served {
+            id: Some(format!("gen-{}", live.1.0)),
+            model: None,
+            provider: Some("Aurora Cloud".into()),
+        },
+    );
+    ev(app, live, StreamEvent::Content(text.into()));
+    let usage = Usage {
+        prompt_tokens: 5,
+        completion_tokens: 7,
+        cost: Some(Cost::usd(cost)),
+        ..Usage::default()
+    };
+    ev(app, live, StreamEvent::Usage(usage));
+    ev(app, live, StreamEvent::Finished(FinishReason::Stop));
+    ev(app, live, StreamEvent::Done);
+}
+
+fn room() -> App {
+    let models = vec!["demo/fast".to_owned(), "demo/thinker".to_owned()];
+    let mut app = App::new(&models, Keymap::default(), Settings::default());
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
+    app
+}
+
+#[tokio::test]
+async fn a_reconciled_cost_reaches_the_next_snapshot() {
+    let mut app = room();
+    let live = send(&mut app, "one");
+    answered(&mut app, live[0], "first", 0.001);
+    ev(
+        &mut app,
+        live[1],
+        StreamEvent::Served {
+            id: Some("gen-stop".into()),
+            model: None,
+            provider: Some("Granite".into()),
+        },
+    );
+    ev(&mut app, live[1], StreamEvent::Content("partial".into()));
+    app.focus = 1;
+    update(&mut app, Action::Command(Command::Stop));
+    let before = app.snapshot();
+    let Turn::Assistant(stopped) = &before.panes[1].turns[1] else {
+        panic!()
+    };
+    assert_eq!(stopped.finish, Finish::Stopped);
+    assert_eq!(stopped.cost_status, CostStatus::Pending);
+
+    let record = Generation {
+        total_cost: Some(0.0042),
+        provider_name: Some("Granite".into()),
+        ..Generation::default()
+    };
+    update(
+        &mut app,
+        Action::Reconciled {
+            pane: live[1].0,
+            request: live[1].1,
+            result: Ok(record),
+        },
+    );
+    assert_eq!(
+        app.panes[1].last_answer().unwrap().cost,
+        CostState::Reported(Cost::usd(0.0042))
+    );
+    let after = app.snapshot();
+    let Turn::Assistant(stopped) = &after.panes[1].turns[1] else {
+        panic!()
+    };
+    assert_eq!(stopped.cost_status, CostStatus::Reported);
+    assert_eq!(stopped.cost_usd, Some(0.0042));
+    assert!((after.totals.cost_usd - 0.0052).abs() < 1e-12);
+    // The settled answer's record is shared, not copied, between snapshots.
+    let (Turn::Assistant(a), Turn::Assistant(b)) =
+        (&before.panes[0].turns[1], &after.panes[0].turns[1])
+    else {
+        panic!()
+    };
+    assert!(std::sync::Arc::ptr_eq(a, b));
+}
+
+#[tokio::test]
+async fn reopening_gives_the_same_room() {
+    let mut app = room();
+    let live = send(&mut app, "one");
+    answered(&mut app, live[0], "A1 with 日本語", 0.001);
+    answered(&mut app, live[1], "B1", 0.002);
+    let live = send(&mut app, "two");
+    answered(&mut app, live[0], "A2", 0.003);
+    ev(&mut app, live[1], StreamEvent::Content("B2 so far".into()));
+    let saved = app.snapshot();
+
+    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default());
+    assert_eq!(back.panes.len(), 2);
+    assert_eq!(back.panes[0].model, "demo/fast");
+    let again = back.snapshot();
+    assert_eq!(
+        again.panes, saved.panes,
+        "the transcripts come back as saved"
+    );
+    assert_eq!(again.title, "one");
+    let last = back.panes[1].last_answer().unwrap();
+    assert_eq!(last.reply.content, "B2 so far");
+    assert_eq!(
+        last.state,
+        modelroom::app::AnswerState::Interrupted,
+        "an answer that was streaming comes back marked"
+    );
+    assert_eq!(back.streaming_count(), 0);
+}
+
+#[test]
+fn a_file_replaced_after_a_save_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SessionStore::open(dir.path()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _guard = rt.enter();
+    let mut app = room();
+    let live = send(&mut app, "one");
+    answered(&mut app, live[0], "A1", 0.001);
+    let session = app.snapshot();
+    store.save(&session).unwrap();
+    store.save(&session).unwrap();
+    // Someone else's editor truncates it.
+    let path = store.path(&session.id);
+    std::fs::write(&path, b"{\"version\":1,").unwrap();
+    assert!(matches!(
+        store.save(&session),
+        Err(StoreError::WouldOverwriteDamaged { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"{\"version\":1,");
+}
