@@ -99,13 +99,17 @@ async fn a_reconciled_cost_reaches_the_next_snapshot() {
         provider_name: Some("Granite".into()),
         ..Generation::default()
     };
-    update(
+    let fx = update(
         &mut app,
         Action::Reconciled {
             pane: live[1].0,
             request: live[1].1,
             result: Ok(record),
         },
+    );
+    assert!(
+        fx.contains(&Effect::RefreshBalance),
+        "the credits shown include what was billed late"
     );
     assert_eq!(
         app.panes[1].last_answer().unwrap().cost,

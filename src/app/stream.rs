@@ -244,6 +244,7 @@ pub(super) fn on_reconciled(
     pane: PaneId,
     request: RequestId,
     result: Result<Generation, ApiError>,
+    fx: &mut Vec<Effect>,
 ) {
     let Some(i) = app.pane_index(pane) else {
         return;
@@ -280,6 +281,10 @@ pub(super) fn on_reconciled(
             let msg = format!("could not reconcile the cost of a stopped answer: {e}");
             app.set_notice(NoticeLevel::Error, msg);
         }
+    }
+    // The balance fetched when the round ended did not yet include what was billed late.
+    if app.spend().1 == 0 && app.streaming_count() == 0 {
+        fx.push(Effect::RefreshBalance);
     }
     app.request_save();
     app.mark_dirty();

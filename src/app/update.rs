@@ -54,7 +54,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             pane,
             request,
             result,
-        } => stream::on_reconciled(app, pane, request, result),
+        } => stream::on_reconciled(app, pane, request, result, &mut fx),
         Action::Balance(result) => {
             match result {
                 Ok(balance) => app.balance = Some(balance),

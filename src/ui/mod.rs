@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, Wrap};
 pub use pane::{PaneView, fit};
 pub use style::Theme;
 
+use crate::app::text::width_of;
 use crate::app::{App, ModelPurpose, NoticeLevel, Overlay, SendMode};
 
 /// Draws the whole screen. `now` only drives countdowns and spinners.
@@ -166,35 +167,41 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
-    let rows: Vec<Row> = app
+    let mut entries: Vec<(String, &str)> = app
         .keymap
         .help_rows()
         .into_iter()
         .filter(|(cmd, keys)| !keys.is_empty() && cmd.focus_index().is_none_or(|i| i == 0))
-        .map(|(cmd, keys)| {
+        .map(|(cmd, keys)| match cmd.focus_index() {
             // Nine "focus pane N" rows say one thing.
-            let (keys, desc) = match cmd.focus_index() {
-                Some(_) => (vec![format!("{} … 9", keys.join(", "))], "focus pane 1 … 9"),
-                None => (keys, cmd.description()),
-            };
-            Row::new(vec![
-                Line::styled(keys.join(", "), theme.key()),
-                Line::raw(desc),
-            ])
+            Some(_) => (format!("{} … 9", keys.join(", ")), "focus pane 1 … 9"),
+            None => (keys.join(", "), cmd.description()),
         })
         .collect();
-    let mut rows = rows;
-    rows.push(Row::new(vec![
-        Line::styled("up / down", theme.key()),
-        Line::raw("recall earlier prompts (at the prompt's first / last line)"),
-    ]));
-    rows.push(Row::new(vec![
-        Line::styled("mouse wheel", theme.key()),
-        Line::raw("scroll the pane under the pointer; click focuses it"),
-    ]));
+    entries.push((
+        "up / down".into(),
+        "recall earlier prompts (at the prompt's first / last line)",
+    ));
+    entries.push((
+        "mouse wheel".into(),
+        "scroll the pane under the pointer; click focuses it",
+    ));
+    // As wide as the longest entry needs, so descriptions are not cut when the screen allows.
+    let key_w = entries
+        .iter()
+        .map(|(k, _)| width_of(k))
+        .max()
+        .unwrap_or(0)
+        .min(34);
+    let desc_w = entries.iter().map(|(_, d)| width_of(d)).max().unwrap_or(0);
+    let want = u16::try_from(key_w + desc_w + 4).unwrap_or(u16::MAX);
+    let rows: Vec<Row> = entries
+        .into_iter()
+        .map(|(keys, desc)| Row::new(vec![Line::styled(keys, theme.key()), Line::raw(desc)]))
+        .collect();
     let total = rows.len();
     let height = u16::try_from(total).unwrap_or(u16::MAX).saturating_add(2);
-    let area = centered(frame.area(), 96, height);
+    let area = centered(frame.area(), want, height);
     let shown = usize::from(area.height.saturating_sub(2));
     let scroll = app.help_scroll.min(total.saturating_sub(shown));
     let hint = if shown < total {
@@ -206,7 +213,8 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     } else {
         " F1, ? or Esc closes · keys are configurable in config.toml [keys] ".to_owned()
     };
-    let table = Table::new(rows, [Constraint::Length(34), Constraint::Min(20)])
+    let key_w = u16::try_from(key_w).unwrap_or(34);
+    let table = Table::new(rows, [Constraint::Length(key_w), Constraint::Min(20)])
         .column_spacing(2)
         .block(
             Block::bordered()
