@@ -5,10 +5,12 @@
 pub mod api;
 pub mod app;
 pub mod ask;
+pub mod catalog;
 pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod connect;
 pub mod keymap;
 pub mod logging;
 pub mod runtime;
@@ -17,11 +19,10 @@ pub mod sim;
 pub mod store;
 pub mod ui;
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use crate::api::{ApiKey, Client, Dialect, Endpoint};
-use crate::cli::{AskArgs, Cli, Command, GlobalArgs, SimulateArgs};
+use crate::cli::{AskArgs, Cli, Command, GlobalArgs, ModelsArgs, SimulateArgs};
 use crate::config::Config;
 
 /// Exit status for usage and configuration errors (clap uses 2 as well).
@@ -29,7 +30,7 @@ const EXIT_USAGE: u8 = 2;
 
 /// A problem with how modelroom was invoked or configured: reported, exit status 2.
 #[derive(Debug)]
-struct UsageError(String);
+pub(crate) struct UsageError(pub(crate) String);
 
 /// Runs the parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
@@ -58,58 +59,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
         config::load(cli.global.config.as_deref()).map_err(|e| UsageError(e.to_string()))?;
     match cli.command {
         Some(Command::Ask(args)) => ask(&cli.global, &config, config_path, args).await,
+        Some(Command::Models(args)) => models(&cli.global, &config, config_path, args).await,
         Some(Command::Simulate(args)) => simulate(args).await,
         None => room(&cli, &config, config_path).await,
     }
-}
-
-/// A client for the configured endpoint, or for an in-process simulated gateway with `--demo`
-/// (whose handle must live as long as the client is used).
-async fn connect(
-    global: &GlobalArgs,
-    config: &Config,
-    config_path: Option<std::path::PathBuf>,
-) -> Result<(Client, Option<sim::SimHandle>), UsageError> {
-    let (endpoint, sim) = if global.demo {
-        let key = format!("sk-sim-{:016x}", std::process::id() as u64 * 0x9e37_79b9);
-        let opts = sim::SimOptions {
-            api_key: Some(key.clone()),
-            ..sim::SimOptions::default()
-        };
-        let handle = sim::start(0, opts)
-            .await
-            .map_err(|e| UsageError(format!("cannot start the simulated gateway: {e}")))?;
-        let mut ep = Endpoint::new(handle.base_url(), Some(ApiKey::new(key)));
-        ep.dialect = Dialect::OpenRouter;
-        (ep, Some(handle))
-    } else {
-        let base_url = global
-            .base_url
-            .clone()
-            .unwrap_or_else(|| config.base_url.clone());
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(UsageError(format!(
-                "--base-url must start with http:// or https:// (got `{base_url}`)"
-            )));
-        }
-        let mut ep = Endpoint::new(base_url, config.api_key());
-        ep.dialect = config.dialect.unwrap_or(ep.dialect);
-        if ep.api_key.is_none() && ep.dialect == Dialect::OpenRouter {
-            let where_ =
-                config_path.map_or_else(|| "config.toml".to_owned(), |p| p.display().to_string());
-            return Err(UsageError(format!(
-                "no API key: set the {} environment variable (or `api_key_env` / `api_key` in {where_}), \
-                 or try the simulated gateway with --demo",
-                config.api_key_env
-            )));
-        }
-        (ep, None)
-    };
-    let mut endpoint = endpoint;
-    endpoint.request_timeout = config.request_timeout();
-    endpoint.stall_timeout = config.stall_timeout();
-    let client = Client::new(endpoint).map_err(|e| UsageError(e.to_string()))?;
-    Ok((client, sim))
 }
 
 /// The interactive chat room.
@@ -123,6 +76,16 @@ async fn room(
     let settings = app::Settings {
         max_tokens: config.max_tokens,
         system: config.system_prompt.clone(),
+        deny_data_collection: config.deny_data_collection(),
+        session_budget: config.session_budget_usd,
+        daily_budget: config.daily_budget_usd,
+        min_send_interval: std::time::Duration::from_millis(config.min_send_interval_ms),
+        endpoints: config.endpoints.keys().cloned().collect(),
+        // Only OpenRouter's catalog is complete enough to refuse a model it lacks.
+        checks_models: global.demo
+            || config.dialect.unwrap_or_else(|| {
+                api::Dialect::guess(global.base_url.as_deref().unwrap_or(&config.base_url))
+            }) == api::Dialect::OpenRouter,
         ..app::Settings::default()
     };
     // Without a place for sessions the room still runs; it says so and keeps nothing.
@@ -148,11 +111,16 @@ async fn room(
             (app::App::new(&models, keymap, settings), Vec::new())
         }
     };
-    let (client, sim) = connect(global, config, config_path).await?;
-    let result = runtime::run_room(client, app, effects, store).await;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
-    }
+    let conn = connect::connect(global, config, config_path).await?;
+    let result = runtime::run_room(
+        conn.clients.clone(),
+        app,
+        effects,
+        store,
+        conn.cache.clone(),
+    )
+    .await;
+    conn.close().await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
@@ -209,7 +177,12 @@ async fn ask(
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
     let models = pick_models(global, config, args.models.clone())?;
-    let (client, sim) = connect(global, config, config_path).await?;
+    let routing = args.routing.routing().map_err(UsageError)?;
+    let conn = connect::connect(global, config, config_path).await?;
+    if let Err(e) = check_models(&conn, &models, &routing).await {
+        conn.close().await;
+        return Err(e);
+    }
     let mut messages = Vec::new();
     if let Some(system) = args
         .system
@@ -226,12 +199,12 @@ async fn ask(
         temperature: args.temperature,
         json: args.json,
         show_reasoning: args.show_reasoning,
+        routing,
+        deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
     };
     let mut stdout = std::io::stdout().lock();
-    let result = ask::run(&client, &plan, &mut stdout).await;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
-    }
+    let result = ask::run(&conn.clients, &plan, &mut stdout).await;
+    conn.close().await;
     match result {
         Ok(answers) if answers.iter().all(ask::Answer::ok) => Ok(ExitCode::SUCCESS),
         Ok(_) => Ok(ExitCode::from(1)),
@@ -242,6 +215,108 @@ async fn ask(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Refuses models (and fallbacks) the default endpoint's catalog does not list, with the
+/// closest ids. Only for OpenRouter, whose catalog is complete; other servers may list nothing,
+/// and without a catalog (offline, no cache) nothing is checked.
+async fn check_models(
+    conn: &connect::Connection,
+    models: &[String],
+    routing: &api::Routing,
+) -> Result<(), UsageError> {
+    if !conn.openrouter() {
+        return Ok(());
+    }
+    let client = conn.clients.default_client();
+    let wanted: Vec<String> = models
+        .iter()
+        .filter(|m| api::clients::split_endpoint(m).0.is_none())
+        .map(|m| routing.model_id(m))
+        .chain(routing.fallbacks.iter().cloned())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let Ok((mut catalog, source)) =
+        catalog::listing::load(client, conn.cache.as_ref(), false).await
+    else {
+        return Ok(());
+    };
+    // A model newer than the cached catalog is not refused on the cache's word.
+    if source != catalog::listing::Source::Fetched && wanted.iter().any(|m| !catalog.contains(m)) {
+        if let Ok((fresh, _)) = catalog::listing::load(client, conn.cache.as_ref(), true).await {
+            catalog = fresh;
+        }
+    }
+    let index = catalog::Index::new(catalog);
+    for model in &wanted {
+        if !index.catalog.contains(model) {
+            let close = catalog::suggest(&index, model, 3);
+            let hint = match close.first() {
+                Some(best) => format!("; did you mean {best}?"),
+                None => "; `modelroom models QUERY` searches the catalog".to_owned(),
+            };
+            return Err(UsageError(format!(
+                "unknown model `{model}`: it is not in the gateway's catalog{hint}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn models(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    args: ModelsArgs,
+) -> Result<ExitCode, UsageError> {
+    let conn = connect::connect(global, config, config_path).await?;
+    let loaded = catalog::listing::load(
+        conn.clients.default_client(),
+        conn.cache.as_ref(),
+        args.refresh,
+    )
+    .await;
+    conn.close().await;
+    let (catalog, source) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("modelroom: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let index = catalog::Index::new(catalog);
+    let query = args.query.as_deref().unwrap_or("");
+    let rows = catalog::listing::select(&index, query, args.sort, args.free);
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let list: Vec<serde_json::Value> =
+            rows.iter().map(|r| catalog::listing::json_row(r)).collect();
+        writeln!(out, "{}", serde_json::Value::Array(list))
+    } else if rows.is_empty() {
+        Ok(())
+    } else {
+        catalog::listing::write_table(&mut out, &rows)
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("modelroom: cannot write the list: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+        _ => {}
+    }
+    eprintln!(
+        "{} of {} models · {}",
+        rows.len(),
+        index.len(),
+        source.note()
+    );
+    if rows.is_empty() {
+        eprintln!("no model matches `{query}`");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_prompt(arg: &str) -> Result<String, UsageError> {

@@ -15,7 +15,8 @@ use tokio::time::{Instant, sleep_until};
 use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
-use crate::store::SessionStore;
+use crate::catalog::cache::CatalogCache;
+use crate::store::{Ledger, SessionStore};
 use crate::ui::{self, Theme};
 
 /// ~60 frames per second at most.
@@ -45,6 +46,10 @@ pub struct Ctx {
     /// Where sessions are saved; `None` keeps the room in memory only.
     pub saver: Option<Saver>,
     pub store: Option<SessionStore>,
+    /// Where the default endpoint's catalog is cached.
+    pub catalog_cache: Option<CatalogCache>,
+    /// Where billed answers are recorded, for the daily budget.
+    pub ledger: Option<Ledger>,
 }
 
 pub async fn run_loop<B, S>(
@@ -183,6 +188,13 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 generation_id,
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
+            Effect::RefreshCatalog { force } => super::catalog::refresh(
+                ctx.tasks.clients(),
+                ctx.catalog_cache.clone(),
+                force,
+                ctx.tasks.sender(),
+            ),
+            Effect::RecordSpend(record) => super::catalog::record(ctx.ledger.clone(), record),
             Effect::Copy(text) => (ctx.clipboard)(&text),
             Effect::Save(session) => {
                 if let Some(saver) = &mut ctx.saver {

@@ -2,12 +2,14 @@
 //! atomically (temporary file in the same directory, fsync, rename) with mode 0600. A file that
 //! cannot be read is reported as damaged with the reason, and is never overwritten or deleted.
 
+mod ledger;
 mod session;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub use ledger::{Ledger, SpendRecord};
 pub use session::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
     Params, Session, Totals, Turn,
