@@ -74,33 +74,64 @@ async fn the_real_snapshot_loads_into_the_catalog_through_the_client() {
     assert_eq!(catalog.len(), 414 - 61, ":batch variants are hidden");
     let index = Index::new(catalog);
     // Routers price as "-1": unknown, never negative or free.
-    let auto = index.rows.iter().find(|r| r.id == "openrouter/auto").unwrap();
+    let auto = index
+        .rows
+        .iter()
+        .find(|r| r.id == "openrouter/auto")
+        .unwrap();
     assert_eq!((auto.prompt_per_m, auto.free), (None, false));
-    assert_eq!(index.rows.iter().filter(|r| r.id.ends_with(":free")).count(), 17);
+    assert_eq!(
+        index
+            .rows
+            .iter()
+            .filter(|r| r.id.ends_with(":free"))
+            .count(),
+        17
+    );
     // Conditional prices: more than 128,000 prompt tokens doubles seed-2.0-code's price.
-    let p = index.catalog.pricing("bytedance-seed/seed-2.0-code").unwrap();
+    let p = index
+        .catalog
+        .pricing("bytedance-seed/seed-2.0-code")
+        .unwrap();
     assert_eq!(p.at(128_000, 1200).prompt, Some(0.000_000_5));
     assert_eq!(p.at(128_001, 1200).prompt, Some(0.000_001));
-    let seed = index.rows.iter().find(|r| r.id == "bytedance-seed/seed-2.0-code").unwrap();
+    let seed = index
+        .rows
+        .iter()
+        .find(|r| r.id == "bytedance-seed/seed-2.0-code")
+        .unwrap();
     assert!(seed.conditional_price);
     assert!((seed.prompt_per_m.unwrap() - 0.5).abs() < 1e-9);
     // Search by a fragment of the name, then by price.
     let hits = select(&index, "sonnet", None, false);
-    let sonnets = index.rows.iter().filter(|r| r.id.contains("sonnet")).count();
+    let sonnets = index
+        .rows
+        .iter()
+        .filter(|r| r.id.contains("sonnet"))
+        .count();
     assert!(sonnets >= 2);
     // Fuzzy matching may find scattered letters elsewhere, but whole words rank first.
     assert!(
         hits[..sonnets].iter().all(|r| r.id.contains("sonnet")),
         "{:?}",
-        hits.iter().take(sonnets + 2).map(|r| &r.id).collect::<Vec<_>>()
+        hits.iter()
+            .take(sonnets + 2)
+            .map(|r| &r.id)
+            .collect::<Vec<_>>()
     );
     let cheapest = select(&index, "", Some(SortKey::Price), false);
     assert!(cheapest[0].free);
-    assert!(cheapest.last().unwrap().prompt_per_m.is_none(), "unknown prices sort last");
+    assert!(
+        cheapest.last().unwrap().prompt_per_m.is_none(),
+        "unknown prices sort last"
+    );
     // Aliases and canonical slugs resolve; a variant suffix resolves to its base.
     let alias = index.rows.iter().find(|r| r.id.starts_with('~')).unwrap();
     assert!(index.catalog.contains(&alias.id));
-    assert!(index.catalog.contains("anthropic/claude-sonnet-4.6:nitro") == index.catalog.contains("anthropic/claude-sonnet-4.6"));
+    assert!(
+        index.catalog.contains("anthropic/claude-sonnet-4.6:nitro")
+            == index.catalog.contains("anthropic/claude-sonnet-4.6")
+    );
 }
 
 #[tokio::test]
@@ -179,21 +210,34 @@ async fn models_lists_searches_sorts_and_prints_json() {
     for cell in ["Demo: Fast", "128K", "$0.20", "$0.80", "text"] {
         assert!(fast.contains(cell), "{cell}: {fast}");
     }
-    assert!(err(&table).contains("models · catalog fetched just now"), "{}", err(&table));
+    assert!(
+        err(&table).contains("models · catalog fetched just now"),
+        "{}",
+        err(&table)
+    );
 
     let one = env.run(&["--demo", "models", "thinker"]).await;
     assert_eq!(out(&one).lines().count(), 2, "{}", out(&one));
     assert!(out(&one).contains("demo/thinker"));
     // The second run used the cache the first one wrote.
-    assert!(err(&one).contains("catalog from the cache"), "{}", err(&one));
+    assert!(
+        err(&one).contains("catalog from the cache"),
+        "{}",
+        err(&one)
+    );
 
-    let json = env.run(&["--demo", "models", "--json", "--sort", "price"]).await;
+    let json = env
+        .run(&["--demo", "models", "--json", "--sort", "price"])
+        .await;
     let list: Vec<Value> = serde_json::from_str(&out(&json)).unwrap();
     assert_eq!(list[0]["id"], "demo/mini:free");
     assert_eq!(list[0]["free"], true);
     let prices: Vec<f64> = list
         .iter()
-        .map(|m| m["prompt_per_million"].as_f64().unwrap() + m["completion_per_million"].as_f64().unwrap())
+        .map(|m| {
+            m["prompt_per_million"].as_f64().unwrap()
+                + m["completion_per_million"].as_f64().unwrap()
+        })
         .collect();
     assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
     assert_eq!(list[1]["input_modalities"], json!(["text"]));
@@ -202,7 +246,9 @@ async fn models_lists_searches_sorts_and_prints_json() {
     let list: Vec<Value> = serde_json::from_str(&out(&free)).unwrap();
     assert!(list.iter().all(|m| m["free"] == true) && !list.is_empty());
 
-    let newest = env.run(&["--demo", "models", "--sort", "context", "--json"]).await;
+    let newest = env
+        .run(&["--demo", "models", "--sort", "context", "--json"])
+        .await;
     let list: Vec<Value> = serde_json::from_str(&out(&newest)).unwrap();
     assert_eq!(list[0]["id"], "demo/premium", "400K context is the longest");
 
@@ -216,18 +262,42 @@ async fn models_lists_searches_sorts_and_prints_json() {
 #[tokio::test]
 async fn ask_refuses_an_unknown_model_with_the_closest_ids() {
     let env = Env::new("");
-    let o = env.run(&["--demo", "ask", "-m", "demo/fast", "-m", "demo/fsat", "hi"]).await;
+    let o = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "-m", "demo/fsat", "hi"])
+        .await;
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("unknown model `demo/fsat`"), "{}", err(&o));
     assert!(err(&o).contains("did you mean demo/fast?"), "{}", err(&o));
     assert!(out(&o).is_empty(), "nothing was asked");
     let o = env
-        .run(&["--demo", "ask", "-m", "demo/fast", "--fallback", "demo/thinkr", "hi"])
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--fallback",
+            "demo/thinkr",
+            "hi",
+        ])
         .await;
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("did you mean demo/thinker?"), "{}", err(&o));
+    assert!(
+        err(&o).contains("did you mean demo/thinker?"),
+        "{}",
+        err(&o)
+    );
     // A routing variant of a listed model is fine.
-    let o = env.run(&["--demo", "ask", "-m", "demo/fast", "--variant", "nitro", "hi"]).await;
+    let o = env
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--variant",
+            "nitro",
+            "hi",
+        ])
+        .await;
     assert!(o.status.success(), "{}", err(&o));
 }
 
@@ -246,11 +316,32 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
     let env = Env::new("dialect = \"openrouter\"\n");
     let o = env
         .cmd(&[
-            "--base-url", &gw.base_url(), "ask", "-m", "demo/down", "--json",
-            "--sort", "throughput", "--variant", "nitro", "--fallback", "demo/fast",
-            "--fallback", "demo/coder", "--provider-order", "aurora,borealis",
-            "--provider-only", "aurora", "--provider-only", "borealis,flakeway,downtime",
-            "--provider-ignore", "cirrus", "--max-price", "1/4", "--deny-data-collection", "hi",
+            "--base-url",
+            &gw.base_url(),
+            "ask",
+            "-m",
+            "demo/down",
+            "--json",
+            "--sort",
+            "throughput",
+            "--variant",
+            "nitro",
+            "--fallback",
+            "demo/fast",
+            "--fallback",
+            "demo/coder",
+            "--provider-order",
+            "aurora,borealis",
+            "--provider-only",
+            "aurora",
+            "--provider-only",
+            "borealis,flakeway,downtime",
+            "--provider-ignore",
+            "cirrus",
+            "--max-price",
+            "1/4",
+            "--deny-data-collection",
+            "hi",
         ])
         .env("OPENROUTER_API_KEY", "sk-r")
         .output()

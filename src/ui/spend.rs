@@ -187,7 +187,8 @@ fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
 }
 
 pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
-    let area = centered(frame.area(), 100, 12);
+    let full = frame.area();
+    let area = centered(full, full.width.saturating_sub(4).min(130), 14);
     let block = frame_block(
         " account ".into(),
         " r refreshes · F4, Esc or q closes · F3 spend ",
@@ -291,5 +292,8 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         (false, None) => "not fetched yet".to_owned(),
     };
     lines.push(Line::styled(status, theme.dim()));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }
