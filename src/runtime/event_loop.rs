@@ -32,6 +32,8 @@ pub struct LoopStatus {
     pub frames: u64,
     pub streaming: usize,
     pub answers: usize,
+    /// Models in the catalog the room has (0 until one arrives).
+    pub catalog_models: usize,
 }
 
 pub struct Ctx {
@@ -144,6 +146,7 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             frames,
             streaming: app.streaming_count(),
             answers,
+            catalog_models: app.catalog.index().map_or(0, crate::catalog::Index::len),
         });
     }
 }
