@@ -53,6 +53,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // Parsed once per run.
 pub enum Command {
     /// Ask one prompt to several models at once and print their answers.
     Ask(AskArgs),

@@ -63,7 +63,7 @@ fn type_text(app: &mut App, text: &str) {
 fn chats(fx: Vec<Effect>) -> Vec<ChatRequest> {
     fx.into_iter()
         .filter_map(|e| match e {
-            Effect::StartStream { chat, .. } => Some(chat),
+            Effect::StartStream { chat, .. } => Some(*chat),
             _ => None,
         })
         .collect()

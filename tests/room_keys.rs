@@ -54,7 +54,7 @@ fn started(fx: Vec<Effect>) -> Vec<(PaneId, RequestId, modelroom::api::ChatReque
                 pane,
                 request,
                 chat,
-            } => Some((pane, request, chat)),
+            } => Some((pane, request, *chat)),
             _ => None,
         })
         .collect()

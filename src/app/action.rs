@@ -61,7 +61,7 @@ pub enum Effect {
     StartStream {
         pane: PaneId,
         request: RequestId,
-        chat: ChatRequest,
+        chat: Box<ChatRequest>,
     },
     /// Drops the stream, which closes its connection.
     CancelStream {

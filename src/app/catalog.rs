@@ -129,7 +129,7 @@ pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), Stri
 pub fn unknown_model_message(index: &Index, model: &str) -> String {
     let close = suggest(index, model, 3);
     match close.split_first() {
-        Some((best, rest)) if rest.is_empty() => {
+        Some((best, [])) => {
             format!("{model} is not in the catalog: did you mean {best}?")
         }
         Some((best, rest)) => format!(

@@ -85,7 +85,7 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     fx.push(Effect::StartStream {
         pane: pane.id,
         request,
-        chat,
+        chat: Box::new(chat),
     });
 }
 

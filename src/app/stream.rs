@@ -216,7 +216,7 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     fx.push(Effect::StartStream {
         pane,
         request,
-        chat,
+        chat: Box::new(chat),
     });
     app.mark_dirty();
 }

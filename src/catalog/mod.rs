@@ -35,6 +35,8 @@ pub struct ModelRow {
     pub description: String,
     /// `id name`, what a query matches against.
     pub haystack: Utf32String,
+    /// The name in lower case, the key of the name sort (computed once, not per comparison).
+    pub sort_name: String,
 }
 
 impl ModelRow {
@@ -62,6 +64,7 @@ impl ModelRow {
                 .collect(),
             created: m.created.unwrap_or(0),
             description: short_description(m.description.as_deref().unwrap_or("")),
+            sort_name: name.to_lowercase(),
             id,
             name,
             haystack,
@@ -114,6 +117,7 @@ impl Index {
             let mut row = ModelRow::from_entry(&entry);
             if row.name.is_empty() {
                 row.name = format!("{} on {endpoint}", sanitize(&m.id, " "));
+                row.sort_name = row.name.to_lowercase();
                 row.haystack = Utf32String::from(format!("{} {}", row.id, row.name).as_str());
             }
             self.rows.push(row);
@@ -133,7 +137,7 @@ impl Index {
 pub fn per_million(price: Option<f64>) -> String {
     match price {
         None => "?".to_owned(),
-        Some(v) if v == 0.0 => "free".to_owned(),
+        Some(0.0) => "free".to_owned(),
         Some(v) if v >= 1.0 => format!("${v:.2}"),
         Some(v) => {
             let s = format!("${v:.4}");

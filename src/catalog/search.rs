@@ -70,10 +70,7 @@ pub fn matcher() -> Matcher {
 }
 
 fn by_name(a: &ModelRow, b: &ModelRow) -> Ordering {
-    a.name
-        .to_lowercase()
-        .cmp(&b.name.to_lowercase())
-        .then_with(|| a.id.cmp(&b.id))
+    a.sort_name.cmp(&b.sort_name).then_with(|| a.id.cmp(&b.id))
 }
 
 fn compare(sort: SortKey, a: &ModelRow, b: &ModelRow) -> Ordering {

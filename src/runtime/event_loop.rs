@@ -178,7 +178,7 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 pane,
                 request,
                 chat,
-            } => ctx.tasks.start_stream(pane, request, chat),
+            } => ctx.tasks.start_stream(pane, request, *chat),
             Effect::CancelStream { request } => ctx.tasks.cancel(request),
             Effect::RetryAfter {
                 pane,
