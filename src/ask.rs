@@ -25,6 +25,8 @@ pub struct AskPlan {
     /// OpenRouter routing for every model (other servers never see it).
     pub routing: Routing,
     pub deny_data_collection: bool,
+    /// Where billed answers are recorded for the daily budget (`None`: nowhere).
+    pub ledger: Option<crate::store::Ledger>,
 }
 
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
@@ -98,6 +100,7 @@ pub async fn run(
             cost,
             cost_source,
         };
+        record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             writeln!(out, "{}", json_line(&answer))?;
         } else {
@@ -113,6 +116,22 @@ pub async fn run(
     }
     out.flush()?;
     Ok(answers)
+}
+
+/// Appends a billed answer to the ledger; a failure only warns (the answer still prints).
+fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
+    let (Some(ledger), Some(cost)) = (ledger, a.cost.filter(|c| c.as_usd() > 0.0)) else {
+        return;
+    };
+    let model = a.reply.served_model.as_deref().unwrap_or(&a.model);
+    let record =
+        crate::store::SpendRecord::now(cost.as_usd(), model, a.reply.provider.as_deref(), None);
+    if let Err(e) = ledger.append(&[record]) {
+        eprintln!(
+            "modelroom: cannot record the spend in {}: {e}",
+            ledger.path().display()
+        );
+    }
 }
 
 pub(crate) async fn stream_one(clients: &Clients, req: &ChatRequest) -> Reply {

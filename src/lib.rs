@@ -179,10 +179,13 @@ async fn ask(
     let models = pick_models(global, config, args.models.clone())?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
-    if let Err(e) = check_models(&conn, &models, &routing).await {
-        conn.close().await;
-        return Err(e);
-    }
+    let index = match check_models(&conn, &models, &routing).await {
+        Ok(index) => index,
+        Err(e) => {
+            conn.close().await;
+            return Err(e);
+        }
+    };
     let mut messages = Vec::new();
     if let Some(system) = args
         .system
@@ -201,7 +204,12 @@ async fn ask(
         show_reasoning: args.show_reasoning,
         routing,
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
+        ledger: store::Ledger::open_default(),
     };
+    if let Err(e) = check_daily_budget(config, &plan, index.as_ref()) {
+        conn.close().await;
+        return Err(e);
+    }
     let mut stdout = std::io::stdout().lock();
     let result = ask::run(&conn.clients, &plan, &mut stdout).await;
     conn.close().await;
@@ -224,9 +232,9 @@ async fn check_models(
     conn: &connect::Connection,
     models: &[String],
     routing: &api::Routing,
-) -> Result<(), UsageError> {
+) -> Result<Option<catalog::Index>, UsageError> {
     if !conn.openrouter() {
-        return Ok(());
+        return Ok(None);
     }
     let client = conn.clients.default_client();
     let wanted: Vec<String> = models
@@ -235,13 +243,10 @@ async fn check_models(
         .map(|m| routing.model_id(m))
         .chain(routing.fallbacks.iter().cloned())
         .collect();
-    if wanted.is_empty() {
-        return Ok(());
-    }
     let Ok((mut catalog, source)) =
         catalog::listing::load(client, conn.cache.as_ref(), false).await
     else {
-        return Ok(());
+        return Ok(None);
     };
     // A model newer than the cached catalog is not refused on the cache's word.
     if source != catalog::listing::Source::Fetched && wanted.iter().any(|m| !catalog.contains(m)) {
@@ -261,6 +266,47 @@ async fn check_models(
                 "unknown model `{model}`: it is not in the gateway's catalog{hint}"
             )));
         }
+    }
+    Ok(Some(index))
+}
+
+/// Refuses a run that could take today's spend (every room and `ask`, from the ledger) past
+/// `daily_budget_usd`: what was spent plus, where the catalog prices them, each model's most.
+fn check_daily_budget(
+    config: &Config,
+    plan: &ask::AskPlan,
+    index: Option<&catalog::Index>,
+) -> Result<(), UsageError> {
+    let (Some(budget), Some(ledger)) = (config.daily_budget_usd, plan.ledger.as_ref()) else {
+        return Ok(());
+    };
+    let now = clock::unix_now();
+    let today = ledger.total_on(&clock::day(now)).map_err(|e| {
+        UsageError(format!(
+            "cannot read today's spend from {}: {e}",
+            ledger.path().display()
+        ))
+    })?;
+    let chars: usize = plan.messages.iter().map(|m| m.content.len()).sum();
+    let tokens = u64::try_from(chars.div_ceil(4) + 4 * plan.messages.len()).unwrap_or(u64::MAX);
+    let most: f64 = plan
+        .models
+        .iter()
+        .filter(|m| api::clients::split_endpoint(m).0.is_none())
+        .filter_map(|m| index?.catalog.pricing(&plan.routing.model_id(m)))
+        .filter_map(|p| {
+            p.at(tokens, clock::hhmm(now))
+                .max_cost(tokens, plan.max_tokens)
+        })
+        .map(chat::Cost::as_usd)
+        .sum();
+    if today + most > budget {
+        return Err(UsageError(format!(
+            "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+            chat::Cost::usd(most),
+            chat::Cost::usd(budget),
+            chat::Cost::usd(today)
+        )));
     }
     Ok(())
 }

@@ -376,3 +376,27 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
     assert!(line["error"].is_null());
     gw.shutdown().await;
 }
+
+#[tokio::test]
+async fn ask_records_what_it_spends_and_honours_the_daily_budget() {
+    let env = Env::new("daily_budget_usd = 0.01\n");
+    let o = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "--json", "hi"])
+        .await;
+    assert!(o.status.success(), "{}", err(&o));
+    let line: Value = serde_json::from_str(out(&o).lines().next().unwrap()).unwrap();
+    let cost = line["cost"].as_f64().unwrap();
+    let ledger = modelroom::store::Ledger::new(&env.dir.path().join("data"));
+    let today = modelroom::clock::day(modelroom::clock::unix_now());
+    assert!((ledger.total_on(&today).unwrap() - cost).abs() < 1e-12);
+    // Spent nearly all of today's budget elsewhere: a run that could pass it is refused.
+    let other = modelroom::store::SpendRecord::now(0.0095, "demo/premium", None, Some("s"));
+    ledger.append(&[other]).unwrap();
+    let o = env.run(&["--demo", "ask", "-m", "demo/fast", "hi"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("would pass today's budget of $0.01"),
+        "{}",
+        err(&o)
+    );
+}

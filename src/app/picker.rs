@@ -8,7 +8,7 @@ use nucleo_matcher::Matcher;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{ModelPurpose, Prompt};
-use crate::catalog::search::{SortKey, matcher, search};
+use crate::catalog::search::{SortKey, matcher, narrows, search_within};
 use crate::catalog::{Index, ModelRow};
 
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct Picker {
     pub message: Option<String>,
     index: Option<Arc<Index>>,
     matcher: Matcher,
+    /// What `hits` were found for, so typing on only searches them again.
+    searched: Option<(String, SortKey, bool)>,
 }
 
 /// What a key in the picker asks of the room.
@@ -51,6 +53,7 @@ impl Picker {
             message: None,
             index,
             matcher: matcher(),
+            searched: None,
         };
         p.refresh();
         p
@@ -65,6 +68,7 @@ impl Picker {
         let current = self.current().map(|r| r.id.clone());
         self.index = index;
         self.message = None;
+        self.searched = None;
         self.refresh();
         if let (Some(id), Some(index)) = (current, self.index.as_deref()) {
             if let Some(pos) = self.hits.iter().position(|&i| index.rows[i].id == id) {
@@ -73,18 +77,32 @@ impl Picker {
         }
     }
 
-    /// Runs the search again for the query, sort and filter.
+    /// Runs the search again for the query, sort and filter. When the query only grew (and
+    /// nothing else changed) the earlier matches are the only candidates.
     pub fn refresh(&mut self) {
+        let query = self.query.text();
+        let within = match &self.searched {
+            Some((q, sort, free))
+                if *sort == self.sort
+                    && (*free == self.free_only || self.free_only)
+                    && narrows(q, &query) =>
+            {
+                Some(self.hits.as_slice())
+            }
+            _ => None,
+        };
         self.hits = match self.index.as_deref() {
-            Some(index) => search(
+            Some(index) => search_within(
                 index,
-                &self.query.text(),
+                &query,
                 self.sort,
                 self.free_only,
                 &mut self.matcher,
+                within,
             ),
             None => Vec::new(),
         };
+        self.searched = Some((query, self.sort, self.free_only));
         self.selected = 0;
     }
 

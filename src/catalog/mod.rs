@@ -100,12 +100,18 @@ fn short_description(text: &str) -> String {
 pub struct Index {
     pub catalog: Catalog,
     pub rows: Vec<ModelRow>,
+    orders: search::Orders,
 }
 
 impl Index {
     pub fn new(catalog: Catalog) -> Self {
-        let rows = catalog.models.iter().map(ModelRow::from_entry).collect();
-        Self { catalog, rows }
+        let rows: Vec<ModelRow> = catalog.models.iter().map(ModelRow::from_entry).collect();
+        let orders = search::Orders::new(&rows);
+        Self {
+            catalog,
+            rows,
+            orders,
+        }
     }
 
     /// Adds the models a named endpoint lists, as `@name/id` rows without prices.
@@ -122,6 +128,7 @@ impl Index {
             }
             self.rows.push(row);
         }
+        self.orders = search::Orders::new(&self.rows);
     }
 
     pub fn len(&self) -> usize {

@@ -89,6 +89,54 @@ fn compare(sort: SortKey, a: &ModelRow, b: &ModelRow) -> Ordering {
     }
 }
 
+/// Every sort's order of the rows and each row's rank in it, computed once per catalog so a
+/// keystroke never compares strings.
+#[derive(Debug, Clone, Default)]
+pub struct Orders {
+    /// By name, price, context, newest.
+    orders: [Vec<usize>; 4],
+    ranks: [Vec<u32>; 4],
+}
+
+fn slot(sort: SortKey) -> usize {
+    match sort {
+        SortKey::Relevance | SortKey::Name => 0,
+        SortKey::Price => 1,
+        SortKey::Context => 2,
+        SortKey::Newest => 3,
+    }
+}
+
+impl Orders {
+    pub fn new(rows: &[ModelRow]) -> Self {
+        let mut out = Self::default();
+        for sort in [
+            SortKey::Name,
+            SortKey::Price,
+            SortKey::Context,
+            SortKey::Newest,
+        ] {
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            order.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b]));
+            let mut rank = vec![0u32; rows.len()];
+            for (pos, &i) in order.iter().enumerate() {
+                rank[i] = u32::try_from(pos).unwrap_or(u32::MAX);
+            }
+            out.orders[slot(sort)] = order;
+            out.ranks[slot(sort)] = rank;
+        }
+        out
+    }
+
+    fn order(&self, sort: SortKey) -> &[usize] {
+        &self.orders[slot(sort)]
+    }
+
+    fn rank(&self, sort: SortKey, row: usize) -> u32 {
+        self.ranks[slot(sort)].get(row).copied().unwrap_or(u32::MAX)
+    }
+}
+
 /// Indices of the rows matching `query` (all rows when it is blank), ordered by `sort`;
 /// with `Relevance` and a query, best match first.
 pub fn search(
@@ -98,28 +146,70 @@ pub fn search(
     free_only: bool,
     matcher: &mut Matcher,
 ) -> Vec<usize> {
+    search_within(index, query, sort, free_only, matcher, None)
+}
+
+/// Whether every row matching `longer` also matches `shorter` (typing on: the earlier
+/// matches are the only candidates). Not so with nucleo's special syntax (`!`, `^`, `$`, `'`).
+pub fn narrows(shorter: &str, longer: &str) -> bool {
+    let plain = |q: &str| !q.contains(['!', '^', '$', '\'', '\\']);
+    !shorter.trim().is_empty()
+        && longer.starts_with(shorter)
+        && plain(longer)
+        && !shorter.ends_with(char::is_whitespace)
+}
+
+/// `search`, looking only at the rows in `within` when given (a superset of the matches).
+pub fn search_within(
+    index: &Index,
+    query: &str,
+    sort: SortKey,
+    free_only: bool,
+    matcher: &mut Matcher,
+    within: Option<&[usize]>,
+) -> Vec<usize> {
     let rows = &index.rows;
     let query = query.trim();
-    let keep = |r: &ModelRow| !free_only || r.free;
+    let keep = |i: usize| !free_only || rows[i].free;
     if query.is_empty() {
-        let mut hits: Vec<usize> = (0..rows.len()).filter(|&i| keep(&rows[i])).collect();
-        hits.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b]));
-        return hits;
+        return index
+            .orders
+            .order(sort)
+            .iter()
+            .copied()
+            .filter(|&i| keep(i))
+            .collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-    let mut scored: Vec<(u32, usize)> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| keep(r))
-        .filter_map(|(i, r)| pattern.score(r.haystack.slice(..), matcher).map(|s| (s, i)))
-        .collect();
+    let mut score = |i: usize| {
+        pattern
+            .score(rows[i].haystack.slice(..), matcher)
+            .map(|s| (s, i))
+    };
+    let mut scored: Vec<(u32, usize)> = match within {
+        Some(w) => w
+            .iter()
+            .copied()
+            .filter(|&i| keep(i))
+            .filter_map(&mut score)
+            .collect(),
+        None => (0..rows.len())
+            .filter(|&i| keep(i))
+            .filter_map(&mut score)
+            .collect(),
+    };
+    let orders = &index.orders;
     match sort {
-        SortKey::Relevance => scored.sort_by(|(sa, a), (sb, b)| {
+        SortKey::Relevance => scored.sort_unstable_by(|(sa, a), (sb, b)| {
             sb.cmp(sa)
                 .then_with(|| rows[*a].id.len().cmp(&rows[*b].id.len()))
-                .then_with(|| by_name(&rows[*a], &rows[*b]))
+                .then_with(|| {
+                    orders
+                        .rank(SortKey::Name, *a)
+                        .cmp(&orders.rank(SortKey::Name, *b))
+                })
         }),
-        other => scored.sort_by(|(_, a), (_, b)| compare(other, &rows[*a], &rows[*b])),
+        other => scored.sort_unstable_by_key(|(_, i)| orders.rank(other, *i)),
     }
     scored.into_iter().map(|(_, i)| i).collect()
 }
@@ -304,6 +394,25 @@ mod tests {
         assert_eq!(newest[0], "openai/gpt-5.1");
         let free = ids(&idx, &search(&idx, "", SortKey::Name, true, &mut m));
         assert_eq!(free, ["z-ai/glm-5.2:free"]);
+    }
+
+    #[test]
+    fn searching_only_the_earlier_matches_finds_the_same_rows() {
+        let idx = sample();
+        let mut m = matcher();
+        for (short, long) in [("cl", "claude h"), ("a", "anth 4.6"), ("o", "openrouter")] {
+            assert!(narrows(short, long));
+            let first = search(&idx, short, SortKey::Relevance, false, &mut m);
+            for sort in [SortKey::Relevance, SortKey::Price] {
+                let narrowed = search_within(&idx, long, sort, false, &mut m, Some(&first));
+                assert_eq!(narrowed, search(&idx, long, sort, false, &mut m), "{long}");
+            }
+        }
+        assert!(!narrows("", "a") && !narrows("ab", "a") && !narrows("cl", "cl !h"));
+        assert!(
+            !narrows("cl ", "cl h"),
+            "a new word may match elsewhere in the text"
+        );
     }
 
     #[test]
