@@ -58,11 +58,6 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
                 (Some(Command::Spend), _) if matches!(app.overlay, Overlay::Account) => {
                     app.overlay = Overlay::Spend;
                 }
-                (Some(Command::Account), _) if matches!(app.overlay, Overlay::Account) => {
-                    // Stays open, refreshed.
-                    app.account.loading = true;
-                    fx.push(Effect::RefreshBalance);
-                }
                 (Some(Command::Spend | Command::Account | Command::Stop), _)
                 | (_, KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter) => {
                     app.overlay = Overlay::None;
