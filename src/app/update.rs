@@ -12,6 +12,7 @@ use super::routing::RoutingForm;
 use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
 use super::{account, catalog, money, overlay, stream};
+use crate::api::StreamEvent;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
@@ -19,9 +20,16 @@ const WHEEL_LINES: isize = 3;
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     // The estimate follows what the prompt says and what the panes hold.
+    // A token changes nothing the estimate reads; an answer's end changes the history.
     let reestimate = matches!(
         action,
-        Action::Key(_) | Action::Paste(_) | Action::Command(_) | Action::Stream { .. }
+        Action::Key(_)
+            | Action::Paste(_)
+            | Action::Command(_)
+            | Action::Stream {
+                event: StreamEvent::Done | StreamEvent::Failed(_),
+                ..
+            }
     );
     match action {
         Action::Key(key) => on_key(app, key, &mut fx),
