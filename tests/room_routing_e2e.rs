@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
+use modelroom::api::{ApiKey, Client, Clients, Dialect, Endpoint};
 use modelroom::app::{AnswerState, App, Settings};
 use modelroom::catalog::cache::CatalogCache;
 use modelroom::keymap::Keymap;
@@ -41,19 +41,28 @@ async fn gateway() -> SimHandle {
     .unwrap()
 }
 
+fn client(base_url: &str, dialect: Dialect) -> Client {
+    let mut ep = Endpoint::new(base_url, Some(ApiKey::new("sk-e2e")));
+    ep.dialect = dialect;
+    ep.request_timeout = Duration::from_secs(5);
+    Client::new(ep).unwrap()
+}
+
 /// A room on `base_url` whose catalog is cached in `data` under the key `demo`.
 fn open_room(base_url: &str, data: &Path, models: &[&str]) -> Room {
-    let mut ep = Endpoint::new(base_url, Some(ApiKey::new("sk-e2e")));
-    ep.dialect = Dialect::OpenRouter;
-    ep.request_timeout = Duration::from_secs(5);
-    let client = Client::new(ep).unwrap();
-    let cache = CatalogCache::new(data, base_url, Some("demo"));
+    let clients = Clients::new(client(base_url, Dialect::OpenRouter));
+    open_room_with(clients, data, models, Settings::default())
+}
+
+fn open_room_with(clients: Clients, data: &Path, models: &[&str], settings: Settings) -> Room {
+    let base_url = clients.default_client().endpoint().base_url.clone();
+    let cache = CatalogCache::new(data, &base_url, Some("demo"));
     let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
     let (keys, input) = unbounded();
     let (status_tx, status) = watch::channel(LoopStatus::default());
     let done = tokio::spawn(async move {
-        let mut app = App::new(&models, Keymap::default(), Settings::default());
-        let (mut ctx, _tx) = runtime::context(client, Theme { color: false });
+        let mut app = App::new(&models, Keymap::default(), settings);
+        let (mut ctx, _tx) = runtime::context(clients, Theme { color: false });
         ctx.clipboard = Box::new(|_| {});
         ctx.status = Some(status_tx);
         ctx.catalog_cache = Some(cache);
@@ -192,4 +201,60 @@ async fn the_picker_works_from_the_cached_catalog_when_the_gateway_is_gone() {
     assert_eq!(app.panes[1].model, "demo/premium");
     assert!(app.catalog.from_cache);
     assert!(screen(&term).contains("2 demo/premium"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_endpoint_sits_beside_the_cloud_in_one_room() {
+    let cloud = gateway().await;
+    let local = gateway().await;
+    let data = tempfile::tempdir().unwrap();
+    let clients = Clients::new(client(&cloud.base_url(), Dialect::OpenRouter))
+        .with("local", client(&local.base_url(), Dialect::OpenAi));
+    let settings = Settings {
+        endpoints: vec!["local".into()],
+        ..Settings::default()
+    };
+    let mut room = open_room_with(clients, data.path(), &["demo/fast"], settings);
+    let cloud_models = modelroom::sim::MODELS.len();
+    room.wait("both model lists", |s| s.catalog_models == 2 * cloud_models)
+        .await;
+    room.key(KeyCode::Char('n'), KeyModifiers::ALT);
+    room.type_text("local/demo/coder");
+    room.key(KeyCode::Enter, KeyModifiers::NONE);
+    room.type_text("write a function");
+    room.key(KeyCode::Enter, KeyModifiers::NONE);
+    room.wait("both answers", |s| s.answers == 2 && s.streaming == 0)
+        .await;
+    let (app, term) = room.quit().await;
+    assert_eq!(app.panes[1].model, "@local/demo/coder");
+    for pane in &app.panes {
+        assert_eq!(
+            pane.last_answer().unwrap().state,
+            AnswerState::Complete,
+            "{}",
+            pane.model
+        );
+    }
+    assert!(
+        screen(&term)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("2 @local/demo/coder")
+    );
+    let chats = |sim: &SimHandle| -> Vec<serde_json::Value> {
+        sim.stats()
+            .requests
+            .into_iter()
+            .filter(|r| r.path.ends_with("/chat/completions"))
+            .map(|r| r.body)
+            .collect()
+    };
+    let (to_cloud, to_local) = (chats(&cloud), chats(&local));
+    assert_eq!(to_cloud.len(), 1);
+    assert_eq!(to_cloud[0]["model"], "demo/fast");
+    assert_eq!(to_local.len(), 1);
+    // The local server gets its own model id, and none of OpenRouter's fields.
+    assert_eq!(to_local[0]["model"], "demo/coder");
+    assert!(to_local[0].get("usage").is_none() && to_local[0].get("provider").is_none());
 }

@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
 use super::{Balance, PaneId, RequestId, SessionRow};
-use crate::api::{ApiError, ChatRequest, Generation, StreamEvent};
+use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
 use crate::store::{Session, SpendRecord};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,11 @@ pub enum Action {
     CatalogLoaded(Box<CatalogUpdate>),
     /// Fetching the catalog failed (the reason in words).
     CatalogFailed(String),
+    /// The models a named endpoint lists (`GET /models` there), for the picker.
+    EndpointModels {
+        endpoint: String,
+        result: Result<Box<Catalog>, String>,
+    },
     /// Today's spend before this run, from the ledger.
     SpentToday(Result<f64, String>),
     /// A background save finished (the error in words when it failed).

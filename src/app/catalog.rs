@@ -31,7 +31,10 @@ pub struct CatalogUpdate {
 
 #[derive(Debug, Clone, Default)]
 pub struct CatalogState {
+    /// The default endpoint's catalog, with the named endpoints' models as `@name/id` rows.
     pub index: Option<Arc<Index>>,
+    /// What each named endpoint lists (no prices; never used to refuse a model).
+    pub endpoint_models: std::collections::BTreeMap<String, crate::api::Catalog>,
     pub fetched_at: Option<u64>,
     pub from_cache: bool,
     /// A fetch is under way.
@@ -44,11 +47,61 @@ impl CatalogState {
     pub fn index(&self) -> Option<&Index> {
         self.index.as_deref()
     }
+
+    /// Whether the default endpoint's catalog is here (not only other endpoints' lists).
+    pub fn has_default(&self) -> bool {
+        self.index().is_some_and(|i| !i.catalog.is_empty())
+    }
+}
+
+/// The index with the named endpoints' models added (a copy only when there are some).
+fn with_endpoints(
+    base: Arc<Index>,
+    endpoints: &std::collections::BTreeMap<String, crate::api::Catalog>,
+) -> Arc<Index> {
+    if endpoints.is_empty() {
+        return base;
+    }
+    let mut index = Index::new(base.catalog.clone());
+    for (name, models) in endpoints {
+        index.add_endpoint_models(name, models);
+    }
+    Arc::new(index)
+}
+
+/// A named endpoint's model list arrived: its models join the picker as `@name/id`.
+pub(super) fn on_endpoint_models(
+    app: &mut App,
+    endpoint: String,
+    result: Result<Box<crate::api::Catalog>, String>,
+) {
+    match result {
+        Ok(models) => {
+            app.catalog.endpoint_models.insert(endpoint, *models);
+            let base = app
+                .catalog
+                .index
+                .clone()
+                .unwrap_or_else(|| Arc::new(Index::default()));
+            let index = with_endpoints(
+                Arc::new(Index::new(base.catalog.clone())),
+                &app.catalog.endpoint_models,
+            );
+            app.catalog.index = Some(index.clone());
+            if let Overlay::Picker(p) = &mut app.overlay {
+                p.set_index(Some(index));
+            }
+        }
+        // Many servers list nothing; their models can still be typed.
+        Err(e) => tracing::info!("{endpoint} lists no models: {e}"),
+    }
+    app.mark_dirty();
 }
 
 pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     let first = app.catalog.index.is_none();
-    app.catalog.index = Some(update.index.0.clone());
+    let index = with_endpoints(update.index.0.clone(), &app.catalog.endpoint_models);
+    app.catalog.index = Some(index.clone());
     app.catalog.fetched_at = Some(update.fetched_at);
     app.catalog.from_cache = update.from_cache;
     if !update.from_cache {
@@ -56,7 +109,7 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
         app.catalog.error = None;
     }
     if let Overlay::Picker(p) = &mut app.overlay {
-        p.set_index(Some(update.index.0.clone()));
+        p.set_index(Some(index));
     }
     if first || !update.from_cache {
         flag_unknown_models(app);
@@ -67,7 +120,7 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
 
 pub(super) fn on_failed(app: &mut App, error: String) {
     app.catalog.refreshing = false;
-    if app.catalog.index.is_none() {
+    if !app.catalog.has_default() {
         app.set_notice(
             NoticeLevel::Error,
             format!(
@@ -112,7 +165,11 @@ pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), Stri
         }
         return Ok(());
     }
-    let (true, Some(index)) = (app.settings.checks_models, app.catalog.index()) else {
+    // Without the default endpoint's own list (not yet, or it lists nothing) nothing is refused.
+    let (true, Some(index)) = (
+        app.settings.checks_models,
+        app.catalog.index().filter(|i| !i.catalog.is_empty()),
+    ) else {
         return Ok(());
     };
     let wanted = routing.model_id(model);

@@ -77,6 +77,23 @@ pub fn refresh(
     });
 }
 
+/// Asks each named endpoint for its models (`GET /models`), for the picker.
+pub fn fetch_endpoint_models(clients: &Clients, actions: &mpsc::Sender<Action>) {
+    for (name, client) in clients.named() {
+        let (endpoint, client, actions) = (name.to_owned(), client.clone(), actions.clone());
+        tokio::spawn(async move {
+            let result = client
+                .models()
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = actions
+                .send(Action::EndpointModels { endpoint, result })
+                .await;
+        });
+    }
+}
+
 /// Reads today's spend (UTC) from the ledger and reports it.
 pub fn read_spent_today(ledger: Option<Ledger>, actions: mpsc::Sender<Action>) {
     tokio::spawn(async move {

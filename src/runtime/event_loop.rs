@@ -191,12 +191,17 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 generation_id,
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
-            Effect::RefreshCatalog { force } => super::catalog::refresh(
-                ctx.tasks.clients(),
-                ctx.catalog_cache.clone(),
-                force,
-                ctx.tasks.sender(),
-            ),
+            Effect::RefreshCatalog { force } => {
+                super::catalog::refresh(
+                    ctx.tasks.clients(),
+                    ctx.catalog_cache.clone(),
+                    force,
+                    ctx.tasks.sender(),
+                );
+                if force {
+                    super::catalog::fetch_endpoint_models(ctx.tasks.clients(), &ctx.tasks.sender());
+                }
+            }
             Effect::RecordSpend(record) => super::catalog::record(ctx.ledger.clone(), record),
             Effect::Copy(text) => (ctx.clipboard)(&text),
             Effect::Save(session) => {

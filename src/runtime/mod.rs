@@ -61,6 +61,7 @@ pub fn start_background(ctx: &Ctx) {
         false,
         ctx.tasks.sender(),
     );
+    catalog::fetch_endpoint_models(ctx.tasks.clients(), &ctx.tasks.sender());
     catalog::read_spent_today(ctx.ledger.clone(), ctx.tasks.sender());
     ctx.tasks.refresh_balance();
 }

@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if streaming > 0 {
         left.push(Span::raw(format!(" · {streaming} streaming")));
     }
-    if app.catalog.index.is_none() && app.catalog.error.is_some() {
+    if !app.catalog.has_default() && app.catalog.error.is_some() {
         left.push(Span::styled(" · no catalog (F5 retries)", theme.error()));
     }
     if let Some(e) = &app.save_error {
