@@ -8,7 +8,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::api::{ApiError, Catalog, ChatRequest, Client, Dialect, Reply};
+use crate::api::clients::split_endpoint;
+use crate::api::{ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Reply, Routing};
 use crate::chat::{Cost, Message};
 use crate::sanitize::sanitize;
 
@@ -21,6 +22,11 @@ pub struct AskPlan {
     pub temperature: Option<f32>,
     pub json: bool,
     pub show_reasoning: bool,
+    /// OpenRouter routing for every model (other servers never see it).
+    pub routing: Routing,
+    pub deny_data_collection: bool,
+    /// Where billed answers are recorded for the daily budget (`None`: nowhere).
+    pub ledger: Option<crate::store::Ledger>,
 }
 
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
@@ -38,20 +44,36 @@ impl Answer {
     }
 }
 
+/// The request for one model as written (`@endpoint/model` goes to that endpoint).
+pub fn request(model: &str, plan: &AskPlan) -> ChatRequest {
+    let (endpoint, id) = split_endpoint(model);
+    let mut req = ChatRequest::new(id, plan.messages.clone(), plan.max_tokens);
+    req.temperature = plan.temperature;
+    req.endpoint = endpoint.map(str::to_owned);
+    req.routing = plan.routing.clone();
+    req.deny_data_collection = plan.deny_data_collection;
+    req
+}
+
 /// Asks every model concurrently and writes the answers to `out`. Returns the answers.
-pub async fn run(client: &Client, plan: &AskPlan, out: &mut dyn Write) -> io::Result<Vec<Answer>> {
+pub async fn run(
+    clients: &Clients,
+    plan: &AskPlan,
+    out: &mut dyn Write,
+) -> io::Result<Vec<Answer>> {
     let tasks: Vec<_> = plan
         .models
         .iter()
         .map(|model| {
-            let mut req = ChatRequest::new(model.clone(), plan.messages.clone(), plan.max_tokens);
-            req.temperature = plan.temperature;
-            let client = client.clone();
-            tokio::spawn(async move { stream_one(&client, &req).await })
+            let req = request(model, plan);
+            let clients = clients.clone();
+            tokio::spawn(async move { stream_one(&clients, &req).await })
         })
         .collect();
 
-    let mut catalog: Option<Option<Catalog>> = None;
+    // Fetched at most once per endpoint, and only when an answer's cost needs it.
+    let mut catalogs: std::collections::HashMap<Option<&str>, Option<Option<Catalog>>> =
+        std::collections::HashMap::new();
     let mut answers = Vec::with_capacity(tasks.len());
     for (model, task) in plan.models.iter().zip(tasks) {
         let reply = match task.await {
@@ -64,13 +86,21 @@ pub async fn run(client: &Client, plan: &AskPlan, out: &mut dyn Write) -> io::Re
                 r
             }
         };
-        let (cost, cost_source) = resolve_cost(client, &reply, &mut catalog).await;
+        let endpoint = split_endpoint(model).0;
+        let (cost, cost_source) = match clients.get(endpoint) {
+            Ok(client) => {
+                let catalog = catalogs.entry(endpoint).or_default();
+                resolve_cost(client, &reply, catalog).await
+            }
+            Err(_) => (None, None),
+        };
         let answer = Answer {
             model: model.clone(),
             reply,
             cost,
             cost_source,
         };
+        record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             writeln!(out, "{}", json_line(&answer))?;
         } else {
@@ -88,9 +118,25 @@ pub async fn run(client: &Client, plan: &AskPlan, out: &mut dyn Write) -> io::Re
     Ok(answers)
 }
 
-pub(crate) async fn stream_one(client: &Client, req: &ChatRequest) -> Reply {
+/// Appends a billed answer to the ledger; a failure only warns (the answer still prints).
+pub(crate) fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
+    let (Some(ledger), Some(cost)) = (ledger, a.cost.filter(|c| c.as_usd() > 0.0)) else {
+        return;
+    };
+    let model = a.reply.served_model.as_deref().unwrap_or(&a.model);
+    let record =
+        crate::store::SpendRecord::now(cost.as_usd(), model, a.reply.provider.as_deref(), None);
+    if let Err(e) = ledger.append(&[record]) {
+        eprintln!(
+            "modelroom: cannot record the spend in {}: {e}",
+            ledger.path().display()
+        );
+    }
+}
+
+pub(crate) async fn stream_one(clients: &Clients, req: &ChatRequest) -> Reply {
     let mut reply = Reply::new(Instant::now());
-    let mut events = client.stream_chat(req);
+    let mut events = clients.stream_chat(req);
     while let Some(event) = events.next().await {
         reply.apply(event, Instant::now());
     }

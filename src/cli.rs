@@ -55,9 +55,12 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // Parsed once per run.
 pub enum Command {
     /// Ask one prompt to several models at once and print their answers.
     Ask(AskArgs),
+    /// List the model catalog: id, name, context, prices per million tokens, inputs.
+    Models(ModelsArgs),
     /// Run the simulated gateway on 127.0.0.1 for any OpenAI-compatible client.
     Simulate(SimulateArgs),
     /// Saved sessions: list, show, export, rerun against other models, remove.
@@ -142,6 +145,109 @@ pub struct RerunArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct ModelsArgs {
+    /// Fuzzy search over id and name, e.g. `sonnet` or `gpt 5`.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+
+    /// A JSON array of models instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Order: price (cheapest first), context (longest first), newest, name.
+    #[arg(long, value_name = "KEY", value_parser = parse_sort)]
+    pub sort: Option<crate::catalog::SortKey>,
+
+    /// Only free models.
+    #[arg(long)]
+    pub free: bool,
+
+    /// Fetch the catalog now even if the cached one is less than a day old.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+fn parse_sort(s: &str) -> Result<crate::catalog::SortKey, String> {
+    match s.parse()? {
+        crate::catalog::SortKey::Relevance => Err("sort by price, context, newest or name".into()),
+        key => Ok(key),
+    }
+}
+
+/// OpenRouter routing for every model of an `ask` run (ignored by other servers).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RoutingArgs {
+    /// Try providers sorted by price, throughput or latency.
+    #[arg(long, value_name = "BY", value_parser = clap::value_parser!(String))]
+    pub sort: Option<String>,
+
+    /// Model variant: floor, nitro, exacto or free (the `:suffix` of the model id).
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+
+    /// A model to fall back to if the first fails (repeat for several, tried in order).
+    #[arg(long = "fallback", value_name = "MODEL")]
+    pub fallbacks: Vec<String>,
+
+    /// Providers to try first, in order (comma-separated slugs, e.g. anthropic,openai).
+    #[arg(long, value_name = "A,B")]
+    pub provider_order: Vec<String>,
+
+    /// Only these providers (comma-separated slugs).
+    #[arg(long, value_name = "A,B")]
+    pub provider_only: Vec<String>,
+
+    /// Never these providers (comma-separated slugs).
+    #[arg(long, value_name = "A,B")]
+    pub provider_ignore: Vec<String>,
+
+    /// Use only the first (or the --provider-order) providers, no others.
+    #[arg(long)]
+    pub no_fallbacks: bool,
+
+    /// Most a provider may charge, USD per million tokens: `2`, or `1/4` for prompt/completion.
+    #[arg(long, value_name = "USD")]
+    pub max_price: Option<String>,
+
+    /// Only providers that neither store nor train on prompts (data_collection: deny).
+    #[arg(long)]
+    pub deny_data_collection: bool,
+}
+
+impl RoutingArgs {
+    /// The routing these flags ask for; an error names the bad value.
+    pub fn routing(&self) -> Result<crate::api::Routing, String> {
+        use crate::api::routing::parse_list;
+        let lists = |v: &[String]| v.iter().flat_map(|s| parse_list(s)).collect::<Vec<_>>();
+        Ok(crate::api::Routing {
+            sort: self
+                .sort
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| format!("--sort {e}"))?,
+            variant: self
+                .variant
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| format!("--variant {e}"))?,
+            max_price: self
+                .max_price
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| format!("--max-price {e}"))?,
+            fallbacks: self.fallbacks.clone(),
+            order: lists(&self.provider_order),
+            only: lists(&self.provider_only),
+            ignore: lists(&self.provider_ignore),
+            allow_fallbacks: !self.no_fallbacks,
+        })
+    }
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct AskArgs {
     /// A model to ask (repeat for several): e.g. -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6.
     #[arg(short, long = "model", value_name = "MODEL")]
@@ -170,6 +276,9 @@ pub struct AskArgs {
     /// Also print each model's reasoning ("thinking") text.
     #[arg(long)]
     pub show_reasoning: bool,
+
+    #[command(flatten)]
+    pub routing: RoutingArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -215,6 +324,49 @@ mod tests {
         let a = Cli::try_parse_from(["modelroom", "--demo", "ask", "-m", "x", "hi"]).unwrap();
         let b = Cli::try_parse_from(["modelroom", "ask", "--demo", "-m", "x", "hi"]).unwrap();
         assert!(a.global.demo && b.global.demo);
+    }
+
+    #[test]
+    fn routing_flags_become_one_routing() {
+        let cli = Cli::try_parse_from([
+            "modelroom",
+            "ask",
+            "-m",
+            "a/b",
+            "--sort",
+            "price",
+            "--fallback",
+            "c/d",
+            "--fallback",
+            "e/f",
+            "--provider-order",
+            "x,y",
+            "--provider-only",
+            "x",
+            "--provider-only",
+            "y",
+            "--provider-ignore",
+            "z",
+            "--no-fallbacks",
+            "--max-price",
+            "1/4",
+            "--variant",
+            "nitro",
+            "hi",
+        ])
+        .unwrap();
+        let Some(Command::Ask(args)) = cli.command else {
+            panic!()
+        };
+        let r = args.routing.routing().unwrap();
+        assert_eq!(r.fallbacks, ["c/d", "e/f"]);
+        assert_eq!((r.order.len(), r.only.len(), r.ignore.len()), (2, 2, 1));
+        assert!(!r.allow_fallbacks && r.max_price.is_some() && r.variant.is_some());
+        let bad = RoutingArgs {
+            sort: Some("cheap".into()),
+            ..RoutingArgs::default()
+        };
+        assert!(bad.routing().unwrap_err().starts_with("--sort"));
     }
 
     #[test]

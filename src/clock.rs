@@ -30,6 +30,17 @@ pub fn rfc3339(secs: u64) -> String {
     )
 }
 
+/// The UTC day, `YYYY-MM-DD`: the unit of the daily budget.
+pub fn day(secs: u64) -> String {
+    rfc3339(secs)[..10].to_owned()
+}
+
+/// The UTC time of day as HHMM (`1430`), how catalog price windows are written.
+pub fn hhmm(secs: u64) -> u32 {
+    let rem = u32::try_from(secs % 86_400).unwrap_or(0);
+    rem / 3600 * 100 + rem % 3600 / 60
+}
+
 /// A compact, sortable stamp for file names: `20261124-185903`.
 pub fn compact(secs: u64) -> String {
     let full = rfc3339(secs);
@@ -49,5 +60,7 @@ mod tests {
         assert_eq!(rfc3339(1_780_944_361), "2026-06-08T18:46:01Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(compact(1_780_944_361), "20260608-184601");
+        assert_eq!(day(1_780_944_361), "2026-06-08");
+        assert_eq!(hhmm(1_780_944_361), 1846);
     }
 }

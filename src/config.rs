@@ -1,6 +1,7 @@
 //! `config.toml` in the platform config directory (`MODELROOM_CONFIG` overrides the path).
 //! Typed, with defaults and `deny_unknown_fields`, so a typo is an error naming its line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,6 +34,48 @@ pub struct Config {
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
     pub keys: std::collections::HashMap<String, String>,
+    /// `"deny"`: only providers that neither store nor train on prompts (account-wide,
+    /// sent as `provider.data_collection` to OpenRouter).
+    pub data_collection: Option<DataCollection>,
+    /// Most a room's session may spend, in USD; a send that could exceed it is refused.
+    pub session_budget_usd: Option<f64>,
+    /// Most all rooms and `ask` runs may spend in one UTC day, in USD.
+    pub daily_budget_usd: Option<f64>,
+    /// Shortest time between two sends (or regenerations) in the room, so a key held down
+    /// cannot fire off requests; 0 turns the guard off.
+    pub min_send_interval_ms: u64,
+    /// Other OpenAI-compatible servers, used as `@name/model`.
+    pub endpoints: BTreeMap<String, EndpointConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DataCollection {
+    Allow,
+    Deny,
+}
+
+/// `[endpoints.NAME]`: another server a pane can use (`@NAME/model`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointConfig {
+    pub base_url: String,
+    /// The environment variable holding its key, if it wants one.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// `openai` or `openrouter`; guessed from `base_url` when absent.
+    #[serde(default)]
+    pub dialect: Option<Dialect>,
+}
+
+impl EndpointConfig {
+    pub fn api_key(&self) -> Option<ApiKey> {
+        self.api_key_env
+            .as_deref()
+            .and_then(|v| std::env::var(v).ok())
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| ApiKey::new(k.trim()))
+    }
 }
 
 impl Default for Config {
@@ -48,6 +91,11 @@ impl Default for Config {
             stall_timeout_secs: 60,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
+            data_collection: None,
+            session_budget_usd: None,
+            daily_budget_usd: None,
+            min_send_interval_ms: 1000,
+            endpoints: BTreeMap::new(),
         }
     }
 }
@@ -125,6 +173,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         return Err(invalid("base_url must start with http:// or https://"));
     }
     crate::keymap::Keymap::with_overrides(&config.keys).map_err(|e| invalid(&e))?;
+    for (name, budget) in [
+        ("session_budget_usd", config.session_budget_usd),
+        ("daily_budget_usd", config.daily_budget_usd),
+    ] {
+        if budget.is_some_and(|b| !(b.is_finite() && b > 0.0)) {
+            return Err(invalid(&format!("{name} must be a positive amount of USD")));
+        }
+    }
+    for (name, ep) in &config.endpoints {
+        if !crate::api::clients::valid_endpoint_name(name) {
+            return Err(invalid(&format!(
+                "[endpoints.{name}]: a name has only letters, digits, - and _ (it is written @{name}/model)"
+            )));
+        }
+        if !(ep.base_url.starts_with("http://") || ep.base_url.starts_with("https://")) {
+            return Err(invalid(&format!(
+                "[endpoints.{name}] base_url must start with http:// or https://"
+            )));
+        }
+    }
     Ok(config)
 }
 
@@ -151,6 +219,10 @@ impl Config {
 
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    pub fn deny_data_collection(&self) -> bool {
+        self.data_collection == Some(DataCollection::Deny)
     }
 }
 
@@ -214,6 +286,37 @@ mod tests {
         assert_eq!(c.keys["ctrl-n"], "add_pane");
         let err = parse("[keys]\n\"ctrl-n\" = \"fly\"\n", &p()).unwrap_err();
         assert!(err.to_string().contains("unknown command `fly`"), "{err}");
+    }
+
+    #[test]
+    fn endpoints_budgets_and_the_data_policy() {
+        let c = parse(
+            "data_collection = \"deny\"\nsession_budget_usd = 0.5\ndaily_budget_usd = 2\n\
+             [endpoints.local]\nbase_url = \"http://127.0.0.1:11434/v1\"\ndialect = \"openai\"\n",
+            &p(),
+        )
+        .unwrap();
+        assert!(c.deny_data_collection());
+        assert_eq!(
+            (c.session_budget_usd, c.daily_budget_usd),
+            (Some(0.5), Some(2.0))
+        );
+        let local = &c.endpoints["local"];
+        assert_eq!(local.base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(
+            (local.dialect, local.api_key()),
+            (Some(Dialect::OpenAi), None)
+        );
+        for bad in [
+            "session_budget_usd = -1",
+            "daily_budget_usd = 0",
+            "[endpoints.\"a/b\"]\nbase_url = \"http://x\"",
+            "[endpoints.x]\nbase_url = \"ftp://x\"",
+            "[endpoints.x]\nurl = \"http://x\"",
+            "data_collection = \"maybe\"",
+        ] {
+            assert!(parse(bad, &p()).is_err(), "{bad}");
+        }
     }
 
     #[test]

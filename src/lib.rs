@@ -5,10 +5,12 @@
 pub mod api;
 pub mod app;
 pub mod ask;
+pub mod catalog;
 pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod connect;
 pub mod keymap;
 pub mod logging;
 pub mod runtime;
@@ -21,8 +23,9 @@ pub mod ui;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use crate::api::{ApiKey, Client, Dialect, Endpoint};
-use crate::cli::{AskArgs, Cli, Command, GlobalArgs, RerunArgs, SessionsCommand, SimulateArgs};
+use crate::cli::{
+    AskArgs, Cli, Command, GlobalArgs, ModelsArgs, RerunArgs, SessionsCommand, SimulateArgs,
+};
 use crate::config::Config;
 
 /// Exit status for usage and configuration errors (clap uses 2 as well).
@@ -30,7 +33,7 @@ const EXIT_USAGE: u8 = 2;
 
 /// A problem with how modelroom was invoked or configured: reported, exit status 2.
 #[derive(Debug)]
-struct UsageError(String);
+pub(crate) struct UsageError(pub(crate) String);
 
 /// Runs the parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
@@ -59,61 +62,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
         config::load(cli.global.config.as_deref()).map_err(|e| UsageError(e.to_string()))?;
     match cli.command {
         Some(Command::Ask(args)) => ask(&cli.global, &config, config_path, args).await,
+        Some(Command::Models(args)) => models(&cli.global, &config, config_path, args).await,
         Some(Command::Simulate(args)) => simulate(args).await,
         Some(Command::Sessions(cmd)) => {
             sessions_command(&cli.global, &config, config_path, cmd).await
         }
         None => room(&cli, &config, config_path).await,
     }
-}
-
-/// A client for the configured endpoint, or for an in-process simulated gateway with `--demo`
-/// (whose handle must live as long as the client is used).
-async fn connect(
-    global: &GlobalArgs,
-    config: &Config,
-    config_path: Option<std::path::PathBuf>,
-) -> Result<(Client, Option<sim::SimHandle>), UsageError> {
-    let (endpoint, sim) = if global.demo {
-        let key = format!("sk-sim-{:016x}", std::process::id() as u64 * 0x9e37_79b9);
-        let opts = sim::SimOptions {
-            api_key: Some(key.clone()),
-            ..sim::SimOptions::default()
-        };
-        let handle = sim::start(0, opts)
-            .await
-            .map_err(|e| UsageError(format!("cannot start the simulated gateway: {e}")))?;
-        let mut ep = Endpoint::new(handle.base_url(), Some(ApiKey::new(key)));
-        ep.dialect = Dialect::OpenRouter;
-        (ep, Some(handle))
-    } else {
-        let base_url = global
-            .base_url
-            .clone()
-            .unwrap_or_else(|| config.base_url.clone());
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(UsageError(format!(
-                "--base-url must start with http:// or https:// (got `{base_url}`)"
-            )));
-        }
-        let mut ep = Endpoint::new(base_url, config.api_key());
-        ep.dialect = config.dialect.unwrap_or(ep.dialect);
-        if ep.api_key.is_none() && ep.dialect == Dialect::OpenRouter {
-            let where_ =
-                config_path.map_or_else(|| "config.toml".to_owned(), |p| p.display().to_string());
-            return Err(UsageError(format!(
-                "no API key: set the {} environment variable (or `api_key_env` / `api_key` in {where_}), \
-                 or try the simulated gateway with --demo",
-                config.api_key_env
-            )));
-        }
-        (ep, None)
-    };
-    let mut endpoint = endpoint;
-    endpoint.request_timeout = config.request_timeout();
-    endpoint.stall_timeout = config.stall_timeout();
-    let client = Client::new(endpoint).map_err(|e| UsageError(e.to_string()))?;
-    Ok((client, sim))
 }
 
 /// The interactive chat room.
@@ -127,6 +82,16 @@ async fn room(
     let settings = app::Settings {
         max_tokens: config.max_tokens,
         system: config.system_prompt.clone(),
+        deny_data_collection: config.deny_data_collection(),
+        session_budget: config.session_budget_usd,
+        daily_budget: config.daily_budget_usd,
+        min_send_interval: std::time::Duration::from_millis(config.min_send_interval_ms),
+        endpoints: config.endpoints.keys().cloned().collect(),
+        // Only OpenRouter's catalog is complete enough to refuse a model it lacks.
+        checks_models: global.demo
+            || config.dialect.unwrap_or_else(|| {
+                api::Dialect::guess(global.base_url.as_deref().unwrap_or(&config.base_url))
+            }) == api::Dialect::OpenRouter,
         ..app::Settings::default()
     };
     // Without a place for sessions the room still runs; it says so and keeps nothing.
@@ -152,11 +117,16 @@ async fn room(
             (app::App::new(&models, keymap, settings), Vec::new())
         }
     };
-    let (client, sim) = connect(global, config, config_path).await?;
-    let result = runtime::run_room(client, app, effects, store).await;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
-    }
+    let conn = connect::connect(global, config, config_path).await?;
+    let result = runtime::run_room(
+        conn.clients.clone(),
+        app,
+        effects,
+        store,
+        conn.cache.clone(),
+    )
+    .await;
+    conn.close().await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
@@ -204,7 +174,15 @@ async fn ask(
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
     let models = pick_models(global, config, args.models.clone())?;
-    let (client, sim) = connect(global, config, config_path).await?;
+    let routing = args.routing.routing().map_err(UsageError)?;
+    let conn = connect::connect(global, config, config_path).await?;
+    let index = match check_models(&conn, &models, &routing).await {
+        Ok(index) => index,
+        Err(e) => {
+            conn.close().await;
+            return Err(e);
+        }
+    };
     let mut messages = Vec::new();
     if let Some(system) = args
         .system
@@ -221,12 +199,17 @@ async fn ask(
         temperature: args.temperature,
         json: args.json,
         show_reasoning: args.show_reasoning,
+        routing,
+        deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
+        ledger: store::Ledger::open_default(),
     };
-    let mut stdout = std::io::stdout().lock();
-    let result = ask::run(&client, &plan, &mut stdout).await;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
+    if let Err(e) = check_daily_budget(config, &plan, index.as_ref()) {
+        conn.close().await;
+        return Err(e);
     }
+    let mut stdout = std::io::stdout().lock();
+    let result = ask::run(&conn.clients, &plan, &mut stdout).await;
+    conn.close().await;
     match result {
         Ok(answers) if answers.iter().all(ask::Answer::ok) => Ok(ExitCode::SUCCESS),
         Ok(_) => Ok(ExitCode::from(1)),
@@ -237,6 +220,174 @@ async fn ask(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Refuses models (and fallbacks) the default endpoint's catalog does not list, with the
+/// closest ids. Only for OpenRouter, whose catalog is complete; other servers may list nothing,
+/// and without a catalog (offline, no cache) nothing is checked.
+async fn check_models(
+    conn: &connect::Connection,
+    models: &[String],
+    routing: &api::Routing,
+) -> Result<Option<catalog::Index>, UsageError> {
+    if !conn.openrouter() {
+        return Ok(None);
+    }
+    let client = conn.clients.default_client();
+    let wanted: Vec<String> = models
+        .iter()
+        .filter(|m| api::clients::split_endpoint(m).0.is_none())
+        .map(|m| routing.model_id(m))
+        .chain(routing.fallbacks.iter().cloned())
+        .collect();
+    let Ok((mut catalog, source)) =
+        catalog::listing::load(client, conn.cache.as_ref(), false).await
+    else {
+        return Ok(None);
+    };
+    // A model newer than the cached catalog is not refused on the cache's word.
+    if source != catalog::listing::Source::Fetched && wanted.iter().any(|m| !catalog.contains(m)) {
+        if let Ok((fresh, _)) = catalog::listing::load(client, conn.cache.as_ref(), true).await {
+            catalog = fresh;
+        }
+    }
+    let index = catalog::Index::new(catalog);
+    for model in &wanted {
+        if !index.catalog.contains(model) {
+            let close = catalog::suggest(&index, model, 3);
+            let hint = match close.first() {
+                Some(best) => format!("; did you mean {best}?"),
+                None => "; `modelroom models QUERY` searches the catalog".to_owned(),
+            };
+            return Err(UsageError(format!(
+                "unknown model `{model}`: it is not in the gateway's catalog{hint}"
+            )));
+        }
+    }
+    Ok(Some(index))
+}
+
+/// Refuses a run that could take today's spend (every room and `ask`, from the ledger) past
+/// `daily_budget_usd`: what was spent plus, where the catalog prices them, each model's most.
+fn check_daily_budget(
+    config: &Config,
+    plan: &ask::AskPlan,
+    index: Option<&catalog::Index>,
+) -> Result<(), UsageError> {
+    let chars: usize = plan.messages.iter().map(|m| m.content.len()).sum();
+    let tokens = u64::try_from(chars.div_ceil(4) + 4 * plan.messages.len()).unwrap_or(u64::MAX);
+    let spend = BudgetCheck {
+        models: &plan.models,
+        routing: &plan.routing,
+        requests: &[tokens],
+        max_tokens: plan.max_tokens,
+    };
+    spend.check(config, plan.ledger.as_ref(), index)
+}
+
+/// What a run may spend at most: each model is sent one request per entry of `requests` (its
+/// estimated prompt tokens), each answer up to `max_tokens`.
+struct BudgetCheck<'a> {
+    models: &'a [String],
+    routing: &'a api::Routing,
+    requests: &'a [u64],
+    max_tokens: u32,
+}
+
+impl BudgetCheck<'_> {
+    fn check(
+        &self,
+        config: &Config,
+        ledger: Option<&store::Ledger>,
+        index: Option<&catalog::Index>,
+    ) -> Result<(), UsageError> {
+        let (Some(budget), Some(ledger)) = (config.daily_budget_usd, ledger) else {
+            return Ok(());
+        };
+        let now = clock::unix_now();
+        let today = ledger.total_on(&clock::day(now)).map_err(|e| {
+            UsageError(format!(
+                "cannot read today's spend from {}: {e}",
+                ledger.path().display()
+            ))
+        })?;
+        let most: f64 = self
+            .models
+            .iter()
+            .filter(|m| api::clients::split_endpoint(m).0.is_none())
+            .filter_map(|m| index?.catalog.pricing(&self.routing.model_id(m)))
+            .flat_map(|p| {
+                self.requests.iter().filter_map(move |&tokens| {
+                    p.at(tokens, clock::hhmm(now))
+                        .max_cost(tokens, self.max_tokens)
+                })
+            })
+            .map(chat::Cost::as_usd)
+            .sum();
+        if today + most > budget {
+            return Err(UsageError(format!(
+                "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+                chat::Cost::usd(most),
+                chat::Cost::usd(budget),
+                chat::Cost::usd(today)
+            )));
+        }
+        Ok(())
+    }
+}
+
+async fn models(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    args: ModelsArgs,
+) -> Result<ExitCode, UsageError> {
+    let conn = connect::connect(global, config, config_path).await?;
+    let loaded = catalog::listing::load(
+        conn.clients.default_client(),
+        conn.cache.as_ref(),
+        args.refresh,
+    )
+    .await;
+    conn.close().await;
+    let (catalog, source) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("modelroom: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let index = catalog::Index::new(catalog);
+    let query = args.query.as_deref().unwrap_or("");
+    let rows = catalog::listing::select(&index, query, args.sort, args.free);
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let list: Vec<serde_json::Value> =
+            rows.iter().map(|r| catalog::listing::json_row(r)).collect();
+        writeln!(out, "{}", serde_json::Value::Array(list))
+    } else if rows.is_empty() {
+        Ok(())
+    } else {
+        catalog::listing::write_table(&mut out, &rows)
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("modelroom: cannot write the list: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+        _ => {}
+    }
+    eprintln!(
+        "{} of {} models · {}",
+        rows.len(),
+        index.len(),
+        source.note()
+    );
+    if rows.is_empty() {
+        eprintln!("no model matches `{query}`");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_prompt(arg: &str) -> Result<String, UsageError> {
@@ -321,6 +472,15 @@ async fn rerun(
         .first()
         .map(|p| p.params.clone())
         .unwrap_or_default();
+    let routing = api::Routing::default();
+    let conn = connect::connect(global, config, config_path).await?;
+    let index = match check_models(&conn, &models, &routing).await {
+        Ok(index) => index,
+        Err(e) => {
+            conn.close().await;
+            return Err(e);
+        }
+    };
     let plan = sessions::rerun::RerunPlan {
         models,
         prompts,
@@ -333,13 +493,36 @@ async fn rerun(
         json: args.json,
         show_reasoning: args.show_reasoning,
         title: format!("rerun of {}", session.title),
+        deny_data_collection: config.deny_data_collection(),
+        ledger: store::Ledger::open_default(),
     };
-    let (client, sim) = connect(global, config, config_path).await?;
-    let mut stdout = std::io::stdout().lock();
-    let result = sessions::rerun::run(&client, &plan, &mut stdout).await;
-    if let Some(sim) = sim {
-        sim.shutdown().await;
+    // Prompt k goes with the k prompts and answers before it: at most their text and
+    // `max_tokens` per earlier answer.
+    let mut chars = 0;
+    let requests: Vec<u64> = plan
+        .prompts
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            chars += p.len();
+            let k = u64::try_from(k).unwrap_or(u64::MAX);
+            u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+                + k.saturating_mul(u64::from(plan.max_tokens))
+        })
+        .collect();
+    let spend = BudgetCheck {
+        models: &plan.models,
+        routing: &routing,
+        requests: &requests,
+        max_tokens: plan.max_tokens,
+    };
+    if let Err(e) = spend.check(config, plan.ledger.as_ref(), index.as_ref()) {
+        conn.close().await;
+        return Err(e);
     }
+    let mut stdout = std::io::stdout().lock();
+    let result = sessions::rerun::run(&conn.clients, &plan, &mut stdout).await;
+    conn.close().await;
     let rerun = match result {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),

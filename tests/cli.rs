@@ -160,7 +160,7 @@ async fn a_failed_model_is_reported_exit_1_and_the_others_still_print() {
             "-m",
             "demo/fast",
             "-m",
-            "nobody/nothing",
+            "demo/down",
             "--json",
             "hi",
         ])
@@ -168,12 +168,13 @@ async fn a_failed_model_is_reported_exit_1_and_the_others_still_print() {
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
     assert!(lines[0]["error"].is_null());
-    assert_eq!(lines[1]["error"]["status"], 400);
+    // Every provider of demo/down fails, and no fallback model was named.
+    assert_eq!(lines[1]["error"]["status"], 503);
     assert!(
         lines[1]["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("nobody/nothing")
+            .contains("No available provider")
     );
     assert_eq!(lines[2]["failed"], 1);
     let text = env

@@ -54,7 +54,7 @@ fn started(fx: Vec<Effect>) -> Vec<(PaneId, RequestId, modelroom::api::ChatReque
                 pane,
                 request,
                 chat,
-            } => Some((pane, request, chat)),
+            } => Some((pane, request, *chat)),
             _ => None,
         })
         .collect()
@@ -461,7 +461,7 @@ fn a_rejected_model_is_noted_and_the_pane_can_be_rebound() {
     ));
     assert!(app.panes[0].note.as_ref().unwrap().contains("Alt+M"));
     press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
-    assert!(matches!(app.overlay, Overlay::Model { .. }));
+    assert!(matches!(app.overlay, Overlay::Picker(_)));
     type_text(&mut app, "demo/fast");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.panes[0].model, "demo/fast");

@@ -134,7 +134,7 @@ fn sample() -> Session {
         panes: vec![
             PaneRecord {
                 model: "demo/fast".into(),
-                routing: None,
+                routing: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -149,7 +149,7 @@ fn sample() -> Session {
             },
             PaneRecord {
                 model: "demo/thinker".into(),
-                routing: None,
+                routing: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -429,7 +429,7 @@ async fn rerun_of_a_failing_model_reports_it_and_exits_1() {
             "rerun",
             "latest",
             "-m",
-            "nobody/nothing",
+            "demo/down",
             "--no-save",
         ])
         .await;
@@ -443,4 +443,20 @@ async fn rerun_of_a_failing_model_reports_it_and_exits_1() {
         1,
         "--no-save saves nothing"
     );
+}
+
+#[tokio::test]
+async fn rerun_refuses_a_model_the_catalog_does_not_list() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let out = env
+        .run(&["--demo", "sessions", "rerun", "latest", "-m", "demo/fsat"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean demo/fast"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "nothing was asked");
 }

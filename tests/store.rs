@@ -114,7 +114,7 @@ fn session() -> impl Strategy<Value = Session> {
     )
         .prop_map(|(model, turns, max_tokens, t, system)| PaneRecord {
             model,
-            routing: None,
+            routing: Default::default(),
             params: Params {
                 max_tokens,
                 temperature: t.map(|t| f32::from(t) / 10.0),
@@ -164,7 +164,7 @@ fn good(id: &str) -> Session {
         updated_at: "2026-11-24T12:00:00Z".into(),
         panes: vec![PaneRecord {
             model: "demo/fast".into(),
-            routing: None,
+            routing: Default::default(),
             params: Params::default(),
             turns: vec![Turn::User {
                 content: "hi".into(),

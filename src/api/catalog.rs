@@ -1,69 +1,71 @@
-//! The model catalog (`GET /models`) interpreted: prices as numbers, router prices as unknown,
-//! `:batch` variants hidden, and the cost of an answer when the server did not report one.
+//! The model catalog (`GET /models`) interpreted: `:batch` variants hidden, lookups by id or
+//! canonical slug (variant suffixes resolve to their base model), prices as `Pricing`, and the
+//! cost of an answer when the server did not report one.
 
-use super::wire::{ModelEntry, PricingEntry};
-use crate::chat::{Cost, Usage};
+use std::collections::HashMap;
 
-/// USD per token. `None` fields are unknown or variable (routers price as `"-1"`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Pricing {
-    pub prompt: Option<f64>,
-    pub completion: Option<f64>,
-    pub request: Option<f64>,
-}
-
-impl Pricing {
-    pub fn from_entry(entry: &PricingEntry) -> Self {
-        Self {
-            prompt: parse_price(entry.prompt.as_deref()),
-            completion: parse_price(entry.completion.as_deref()),
-            request: entry
-                .request
-                .as_deref()
-                .map_or(Some(0.0), |s| parse_price(Some(s))),
-        }
-    }
-
-    /// The cost of an answer from its token counts, when prompt and completion prices are known.
-    pub fn cost_of(&self, usage: &Usage) -> Option<Cost> {
-        #[allow(clippy::cast_precision_loss)]
-        let usd = usage.prompt_tokens as f64 * self.prompt?
-            + usage.completion_tokens as f64 * self.completion?
-            + self.request.unwrap_or(0.0);
-        Some(Cost::usd(usd))
-    }
-
-    pub fn is_free(&self) -> bool {
-        self.prompt == Some(0.0) && self.completion == Some(0.0)
-    }
-}
-
-fn parse_price(s: Option<&str>) -> Option<f64> {
-    let v: f64 = s?.trim().parse().ok()?;
-    (v >= 0.0 && v.is_finite()).then_some(v)
-}
+use super::pricing::Pricing;
+use super::routing::split_variant;
+use super::wire::ModelEntry;
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub models: Vec<ModelEntry>,
+    /// Id and canonical slug → index into `models`.
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for Catalog {
+    fn eq(&self, other: &Self) -> bool {
+        self.models == other.models
+    }
 }
 
 impl Catalog {
     pub fn new(mut models: Vec<ModelEntry>) -> Self {
         // Batch endpoints are not for interactive use (openrouter-api.md §2.4).
-        models.retain(|m| !m.id.ends_with(":batch"));
-        Self { models }
+        models.retain(|m| !m.id.ends_with(":batch") && !m.id.trim().is_empty());
+        let mut index = HashMap::with_capacity(models.len() * 2);
+        for (i, m) in models.iter().enumerate() {
+            index.entry(m.id.clone()).or_insert(i);
+        }
+        // Canonical slugs only where no id claims the same string.
+        for (i, m) in models.iter().enumerate() {
+            if let Some(slug) = &m.canonical_slug {
+                index.entry(slug.clone()).or_insert(i);
+            }
+        }
+        Self { models, index }
     }
 
-    /// Finds a model by id or canonical slug.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// Finds a model by id or canonical slug, exactly.
     pub fn get(&self, id: &str) -> Option<&ModelEntry> {
-        self.models
-            .iter()
-            .find(|m| m.id == id || m.canonical_slug.as_deref() == Some(id))
+        self.index.get(id).map(|&i| &self.models[i])
+    }
+
+    /// The entry a request for `model` is served from: the id itself (`:free` ids are their
+    /// own entries), else its base model for routing suffixes such as `:nitro` or `:floor`.
+    pub fn lookup(&self, model: &str) -> Option<&ModelEntry> {
+        match split_variant(model) {
+            (_, Some("batch")) => None,
+            (base, _) => self.get(model).or_else(|| self.get(base)),
+        }
+    }
+
+    pub fn contains(&self, model: &str) -> bool {
+        self.lookup(model).is_some()
     }
 
     pub fn pricing(&self, id: &str) -> Option<Pricing> {
-        self.get(id)
+        self.lookup(id)
             .and_then(|m| m.pricing.as_ref())
             .map(Pricing::from_entry)
     }
@@ -72,6 +74,8 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::PricingEntry;
+    use crate::chat::Usage;
 
     fn entry(id: &str, prompt: &str, completion: &str) -> ModelEntry {
         ModelEntry {
@@ -109,5 +113,17 @@ mod tests {
         let cat = Catalog::new(vec![entry("a/b:batch", "0", "0"), entry("a/b", "0", "0")]);
         assert_eq!(cat.models.len(), 1);
         assert!(cat.pricing("a/b").unwrap().is_free());
+    }
+
+    #[test]
+    fn variants_resolve_to_their_base_but_free_ids_are_their_own() {
+        let mut canon = entry("a/b", "0.000001", "0.000002");
+        canon.canonical_slug = Some("a/b-20260101".into());
+        let cat = Catalog::new(vec![canon, entry("a/b:free", "0", "0")]);
+        assert_eq!(cat.lookup("a/b:nitro").unwrap().id, "a/b");
+        assert_eq!(cat.lookup("a/b-20260101").unwrap().id, "a/b");
+        assert!(cat.pricing("a/b:free").unwrap().is_free());
+        assert!(!cat.contains("c/d:free"));
+        assert!(!cat.contains("a/b:batch"), "batch ids stay hidden");
     }
 }

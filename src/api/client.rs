@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::catalog::Catalog;
 use super::error::ApiError;
+use super::routing::merge_provider;
 use super::sse::{self, TransportError};
 use super::wire::{
     ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, ModelEntry, StreamOptions,
@@ -73,8 +74,22 @@ impl Client {
 
     fn body(&self, req: &ChatRequest) -> Vec<u8> {
         let openrouter = self.endpoint.dialect == Dialect::OpenRouter;
+        // Routing is OpenRouter's: a plain OpenAI server would reject the fields, or take a
+        // `:nitro` suffix for part of the model's name.
+        let (model, fallbacks, provider) = if openrouter {
+            let mut fallbacks = req.fallback_models.clone();
+            fallbacks.extend(req.routing.fallbacks.iter().cloned());
+            let extra = req.routing.provider_object(req.deny_data_collection);
+            (
+                req.routing.model_id(&req.model),
+                fallbacks,
+                merge_provider(req.provider.as_ref(), extra),
+            )
+        } else {
+            (req.model.clone(), Vec::new(), None)
+        };
         let body = ChatBody {
-            model: &req.model,
+            model: &model,
             messages: &req.messages,
             stream: true,
             max_tokens: req.max_tokens,
@@ -83,12 +98,8 @@ impl Client {
                 include_usage: true,
             }),
             usage: openrouter.then_some(UsageFlag { include: true }),
-            models: if openrouter {
-                &req.fallback_models
-            } else {
-                &[]
-            },
-            provider: req.provider.as_ref().filter(|_| openrouter),
+            models: &fallbacks,
+            provider: provider.as_ref(),
             reasoning: req.reasoning.as_ref().filter(|_| openrouter),
             session_id: req.session_id.as_deref().filter(|_| openrouter),
         };

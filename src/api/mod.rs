@@ -4,19 +4,28 @@
 
 mod catalog;
 mod client;
+pub mod clients;
 mod error;
+mod pricing;
 mod reply;
+pub mod routing;
 pub mod sse;
 mod wire;
 
 use std::fmt;
 use std::time::Duration;
 
-pub use catalog::{Catalog, Pricing};
+pub use catalog::Catalog;
 pub use client::{ChatStream, Client};
+pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
+pub use pricing::Pricing;
 pub use reply::{Reply, merge_reasoning_details};
-pub use wire::{Credits, Generation, KeyInfo, ModelEntry, PricingEntry};
+pub use routing::{MaxPrice, ProviderSort, Routing, Variant};
+pub use wire::{
+    AliasTarget, Architecture, Credits, Generation, KeyInfo, ModelEntry, PriceOverride,
+    PricingEntry, TopProvider,
+};
 
 use crate::chat::{FinishReason, Message, Usage};
 
@@ -129,6 +138,13 @@ pub struct ChatRequest {
     pub reasoning: Option<serde_json::Value>,
     /// Keeps one conversation on one provider for prompt caching.
     pub session_id: Option<String>,
+    /// OpenRouter routing: a variant suffix on `model`, more fallback models, and keys laid
+    /// over `provider`.
+    pub routing: Routing,
+    /// The account-wide data policy: `provider.data_collection = "deny"`.
+    pub deny_data_collection: bool,
+    /// The named endpoint from the config that serves this request; `None` is the default one.
+    pub endpoint: Option<String>,
 }
 
 impl ChatRequest {
@@ -142,6 +158,9 @@ impl ChatRequest {
             provider: None,
             reasoning: None,
             session_id: None,
+            routing: Routing::default(),
+            deny_data_collection: false,
+            endpoint: None,
         }
     }
 }

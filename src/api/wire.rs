@@ -139,6 +139,9 @@ pub(crate) struct DataEnvelope<T> {
 #[serde(default)]
 pub struct ModelEntry {
     pub id: String,
+    /// Set on `~` aliases: the model they currently point at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_target: Option<AliasTarget>,
     pub canonical_slug: Option<String>,
     pub name: Option<String>,
     pub created: Option<i64>,
@@ -149,6 +152,13 @@ pub struct ModelEntry {
     pub top_provider: Option<TopProvider>,
     pub supported_parameters: Option<Vec<String>>,
     pub expiration_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct AliasTarget {
+    pub slug: Option<String>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -168,6 +178,29 @@ pub struct PricingEntry {
     pub request: Option<String>,
     pub internal_reasoning: Option<String>,
     pub input_cache_read: Option<String>,
+    /// Conditional prices (long prompts, time windows); later entries win per key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<PriceOverride>,
+}
+
+/// One conditional price set: applies when the prompt has *more than* `min_prompt_tokens`, or
+/// inside the daily UTC window `utc_start..utc_end` (HHMM, end exclusive, may wrap midnight).
+/// Missing prices inherit the base ones (openrouter-api.md §6.3).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct PriceOverride {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_prompt_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utc_start: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utc_end: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use super::account::AccountInfo;
+use super::catalog::CatalogUpdate;
 use super::{Balance, PaneId, RequestId, SessionRow};
-use crate::api::{ApiError, ChatRequest, Generation, StreamEvent};
-use crate::store::Session;
+use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
+use crate::store::{Session, SpendRecord};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -39,6 +41,19 @@ pub enum Action {
         result: Result<Generation, ApiError>,
     },
     Balance(Result<Balance, ApiError>),
+    /// Credits and key limits for the account view (the status bar's balance comes with it).
+    Account(Box<AccountInfo>),
+    /// A catalog arrived, from the disk cache or the gateway.
+    CatalogLoaded(Box<CatalogUpdate>),
+    /// Fetching the catalog failed (the reason in words).
+    CatalogFailed(String),
+    /// The models a named endpoint lists (`GET /models` there), for the picker.
+    EndpointModels {
+        endpoint: String,
+        result: Result<Box<Catalog>, String>,
+    },
+    /// Today's spend before this run, from the ledger.
+    SpentToday(Result<f64, String>),
     /// A background save finished (the error in words when it failed).
     Saved(Result<(), String>),
     SessionsListed(Result<Vec<SessionRow>, String>),
@@ -51,7 +66,7 @@ pub enum Effect {
     StartStream {
         pane: PaneId,
         request: RequestId,
-        chat: ChatRequest,
+        chat: Box<ChatRequest>,
     },
     /// Drops the stream, which closes its connection.
     CancelStream {
@@ -67,7 +82,14 @@ pub enum Effect {
         request: RequestId,
         generation_id: String,
     },
+    /// Refreshes the status bar's balance and the account view.
     RefreshBalance,
+    /// Fetches the catalog (`force`: even when the cached one is fresh).
+    RefreshCatalog {
+        force: bool,
+    },
+    /// Appends a billed answer to the spend ledger.
+    RecordSpend(SpendRecord),
     /// Put text on the clipboard with OSC 52 (works over SSH).
     Copy(String),
     /// Save this snapshot now (before the room switches to another session).
@@ -129,9 +151,13 @@ commands! {
     Focus8 = "focus_8": "focus pane 8",
     Focus9 = "focus_9": "focus pane 9",
     Zoom = "zoom": "zoom the focused pane to the full screen and back",
-    AddPane = "add_pane": "add a pane (asks for a model id)",
+    AddPane = "add_pane": "add a pane: pick its model from the catalog",
     ClosePane = "close_pane": "close the focused pane",
-    ChangeModel = "change_model": "change the focused pane's model",
+    ChangeModel = "change_model": "change the focused pane's model (the catalog picker)",
+    Routing = "routing": "the focused pane's routing: providers, price cap, fallbacks",
+    Spend = "spend": "spend view: cost per model and provider, speed, TTFT",
+    Account = "account": "account view: credits and the key's limit",
+    RefreshCatalog = "refresh_catalog": "fetch the model catalog again",
     Stop = "stop": "stop the focused pane's answer",
     StopAll = "stop_all": "stop every answer",
     Regenerate = "regenerate": "ask the focused pane's last prompt again",

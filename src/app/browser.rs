@@ -111,6 +111,7 @@ impl Default for Browser {
 }
 
 /// What a key in the browser asks of the room.
+#[allow(clippy::large_enum_variant)] // One value per key press; boxing would buy nothing.
 pub enum Outcome {
     Stay,
     Close,

@@ -2,13 +2,20 @@
 //! `Effect`s for the runtime to perform; it needs no terminal, network or disk, so tests drive
 //! it directly. Views read `App` and never write it.
 
+mod account;
 mod action;
 mod browser;
+pub mod catalog;
 mod input;
 pub mod layout;
+pub mod money;
 mod overlay;
 pub mod pane;
+pub mod picker;
+pub mod routing;
+mod send;
 mod session;
+pub mod spend;
 mod stream;
 pub mod text;
 mod update;
@@ -16,11 +23,16 @@ mod update;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
+pub use account::{Account, AccountInfo};
 pub use action::{Action, Command, Effect};
 pub use browser::{Browser, BrowserMode, SessionRow};
+pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
+pub use money::{Estimate, Money};
 pub use pane::{Answer, AnswerState, CostState, Entry, Pane, Scroll};
+pub use picker::{Picker, PickerOutcome};
+pub use routing::RoutingForm;
 pub use session::SessionMeta;
 pub use update::update;
 
@@ -48,7 +60,7 @@ pub struct Balance {
     pub key_left: Option<f64>,
 }
 
-/// Why the model-id prompt is open.
+/// Why the model picker is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelPurpose {
     AddPane,
@@ -59,11 +71,14 @@ pub enum ModelPurpose {
 pub enum Overlay {
     None,
     Help,
-    /// Asks for a model id (add a pane, or change the focused pane's model).
-    Model {
-        purpose: ModelPurpose,
-        input: Box<Prompt>,
-    },
+    /// The catalog picker (add a pane, or change the focused pane's model).
+    Picker(Box<Picker>),
+    /// The focused pane's routing preferences.
+    Routing(Box<RoutingForm>),
+    /// Spend per model and provider, speeds, time to first token.
+    Spend,
+    /// Credits and the key's limit.
+    Account,
     /// Saved sessions: filter, open, rename, delete.
     Sessions(Box<Browser>),
     /// Asks for this session's title (a named save).
@@ -92,6 +107,18 @@ pub struct Settings {
     pub max_attempts: u8,
     /// Most panes a room holds.
     pub max_panes: usize,
+    /// The account-wide data policy: only providers that do not store or train on prompts.
+    pub deny_data_collection: bool,
+    /// USD a session may spend; a send that could pass it is refused.
+    pub session_budget: Option<f64>,
+    /// USD all runs may spend in one UTC day.
+    pub daily_budget: Option<f64>,
+    /// Shortest time between sends; zero turns the guard off (the config's default is 1 s).
+    pub min_send_interval: std::time::Duration,
+    /// Names of the configured `[endpoints.*]`, for `@name/model` panes.
+    pub endpoints: Vec<String>,
+    /// The default endpoint's catalog is complete (OpenRouter's): models it lacks are refused.
+    pub checks_models: bool,
 }
 
 impl Default for Settings {
@@ -102,6 +129,12 @@ impl Default for Settings {
             system: None,
             max_attempts: 3,
             max_panes: 9,
+            deny_data_collection: false,
+            session_budget: None,
+            daily_budget: None,
+            min_send_interval: std::time::Duration::ZERO,
+            endpoints: Vec::new(),
+            checks_models: true,
         }
     }
 }
@@ -117,6 +150,9 @@ pub struct App {
     pub keymap: Keymap,
     pub settings: Settings,
     pub balance: Option<Balance>,
+    pub account: Account,
+    pub catalog: CatalogState,
+    pub money: Money,
     pub notice: Option<Notice>,
     pub area: Rect,
     pub layout: RoomLayout,
@@ -150,6 +186,9 @@ impl App {
             keymap,
             settings,
             balance: None,
+            account: Account::default(),
+            catalog: CatalogState::default(),
+            money: Money::default(),
             notice: None,
             area: Rect::new(0, 0, 80, 24),
             layout: RoomLayout::default(),

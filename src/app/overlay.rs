@@ -4,8 +4,14 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::browser::{self, Outcome, SessionRow};
-use super::update::{run, stop_all};
-use super::{App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pane, stream};
+use super::catalog::check_model;
+use super::routing::FormOutcome;
+use super::update::{refresh_catalog, run, stop_all};
+use super::{
+    App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pane, PaneId, PickerOutcome,
+};
+use super::{money, stream};
+use crate::api::Routing;
 use crate::store::Session;
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -25,18 +31,42 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             (_, KeyCode::PageDown) => app.help_scroll += 10,
             _ => {}
         },
-        Overlay::Model { purpose, input } => {
-            let purpose = *purpose;
-            match key.code {
-                KeyCode::Esc => app.overlay = Overlay::None,
-                _ if ctrl_c => app.overlay = Overlay::None,
-                KeyCode::Enter => {
-                    let model = input.text().trim().to_owned();
-                    confirm_model(app, purpose, &model, fx);
+        Overlay::Picker(picker) => {
+            let purpose = picker.purpose;
+            match picker.on_key(key) {
+                PickerOutcome::Stay => {}
+                PickerOutcome::Close => app.overlay = Overlay::None,
+                PickerOutcome::Choose(model) => confirm_model(app, purpose, &model, fx),
+                PickerOutcome::RefreshCatalog => refresh_catalog(app, fx),
+            }
+        }
+        Overlay::Routing(form) => match form.on_key(key) {
+            FormOutcome::Stay => {}
+            FormOutcome::Close => app.overlay = Overlay::None,
+            FormOutcome::Apply(routing) => {
+                let pane = form.pane;
+                apply_routing(app, pane, routing);
+            }
+        },
+        Overlay::Spend | Overlay::Account => {
+            let cmd = app.keymap.resolve(key, true);
+            match (cmd, key.code) {
+                (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => run(app, cmd, fx),
+                (Some(Command::Account), _) if matches!(app.overlay, Overlay::Spend) => {
+                    run(app, Command::Account, fx);
                 }
-                _ => {
-                    input.edit(key);
+                (Some(Command::Spend), _) if matches!(app.overlay, Overlay::Account) => {
+                    app.overlay = Overlay::Spend;
                 }
+                (Some(Command::Spend | Command::Account | Command::Stop), _)
+                | (_, KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter) => {
+                    app.overlay = Overlay::None;
+                }
+                (_, KeyCode::Char('r')) if matches!(app.overlay, Overlay::Account) => {
+                    app.account.loading = true;
+                    fx.push(Effect::RefreshBalance);
+                }
+                _ => {}
             }
         }
         Overlay::Title(input) => match key.code {
@@ -123,6 +153,14 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     stop_all(app, fx);
     fx.push(Effect::Save(Box::new(app.snapshot())));
     let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
+    // The catalog, the account and today's spend belong to the room, not to a session.
+    next.catalog = app.catalog.clone();
+    next.account = app.account.clone();
+    next.balance = app.balance;
+    next.money.ledger_today = app.money.ledger_today;
+    next.money.spent_this_run = app.money.spent_this_run;
+    next.money.last_send = app.money.last_send;
+    super::catalog::flag_unknown_models(&mut next);
     next.area = app.area;
     next.relayout();
     next.set_notice(NoticeLevel::Info, format!("opened \"{}\"", session.title));
@@ -130,6 +168,8 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     fx.extend(more);
 }
 
+/// Binds `model` to a new pane or the one being rebound. A model the catalog lacks is still
+/// bound (it may be new, or another endpoint's), with a warning and the closest ids.
 pub(super) fn confirm_model(
     app: &mut App,
     purpose: ModelPurpose,
@@ -137,17 +177,29 @@ pub(super) fn confirm_model(
     fx: &mut Vec<Effect>,
 ) {
     if model.is_empty() || model.chars().any(char::is_whitespace) {
-        app.set_notice(
-            NoticeLevel::Error,
-            "a model id has no spaces, e.g. openai/gpt-5.1",
-        );
+        let msg = "a model id has no spaces, e.g. openai/gpt-5.1";
+        if let Overlay::Picker(p) = &mut app.overlay {
+            p.message = Some(msg.into());
+        }
+        app.set_notice(NoticeLevel::Error, msg);
         return;
     }
     app.overlay = Overlay::None;
+    let routing = match purpose {
+        ModelPurpose::AddPane => Routing::default(),
+        ModelPurpose::Rebind(id) => app
+            .pane_index(id)
+            .map(|i| app.panes[i].routing.clone())
+            .unwrap_or_default(),
+    };
+    let warning = check_model(app, model, &routing).err();
+    let note = warning.as_ref().map(|w| format!("⚠ {w}"));
     match purpose {
         ModelPurpose::AddPane => {
             let id = app.fresh_pane_id();
-            app.panes.push(Pane::new(id, model));
+            let mut pane = Pane::new(id, model);
+            pane.note.clone_from(&note);
+            app.panes.push(pane);
             app.focus = app.panes.len() - 1;
             app.set_notice(NoticeLevel::Info, format!("added {model}"));
         }
@@ -156,11 +208,36 @@ pub(super) fn confirm_model(
                 stream::stop(app, i, fx);
                 let pane = &mut app.panes[i];
                 pane.model = model.to_owned();
-                pane.note = None;
+                pane.note.clone_from(&note);
+                pane.served_instead = None;
                 app.set_notice(NoticeLevel::Info, format!("this pane now asks {model}"));
             }
         }
     }
+    if let Some(w) = warning {
+        app.set_notice(NoticeLevel::Error, w);
+    }
     app.request_save();
     app.relayout();
+}
+
+/// New routing for a pane: saved with the session, used from its next request on.
+fn apply_routing(app: &mut App, pane: PaneId, routing: Routing) {
+    app.overlay = Overlay::None;
+    let Some(i) = app.pane_index(pane) else {
+        return;
+    };
+    let label = routing.label();
+    app.panes[i].routing = routing;
+    let check = check_model(app, &app.panes[i].model, &app.panes[i].routing);
+    app.panes[i].note = check.as_ref().err().map(|w| format!("⚠ {w}"));
+    match check {
+        Err(w) => app.set_notice(NoticeLevel::Error, w),
+        Ok(()) if label.is_empty() => {
+            app.set_notice(NoticeLevel::Info, "routing: the gateway's defaults");
+        }
+        Ok(()) => app.set_notice(NoticeLevel::Info, format!("routing: {label}")),
+    }
+    money::refresh_estimate(app);
+    app.request_save();
 }

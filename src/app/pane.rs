@@ -105,6 +105,10 @@ pub struct Pane {
     pub height: u16,
     /// A note about the pane itself, e.g. "model rejected: rebind with Alt+M".
     pub note: Option<String>,
+    /// OpenRouter routing preferences for this pane's requests.
+    pub routing: crate::api::Routing,
+    /// The model that served the latest answer, when it is not the one asked for (a fallback).
+    pub served_instead: Option<String>,
 }
 
 impl Pane {
@@ -117,6 +121,8 @@ impl Pane {
             width: 40,
             height: 10,
             note: None,
+            routing: crate::api::Routing::default(),
+            served_instead: None,
         }
     }
 

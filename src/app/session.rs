@@ -128,7 +128,7 @@ impl App {
             .iter()
             .map(|p| PaneRecord {
                 model: p.model.clone(),
-                routing: None,
+                routing: p.routing.clone(),
                 params: params.clone(),
                 turns: p
                     .entries
@@ -218,7 +218,9 @@ impl App {
             }
             app.panes[i].entries = entries;
             app.panes[i].width = width;
+            app.panes[i].routing = record.routing.clone();
         }
+        super::catalog::refresh_served(&mut app);
         // Rewrap for the real width at the next layout.
         for pane in &mut app.panes {
             pane.width = 0;

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use super::pane::{AnswerState, CostState};
-use super::update::chat_for;
-use super::{App, Effect, NoticeLevel, PaneId, RequestId};
+use super::send::chat_for;
+use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
+use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::sanitize::sanitize;
@@ -28,9 +29,12 @@ pub(super) fn on_event(
     let now = App::now();
     let p = &mut app.panes[i];
     let model = p.model.clone();
+    // Only OpenRouter keeps generation records; other endpoints' ids lead nowhere.
+    let reconcilable = split_endpoint(&model).0.is_none();
     let Some(answer) = p.answer_mut(request).filter(|a| a.state.is_live()) else {
         return;
     };
+    let cost_before = answer.cost;
     // Untrusted text is made safe before it enters state; nothing downstream sees raw escapes.
     let event = match event {
         StreamEvent::Content(t) => StreamEvent::Content(sanitize(&t, TAB)),
@@ -55,7 +59,7 @@ pub(super) fn on_event(
             answer.state = AnswerState::Complete;
             answer.cost = settled_cost(
                 answer.reply.usage.as_ref(),
-                answer.reply.generation_id.is_some(),
+                reconcilable && answer.reply.generation_id.is_some(),
             );
         }
         StreamEvent::Failed(err) => {
@@ -76,7 +80,7 @@ pub(super) fn on_event(
                 ApiError::Http { .. } => CostState::Reported(Cost::ZERO),
                 _ => settled_cost(
                     answer.reply.usage.as_ref(),
-                    answer.reply.generation_id.is_some(),
+                    reconcilable && answer.reply.generation_id.is_some(),
                 ),
             };
             if rejected_model(err) {
@@ -93,10 +97,18 @@ pub(super) fn on_event(
         | StreamEvent::Damaged(_) => {}
     }
     let grew = matches!(event, StreamEvent::Content(_));
+    let served = matches!(event, StreamEvent::Served { .. });
     answer.reply.apply(event, now);
     if grew {
         answer.text.update(&answer.reply.content);
     }
+    let cost_after = answer.cost;
+    let billed_model = answer
+        .reply
+        .served_model
+        .clone()
+        .unwrap_or_else(|| model.clone());
+    let provider = answer.reply.provider.clone();
     if answer.cost == CostState::Pending {
         if let Some(id) = answer.reply.generation_id.clone() {
             fx.push(Effect::Reconcile {
@@ -108,6 +120,17 @@ pub(super) fn on_event(
     }
     if note.is_some() {
         p.note = note;
+    }
+    money::record(
+        app,
+        cost_before,
+        cost_after,
+        &billed_model,
+        provider.as_deref(),
+        fx,
+    );
+    if served {
+        catalog::refresh_served(app);
     }
     if !app.panes[i].is_live() {
         app.request_save();
@@ -193,7 +216,7 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     fx.push(Effect::StartStream {
         pane,
         request,
-        chat,
+        chat: Box::new(chat),
     });
     app.mark_dirty();
 }
@@ -206,12 +229,15 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         return;
     };
     let pane = p.id;
+    let model = p.model.clone();
+    let reconcilable = split_endpoint(&model).0.is_none();
     let Some(request) = p.live_request() else {
         return;
     };
     let Some(answer) = p.answer_mut(request) else {
         return;
     };
+    let cost_before = answer.cost;
     let was_retrying = matches!(answer.state, AnswerState::Retrying { .. });
     answer.state = AnswerState::Stopped;
     if !answer.reply.done {
@@ -223,7 +249,7 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         fx.push(Effect::CancelStream { request });
         answer.cost = settled_cost(
             answer.reply.usage.as_ref(),
-            answer.reply.generation_id.is_some(),
+            reconcilable && answer.reply.generation_id.is_some(),
         );
         if let (CostState::Pending, Some(id)) = (answer.cost, answer.reply.generation_id.clone()) {
             fx.push(Effect::Reconcile {
@@ -233,6 +259,9 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
             });
         }
     }
+    let (after, provider) = (answer.cost, answer.reply.provider.clone());
+    let billed = answer.reply.served_model.clone().unwrap_or(model);
+    money::record(app, cost_before, after, &billed, provider.as_deref(), fx);
     app.request_save();
     round_finished(app, fx);
     app.mark_dirty();
@@ -249,9 +278,11 @@ pub(super) fn on_reconciled(
     let Some(i) = app.pane_index(pane) else {
         return;
     };
+    let model = app.panes[i].model.clone();
     let Some(answer) = app.panes[i].answer_mut(request) else {
         return;
     };
+    let cost_before = answer.cost;
     match result {
         Ok(record) => {
             answer.cost = record
@@ -280,8 +311,14 @@ pub(super) fn on_reconciled(
             answer.cost = CostState::Unknown;
             let msg = format!("could not reconcile the cost of a stopped answer: {e}");
             app.set_notice(NoticeLevel::Error, msg);
+            app.request_save();
+            app.mark_dirty();
+            return;
         }
     }
+    let (after, provider) = (answer.cost, answer.reply.provider.clone());
+    let billed = answer.reply.served_model.clone().unwrap_or(model);
+    money::record(app, cost_before, after, &billed, provider.as_deref(), fx);
     // The balance fetched when the round ended did not yet include what was billed late.
     if app.spend().1 == 0 && app.streaming_count() == 0 {
         fx.push(Effect::RefreshBalance);

@@ -6,18 +6,31 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
-use super::text::WrappedText;
+use super::pane::Pane;
+use super::picker::Picker;
+use super::routing::RoutingForm;
+use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
-use super::{overlay, stream};
-use crate::api::{ChatRequest, Reply};
-use crate::chat::Message;
+use super::{account, catalog, money, overlay, stream};
+use crate::api::StreamEvent;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // The estimate follows what the prompt says and what the panes hold.
+    // A token changes nothing the estimate reads; an answer's end changes the history.
+    let reestimate = matches!(
+        action,
+        Action::Key(_)
+            | Action::Paste(_)
+            | Action::Command(_)
+            | Action::Stream {
+                event: StreamEvent::Done | StreamEvent::Failed(_),
+                ..
+            }
+    );
     match action {
         Action::Key(key) => on_key(app, key, &mut fx),
         Action::Paste(text) => on_paste(app, &text),
@@ -63,6 +76,29 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.mark_dirty();
         }
+        Action::Account(info) => account::on_account(app, *info),
+        Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
+        Action::CatalogFailed(error) => catalog::on_failed(app, error),
+        Action::EndpointModels { endpoint, result } => {
+            catalog::on_endpoint_models(app, endpoint, result);
+        }
+        Action::SpentToday(result) => {
+            match result {
+                Ok(usd) => app.money.ledger_today = Some(usd),
+                Err(e) => {
+                    // Without it the daily budget cannot be honoured; say so and count from $0.
+                    app.money.ledger_today = Some(0.0);
+                    app.set_notice(
+                        NoticeLevel::Error,
+                        format!("cannot read today's spend ({e}); the daily budget counts from $0"),
+                    );
+                }
+            }
+            app.mark_dirty();
+        }
+    }
+    if reestimate {
+        money::refresh_estimate(app);
     }
     fx
 }
@@ -108,9 +144,11 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
 fn on_paste(app: &mut App, text: &str) {
     let first_line = text.lines().next().unwrap_or_default();
     match &mut app.overlay {
-        Overlay::Model { input, .. } | Overlay::Title(input) => input.paste(first_line),
+        Overlay::Title(input) => input.paste(first_line),
+        Overlay::Picker(p) => p.paste(first_line),
+        Overlay::Routing(f) => f.paste(first_line),
         Overlay::Sessions(b) => b.filter.paste(first_line),
-        Overlay::Help => {}
+        Overlay::Help | Overlay::Spend | Overlay::Account => {}
         Overlay::None => {
             app.prompt.paste(text);
             app.relayout();
@@ -180,22 +218,36 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                     format!("the room holds at most {} panes", app.settings.max_panes),
                 );
             } else {
-                app.overlay = Overlay::Model {
-                    purpose: ModelPurpose::AddPane,
-                    input: Box::new(Prompt::new("model id, e.g. openai/gpt-5.1")),
-                };
+                open_picker(app, ModelPurpose::AddPane, fx);
             }
         }
         Command::ChangeModel => {
-            if let Some(pane) = app.focused() {
-                // Empty, with the current model as the hint: typing replaces rather than appends.
-                let input = Prompt::new(&format!("now {}; type another model id", pane.model));
-                app.overlay = Overlay::Model {
-                    purpose: ModelPurpose::Rebind(pane.id),
-                    input: Box::new(input),
-                };
+            if let Some(id) = app.focused().map(|p| p.id) {
+                open_picker(app, ModelPurpose::Rebind(id), fx);
             }
         }
+        Command::Routing => {
+            if let Some(p) = app.focused() {
+                let form = RoutingForm::new(p.id, &p.model, &p.routing);
+                app.overlay = Overlay::Routing(Box::new(form));
+            }
+        }
+        Command::Spend => {
+            app.overlay = match app.overlay {
+                Overlay::Spend => Overlay::None,
+                _ => Overlay::Spend,
+            };
+        }
+        Command::Account => {
+            if matches!(app.overlay, Overlay::Account) {
+                app.overlay = Overlay::None;
+            } else {
+                app.overlay = Overlay::Account;
+                app.account.loading = true;
+                fx.push(Effect::RefreshBalance);
+            }
+        }
+        Command::RefreshCatalog => refresh_catalog(app, fx),
         Command::ClosePane => close_focused(app, fx),
         Command::Stop => {
             if let Some(i) = (app.focus < app.panes.len()).then_some(app.focus) {
@@ -244,6 +296,31 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Opens the model picker on the catalog the room has (an empty one while it loads).
+fn open_picker(app: &mut App, purpose: ModelPurpose, fx: &mut Vec<Effect>) {
+    let mut picker = Picker::new(purpose, app.catalog.index.clone());
+    if app.catalog.index.is_none() {
+        picker.message = Some(match &app.catalog.error {
+            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries"),
+            None => "the catalog is loading; type a model id or wait a moment".to_owned(),
+        });
+        if !app.catalog.refreshing {
+            app.catalog.refreshing = true;
+            fx.push(Effect::RefreshCatalog { force: false });
+        }
+    }
+    app.overlay = Overlay::Picker(Box::new(picker));
+}
+
+/// Asks the runtime for a fresh catalog (once at a time).
+pub(super) fn refresh_catalog(app: &mut App, fx: &mut Vec<Effect>) {
+    if !app.catalog.refreshing {
+        app.catalog.refreshing = true;
+        fx.push(Effect::RefreshCatalog { force: true });
+    }
+    app.set_notice(NoticeLevel::Info, "refreshing the model catalog…");
+}
+
 fn page(p: &Pane) -> isize {
     isize::try_from(p.height.saturating_sub(1).max(1)).unwrap_or(1)
 }
@@ -266,105 +343,6 @@ pub(super) fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
     for i in 0..app.panes.len() {
         stream::stop(app, i, fx);
     }
-}
-
-/// Sends the prompt to every pane (or the focused one). Refuses, keeping the text, while a
-/// target pane is still answering: its conversation would otherwise lose a turn.
-fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
-    let text = app.prompt.text();
-    if text.trim().is_empty() {
-        return;
-    }
-    let targets: Vec<usize> = match mode {
-        SendMode::All => (0..app.panes.len()).collect(),
-        SendMode::Focused => (app.focus < app.panes.len())
-            .then_some(app.focus)
-            .into_iter()
-            .collect(),
-    };
-    if targets.is_empty() {
-        app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
-        return;
-    }
-    if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
-        let model = app.panes[*busy].model.clone();
-        app.set_notice(
-            NoticeLevel::Error,
-            format!("{model} is still answering: stop it (Esc) or wait"),
-        );
-        return;
-    }
-    for i in targets {
-        let width = app.panes[i].width;
-        app.panes[i].entries.push(prompt_entry(text.clone(), width));
-        start_answer(app, i, fx);
-        app.panes[i].scroll_to_bottom();
-    }
-    app.history.push(&text);
-    app.prompt.clear();
-    app.notice = None;
-    app.request_save();
-    app.relayout();
-}
-
-/// Appends a new answer to pane `i` for its latest prompt and asks the runtime to stream it.
-pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
-    let request = app.fresh_request_id();
-    let pane = &mut app.panes[i];
-    pane.note = None;
-    let chat = chat_for(pane, pane.entries.len(), &app.settings);
-    let width = pane.width;
-    pane.entries.push(Entry::Answer(Box::new(Answer {
-        request,
-        reply: Reply::new(App::now()),
-        state: AnswerState::Waiting,
-        cost: CostState::Unknown,
-        attempts: 1,
-        text: WrappedText::new("", width),
-    })));
-    fx.push(Effect::StartStream {
-        pane: pane.id,
-        request,
-        chat,
-    });
-}
-
-/// The request for an answer at entry index `at`: the conversation before its prompt, then
-/// the prompt.
-pub(super) fn chat_for(pane: &Pane, at: usize, settings: &super::Settings) -> ChatRequest {
-    let prompt_at = pane.entries[..at.min(pane.entries.len())]
-        .iter()
-        .rposition(|e| matches!(e, Entry::Prompt { .. }))
-        .unwrap_or(0);
-    let mut messages = Vec::new();
-    if let Some(system) = settings.system.as_ref().filter(|s| !s.trim().is_empty()) {
-        messages.push(Message::system(system.clone()));
-    }
-    messages.extend(pane.history(prompt_at));
-    if let Some(Entry::Prompt { text, .. }) = pane.entries.get(prompt_at) {
-        messages.push(Message::user(text.clone()));
-    }
-    let mut req = ChatRequest::new(pane.model.clone(), messages, settings.max_tokens);
-    req.temperature = settings.temperature;
-    req
-}
-
-fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
-    let i = app.focus;
-    let Some(pane) = app.panes.get(i) else { return };
-    if !pane
-        .entries
-        .iter()
-        .any(|e| matches!(e, Entry::Prompt { .. }))
-    {
-        app.set_notice(NoticeLevel::Info, "nothing to regenerate yet");
-        return;
-    }
-    stream::stop(app, i, fx);
-    // The earlier answer stays (its cost was spent); the conversation continues from the new one.
-    start_answer(app, i, fx);
-    app.panes[i].scroll_to_bottom();
-    app.request_save();
 }
 
 fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {

@@ -15,7 +15,8 @@ use tokio::time::{Instant, sleep_until};
 use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
-use crate::store::SessionStore;
+use crate::catalog::cache::CatalogCache;
+use crate::store::{Ledger, SessionStore};
 use crate::ui::{self, Theme};
 
 /// ~60 frames per second at most.
@@ -31,6 +32,8 @@ pub struct LoopStatus {
     pub frames: u64,
     pub streaming: usize,
     pub answers: usize,
+    /// Models in the catalog the room has (0 until one arrives).
+    pub catalog_models: usize,
 }
 
 pub struct Ctx {
@@ -45,6 +48,10 @@ pub struct Ctx {
     /// Where sessions are saved; `None` keeps the room in memory only.
     pub saver: Option<Saver>,
     pub store: Option<SessionStore>,
+    /// Where the default endpoint's catalog is cached.
+    pub catalog_cache: Option<CatalogCache>,
+    /// Where billed answers are recorded, for the daily budget.
+    pub ledger: Option<Ledger>,
 }
 
 pub async fn run_loop<B, S>(
@@ -139,6 +146,7 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             frames,
             streaming: app.streaming_count(),
             answers,
+            catalog_models: app.catalog.index().map_or(0, crate::catalog::Index::len),
         });
     }
 }
@@ -170,7 +178,7 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 pane,
                 request,
                 chat,
-            } => ctx.tasks.start_stream(pane, request, chat),
+            } => ctx.tasks.start_stream(pane, request, *chat),
             Effect::CancelStream { request } => ctx.tasks.cancel(request),
             Effect::RetryAfter {
                 pane,
@@ -183,6 +191,18 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 generation_id,
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
+            Effect::RefreshCatalog { force } => {
+                super::catalog::refresh(
+                    ctx.tasks.clients(),
+                    ctx.catalog_cache.clone(),
+                    force,
+                    ctx.tasks.sender(),
+                );
+                if force {
+                    super::catalog::fetch_endpoint_models(ctx.tasks.clients(), &ctx.tasks.sender());
+                }
+            }
+            Effect::RecordSpend(record) => super::catalog::record(ctx.ledger.clone(), record),
             Effect::Copy(text) => (ctx.clipboard)(&text),
             Effect::Save(session) => {
                 if let Some(saver) = &mut ctx.saver {

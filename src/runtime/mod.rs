@@ -2,6 +2,7 @@
 //! event loop to the terminal, the task pool and the signals, and restores the terminal at
 //! the end whatever happened.
 
+mod catalog;
 mod event_loop;
 mod saver;
 mod sessions;
@@ -18,19 +19,26 @@ pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loo
 pub use saver::Saver;
 pub use tasks::TaskPool;
 
-use crate::api::Client;
+use crate::api::{Client, Clients};
 use crate::app::{Action, App, Command, Effect};
-use crate::store::SessionStore;
+use crate::catalog::cache::CatalogCache;
+use crate::store::{Ledger, SessionStore};
 use crate::ui::Theme;
 
 /// Capacity of the channel from background tasks to the loop; full means streams wait.
 pub const ACTION_CHANNEL: usize = 1024;
 
-/// A loop context around `client`, and the sender for background work to report on.
-pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
+impl From<Client> for Clients {
+    fn from(client: Client) -> Self {
+        Clients::new(client)
+    }
+}
+
+/// A loop context around `clients`, and the sender for background work to report on.
+pub fn context(clients: impl Into<Clients>, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
     let (tx, rx) = mpsc::channel(ACTION_CHANNEL);
     let ctx = Ctx {
-        tasks: TaskPool::new(client, tx.clone()),
+        tasks: TaskPool::new(clients.into(), tx.clone()),
         actions: rx,
         theme,
         clipboard: Box::new(terminal::osc52_copy),
@@ -38,29 +46,47 @@ pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
         frame_log: None,
         saver: None,
         store: None,
+        catalog_cache: None,
+        ledger: None,
     };
     (ctx, tx)
+}
+
+/// Starts the room's background business: the catalog (cache first), today's spend, and the
+/// balance for the status bar.
+pub fn start_background(ctx: &Ctx) {
+    catalog::refresh(
+        ctx.tasks.clients(),
+        ctx.catalog_cache.clone(),
+        false,
+        ctx.tasks.sender(),
+    );
+    catalog::fetch_endpoint_models(ctx.tasks.clients(), &ctx.tasks.sender());
+    catalog::read_spent_today(ctx.ledger.clone(), ctx.tasks.sender());
+    ctx.tasks.refresh_balance();
 }
 
 /// Runs the chat room in the real terminal until the person quits. `effects` are performed
 /// first (a resumed session's pending cost reconciliations); sessions are saved to `store`.
 pub async fn run_room(
-    client: Client,
+    clients: Clients,
     mut app: App,
     effects: Vec<Effect>,
     store: Option<SessionStore>,
+    catalog_cache: Option<CatalogCache>,
 ) -> io::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
             "the chat room needs a terminal; for scripts use `modelroom ask`",
         ));
     }
-    let (mut ctx, tx) = context(client, Theme::from_env());
+    let (mut ctx, tx) = context(clients, Theme::from_env());
     ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
     ctx.store = store;
+    ctx.catalog_cache = catalog_cache;
+    ctx.ledger = Ledger::open_default();
     spawn_signal_watch(tx.clone());
-    // Ask for the balance at once so the status bar has it early.
-    ctx.tasks.refresh_balance();
+    start_background(&ctx);
     perform(&mut ctx, effects);
     let mut term = terminal::enter()?;
     let input = EventStream::new().map(|r| r);

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, ChatRequest, Client};
-use crate::app::{Action, Balance, PaneId, RequestId};
+use crate::api::{ApiError, ChatRequest, Clients, Dialect, Generation};
+use crate::app::{AccountInfo, Action, PaneId, RequestId};
 
 /// How long to wait before asking for a generation record, and how often to try: right after
 /// a request the record may not exist yet (404).
@@ -23,18 +23,22 @@ const RECONCILE_DELAYS: [Duration; 5] = [
 ];
 
 pub struct TaskPool {
-    client: Client,
+    clients: Clients,
     actions: mpsc::Sender<Action>,
     streams: HashMap<RequestId, JoinHandle<()>>,
 }
 
 impl TaskPool {
-    pub fn new(client: Client, actions: mpsc::Sender<Action>) -> Self {
+    pub fn new(clients: Clients, actions: mpsc::Sender<Action>) -> Self {
         Self {
-            client,
+            clients,
             actions,
             streams: HashMap::new(),
         }
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.clients
     }
 
     /// Where background work reports back.
@@ -44,10 +48,10 @@ impl TaskPool {
 
     pub fn start_stream(&mut self, pane: PaneId, request: RequestId, chat: ChatRequest) {
         self.streams.retain(|_, h| !h.is_finished());
-        let client = self.client.clone();
+        let clients = self.clients.clone();
         let actions = self.actions.clone();
         let handle = tokio::spawn(async move {
-            let mut events = client.stream_chat(&chat);
+            let mut events = clients.stream_chat(&chat);
             while let Some(event) = events.next().await {
                 // A full channel slows this socket down instead of the UI.
                 if actions
@@ -89,9 +93,21 @@ impl TaskPool {
     }
 
     pub fn reconcile(&self, pane: PaneId, request: RequestId, generation_id: String) {
-        let client = self.client.clone();
+        let client = self.clients.default_client().clone();
         let actions = self.actions.clone();
         tokio::spawn(async move {
+            if client.endpoint().dialect != Dialect::OpenRouter {
+                // No generation records there: the cost stays unknown, without a complaint.
+                let result = Ok(Generation::default());
+                let _ = actions
+                    .send(Action::Reconciled {
+                        pane,
+                        request,
+                        result,
+                    })
+                    .await;
+                return;
+            }
             let mut result = Err(ApiError::Malformed {
                 detail: "not tried".into(),
             });
@@ -113,19 +129,14 @@ impl TaskPool {
         });
     }
 
+    /// Credits and the key's limit, for the status bar and the account view.
     pub fn refresh_balance(&self) {
-        let client = self.client.clone();
+        let client = self.clients.default_client().clone();
         let actions = self.actions.clone();
         tokio::spawn(async move {
             let (credits, key) = tokio::join!(client.credits(), client.key_info());
-            let result = match (credits, key) {
-                (Err(e), Err(_)) => Err(e),
-                (credits, key) => Ok(Balance {
-                    credits_left: credits.ok().map(|c| c.remaining()),
-                    key_left: key.ok().and_then(|k| k.limit_remaining),
-                }),
-            };
-            let _ = actions.send(Action::Balance(result)).await;
+            let info = AccountInfo { credits, key };
+            let _ = actions.send(Action::Account(Box::new(info))).await;
         });
     }
 }

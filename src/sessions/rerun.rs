@@ -4,13 +4,15 @@
 //! rounds print as soon as every model has answered them, and the rerun is saved as a new
 //! session that `show` and `export` can read.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::api::{ApiError, Catalog, ChatRequest, Client, Reply};
+use crate::api::clients::split_endpoint;
+use crate::api::{ApiError, Catalog, ChatRequest, Clients, Reply};
 use crate::ask::{self, Answer};
 use crate::chat::{Cost, Message};
 use crate::clock;
@@ -31,6 +33,10 @@ pub struct RerunPlan {
     pub show_reasoning: bool,
     /// Title of the new session.
     pub title: String,
+    /// The account-wide data policy (`data_collection: "deny"`).
+    pub deny_data_collection: bool,
+    /// Where spend is recorded for the daily budget.
+    pub ledger: Option<crate::store::Ledger>,
 }
 
 /// What came of a rerun: every answer, by prompt then model, and the session made of them.
@@ -47,12 +53,12 @@ impl Rerun {
 }
 
 /// Runs the plan against `client`, printing to `out` as rounds complete.
-pub async fn run(client: &Client, plan: &RerunPlan, out: &mut dyn Write) -> io::Result<Rerun> {
+pub async fn run(clients: &Clients, plan: &RerunPlan, out: &mut dyn Write) -> io::Result<Rerun> {
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, usize, Reply)>();
     for (m, model) in plan.models.iter().enumerate() {
-        let (client, tx, plan) = (client.clone(), tx.clone(), plan.clone());
+        let (clients, tx, plan) = (clients.clone(), tx.clone(), plan.clone());
         let model = model.clone();
-        tokio::spawn(async move { converse(&client, &plan, m, model, tx).await });
+        tokio::spawn(async move { converse(&clients, &plan, m, model, tx).await });
     }
     drop(tx);
 
@@ -60,7 +66,8 @@ pub async fn run(client: &Client, plan: &RerunPlan, out: &mut dyn Write) -> io::
     let mut grid: Vec<Vec<Option<Reply>>> = (0..plan.prompts.len())
         .map(|_| (0..n_models).map(|_| None).collect())
         .collect();
-    let mut catalog: Option<Option<Catalog>> = None;
+    // Fetched at most once per endpoint, and only when an answer's cost needs it.
+    let mut catalogs: HashMap<Option<String>, Option<Option<Catalog>>> = HashMap::new();
     let mut rounds: Vec<Vec<Answer>> = Vec::new();
     loop {
         // Print every round that is complete, in order.
@@ -69,13 +76,22 @@ pub async fn run(client: &Client, plan: &RerunPlan, out: &mut dyn Write) -> io::
             let mut answers = Vec::with_capacity(n_models);
             for (m, slot) in grid[k].iter_mut().enumerate() {
                 let reply = slot.take().unwrap_or_else(|| Reply::new(Instant::now()));
-                let (cost, cost_source) = ask::resolve_cost(client, &reply, &mut catalog).await;
-                answers.push(Answer {
+                let endpoint = split_endpoint(&plan.models[m]).0;
+                let (cost, cost_source) = match clients.get(endpoint) {
+                    Ok(client) => {
+                        let catalog = catalogs.entry(endpoint.map(str::to_owned)).or_default();
+                        ask::resolve_cost(client, &reply, catalog).await
+                    }
+                    Err(_) => (None, None),
+                };
+                let answer = Answer {
                     model: plan.models[m].clone(),
                     reply,
                     cost,
                     cost_source,
-                });
+                };
+                ask::record_spend(plan.ledger.as_ref(), &answer);
+                answers.push(answer);
             }
             print_round(out, plan, k, &answers)?;
             rounds.push(answers);
@@ -105,7 +121,7 @@ pub async fn run(client: &Client, plan: &RerunPlan, out: &mut dyn Write) -> io::
 
 /// One model's conversation: the prompts in order, each with the answers so far as history.
 async fn converse(
-    client: &Client,
+    clients: &Clients,
     plan: &RerunPlan,
     m: usize,
     model: String,
@@ -118,9 +134,12 @@ async fn converse(
     for (k, prompt) in plan.prompts.iter().enumerate() {
         let mut messages = history.clone();
         messages.push(Message::user(prompt.clone()));
-        let mut req = ChatRequest::new(model.clone(), messages, plan.max_tokens);
+        let (endpoint, id) = split_endpoint(&model);
+        let mut req = ChatRequest::new(id, messages, plan.max_tokens);
         req.temperature = plan.temperature;
-        let reply = ask::stream_one(client, &req).await;
+        req.endpoint = endpoint.map(str::to_owned);
+        req.deny_data_collection = plan.deny_data_collection;
+        let reply = ask::stream_one(clients, &req).await;
         // An answer with no text never reached the model's side of the conversation; leaving
         // the pair out keeps user and assistant turns alternating (as the room does).
         if !reply.content.is_empty() {
@@ -211,7 +230,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .enumerate()
         .map(|(m, model)| PaneRecord {
             model: model.clone(),
-            routing: None,
+            routing: Default::default(),
             params: params.clone(),
             turns: rounds
                 .iter()

@@ -231,7 +231,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, turns)| PaneRecord {
                     model: format!("m{i}"),
-                    routing: None,
+                    routing: Default::default(),
                     params: Params::default(),
                     turns,
                 })

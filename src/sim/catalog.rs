@@ -22,6 +22,8 @@ pub struct Provider {
     pub fails: bool,
     /// Keeps billing the whole answer after the client disconnects (as Bedrock does).
     pub bills_full_after_cancel: bool,
+    /// Stores prompts (excluded by `data_collection: "deny"`).
+    pub collects_data: bool,
 }
 
 #[derive(Debug)]
@@ -59,12 +61,16 @@ const fn p(name: &'static str, slug: &'static str, price_mult: f64, speed: f64) 
         speed,
         fails: false,
         bills_full_after_cancel: false,
+        collects_data: false,
     }
 }
 
 const AURORA: Provider = p("Aurora Cloud", "aurora", 1.0, 1.0);
 const BOREALIS: Provider = p("Borealis", "borealis", 1.15, 1.3);
-const CIRRUS: Provider = p("Cirrus AI", "cirrus", 1.3, 0.8);
+const CIRRUS: Provider = Provider {
+    collects_data: true,
+    ..p("Cirrus AI", "cirrus", 1.3, 0.8)
+};
 const BEDROCKISH: Provider = Provider {
     bills_full_after_cancel: true,
     ..p("Granite Bedrock", "granite", 1.05, 0.9)
@@ -72,6 +78,10 @@ const BEDROCKISH: Provider = Provider {
 const BROKEN: Provider = Provider {
     fails: true,
     ..p("Flakeway", "flakeway", 0.9, 1.0)
+};
+const BROKEN_TOO: Provider = Provider {
+    fails: true,
+    ..p("Downtime Inc", "downtime", 1.0, 1.0)
 };
 
 pub static MODELS: &[DemoModel] = &[
@@ -158,6 +168,20 @@ pub static MODELS: &[DemoModel] = &[
         reasoning: false,
         providers: &[BROKEN, BOREALIS, AURORA],
         description: "Its cheapest provider always fails; the gateway falls back to the next.",
+    },
+    DemoModel {
+        id: "demo/down",
+        name: "Demo: Down",
+        canonical: None,
+        prompt_price: 0.000_000_5,
+        completion_price: 0.000_002,
+        context: 64_000,
+        ttft_ms: 300,
+        tokens_per_sec: 90.0,
+        style: Style::Normal,
+        reasoning: false,
+        providers: &[BROKEN, BROKEN_TOO],
+        description: "Every provider is down: only a fallback model can answer for it.",
     },
     DemoModel {
         id: "demo/canon",

@@ -7,6 +7,7 @@ mod answer;
 mod catalog;
 mod directive;
 mod routes;
+mod routing;
 mod state;
 mod stream;
 

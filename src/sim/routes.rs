@@ -16,6 +16,7 @@ use super::RecordedRequest;
 use super::answer::{self, tokenize};
 use super::catalog::{self, DemoModel, Provider};
 use super::directive::{self, Directives};
+use super::routing::{Unserved, as_list, serve};
 use super::state::{GenerationRecord, Shared};
 use super::stream::{self, Plan};
 use crate::clock::unix_now;
@@ -145,49 +146,6 @@ fn status_error(code: u16, model: &str) -> Response {
     error(code, &message, meta)
 }
 
-fn as_list(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_lowercase))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Providers in the order the gateway would try them, after the request's preferences.
-fn route(model: &'static DemoModel, prefs: &Value) -> Vec<&'static Provider> {
-    let mut list: Vec<&Provider> = model.providers.iter().collect();
-    list.sort_by(|a, b| a.price_mult.total_cmp(&b.price_mult));
-    let sort = prefs["sort"]
-        .as_str()
-        .or_else(|| prefs["sort"]["by"].as_str());
-    if matches!(sort, Some("throughput" | "latency")) {
-        list.sort_by(|a, b| b.speed.total_cmp(&a.speed));
-    }
-    let named = |p: &Provider, names: &[String]| {
-        names
-            .iter()
-            .any(|n| *n == p.slug || *n == p.name.to_lowercase())
-    };
-    let only = as_list(&prefs["only"]);
-    if !only.is_empty() {
-        list.retain(|p| named(p, &only));
-    }
-    let ignore = as_list(&prefs["ignore"]);
-    list.retain(|p| !named(p, &ignore));
-    let order = as_list(&prefs["order"]);
-    if !order.is_empty() {
-        list.sort_by_key(|p| {
-            order
-                .iter()
-                .position(|n| *n == p.slug || *n == p.name.to_lowercase())
-                .unwrap_or(usize::MAX)
-        });
-    }
-    list
-}
-
 async fn chat(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -218,43 +176,31 @@ async fn chat(
     if let Some(code) = directives.status {
         return status_error(code, requested);
     }
-    let fallbacks = as_list(&req["models"]);
-    let Some(model) = std::iter::once(requested.to_owned())
-        .chain(fallbacks)
-        .find_map(|id| catalog::find(&id))
-    else {
-        return error(400, &format!("{requested} is not a valid model ID"), None);
-    };
-    let prefs = &req["provider"];
-    let candidates = route(model, prefs);
-    if candidates.is_empty() {
-        return error(
-            404,
-            "No endpoints found matching your data policy and provider preferences",
-            None,
-        );
-    }
-    let allow_fallbacks = prefs["allow_fallbacks"].as_bool().unwrap_or(true);
-    let mut attempts = Vec::new();
-    let mut provider = None;
-    for p in candidates {
-        if p.fails {
-            attempts.push((p.name.to_owned(), 502));
-            if !allow_fallbacks {
-                return error(
-                    502,
-                    "Provider returned error",
-                    Some(json!({ "provider_name": p.name, "raw": "upstream connection reset" })),
-                );
-            }
-            continue;
+    let chain: Vec<String> = std::iter::once(requested.to_owned())
+        .chain(as_list(&req["models"]))
+        .collect();
+    let (model, provider, attempts) = match serve(&chain, &req["provider"]) {
+        (Ok((model, provider)), attempts) => (model, provider, attempts),
+        (Err(Unserved::NoModel), _) => {
+            return error(400, &format!("{requested} is not a valid model ID"), None);
         }
-        attempts.push((p.name.to_owned(), 200));
-        provider = Some(p);
-        break;
-    }
-    let Some(provider) = provider else {
-        return error(503, "No available provider could serve the request", None);
+        (Err(Unserved::NoEndpoints), _) => {
+            return error(
+                404,
+                "No endpoints found matching your data policy and provider preferences",
+                None,
+            );
+        }
+        (Err(Unserved::ProviderFailed(p)), _) => {
+            return error(
+                502,
+                "Provider returned error",
+                Some(json!({ "provider_name": p.name, "raw": "upstream connection reset" })),
+            );
+        }
+        (Err(Unserved::AllFailed), _) => {
+            return error(503, "No available provider could serve the request", None);
+        }
     };
     let max_tokens = req["max_tokens"]
         .as_u64()

@@ -2,6 +2,7 @@
 //! atomically (temporary file in the same directory, fsync, rename) with mode 0600. A file that
 //! cannot be read is reported as damaged with the reason, and is never overwritten or deleted.
 
+mod ledger;
 mod session;
 
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use ledger::{Ledger, SpendRecord};
 pub use session::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
     Params, Session, Totals, Turn,

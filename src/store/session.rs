@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+use crate::api::Routing;
 use crate::chat::Usage;
 
 /// Bumped when a change would make older files mean something else.
@@ -36,9 +37,10 @@ pub struct Totals {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaneRecord {
     pub model: String,
-    /// OpenRouter routing preferences (`provider` object, fallback models), when set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing: Option<Value>,
+    /// OpenRouter routing preferences (sort, variant, price cap, fallback models, provider
+    /// lists); absent in files from before routing existed, and when nothing is set.
+    #[serde(default, skip_serializing_if = "Routing::is_default")]
+    pub routing: Routing,
     pub params: Params,
     pub turns: Vec<Turn>,
 }

@@ -2,19 +2,23 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod pane;
+mod picker;
+mod routing;
 mod sessions;
+mod spend;
+mod status;
 pub mod style;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 
 pub use pane::{PaneView, fit};
 pub use style::Theme;
 
 use crate::app::text::width_of;
-use crate::app::{App, ModelPurpose, NoticeLevel, Overlay, SendMode};
+use crate::app::{App, Overlay, SendMode};
 
 /// Draws the whole screen. `now` only drives countdowns and spinners.
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Instant) {
@@ -43,13 +47,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
         frame.render_widget(hint, room);
     }
     render_prompt(frame, app, theme);
-    render_status(frame, app, theme);
+    status::render(frame, app, theme);
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => render_help(frame, app, theme),
-        Overlay::Model { purpose, input } => {
-            render_model_prompt(frame, app, *purpose, input, theme);
-        }
+        Overlay::Picker(p) => picker::render(frame, app, p, theme),
+        Overlay::Routing(form) => routing::render(frame, app, form, theme),
+        Overlay::Spend => spend::render_spend(frame, app, theme),
+        Overlay::Account => spend::render_account(frame, app, theme),
         Overlay::Title(input) => {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, area, " name this session ", input, theme);
@@ -69,72 +74,16 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
         }
     };
     let focused = matches!(app.overlay, Overlay::None);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(focused))
         .title(Line::styled(target, theme.title(focused)));
+    if let Some(est) = &app.money.estimate {
+        block = block.title_bottom(status::estimate_line(app, est, theme).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(app.prompt.textarea(), inner);
-}
-
-fn render_status(frame: &mut Frame, app: &App, theme: &Theme) {
-    let area = app.layout.status;
-    let (spent, pending) = app.spend();
-    let mut left = vec![Span::raw(" spend "), Span::raw(spent.to_string())];
-    if pending > 0 {
-        left.push(Span::raw(format!(" (+{pending} pending)")));
-    }
-    if let Some(b) = app.balance {
-        if let Some(c) = b.credits_left {
-            left.push(Span::raw(format!(" · credits ${c:.4}")));
-        } else if let Some(k) = b.key_left {
-            left.push(Span::raw(format!(" · key limit left ${k:.4}")));
-        }
-    }
-    if let Some(p) = app.focused().and_then(|p| p.last_provider()) {
-        left.push(Span::raw(format!(" · provider {p}")));
-    }
-    let streaming = app.streaming_count();
-    if streaming > 0 {
-        left.push(Span::raw(format!(" · {streaming} streaming")));
-    }
-    if let Some(e) = &app.save_error {
-        let text = format!(
-            " · ⚠ not saved ({}); retrying with the next save",
-            crate::sanitize::sanitize(e, " ")
-        );
-        left.push(Span::styled(text, theme.error()));
-    }
-    left.push(Span::raw(match app.send_mode {
-        SendMode::All => " · send: all".to_owned(),
-        SendMode::Focused => " · send: focused".to_owned(),
-    }));
-    let right = match &app.notice {
-        Some(n) => {
-            let style = match n.level {
-                NoticeLevel::Error => theme.error(),
-                NoticeLevel::Info => theme.status_bar(),
-            };
-            Span::styled(
-                format!(" {} ", crate::sanitize::sanitize(&n.text, " ")),
-                style,
-            )
-        }
-        None => Span::raw(" F1 help · Ctrl+Q quit "),
-    };
-    let right_w = u16::try_from(right.width())
-        .unwrap_or(u16::MAX)
-        .min(area.width);
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::from(left)).style(theme.status_bar()),
-        l,
-    );
-    frame.render_widget(
-        Paragraph::new(Line::from(right)).style(theme.status_bar()),
-        r,
-    );
 }
 
 /// A one-line text field in a bordered box.
@@ -226,47 +175,4 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     let mut state = ratatui::widgets::TableState::default().with_offset(scroll);
     frame.render_widget(Clear, area);
     frame.render_stateful_widget(table, area, &mut state);
-}
-
-fn render_model_prompt(
-    frame: &mut Frame,
-    app: &App,
-    purpose: ModelPurpose,
-    input: &crate::app::Prompt,
-    theme: &Theme,
-) {
-    let title = match purpose {
-        ModelPurpose::AddPane => " add a pane: model id ".to_owned(),
-        ModelPurpose::Rebind(id) => {
-            let current = app
-                .pane_index(id)
-                .map(|i| app.panes[i].model.clone())
-                .unwrap_or_default();
-            format!(
-                " change model of {} ",
-                crate::sanitize::sanitize(&current, " ")
-            )
-        }
-    };
-    let area = centered(frame.area(), 64, 5);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border(true))
-        .title(title)
-        .title_bottom(Line::styled(" Enter confirms · Esc cancels ", theme.dim()));
-    let inner = block.inner(area);
-    frame.render_widget(Clear, area);
-    frame.render_widget(block, area);
-    let [field, note] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(input.textarea(), field);
-    if let Some(n) = app
-        .notice
-        .as_ref()
-        .filter(|n| n.level == NoticeLevel::Error)
-    {
-        frame.render_widget(
-            Paragraph::new(Line::styled(n.text.clone(), theme.error())).wrap(Wrap { trim: true }),
-            note,
-        );
-    }
 }

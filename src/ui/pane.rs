@@ -68,13 +68,25 @@ impl PaneView<'_> {
     fn title(&self, width: u16) -> Line<'static> {
         let t = self.theme;
         let pane = self.pane;
-        let head = vec![
+        let mut head = vec![
             Span::styled(format!(" {} ", self.index + 1), t.key()),
             Span::styled(
                 crate::sanitize::sanitize(&pane.model, " "),
                 t.title(self.focused),
             ),
         ];
+        // The model that really answered (a fallback), and the routing asked for.
+        if let Some(served) = &pane.served_instead {
+            let text = format!(" → {}", crate::sanitize::sanitize(served, " "));
+            head.push(Span::styled(text, t.routing()));
+        }
+        if !pane.routing.is_default() {
+            let text = format!(
+                " [{}]",
+                crate::sanitize::sanitize(&pane.routing.label(), " ")
+            );
+            head.push(Span::styled(text, t.routing()));
+        }
         let provider = pane
             .last_provider()
             .map(|p| vec![Span::raw(" · "), Span::styled(p.to_owned(), t.provider())])

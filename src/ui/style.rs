@@ -86,4 +86,35 @@ impl Theme {
     pub fn key(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
+
+    /// A budget gauge by how much is used (1.0 = all): calm, then a warning, then an error.
+    pub fn gauge(&self, used: f64) -> Style {
+        if used >= 1.0 {
+            self.error()
+        } else if used >= 0.8 {
+            self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        } else {
+            self.fg(Color::Green)
+        }
+    }
+
+    /// The mark of a free model.
+    pub fn free(&self) -> Style {
+        self.fg(Color::Green).add_modifier(Modifier::BOLD)
+    }
+
+    /// The highlighted row of a list.
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    /// Bars of a chart and the points of a sparkline.
+    pub fn chart(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
+    /// A routing preference or a fallback in a pane title.
+    pub fn routing(&self) -> Style {
+        self.fg(Color::Blue)
+    }
 }

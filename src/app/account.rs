@@ -1,0 +1,51 @@
+//! The account view's state: credits purchased and used (`/credits`) and the key's limit and
+//! usage (`/key`), fetched in the background; each may fail on its own (`/credits` wants a
+//! management key on OpenRouter), and the view says which.
+
+use super::{App, Balance};
+use crate::api::{ApiError, Credits, KeyInfo};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Account {
+    pub credits: Option<Result<Credits, String>>,
+    pub key: Option<Result<KeyInfo, String>>,
+    /// A refresh is under way.
+    pub loading: bool,
+    /// Unix seconds of the last answer.
+    pub fetched_at: Option<u64>,
+}
+
+/// Both answers of one refresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountInfo {
+    pub credits: Result<Credits, ApiError>,
+    pub key: Result<KeyInfo, ApiError>,
+}
+
+impl AccountInfo {
+    /// What the status bar shows; `Err` when neither call worked.
+    pub fn balance(&self) -> Result<Balance, ApiError> {
+        match (&self.credits, &self.key) {
+            (Err(e), Err(_)) => Err(e.clone()),
+            (credits, key) => Ok(Balance {
+                credits_left: credits.as_ref().ok().map(Credits::remaining),
+                key_left: key.as_ref().ok().and_then(|k| k.limit_remaining),
+            }),
+        }
+    }
+}
+
+pub(super) fn on_account(app: &mut App, info: AccountInfo) {
+    let balance = info.balance();
+    app.account = Account {
+        credits: Some(info.credits.map_err(|e| e.to_string())),
+        key: Some(info.key.map_err(|e| e.to_string())),
+        loading: false,
+        fetched_at: Some(crate::clock::unix_now()),
+    };
+    match balance {
+        Ok(b) => app.balance = Some(b),
+        Err(e) => tracing::debug!("account refresh failed: {e}"),
+    }
+    app.mark_dirty();
+}

@@ -1,0 +1,228 @@
+//! Money before it is spent: the most a broadcast can cost (prompt tokens estimated from the
+//! text and each pane's history, times the catalog's prices, plus a full `max_tokens` answer),
+//! the session and daily budgets that refuse a send which could pass them, the guard against
+//! a key held down, and today's spend as the ledger and this run know it.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::pane::{CostState, Entry, Pane};
+use super::{App, Effect};
+use crate::api::clients::split_endpoint;
+use crate::chat::Cost;
+use crate::clock;
+use crate::store::SpendRecord;
+
+/// Characters per token for the estimate; real counts use each model's own tokenizer.
+const CHARS_PER_TOKEN: u64 = 4;
+/// Tokens a message costs beyond its text (role and framing).
+const TOKENS_PER_MESSAGE: u64 = 4;
+
+/// The most a send could cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Sum over the panes whose prices are known.
+    pub max: Cost,
+    pub panes: usize,
+    /// Models whose price is unknown (no catalog, a router, another endpoint).
+    pub unknown: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Money {
+    /// Spent today (UTC) before this run, from the ledger; `None` until it is read.
+    pub ledger_today: Option<f64>,
+    /// Recorded by this run since it started.
+    pub spent_this_run: f64,
+    pub last_send: Option<Instant>,
+    /// The estimate for the prompt as typed, for the input box.
+    pub estimate: Option<Estimate>,
+}
+
+impl Money {
+    pub fn spent_today(&self) -> Option<f64> {
+        self.ledger_today.map(|t| t + self.spent_this_run)
+    }
+}
+
+/// Rough prompt tokens of what pane `p` would send for `text`: system, history, the prompt.
+fn prompt_tokens(p: &Pane, system: Option<&str>, text: &str) -> u64 {
+    let mut bytes = text.len() + system.map_or(0, str::len);
+    let mut messages = 1 + u64::from(system.is_some());
+    let mut pending: Option<usize> = None;
+    let mut latest: Option<usize> = None;
+    let flush =
+        |pending: &mut Option<usize>, latest: &mut Option<usize>, b: &mut usize, m: &mut u64| {
+            if let (Some(q), Some(a)) = (pending.take(), latest.take()) {
+                *b += q + a;
+                *m += 2;
+            }
+        };
+    for e in &p.entries {
+        match e {
+            Entry::Prompt { text, .. } => {
+                flush(&mut pending, &mut latest, &mut bytes, &mut messages);
+                pending = Some(text.len());
+            }
+            Entry::Answer(a) if !a.reply.content.is_empty() => latest = Some(a.reply.content.len()),
+            Entry::Answer(_) => {}
+        }
+    }
+    flush(&mut pending, &mut latest, &mut bytes, &mut messages);
+    u64::try_from(bytes)
+        .unwrap_or(u64::MAX)
+        .div_ceil(CHARS_PER_TOKEN)
+        + messages * TOKENS_PER_MESSAGE
+}
+
+/// The most sending `text` to panes `targets` could cost: for each pane, the dearest of its
+/// model and fallbacks at the prices in force for that prompt size now.
+pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
+    let hhmm = clock::hhmm(clock::unix_now());
+    let mut est = Estimate {
+        max: Cost::ZERO,
+        panes: targets.len(),
+        unknown: Vec::new(),
+    };
+    for &i in targets {
+        let Some(p) = app.panes.get(i) else { continue };
+        let tokens = prompt_tokens(p, app.settings.system.as_deref(), text);
+        let on_default = split_endpoint(&p.model).0.is_none();
+        let catalog = app
+            .catalog
+            .index()
+            .map(|i| &i.catalog)
+            .filter(|_| on_default);
+        let models =
+            std::iter::once(p.routing.model_id(&p.model)).chain(p.routing.fallbacks.clone());
+        let mut dearest = Some(Cost::ZERO);
+        for m in models {
+            let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
+                pr.at(tokens, hhmm)
+                    .max_cost(tokens, app.settings.max_tokens)
+            });
+            dearest = match (dearest, cost) {
+                (Some(a), Some(b)) => Some(if b > a { b } else { a }),
+                _ => None,
+            };
+        }
+        match dearest {
+            Some(c) => est.max += c,
+            None => est.unknown.push(p.model.clone()),
+        }
+    }
+    est
+}
+
+/// Recomputes the input box's estimate for the prompt as typed.
+pub(super) fn refresh_estimate(app: &mut App) {
+    let text = app.prompt.text();
+    app.money.estimate = (!text.trim().is_empty()).then(|| {
+        let targets = super::send::targets(app, app.send_mode);
+        estimate(app, &targets, &text)
+    });
+}
+
+/// Why a send of up to `max` must not go now, if it must not: a key held down, or a budget it
+/// could pass.
+pub fn refusal(app: &App, max: Cost) -> Option<String> {
+    let now = App::now();
+    let gap = app.settings.min_send_interval;
+    if let Some(last) = app.money.last_send.filter(|_| gap > Duration::ZERO) {
+        if now.saturating_duration_since(last) < gap {
+            return Some(format!(
+                "not sent: one send per {:.1} s at most, so a held key cannot drain the balance",
+                gap.as_secs_f64()
+            ));
+        }
+    }
+    if let Some(budget) = app.settings.session_budget {
+        let spent = app.spend().0.as_usd();
+        if spent + max.as_usd() > budget {
+            return Some(format!(
+                "not sent: up to {} would pass the session budget of {} ({} spent); lower max_tokens, ask fewer panes, or raise session_budget_usd",
+                max,
+                Cost::usd(budget),
+                Cost::usd(spent)
+            ));
+        }
+    }
+    if let Some(budget) = app.settings.daily_budget {
+        let Some(today) = app.money.spent_today() else {
+            return Some(
+                "not sent: today's spend is still being read; try again in a moment".into(),
+            );
+        };
+        if today + max.as_usd() > budget {
+            return Some(format!(
+                "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+                max,
+                Cost::usd(budget),
+                Cost::usd(today)
+            ));
+        }
+    }
+    None
+}
+
+/// Records a cost that just became known (was not, or was $0 while a retry waited): it goes
+/// to today's spend and, through the runtime, to the ledger.
+pub(super) fn record(
+    app: &mut App,
+    before: CostState,
+    after: CostState,
+    model: &str,
+    provider: Option<&str>,
+    fx: &mut Vec<Effect>,
+) {
+    let (CostState::Reported(c), false) = (
+        after,
+        matches!(before, CostState::Reported(b) if b > Cost::ZERO),
+    ) else {
+        return;
+    };
+    if c <= Cost::ZERO {
+        return;
+    }
+    app.money.spent_this_run += c.as_usd();
+    fx.push(Effect::RecordSpend(SpendRecord::now(
+        c.as_usd(),
+        model,
+        provider,
+        Some(&app.session.id),
+    )));
+}
+
+/// The budget gauge: how much of each budget is used, 0.0 to 1.0 (and beyond when passed).
+pub fn budget_use(app: &App) -> Vec<(&'static str, f64, f64, f64)> {
+    let mut out = Vec::new();
+    if let Some(b) = app.settings.session_budget {
+        let spent = app.spend().0.as_usd();
+        out.push(("session", spent / b, spent, b));
+    }
+    if let (Some(b), Some(today)) = (app.settings.daily_budget, app.money.spent_today()) {
+        out.push(("today", today / b, today, b));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::PaneId;
+    use crate::app::pane::prompt_entry;
+
+    #[test]
+    fn history_counts_only_answered_turns() {
+        let mut p = Pane::new(PaneId(1), "a/b");
+        assert_eq!(prompt_tokens(&p, None, "abcdefgh"), 2 + TOKENS_PER_MESSAGE);
+        p.entries.push(prompt_entry("x".repeat(40), 40));
+        // An unanswered prompt is not sent again.
+        assert_eq!(prompt_tokens(&p, None, "abcdefgh"), 2 + TOKENS_PER_MESSAGE);
+        assert_eq!(
+            prompt_tokens(&p, Some("abcd"), ""),
+            1 + 2 * TOKENS_PER_MESSAGE
+        );
+    }
+}

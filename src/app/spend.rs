@@ -1,0 +1,113 @@
+//! The spend view's numbers, from the transcripts alone: per model (the one that served) its
+//! answers, tokens, cost, mean time to first token and speed, with the speeds of its recent
+//! answers; per provider its cost. They add up to the room's spend by construction.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::pane::{AnswerState, CostState, Pane};
+use crate::chat::Cost;
+
+/// Recent answers kept per model for the speed sparkline.
+pub const RECENT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModelStats {
+    pub model: String,
+    pub answers: usize,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost: Cost,
+    /// Answers whose cost is pending or unknown (not in `cost`).
+    pub uncosted: usize,
+    pub mean_ttft: Option<Duration>,
+    pub mean_tokens_per_second: Option<f64>,
+    /// Tokens per second of its latest complete answers, oldest first.
+    pub recent_speeds: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpendReport {
+    /// Dearest first.
+    pub models: Vec<ModelStats>,
+    /// Provider and what it was paid, dearest first.
+    pub providers: Vec<(String, Cost)>,
+    pub total: Cost,
+    pub uncosted: usize,
+}
+
+pub fn report(panes: &[Pane]) -> SpendReport {
+    #[derive(Default)]
+    struct Acc {
+        stats: ModelStats,
+        ttft: Vec<Duration>,
+    }
+    let mut models: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut providers: BTreeMap<String, Cost> = BTreeMap::new();
+    let mut out = SpendReport::default();
+    for pane in panes {
+        for a in pane.answers() {
+            let r = &a.reply;
+            let model = r.served_model.clone().unwrap_or_else(|| pane.model.clone());
+            let acc = models.entry(model.clone()).or_default();
+            acc.stats.model = model;
+            acc.stats.answers += 1;
+            if let Some(u) = r.usage {
+                acc.stats.prompt_tokens += u.prompt_tokens;
+                acc.stats.completion_tokens += u.completion_tokens;
+            }
+            match a.cost {
+                CostState::Reported(c) => {
+                    acc.stats.cost += c;
+                    out.total += c;
+                    let provider = r
+                        .provider
+                        .clone()
+                        .unwrap_or_else(|| "unknown provider".into());
+                    *providers.entry(provider).or_default() += c;
+                }
+                CostState::Pending | CostState::Unknown => {
+                    acc.stats.uncosted += 1;
+                    out.uncosted += 1;
+                }
+            }
+            if let Some(t) = r.ttft {
+                acc.ttft.push(t);
+            }
+            if let Some(tps) = r
+                .tokens_per_second()
+                .filter(|_| a.state == AnswerState::Complete)
+            {
+                acc.stats.recent_speeds.push(tps);
+            }
+        }
+    }
+    out.models = models
+        .into_values()
+        .map(|mut acc| {
+            let speeds = &acc.stats.recent_speeds;
+            #[allow(clippy::cast_precision_loss)]
+            let mean =
+                (!speeds.is_empty()).then(|| speeds.iter().sum::<f64>() / speeds.len() as f64);
+            acc.stats.mean_tokens_per_second = mean;
+            let n = u32::try_from(acc.ttft.len()).unwrap_or(u32::MAX);
+            acc.stats.mean_ttft = (n > 0).then(|| acc.ttft.iter().sum::<Duration>() / n);
+            let skip = speeds.len().saturating_sub(RECENT);
+            acc.stats.recent_speeds.drain(..skip);
+            acc.stats
+        })
+        .collect();
+    out.models.sort_by(|a, b| {
+        b.cost
+            .as_usd()
+            .total_cmp(&a.cost.as_usd())
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    out.providers = providers.into_iter().collect();
+    out.providers.sort_by(|a, b| {
+        b.1.as_usd()
+            .total_cmp(&a.1.as_usd())
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    out
+}

@@ -1,0 +1,152 @@
+//! The spend ledger: one JSON line per answer whose cost became known, in the data directory
+//! (`spend.jsonl`, mode 0600), so today's spend survives restarts and is shared by every room
+//! and `ask` run. Lines are only appended; a damaged line is skipped, never fatal.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// One billed answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendRecord {
+    /// UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Unix seconds.
+    pub at: u64,
+    pub usd: f64,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The session it was spent in; `None` for `ask`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+impl SpendRecord {
+    pub fn now(usd: f64, model: &str, provider: Option<&str>, session: Option<&str>) -> Self {
+        let at = crate::clock::unix_now();
+        Self {
+            day: crate::clock::day(at),
+            at,
+            usd,
+            model: model.to_owned(),
+            provider: provider.map(str::to_owned),
+            session: session.map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    path: PathBuf,
+}
+
+impl Ledger {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            path: data_dir.join("spend.jsonl"),
+        }
+    }
+
+    /// The ledger in the default data directory.
+    pub fn open_default() -> Option<Self> {
+        crate::logging::data_dir().map(|d| Self::new(&d))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends records as whole lines in one write, so concurrent writers do not interleave.
+    pub fn append(&self, records: &[SpendRecord]) -> io::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            crate::logging::create_private_dir(dir)?;
+        }
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&serde_json::to_string(r).map_err(io::Error::other)?);
+            text.push('\n');
+        }
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.path)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_data()
+    }
+
+    /// The USD spent on `day` (UTC `YYYY-MM-DD`); no ledger yet is $0.
+    pub fn total_on(&self, day: &str) -> io::Result<f64> {
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0.0),
+            Err(e) => return Err(e),
+        };
+        let mut total = 0.0;
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            // The day is checked before parsing, so old lines cost almost nothing to skip.
+            if !line.contains(day) {
+                continue;
+            }
+            match serde_json::from_str::<SpendRecord>(&line) {
+                Ok(r) if r.day == day && r.usd.is_finite() && r.usd > 0.0 => total += r.usd,
+                Ok(_) => {}
+                Err(e) => tracing::warn!("skipping a damaged line of {}: {e}", self.path.display()),
+            }
+        }
+        Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(day: &str, usd: f64) -> SpendRecord {
+        SpendRecord {
+            day: day.into(),
+            at: 0,
+            usd,
+            model: "a/b".into(),
+            provider: None,
+            session: Some("s".into()),
+        }
+    }
+
+    #[test]
+    fn the_day_total_survives_reopening_and_skips_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path());
+        assert_eq!(ledger.total_on("2026-11-24").unwrap(), 0.0);
+        ledger
+            .append(&[record("2026-11-23", 5.0), record("2026-11-24", 0.25)])
+            .unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(ledger.path())
+            .unwrap()
+            .write_all(b"{\"day\":\"2026-11-24\", broken\n")
+            .unwrap();
+        Ledger::new(dir.path())
+            .append(&[record("2026-11-24", 0.5)])
+            .unwrap();
+        let again = Ledger::new(dir.path());
+        assert!((again.total_on("2026-11-24").unwrap() - 0.75).abs() < 1e-12);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(again.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

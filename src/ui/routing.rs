@@ -1,0 +1,101 @@
+//! The routing form overlay: one row per preference (choices show their value, text fields
+//! their editor), the account-wide data policy, and what the request will carry.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::{Theme, centered};
+use crate::app::routing::Field;
+use crate::app::{App, RoutingForm};
+use crate::sanitize::sanitize;
+
+pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
+    let rows = u16::try_from(Field::ALL.len()).unwrap_or(8);
+    let area = centered(frame.area(), 96, rows + 8);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(format!(" routing for {} ", sanitize(&form.model, " ")))
+        .title_bottom(Line::styled(
+            " ↑↓ field · ←→ Space change · Enter applies · Ctrl+R resets · Esc cancels ",
+            theme.dim(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let [fields, policy, preview] = Layout::vertical([
+        Constraint::Length(rows),
+        Constraint::Length(2),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    for (i, field) in Field::ALL.into_iter().enumerate() {
+        let y = fields.y + u16::try_from(i).unwrap_or(0);
+        if y >= fields.bottom() {
+            break;
+        }
+        let row = Rect {
+            y,
+            height: 1,
+            ..fields
+        };
+        let [label, value] =
+            Layout::horizontal([Constraint::Length(20), Constraint::Min(1)]).areas(row);
+        let focused = form.field == i;
+        let marker = if focused { "▸ " } else { "  " };
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{marker}{}", field.label()),
+                theme.title(focused),
+            )),
+            label,
+        );
+        match form.input(field) {
+            Some(input) => frame.render_widget(input.textarea(), value),
+            None => {
+                let text = form.choice_text(field);
+                let line = if focused {
+                    Line::from(vec![Span::styled(format!("‹ {text} ›"), theme.key())])
+                } else {
+                    Line::raw(text)
+                };
+                frame.render_widget(Paragraph::new(line), value);
+            }
+        }
+    }
+    let policy_text = if app.settings.deny_data_collection {
+        "data collection: deny (account-wide, from config.toml) — only providers that neither store nor train on prompts"
+    } else {
+        "data collection: the account's default (set data_collection = \"deny\" in config.toml to exclude providers that store prompts)"
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(policy_text, theme.dim())).wrap(Wrap { trim: true }),
+        policy,
+    );
+    let (text, style) = match (form.error.clone(), form.routing()) {
+        (Some(e), _) | (None, Err(e)) => (format!("✗ {e}"), theme.error()),
+        (None, Ok(r)) => {
+            let provider = r
+                .provider_object(app.settings.deny_data_collection)
+                .map_or_else(|| "none".to_owned(), |v| v.to_string());
+            let models = if r.fallbacks.is_empty() {
+                String::new()
+            } else {
+                format!(" · models: {}", r.fallbacks.join(", "))
+            };
+            (
+                format!(
+                    "sends model: {}{models} · provider: {provider}",
+                    r.model_id(&form.model)
+                ),
+                theme.dim(),
+            )
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(sanitize(&text, " "), style)).wrap(Wrap { trim: true }),
+        preview,
+    );
+}

@@ -1,0 +1,299 @@
+//! The spend view (bar charts of this session's spend per model and per provider, a table per
+//! model with answers, tokens, cost, mean time to first token, mean speed and a sparkline of
+//! its recent speeds) and the account view (credits, the key's limit, today's spend, budgets).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, BorderType, Clear, Paragraph, Sparkline};
+
+use super::{Theme, centered};
+use crate::app::App;
+use crate::app::spend::{ModelStats, SpendReport, report};
+use crate::catalog::cache::age_label;
+use crate::chat::Cost;
+use crate::clock::unix_now;
+use crate::sanitize::sanitize;
+
+fn frame_block<'a>(title: String, keys: &'a str, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(title)
+        .title_bottom(Line::styled(keys, theme.dim()))
+}
+
+pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
+    let full = frame.area();
+    let area = centered(
+        full,
+        full.width.saturating_sub(4).min(140),
+        full.height.saturating_sub(2),
+    );
+    let r = report(&app.panes);
+    let uncosted = if r.uncosted > 0 {
+        format!(", {} answer(s) of pending or unknown cost", r.uncosted)
+    } else {
+        String::new()
+    };
+    let title = format!(" spend this session: {}{uncosted} ", r.total);
+    let block = frame_block(title, " F3, Esc or q closes · F4 account ", theme);
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    if r.models.is_empty() {
+        let hint = Paragraph::new(Line::styled(
+            "No answers yet: the numbers appear here as they come.",
+            theme.dim(),
+        ));
+        frame.render_widget(hint, inner);
+        return;
+    }
+    let chart_rows = u16::try_from(r.models.len().max(r.providers.len())).unwrap_or(u16::MAX);
+    let [charts, table] = Layout::vertical([
+        Constraint::Length(chart_rows.saturating_add(1).min(inner.height / 2)),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    let [by_model, by_provider] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
+    let models: Vec<(String, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
+    bar_chart(frame, by_model, "per model", &models, theme);
+    bar_chart(frame, by_provider, "per provider", &r.providers, theme);
+    render_table(frame, table, &r, theme);
+}
+
+/// Horizontal bars scaled to the dearest; costs are drawn as text beside them.
+fn bar_chart(frame: &mut Frame, area: Rect, title: &str, items: &[(String, Cost)], theme: &Theme) {
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(title.to_owned(), theme.dim())),
+        head,
+    );
+    let label_w = items
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(area.width / 2));
+    let bars: Vec<Bar> = items
+        .iter()
+        .map(|(name, cost)| {
+            // Micro-dollars: bars need integers, and fractions of a cent must still show.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let value = (cost.as_usd() * 1e6).round().max(0.0) as u64;
+            let label: String = sanitize(name, " ").chars().take(label_w).collect();
+            Bar::default()
+                .value(value)
+                .label(Line::raw(format!("{label:label_w$}")))
+                .text_value(cost.to_string())
+        })
+        .collect();
+    let chart = BarChart::default()
+        .direction(Direction::Horizontal)
+        .bar_width(1)
+        .bar_gap(0)
+        .bar_style(theme.chart())
+        .value_style(theme.cost())
+        .data(BarGroup::default().bars(&bars));
+    frame.render_widget(chart, body);
+}
+
+fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Length(8),
+        Constraint::Length(17),
+        Constraint::Length(11),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Fill(2),
+    ];
+    let heads = [
+        "model",
+        "answers",
+        "tokens in → out",
+        "cost",
+        "mean TTFT",
+        "tok/s",
+        "tok/s, recent answers",
+    ];
+    let mut y = area.y;
+    let header_row = Rect {
+        y,
+        height: 1,
+        ..area
+    };
+    for (cell, text) in Layout::horizontal(widths)
+        .spacing(1)
+        .split(header_row)
+        .iter()
+        .zip(heads)
+    {
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), *cell);
+    }
+    y += 1;
+    for m in &r.models {
+        if y >= area.bottom() {
+            break;
+        }
+        let row = Rect {
+            y,
+            height: 1,
+            ..area
+        };
+        let cells = Layout::horizontal(widths).spacing(1).split(row);
+        for (cell, text) in cells.iter().zip(row_text(m)) {
+            frame.render_widget(Paragraph::new(text), *cell);
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let speeds: Vec<u64> = m
+            .recent_speeds
+            .iter()
+            .map(|s| s.round().max(0.0) as u64)
+            .collect();
+        if let Some(cell) = cells.last() {
+            frame.render_widget(
+                Sparkline::default().data(&speeds).style(theme.chart()),
+                *cell,
+            );
+        }
+        y += 1;
+    }
+}
+
+fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
+    let cost = if m.uncosted > 0 {
+        format!("{}+{}?", m.cost, m.uncosted)
+    } else {
+        m.cost.to_string()
+    };
+    vec![
+        Line::raw(sanitize(&m.model, " ")),
+        Line::raw(m.answers.to_string()).right_aligned(),
+        Line::raw(format!("{} → {}", m.prompt_tokens, m.completion_tokens)).right_aligned(),
+        Line::raw(cost).right_aligned(),
+        Line::raw(
+            m.mean_ttft
+                .map_or("–".into(), |t| format!("{:.2} s", t.as_secs_f64())),
+        )
+        .right_aligned(),
+        Line::raw(
+            m.mean_tokens_per_second
+                .map_or("–".into(), |t| format!("{t:.0}")),
+        )
+        .right_aligned(),
+    ]
+}
+
+pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
+    let full = frame.area();
+    let area = centered(full, full.width.saturating_sub(4).min(130), 14);
+    let block = frame_block(
+        " account ".into(),
+        " r refreshes · F4, Esc or q closes · F3 spend ",
+        theme,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let a = &app.account;
+    let usd = |v: f64| format!("${v:.4}");
+    let mut lines: Vec<Line> = Vec::new();
+    let label = |t: &str| Span::styled(format!("{t:<10}"), theme.dim());
+    match &a.credits {
+        None => lines.push(Line::from(vec![label("credits"), Span::raw("…")])),
+        Some(Ok(c)) => lines.push(Line::from(vec![
+            label("credits"),
+            Span::raw(format!(
+                "purchased {} · used {} · ",
+                usd(c.total_credits),
+                usd(c.total_usage)
+            )),
+            Span::styled(format!("left {}", usd(c.remaining())), theme.cost()),
+        ])),
+        Some(Err(e)) => lines.push(Line::from(vec![
+            label("credits"),
+            Span::styled(
+                format!("not available: {}", sanitize(e, " ")),
+                theme.error(),
+            ),
+        ])),
+    }
+    match &a.key {
+        None => lines.push(Line::from(vec![label("key"), Span::raw("…")])),
+        Some(Ok(k)) => {
+            let limit = match (k.limit, k.limit_remaining) {
+                (Some(l), Some(r)) => format!("limit {} · remaining {}", usd(l), usd(r)),
+                (Some(l), None) => format!("limit {}", usd(l)),
+                _ => "no limit".to_owned(),
+            };
+            let reset = k
+                .limit_reset
+                .as_deref()
+                .map(|r| format!(" (resets {r})"))
+                .unwrap_or_default();
+            let used = match (k.usage_daily, k.usage) {
+                (Some(d), Some(u)) => format!(" · used today {} · in all {}", usd(d), usd(u)),
+                (None, Some(u)) => format!(" · used {}", usd(u)),
+                _ => String::new(),
+            };
+            let tier = if k.is_free_tier == Some(true) {
+                " · free tier"
+            } else {
+                ""
+            };
+            let name = k
+                .label
+                .as_deref()
+                .map(|l| format!("{} · ", sanitize(l, " ")))
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                label("key"),
+                Span::raw(format!("{name}{limit}{reset}{used}{tier}")),
+            ]));
+        }
+        Some(Err(e)) => lines.push(Line::from(vec![
+            label("key"),
+            Span::styled(
+                format!("not available: {}", sanitize(e, " ")),
+                theme.error(),
+            ),
+        ])),
+    }
+    lines.push(Line::default());
+    let (spent, pending) = app.spend();
+    let mut here = format!("this session {spent}");
+    if pending > 0 {
+        here.push_str(&format!(" (+{pending} pending)"));
+    }
+    if let Some(today) = app.money.spent_today() {
+        here.push_str(&format!(" · today (UTC, every run) {}", Cost::usd(today)));
+    }
+    lines.push(Line::from(vec![label("spent"), Span::raw(here)]));
+    for (name, used, spent, budget) in crate::app::money::budget_use(app) {
+        lines.push(Line::from(vec![
+            label("budget"),
+            Span::styled(
+                format!(
+                    "{name}: {} of {} ({:.0}%)",
+                    Cost::usd(spent),
+                    Cost::usd(budget),
+                    used * 100.0
+                ),
+                theme.gauge(used),
+            ),
+        ]));
+    }
+    lines.push(Line::default());
+    let status = match (a.loading, a.fetched_at) {
+        (true, _) => "refreshing…".to_owned(),
+        (false, Some(at)) => format!("as of {}", age_label(unix_now().saturating_sub(at))),
+        (false, None) => "not fetched yet".to_owned(),
+    };
+    lines.push(Line::styled(status, theme.dim()));
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
+}

@@ -1,0 +1,350 @@
+//! The catalog in the room, driven through `update` with keys: the picker filters as you type,
+//! sorts, and binds the highlighted model to a new or the focused pane; unknown models are
+//! caught before sending with the closest ids; the routing form sets what the request carries;
+//! models retired since a session was saved are flagged when it is reopened.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use modelroom::api::{Catalog, ChatRequest, ModelEntry, ProviderSort, Variant};
+use modelroom::app::{Action, App, CatalogUpdate, Effect, Overlay, Settings, SharedIndex, update};
+use modelroom::catalog::{Index, SortKey};
+use modelroom::keymap::Keymap;
+use modelroom::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+
+fn demo_index() -> Index {
+    let data = modelroom::sim::catalog_json()["data"].clone();
+    let models: Vec<ModelEntry> = serde_json::from_value(data).unwrap();
+    Index::new(Catalog::new(models))
+}
+
+fn room_with(models: &[&str], settings: Settings) -> App {
+    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
+    let mut app = App::new(&models, Keymap::default(), settings);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 140,
+            height: 40,
+        },
+    );
+    let loaded = CatalogUpdate {
+        index: SharedIndex(Arc::new(demo_index())),
+        fetched_at: 1_790_000_000,
+        from_cache: false,
+    };
+    update(&mut app, Action::CatalogLoaded(Box::new(loaded)));
+    app
+}
+
+fn room(models: &[&str]) -> App {
+    room_with(models, Settings::default())
+}
+
+fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    update(app, Action::Key(KeyEvent::new(code, mods)))
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    press(app, code, KeyModifiers::NONE)
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn chats(fx: Vec<Effect>) -> Vec<ChatRequest> {
+    fx.into_iter()
+        .filter_map(|e| match e {
+            Effect::StartStream { chat, .. } => Some(*chat),
+            _ => None,
+        })
+        .collect()
+}
+
+fn screen(app: &App) -> String {
+    let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
+    term.draw(|f| ui::render(f, app, &Theme { color: false }, tokio::time::Instant::now()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn picked(app: &App) -> Vec<String> {
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!("the picker is not open")
+    };
+    let index = p.index().unwrap();
+    p.hits.iter().map(|&i| index.rows[i].id.clone()).collect()
+}
+
+#[test]
+fn alt_n_opens_the_picker_which_narrows_as_you_type_and_adds_the_choice() {
+    let mut app = room(&["demo/fast"]);
+    press(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    let all = picked(&app);
+    assert_eq!(all.len(), modelroom::sim::MODELS.len());
+    let shown = screen(&app);
+    assert!(shown.contains("add a pane: pick a model"), "{shown}");
+    assert!(
+        shown.contains(&format!("{} of {} models", all.len(), all.len())),
+        "{shown}"
+    );
+    assert!(shown.contains("demo/mini:free ★free"), "{shown}");
+    type_text(&mut app, "thnk");
+    assert_eq!(picked(&app), ["demo/thinker"]);
+    let shown = screen(&app);
+    assert!(shown.contains("1 of 13 models"), "{shown}");
+    assert!(
+        shown.contains("$3.00") && shown.contains("$15.00") && shown.contains("200K"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("A reasoning model"),
+        "the description shows: {shown}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(app.panes.len(), 2);
+    assert_eq!(
+        (app.panes[1].model.as_str(), app.focus),
+        ("demo/thinker", 1)
+    );
+    assert!(app.panes[1].note.is_none());
+}
+
+#[test]
+fn tab_sorts_arrows_move_and_alt_m_rebinds_the_focused_pane() {
+    let mut app = room(&["demo/fast", "demo/coder"]);
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    assert!(screen(&app).contains("change the model of demo/fast"));
+    key(&mut app, KeyCode::Tab);
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(p.sort, SortKey::Price);
+    let by_price = picked(&app);
+    assert_eq!(by_price[0], "demo/mini:free");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char('f'), KeyModifiers::CONTROL);
+    assert_eq!(
+        picked(&app),
+        ["demo/mini:free"],
+        "Ctrl+F shows free models only"
+    );
+    press(&mut app, KeyCode::Char('f'), KeyModifiers::CONTROL);
+    key(&mut app, KeyCode::Down);
+    let expected = by_price[1].clone();
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(fx.is_empty(), "nothing was streaming: {fx:?}");
+    assert_eq!(app.panes[0].model, expected);
+    assert_eq!(app.panes.len(), 2);
+    // Esc closes without a change; Ctrl+R asks for a fresh catalog.
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    let fx = press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(fx.contains(&Effect::RefreshCatalog { force: true }));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.panes[0].model, expected);
+}
+
+#[test]
+fn an_id_the_catalog_lacks_can_be_typed_but_is_caught_before_sending() {
+    let mut app = room(&["demo/fast"]);
+    press(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    type_text(&mut app, "demo/thinkr");
+    // The fuzzy search still finds the real one and Enter would take it; Ctrl+T takes the text.
+    assert_eq!(picked(&app)[0], "demo/thinker");
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    assert_eq!(app.panes[1].model, "demo/thinkr");
+    let note = app.panes[1].note.clone().unwrap();
+    assert!(note.contains("did you mean demo/thinker?"), "{note}");
+    type_text(&mut app, "hello");
+    let fx = key(&mut app, KeyCode::Enter);
+    assert!(chats(fx).is_empty(), "nothing is sent");
+    let notice = app.notice.clone().unwrap().text;
+    assert_eq!(
+        notice,
+        "not sent: demo/thinkr is not in the catalog: did you mean demo/thinker?"
+    );
+    assert_eq!(app.prompt.text(), "hello", "the prompt is kept");
+    // Other endpoints: typed as @name/model; an unknown name is caught the same way.
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    type_text(&mut app, "@local/qwen3");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.panes[1].model, "@local/qwen3");
+    assert!(
+        app.panes[1]
+            .note
+            .clone()
+            .unwrap()
+            .contains("no endpoint named `local`")
+    );
+}
+
+#[test]
+fn a_pane_on_a_named_endpoint_sends_there_without_catalog_checks() {
+    let settings = Settings {
+        endpoints: vec!["local".into()],
+        ..Settings::default()
+    };
+    let mut app = room_with(&["@local/qwen3:8b", "demo/fast"], settings);
+    type_text(&mut app, "hi");
+    let sent = chats(key(&mut app, KeyCode::Enter));
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        (sent[0].endpoint.as_deref(), sent[0].model.as_str()),
+        (Some("local"), "qwen3:8b")
+    );
+    assert_eq!(
+        (sent[1].endpoint.as_deref(), sent[1].model.as_str()),
+        (None, "demo/fast")
+    );
+    let est = app.money.estimate.clone();
+    assert!(est.is_none(), "the prompt was sent and cleared");
+}
+
+#[test]
+fn the_routing_form_sets_what_the_next_request_carries() {
+    let settings = Settings {
+        deny_data_collection: true,
+        ..Settings::default()
+    };
+    let mut app = room_with(&["demo/down", "demo/fast"], settings);
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::ALT);
+    assert!(matches!(app.overlay, Overlay::Routing(_)));
+    assert!(screen(&app).contains("routing for demo/down"));
+    key(&mut app, KeyCode::Right); // sort: price
+    key(&mut app, KeyCode::Right); // sort: throughput
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Right); // variant: floor
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "2");
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "demo/fast");
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "aurora, borealis");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "cirrus");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' ')); // no other providers
+    let shown = screen(&app);
+    assert!(shown.contains("sends model: demo/down:floor"), "{shown}");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None));
+    let r = &app.panes[0].routing.clone();
+    assert_eq!(r.sort, Some(ProviderSort::Throughput));
+    assert_eq!(r.variant, Some(Variant::Floor));
+    assert_eq!(r.fallbacks, ["demo/fast"]);
+    assert_eq!(
+        r.label(),
+        "throughput·:floor·≤$2·+1 fallback·order aurora,borealis·not cirrus·no fallbacks"
+    );
+    let title = screen(&app);
+    assert!(
+        title.starts_with("┏ 1 demo/down [throughput·:floor·≤$2·+1 fallback"),
+        "{title}"
+    );
+    type_text(&mut app, "hi");
+    let sent = chats(key(&mut app, KeyCode::Enter));
+    assert_eq!(sent[0].routing, *r);
+    assert!(sent[0].deny_data_collection);
+    assert!(
+        sent[1].routing.is_default(),
+        "the other pane keeps the defaults"
+    );
+    // Saved with the session and back.
+    let snapshot = app.snapshot();
+    let saved = serde_json::to_value(&snapshot).unwrap();
+    assert_eq!(
+        saved["panes"][0]["routing"],
+        json!({"sort":"throughput","variant":"floor","max_price":{"prompt":2.0,"completion":2.0},
+               "fallbacks":["demo/fast"],"order":["aurora","borealis"],"ignore":["cirrus"],
+               "allow_fallbacks":false})
+    );
+    assert!(saved["panes"][1].get("routing").is_none());
+    let (back, _) = App::from_session(&snapshot, Keymap::default(), Settings::default());
+    assert_eq!(back.panes[0].routing, *r);
+}
+
+#[test]
+fn a_fallback_model_that_is_unknown_is_caught_too() {
+    let mut app = room(&["demo/fast"]);
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::ALT);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    type_text(&mut app, "demo/slwo");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.panes[0]
+            .note
+            .clone()
+            .unwrap()
+            .contains("did you mean demo/slow?")
+    );
+    type_text(&mut app, "hi");
+    assert!(chats(key(&mut app, KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn a_resumed_session_flags_models_the_catalog_no_longer_lists() {
+    let mut old = App::new(
+        &["demo/fast".to_owned(), "vendor/retired-model".to_owned()],
+        Keymap::default(),
+        Settings::default(),
+    );
+    old.prompt.set_text("hi");
+    update(&mut old, Action::Command(modelroom::app::Command::Send));
+    let session = old.snapshot();
+    let (mut app, _) = App::from_session(&session, Keymap::default(), Settings::default());
+    assert!(
+        app.panes[1].note.is_none(),
+        "no catalog yet, nothing to say"
+    );
+    let loaded = CatalogUpdate {
+        index: SharedIndex(Arc::new(demo_index())),
+        fetched_at: 1,
+        from_cache: true,
+    };
+    update(&mut app, Action::CatalogLoaded(Box::new(loaded)));
+    assert!(app.panes[0].note.is_none());
+    let note = app.panes[1].note.clone().unwrap();
+    assert!(
+        note.starts_with("⚠ retired? vendor/retired-model is not in the catalog"),
+        "{note}"
+    );
+}
+
+#[test]
+fn without_a_catalog_the_room_still_sends_and_says_so() {
+    let models = vec!["vendor/anything".to_owned()];
+    let mut app = App::new(&models, Keymap::default(), Settings::default());
+    update(&mut app, Action::CatalogFailed("connection refused".into()));
+    let notice = app.notice.clone().unwrap().text;
+    assert!(
+        notice.starts_with("no model catalog (connection refused)"),
+        "{notice}"
+    );
+    app.notice = None;
+    assert!(screen(&app).contains("no catalog (F5 retries)"));
+    app.prompt.set_text("hi");
+    let fx = update(&mut app, Action::Command(modelroom::app::Command::Send));
+    assert_eq!(chats(fx).len(), 1);
+}
