@@ -1,0 +1,200 @@
+//! `modelroom ask`: the command-line side (prompt from an argument or stdin, models checked
+//! against the catalog, the daily budget) around the engine in `crate::ask`.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use crate::UsageError;
+use crate::cli::{AskArgs, GlobalArgs};
+use crate::config::Config;
+use crate::{api, ask, catalog, chat, clock, connect, pick_models, store};
+
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    args: AskArgs,
+) -> Result<ExitCode, UsageError> {
+    let prompt = read_prompt(&args.prompt)?;
+    let models = pick_models(global, config, args.models.clone())?;
+    let routing = args.routing.routing().map_err(UsageError)?;
+    let conn = connect::connect(global, config, config_path).await?;
+    let index = match check_models(&conn, &models, &routing).await {
+        Ok(index) => index,
+        Err(e) => {
+            conn.close().await;
+            return Err(e);
+        }
+    };
+    let mut messages = Vec::new();
+    if let Some(system) = args
+        .system
+        .or_else(|| config.system_prompt.clone())
+        .filter(|s| !s.trim().is_empty())
+    {
+        messages.push(chat::Message::system(system));
+    }
+    messages.push(chat::Message::user(prompt));
+    let plan = ask::AskPlan {
+        models,
+        messages,
+        max_tokens: args.max_tokens.unwrap_or(config.max_tokens),
+        temperature: args.temperature,
+        json: args.json,
+        show_reasoning: args.show_reasoning,
+        routing,
+        deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
+        ledger: store::Ledger::open_default(),
+    };
+    if let Err(e) = check_daily_budget(config, &plan, index.as_ref()) {
+        conn.close().await;
+        return Err(e);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let result = ask::run(&conn.clients, &plan, &mut stdout).await;
+    conn.close().await;
+    match result {
+        Ok(answers) if answers.iter().all(ask::Answer::ok) => Ok(ExitCode::SUCCESS),
+        Ok(_) => Ok(ExitCode::from(1)),
+        // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("modelroom: cannot write the answers: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Refuses models (and fallbacks) the default endpoint's catalog does not list, with the
+/// closest ids. Only for OpenRouter, whose catalog is complete; other servers may list nothing,
+/// and without a catalog (offline, no cache) nothing is checked.
+pub(crate) async fn check_models(
+    conn: &connect::Connection,
+    models: &[String],
+    routing: &api::Routing,
+) -> Result<Option<catalog::Index>, UsageError> {
+    if !conn.openrouter() {
+        return Ok(None);
+    }
+    let client = conn.clients.default_client();
+    let wanted: Vec<String> = models
+        .iter()
+        .filter(|m| api::clients::split_endpoint(m).0.is_none())
+        .map(|m| routing.model_id(m))
+        .chain(routing.fallbacks.iter().cloned())
+        .collect();
+    let Ok((mut catalog, source)) =
+        catalog::listing::load(client, conn.cache.as_ref(), false).await
+    else {
+        return Ok(None);
+    };
+    // A model newer than the cached catalog is not refused on the cache's word.
+    if source != catalog::listing::Source::Fetched && wanted.iter().any(|m| !catalog.contains(m)) {
+        if let Ok((fresh, _)) = catalog::listing::load(client, conn.cache.as_ref(), true).await {
+            catalog = fresh;
+        }
+    }
+    let index = catalog::Index::new(catalog);
+    for model in &wanted {
+        if !index.catalog.contains(model) {
+            let close = catalog::suggest(&index, model, 3);
+            let hint = match close.first() {
+                Some(best) => format!("; did you mean {best}?"),
+                None => "; `modelroom models QUERY` searches the catalog".to_owned(),
+            };
+            return Err(UsageError(format!(
+                "unknown model `{model}`: it is not in the gateway's catalog{hint}"
+            )));
+        }
+    }
+    Ok(Some(index))
+}
+
+/// Refuses a run that could take today's spend (every room and `ask`, from the ledger) past
+/// `daily_budget_usd`: what was spent plus, where the catalog prices them, each model's most.
+fn check_daily_budget(
+    config: &Config,
+    plan: &ask::AskPlan,
+    index: Option<&catalog::Index>,
+) -> Result<(), UsageError> {
+    let chars: usize = plan.messages.iter().map(|m| m.content.len()).sum();
+    let tokens = u64::try_from(chars.div_ceil(4) + 4 * plan.messages.len()).unwrap_or(u64::MAX);
+    let spend = BudgetCheck {
+        models: &plan.models,
+        routing: &plan.routing,
+        requests: &[tokens],
+        max_tokens: plan.max_tokens,
+    };
+    spend.check(config, plan.ledger.as_ref(), index)
+}
+
+/// What a run may spend at most: each model is sent one request per entry of `requests` (its
+/// estimated prompt tokens), each answer up to `max_tokens`.
+pub(crate) struct BudgetCheck<'a> {
+    pub(crate) models: &'a [String],
+    pub(crate) routing: &'a api::Routing,
+    pub(crate) requests: &'a [u64],
+    pub(crate) max_tokens: u32,
+}
+
+impl BudgetCheck<'_> {
+    pub(crate) fn check(
+        &self,
+        config: &Config,
+        ledger: Option<&store::Ledger>,
+        index: Option<&catalog::Index>,
+    ) -> Result<(), UsageError> {
+        let (Some(budget), Some(ledger)) = (config.daily_budget_usd, ledger) else {
+            return Ok(());
+        };
+        let now = clock::unix_now();
+        let today = ledger.total_on(&clock::day(now)).map_err(|e| {
+            UsageError(format!(
+                "cannot read today's spend from {}: {e}",
+                ledger.path().display()
+            ))
+        })?;
+        let most: f64 = self
+            .models
+            .iter()
+            .filter(|m| api::clients::split_endpoint(m).0.is_none())
+            .filter_map(|m| index?.catalog.pricing(&self.routing.model_id(m)))
+            .flat_map(|p| {
+                self.requests.iter().filter_map(move |&tokens| {
+                    p.at(tokens, clock::hhmm(now))
+                        .max_cost(tokens, self.max_tokens)
+                })
+            })
+            .map(chat::Cost::as_usd)
+            .sum();
+        if today + most > budget {
+            return Err(UsageError(format!(
+                "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+                chat::Cost::usd(most),
+                chat::Cost::usd(budget),
+                chat::Cost::usd(today)
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn read_prompt(arg: &str) -> Result<String, UsageError> {
+    let prompt = if arg == "-" {
+        let mut stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("(reading the prompt from standard input; end with Ctrl+D)");
+        }
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .map_err(|e| UsageError(format!("cannot read the prompt from standard input: {e}")))?;
+        text
+    } else {
+        arg.to_owned()
+    };
+    if prompt.trim().is_empty() {
+        return Err(UsageError("the prompt is empty".into()));
+    }
+    Ok(prompt)
+}

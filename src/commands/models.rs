@@ -1,0 +1,63 @@
+//! `modelroom models`: the catalog, listed and searched.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::UsageError;
+use crate::cli::{GlobalArgs, ModelsArgs};
+use crate::config::Config;
+use crate::{catalog, connect};
+
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    args: ModelsArgs,
+) -> Result<ExitCode, UsageError> {
+    let conn = connect::connect(global, config, config_path).await?;
+    let loaded = catalog::listing::load(
+        conn.clients.default_client(),
+        conn.cache.as_ref(),
+        args.refresh,
+    )
+    .await;
+    conn.close().await;
+    let (catalog, source) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("modelroom: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let index = catalog::Index::new(catalog);
+    let query = args.query.as_deref().unwrap_or("");
+    let rows = catalog::listing::select(&index, query, args.sort, args.free);
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let list: Vec<serde_json::Value> =
+            rows.iter().map(|r| catalog::listing::json_row(r)).collect();
+        writeln!(out, "{}", serde_json::Value::Array(list))
+    } else if rows.is_empty() {
+        Ok(())
+    } else {
+        catalog::listing::write_table(&mut out, &rows)
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("modelroom: cannot write the list: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+        _ => {}
+    }
+    eprintln!(
+        "{} of {} models · {}",
+        rows.len(),
+        index.len(),
+        source.note()
+    );
+    if rows.is_empty() {
+        eprintln!("no model matches `{query}`");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,150 @@
+//! `modelroom sessions …`: the command-line side of `crate::sessions`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::UsageError;
+use crate::cli::{GlobalArgs, RerunArgs, SessionsCommand};
+use crate::commands::ask::{BudgetCheck, check_models};
+use crate::config::Config;
+use crate::{api, connect, sessions, store};
+
+/// `modelroom sessions …`. Only `rerun` needs a gateway; the others read the store.
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    cmd: SessionsCommand,
+) -> Result<ExitCode, UsageError> {
+    let store = store::SessionStore::open_default()
+        .map_err(|e| UsageError(format!("cannot open the sessions directory: {e}")))?;
+    let mut stdout = std::io::stdout().lock();
+    let result = match cmd {
+        SessionsCommand::List { json } => {
+            sessions::list(&store, json, &mut stdout).map_err(sessions::SessionsError::from)
+        }
+        SessionsCommand::Show { id, reasoning } => sessions::load(&store, &id)
+            .and_then(|s| Ok(stdout.write_all(sessions::text::show(&s, reasoning).as_bytes())?)),
+        SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
+            .and_then(|s| sessions::export(&s, format, output.as_deref(), &mut stdout)),
+        SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
+            let _ = writeln!(stdout, "{msg}");
+        }),
+        SessionsCommand::Rerun(args) => {
+            drop(stdout);
+            return rerun(global, config, config_path, &store, args).await;
+        }
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(sessions::SessionsError::Usage(m)) => Err(UsageError(m)),
+        Err(sessions::SessionsError::Closed) => Ok(ExitCode::SUCCESS),
+        Err(sessions::SessionsError::Failed(m)) => {
+            eprintln!("modelroom: {m}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn rerun(
+    global: &GlobalArgs,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+    store: &store::SessionStore,
+    args: RerunArgs,
+) -> Result<ExitCode, UsageError> {
+    let session = sessions::load(store, &args.id).map_err(|e| UsageError(e.to_string()))?;
+    let prompts: Vec<String> = session.prompts().into_iter().map(str::to_owned).collect();
+    if prompts.is_empty() {
+        return Err(UsageError(format!(
+            "session `{}` has no prompts to ask again",
+            session.id
+        )));
+    }
+    let models = if args.models.is_empty() {
+        session.models().into_iter().map(str::to_owned).collect()
+    } else {
+        args.models.clone()
+    };
+    let params = session
+        .panes
+        .first()
+        .map(|p| p.params.clone())
+        .unwrap_or_default();
+    let routing = api::Routing::default();
+    let conn = connect::connect(global, config, config_path).await?;
+    let index = match check_models(&conn, &models, &routing).await {
+        Ok(index) => index,
+        Err(e) => {
+            conn.close().await;
+            return Err(e);
+        }
+    };
+    let plan = sessions::rerun::RerunPlan {
+        models,
+        prompts,
+        system: params.system.or_else(|| config.system_prompt.clone()),
+        max_tokens: args
+            .max_tokens
+            .or(Some(params.max_tokens).filter(|n| *n > 0))
+            .unwrap_or(config.max_tokens),
+        temperature: args.temperature.or(params.temperature),
+        json: args.json,
+        show_reasoning: args.show_reasoning,
+        title: format!("rerun of {}", session.title),
+        deny_data_collection: config.deny_data_collection(),
+        ledger: store::Ledger::open_default(),
+    };
+    // Prompt k goes with the k prompts and answers before it: at most their text and
+    // `max_tokens` per earlier answer.
+    let mut chars = 0;
+    let requests: Vec<u64> = plan
+        .prompts
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            chars += p.len();
+            let k = u64::try_from(k).unwrap_or(u64::MAX);
+            u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+                + k.saturating_mul(u64::from(plan.max_tokens))
+        })
+        .collect();
+    let spend = BudgetCheck {
+        models: &plan.models,
+        routing: &routing,
+        requests: &requests,
+        max_tokens: plan.max_tokens,
+    };
+    if let Err(e) = spend.check(config, plan.ledger.as_ref(), index.as_ref()) {
+        conn.close().await;
+        return Err(e);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let result = sessions::rerun::run(&conn.clients, &plan, &mut stdout).await;
+    conn.close().await;
+    let rerun = match result {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("modelroom: cannot write the answers: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let saved = if args.no_save {
+        None
+    } else {
+        match store.save(&rerun.session) {
+            Ok(()) => Some(rerun.session.id.as_str()),
+            Err(e) => {
+                eprintln!("modelroom: the rerun was not saved: {e}");
+                None
+            }
+        }
+    };
+    let _ = sessions::rerun::write_summary(&mut stdout, &plan, &rerun, saved);
+    Ok(if rerun.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
