@@ -33,6 +33,10 @@ pub struct Config {
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
     pub keys: std::collections::HashMap<String, String>,
+    /// The theme the room starts in (built in, or `<config dir>/themes/NAME.toml`).
+    pub theme: Option<String>,
+    /// `auto` (from COLORTERM/TERM), `truecolor`, `256`, `16` or `none`.
+    pub color_depth: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +52,8 @@ impl Default for Config {
             stall_timeout_secs: 60,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
+            theme: None,
+            color_depth: None,
         }
     }
 }
@@ -125,6 +131,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         return Err(invalid("base_url must start with http:// or https://"));
     }
     crate::keymap::Keymap::with_overrides(&config.keys).map_err(|e| invalid(&e))?;
+    config.color_depth_override().map_err(|e| invalid(&e))?;
     Ok(config)
 }
 
@@ -136,6 +143,14 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
+    /// `color_depth` as set (`None` for `auto` or unset).
+    pub fn color_depth_override(&self) -> Result<Option<crate::theme::ColorDepth>, String> {
+        match &self.color_depth {
+            Some(s) => crate::theme::ColorDepth::parse_setting(s),
+            None => Ok(None),
+        }
+    }
+
     /// The key from the environment variable, else from the file.
     pub fn api_key(&self) -> Option<ApiKey> {
         std::env::var(&self.api_key_env)
@@ -214,6 +229,18 @@ mod tests {
         assert_eq!(c.keys["ctrl-n"], "add_pane");
         let err = parse("[keys]\n\"ctrl-n\" = \"fly\"\n", &p()).unwrap_err();
         assert!(err.to_string().contains("unknown command `fly`"), "{err}");
+    }
+
+    #[test]
+    fn theme_and_colour_depth_are_read_and_checked() {
+        let c = parse("theme = \"light\"\ncolor_depth = \"256\"\n", &p()).unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(
+            c.color_depth_override(),
+            Ok(Some(crate::theme::ColorDepth::Ansi256))
+        );
+        let err = parse("color_depth = \"lots\"\n", &p()).unwrap_err();
+        assert!(err.to_string().contains("color_depth `lots`"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
-use super::text::WrappedText;
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
 use super::{overlay, stream};
 use crate::api::{ChatRequest, Reply};
@@ -55,6 +54,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             request,
             result,
         } => stream::on_reconciled(app, pane, request, result),
+        Action::HighlighterLoaded(h) => {
+            app.highlighter = Some(h);
+            app.restyle();
+        }
         Action::Balance(result) => {
             match result {
                 Ok(balance) => app.balance = Some(balance),
@@ -211,6 +214,23 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ScrollTop => scroll_focused(app, Pane::scroll_to_top),
         Command::ScrollBottom => scroll_focused(app, Pane::scroll_to_bottom),
         Command::Copy => copy(app, fx),
+        Command::ToggleReasoning => {
+            if let Some(p) = app.panes.get_mut(app.focus) {
+                p.reasoning_expanded = !p.reasoning_expanded;
+            }
+        }
+        Command::ToggleReasoningAll => {
+            // Mixed panes all open first; a second press closes them all.
+            let expand = app.panes.iter().any(|p| !p.reasoning_expanded);
+            for p in &mut app.panes {
+                p.reasoning_expanded = expand;
+            }
+        }
+        Command::CycleTheme => {
+            let name = app.themes.cycle().name().to_owned();
+            app.restyle();
+            app.set_notice(NoticeLevel::Info, format!("theme: {name}"));
+        }
         Command::Help => {
             app.overlay = match app.overlay {
                 Overlay::Help => Overlay::None,
@@ -313,15 +333,12 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let pane = &mut app.panes[i];
     pane.note = None;
     let chat = chat_for(pane, pane.entries.len(), &app.settings);
-    let width = pane.width;
-    pane.entries.push(Entry::Answer(Box::new(Answer {
+    pane.entries.push(Entry::Answer(Box::new(Answer::new(
         request,
-        reply: Reply::new(App::now()),
-        state: AnswerState::Waiting,
-        cost: CostState::Unknown,
-        attempts: 1,
-        text: WrappedText::new("", width),
-    })));
+        Reply::new(App::now()),
+        AnswerState::Waiting,
+        CostState::Unknown,
+    ))));
     fx.push(Effect::StartStream {
         pane: pane.id,
         request,

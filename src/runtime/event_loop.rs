@@ -16,7 +16,7 @@ use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
 use crate::store::SessionStore;
-use crate::ui::{self, Theme};
+use crate::ui;
 
 /// ~60 frames per second at most.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
@@ -36,7 +36,6 @@ pub struct LoopStatus {
 pub struct Ctx {
     pub tasks: TaskPool,
     pub actions: mpsc::Receiver<Action>,
-    pub theme: Theme,
     /// Puts text on the clipboard (OSC 52 on a real terminal).
     pub clipboard: Box<dyn FnMut(&str) + Send>,
     pub status: Option<watch::Sender<LoopStatus>>,
@@ -94,7 +93,7 @@ where
                     dispatch(app, ctx, Action::Resize { width, height });
                 }
                 let now = Instant::now();
-                term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(io::Error::other)?;
+                term.draw(|f| ui::render(f, app, now)).map_err(io::Error::other)?;
                 if let Some(log) = &mut ctx.frame_log {
                     log.push(now.elapsed());
                 }
@@ -126,7 +125,7 @@ where
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
-    term.draw(|f| ui::render(f, app, &ctx.theme, now))
+    term.draw(|f| ui::render(f, app, now))
         .map_err(io::Error::other)?;
     publish(app, ctx, frames + 1);
     Ok(())

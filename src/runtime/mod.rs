@@ -21,18 +21,17 @@ pub use tasks::TaskPool;
 use crate::api::Client;
 use crate::app::{Action, App, Command, Effect};
 use crate::store::SessionStore;
-use crate::ui::Theme;
+use crate::markdown::Highlighter;
 
 /// Capacity of the channel from background tasks to the loop; full means streams wait.
 pub const ACTION_CHANNEL: usize = 1024;
 
 /// A loop context around `client`, and the sender for background work to report on.
-pub fn context(client: Client, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
+pub fn context(client: Client) -> (Ctx, mpsc::Sender<Action>) {
     let (tx, rx) = mpsc::channel(ACTION_CHANNEL);
     let ctx = Ctx {
         tasks: TaskPool::new(client, tx.clone()),
         actions: rx,
-        theme,
         clipboard: Box::new(terminal::osc52_copy),
         status: None,
         frame_log: None,
@@ -55,10 +54,11 @@ pub async fn run_room(
             "the chat room needs a terminal; for scripts use `modelroom ask`",
         ));
     }
-    let (mut ctx, tx) = context(client, Theme::from_env());
+    let (mut ctx, tx) = context(client);
     ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
     ctx.store = store;
     spawn_signal_watch(tx.clone());
+    spawn_highlighter(tx.clone());
     // Ask for the balance at once so the status bar has it early.
     ctx.tasks.refresh_balance();
     perform(&mut ctx, effects);
@@ -76,6 +76,20 @@ pub async fn run_room(
         );
     }
     result
+}
+
+/// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action
+/// (code shows plain until then). The common grammars are then compiled in the background too.
+pub fn spawn_highlighter(tx: mpsc::Sender<Action>) {
+    tokio::task::spawn_blocking(move || {
+        let highlighter = std::sync::Arc::new(Highlighter::load());
+        if tx
+            .blocking_send(Action::HighlighterLoaded(highlighter.clone()))
+            .is_ok()
+        {
+            highlighter.warm_up();
+        }
+    });
 }
 
 /// SIGTERM and SIGHUP quit through `update` like Ctrl+Q: streams stop, the terminal is restored.

@@ -1,0 +1,136 @@
+//! The streaming renderer must agree with rendering at once, at every point of a stream, and
+//! never draw a row wider than the pane. Screens of each element are in tests/markdown_render.rs.
+
+use std::sync::OnceLock;
+
+use super::*;
+use crate::theme::Theme;
+
+pub(crate) fn highlighter() -> &'static Highlighter {
+    static H: OnceLock<Highlighter> = OnceLock::new();
+    H.get_or_init(Highlighter::load)
+}
+
+fn rows(m: &MarkdownText) -> Vec<String> {
+    (0..m.len())
+        .map(|i| {
+            m.row(i)
+                .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com/a).\n\n\
+- one\n- two\n  - nested\n- three\n\n1. first\n2. second\n\n> quoted text\n> more\n\n---\n\n\
+| a | b |\n|---|:-:|\n| 1 | two |\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n\n\
+1. Step with code:\n   ```bash\n   echo hi\n   ```\n2. Done\n\n    indented code\n\nLast 日本語 🦀 line";
+
+fn docs() -> Vec<String> {
+    let mut out = vec![DOC.to_owned()];
+    for model in ["demo/fast", "demo/coder", "demo/thinker", "demo/polyglot", "demo/verbose"] {
+        if let Some(m) = crate::sim::catalog::find(model) {
+            out.push(crate::sim::answer::answer(m, "compare things", false));
+        }
+    }
+    out
+}
+
+#[test]
+fn streaming_agrees_with_rendering_at_once_at_every_step() {
+    let theme = Theme::default();
+    for hl in [None, Some(highlighter())] {
+        let cx = Ctx {
+            theme: &theme,
+            highlighter: hl,
+        };
+        for doc in docs() {
+            let mut live = MarkdownText::default();
+            let mut seen = String::new();
+            for token in crate::sim::answer::tokenize(&doc) {
+                seen.push_str(&token);
+                live.update(&seen, 44, false, &cx);
+                let once = MarkdownText::render(&seen, 44, false, &cx);
+                assert_eq!(rows(&live), rows(&once), "after {seen:?}");
+            }
+            live.update(&seen, 44, true, &cx);
+            assert_eq!(rows(&live), rows(&MarkdownText::render(&doc, 44, true, &cx)));
+        }
+    }
+}
+
+#[test]
+fn no_row_is_wider_than_the_pane() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: Some(highlighter()),
+    };
+    for doc in docs() {
+        for width in [1, 2, 5, 9, 14, 20, 33, 60] {
+            let m = MarkdownText::render(&doc, width, true, &cx);
+            for i in 0..m.len() {
+                let w = m.row(i).map_or(0, Line::width);
+                assert!(w <= usize::from(width), "width {width}, row {i}: {:?}", m.row(i));
+            }
+        }
+    }
+}
+
+#[test]
+fn finished_blocks_are_not_rendered_again() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: None,
+    };
+    let mut m = MarkdownText::default();
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&format!("Paragraph {i} with some words.\n\n"));
+        m.update(&text, 40, false, &cx);
+    }
+    // Everything but the last paragraph is settled; only the tail is parsed per update.
+    assert!(m.settled > text.len() - 40, "{} of {}", m.settled, text.len());
+    assert_eq!(m.tail.len(), 1);
+}
+
+#[test]
+fn an_open_fence_highlights_each_line_once_and_the_partial_line_plain() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: Some(highlighter()),
+    };
+    let mut m = MarkdownText::default();
+    m.update("Intro\n\n```rust\nlet x = 1;\nlet y", 40, false, &cx);
+    let live = m.live.as_ref().expect("the fence is live");
+    assert_eq!(live.lines, 1);
+    let text = rows(&m);
+    assert_eq!(text.last().map(|s| s.trim_end()), Some(" let y"));
+    // The partial line is one plain piece; the complete one is coloured.
+    let last = m.row(m.len() - 1).unwrap();
+    assert!(last.spans.iter().filter(|s| !s.content.trim().is_empty()).count() == 1);
+    let complete = m.row(m.len() - 2).unwrap();
+    assert!(complete.spans.len() > 3, "{complete:?}");
+    m.update("Intro\n\n```rust\nlet x = 1;\nlet y = 2;\n```\nAfter\n", 40, false, &cx);
+    assert!(m.live.is_none());
+    assert_eq!(
+        rows(&m).iter().map(|r| r.trim_end()).collect::<Vec<_>>(),
+        vec!["Intro", "", "  rust", " let x = 1;", " let y = 2;", "", "After"]
+    );
+}
+
+#[test]
+fn a_shorter_text_starts_again() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: None,
+    };
+    let mut m = MarkdownText::render("# Old\n\nanswer\n", 30, true, &cx);
+    m.update("", 30, false, &cx);
+    assert!(m.is_empty());
+    m.update("new", 30, false, &cx);
+    assert_eq!(rows(&m), vec!["new"]);
+}
