@@ -183,9 +183,9 @@ fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Opti
     }
     if let Some(name) = cli.theme.as_deref().or(config.theme.as_deref()) {
         if let Err(e) = themes.select(name) {
-            let broken = errors.iter().any(|err| {
-                Path::new(&err.file).file_stem().and_then(|s| s.to_str()) == Some(name)
-            });
+            let broken = errors
+                .iter()
+                .any(|err| Path::new(&err.file).file_stem().and_then(|s| s.to_str()) == Some(name));
             if !broken {
                 notes.push(e);
             }

@@ -159,7 +159,9 @@ fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
             d.upstream_inference_prompt_cost,
             d.upstream_inference_completions_cost,
         ) {
-            (Some(p), Some(c)) if ((p + c) - total.as_usd()).abs() <= 1e-9 + total.as_usd() * 0.01 => {
+            (Some(p), Some(c))
+                if ((p + c) - total.as_usd()).abs() <= 1e-9 + total.as_usd() * 0.01 =>
+            {
                 Some(Cost::usd(c))
             }
             _ => None,

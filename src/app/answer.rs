@@ -4,8 +4,8 @@
 
 use tokio::time::Instant;
 
-use super::text::WrappedText;
 use super::RequestId;
+use super::text::WrappedText;
 use crate::api::{ApiError, Reply};
 use crate::chat::{Cost, Usage};
 use crate::markdown::{Ctx, MarkdownText};
@@ -108,9 +108,11 @@ impl Answer {
 
     fn hidden_reasoning(&self) -> bool {
         self.reply.reasoning.is_empty()
-            && self.reply.reasoning_details.iter().any(|d| {
-                d.get("type").and_then(|t| t.as_str()) == Some("reasoning.encrypted")
-            })
+            && self
+                .reply
+                .reasoning_details
+                .iter()
+                .any(|d| d.get("type").and_then(|t| t.as_str()) == Some("reasoning.encrypted"))
     }
 
     /// Rows of the reasoning block: a header, and when expanded its text and a blank row.

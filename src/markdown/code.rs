@@ -48,7 +48,14 @@ impl CodeCache {
 
     /// Pieces of one complete line of the block at `offset`: the cached ones when this is a
     /// line seen before, else highlighted now after the lines before it.
-    pub fn line(&mut self, offset: usize, lang: &str, index: usize, line: &str, cx: &Ctx<'_>) -> Vec<Piece> {
+    pub fn line(
+        &mut self,
+        offset: usize,
+        lang: &str,
+        index: usize,
+        line: &str,
+        cx: &Ctx<'_>,
+    ) -> Vec<Piece> {
         let h = hash_of(line);
         let fresh = |first: &str| Block {
             lang: lang.to_owned(),
@@ -102,7 +109,10 @@ pub fn plain(line: &str, cx: &Ctx<'_>) -> Vec<Piece> {
 /// The label row above a block: its language, when it has one.
 pub fn label_row(lang: &str, width: usize, cx: &Ctx<'_>) -> Option<Vec<Span<'static>>> {
     let lang = lang.split([',', ' ', '{', '}']).find(|t| !t.is_empty())?;
-    let mut row = vec![Span::styled(format!("{} {lang}", gutter(cx)), cx.theme.code_label())];
+    let mut row = vec![Span::styled(
+        format!("{} {lang}", gutter(cx)),
+        cx.theme.code_label(),
+    )];
     fill(&mut row, width, cx);
     Some(clip(row, width))
 }

@@ -244,7 +244,8 @@ mod tests {
             assert!(h.syntax(tag).is_none(), "{tag:?}");
         }
         assert_eq!(
-            h.syntax_for_first_line("#!/bin/bash\n").map(|s| s.name.as_str()),
+            h.syntax_for_first_line("#!/bin/bash\n")
+                .map(|s| s.name.as_str()),
             Some("Bourne Again Shell (bash)")
         );
     }
@@ -267,12 +268,17 @@ mod tests {
     #[test]
     fn toml_is_highlighted_and_colours_fit_the_terminal() {
         let h = Highlighter::load();
-        let theme = crate::theme::Themes::builtin(ColorDepth::Ansi16).current().clone();
+        let theme = crate::theme::Themes::builtin(ColorDepth::Ansi16)
+            .current()
+            .clone();
         let mut l = LineHighlighter::new(&h, "toml", &theme).unwrap();
         let pieces = l.line(&h, "name = \"modelroom\" # c\n", &theme).unwrap();
         assert!(pieces.len() >= 3, "{pieces:?}");
         for (_, s) in &pieces {
-            assert!(!matches!(s.fg, Some(Color::Rgb(..) | Color::Indexed(_))), "{s:?}");
+            assert!(
+                !matches!(s.fg, Some(Color::Rgb(..) | Color::Indexed(_))),
+                "{s:?}"
+            );
         }
         let mono = Theme::no_color();
         let mut l = LineHighlighter::new(&h, "rust", &mono).unwrap();

@@ -128,7 +128,10 @@ impl MarkdownText {
             || text.len() < self.seen
             || !text.is_char_boundary(self.settled)
             || !text.is_char_boundary(self.complete)
-            || self.live.as_ref().is_some_and(|l| !text.is_char_boundary(l.fed));
+            || self
+                .live
+                .as_ref()
+                .is_some_and(|l| !text.is_char_boundary(l.fed));
         if fresh {
             let mut cache = std::mem::take(&mut self.cache);
             if self.key.as_ref() != Some(&key) || text.len() < self.seen {
@@ -177,7 +180,9 @@ impl MarkdownText {
                         break;
                     }
                     let content = live.fence.strip(line);
-                    let pieces = self.cache.line(live.offset, live.fence.lang(), live.lines, content, cx);
+                    let pieces =
+                        self.cache
+                            .line(live.offset, live.fence.lang(), live.lines, content, cx);
                     let mut rows = Vec::new();
                     line_rows(&pieces, width, cx, &mut rows);
                     live.rows.extend(rows.into_iter().map(Line::from));

@@ -52,7 +52,13 @@ pub struct Writer<'c, 'x> {
 }
 
 impl<'c, 'x> Writer<'c, 'x> {
-    pub fn new(cx: &'c Ctx<'x>, cache: &'c mut CodeCache, width: usize, src: &'c str, base: usize) -> Self {
+    pub fn new(
+        cx: &'c Ctx<'x>,
+        cache: &'c mut CodeCache,
+        width: usize,
+        src: &'c str,
+        base: usize,
+    ) -> Self {
         Self {
             cx,
             cache,
@@ -136,7 +142,11 @@ impl<'c, 'x> Writer<'c, 'x> {
 
     /// A blank row inside the containers (a quote keeps its bar).
     fn blank(&mut self) {
-        let mut spans: Vec<Span<'static>> = self.prefixes.iter().flat_map(|p| p.rest.iter().cloned()).collect();
+        let mut spans: Vec<Span<'static>> = self
+            .prefixes
+            .iter()
+            .flat_map(|p| p.rest.iter().cloned())
+            .collect();
         if let Some(last) = spans.last_mut() {
             let trimmed = last.content.trim_end().to_owned();
             last.content = trimmed.into();
@@ -226,7 +236,11 @@ impl<'c, 'x> Writer<'c, 'x> {
             Tag::BlockQuote(_) => {
                 self.start_block();
                 let bar = vec![Span::styled("│ ", theme.quote_bar())];
-                self.prefixes.push(Prefix { first: bar.clone(), rest: bar, pending: false });
+                self.prefixes.push(Prefix {
+                    first: bar.clone(),
+                    rest: bar,
+                    pending: false,
+                });
                 self.push_style(theme.quote());
             }
             Tag::CodeBlock(kind) => {
@@ -245,13 +259,18 @@ impl<'c, 'x> Writer<'c, 'x> {
             }
             Tag::List(start) => {
                 self.start_block();
-                self.lists.push(List { next: *start, items: 0 });
+                self.lists.push(List {
+                    next: *start,
+                    items: 0,
+                });
             }
             Tag::Item => {
                 self.flush();
                 let depth = self.lists.len().saturating_sub(1);
                 let loose = matches!(next, Some(Event::Start(Tag::Paragraph)));
-                let Some(list) = self.lists.last_mut() else { return };
+                let Some(list) = self.lists.last_mut() else {
+                    return;
+                };
                 let marker = match &mut list.next {
                     Some(n) => {
                         let m = format!("{n}. ");
@@ -372,11 +391,16 @@ impl<'c, 'x> Writer<'c, 'x> {
     /// After a link's text: its URL, unless the text already is the URL.
     fn end_link(&mut self, close: &str) {
         self.pop_style();
-        let Some((url, from)) = self.links.pop() else { return };
+        let Some((url, from)) = self.links.pop() else {
+            return;
+        };
         if !close.is_empty() {
             self.push(close, self.style().patch(self.cx.theme.dim()));
         }
-        let text: String = self.inline[from.min(self.inline.len())..].iter().map(|(t, _)| t.as_str()).collect();
+        let text: String = self.inline[from.min(self.inline.len())..]
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect();
         let bare = url.strip_prefix("mailto:").unwrap_or(&url);
         if url.is_empty() || text == url || text == bare {
             return;

@@ -52,7 +52,9 @@ impl Table {
             row.resize_with(n, Vec::new);
         }
         let natural: Vec<usize> = (0..n).map(|c| self.column_max(c, cell_width)).collect();
-        let least: Vec<usize> = (0..n).map(|c| self.column_max(c, widest_grapheme)).collect();
+        let least: Vec<usize> = (0..n)
+            .map(|c| self.column_max(c, widest_grapheme))
+            .collect();
         let overhead = 3 * n + 1;
         let fits_at_least = overhead + least.iter().sum::<usize>() <= width;
         if !fits_at_least {
@@ -89,7 +91,11 @@ impl Table {
             .iter()
             .zip(widths)
             .map(|(cell, &w)| {
-                let cell = if header { restyle(cell, cx.theme.table_header()) } else { cell.clone() };
+                let cell = if header {
+                    restyle(cell, cx.theme.table_header())
+                } else {
+                    cell.clone()
+                };
                 wrap_pieces(&cell, w, Breaks::Words)
             })
             .collect();
@@ -123,7 +129,10 @@ impl Table {
         let mut out = Vec::new();
         for (i, row) in body.iter().enumerate() {
             if i > 0 {
-                out.push(vec![Span::styled("─".repeat(width.min(3)), cx.theme.table_border())]);
+                out.push(vec![Span::styled(
+                    "─".repeat(width.min(3)),
+                    cx.theme.table_border(),
+                )]);
             }
             for (c, cell) in row.iter().enumerate() {
                 let mut pieces = match header.and_then(|h| h.get(c)) {
@@ -142,7 +151,9 @@ impl Table {
 }
 
 fn restyle(cell: &[Piece], style: Style) -> Cell {
-    cell.iter().map(|(t, s)| (t.clone(), s.patch(style))).collect()
+    cell.iter()
+        .map(|(t, s)| (t.clone(), s.patch(style)))
+        .collect()
 }
 
 fn cell_width(cell: &Cell) -> usize {
@@ -182,7 +193,10 @@ fn column_widths(natural: &[usize], least: &[usize], budget: usize) -> Vec<usize
     }
     // `least` may have pushed the total over the budget: take it back from the widest.
     while widths.iter().sum::<usize>() > budget {
-        let Some(c) = (0..n).filter(|&c| widths[c] > least[c]).max_by_key(|&c| widths[c]) else {
+        let Some(c) = (0..n)
+            .filter(|&c| widths[c] > least[c])
+            .max_by_key(|&c| widths[c])
+        else {
             break;
         };
         widths[c] -= 1;
@@ -215,6 +229,9 @@ mod tests {
         assert_eq!(column_widths(&[30, 30], &[1, 1], 11), vec![5, 6]);
         // Two-column graphemes need two columns.
         let w = column_widths(&[10, 10, 10], &[2, 2, 1], 6);
-        assert!(w.iter().sum::<usize>() <= 6 && w[0] >= 2 && w[1] >= 2, "{w:?}");
+        assert!(
+            w.iter().sum::<usize>() <= 6 && w[0] >= 2 && w[1] >= 2,
+            "{w:?}"
+        );
     }
 }

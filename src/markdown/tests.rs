@@ -28,7 +28,13 @@ const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](h
 
 fn docs() -> Vec<String> {
     let mut out = vec![DOC.to_owned()];
-    for model in ["demo/fast", "demo/coder", "demo/thinker", "demo/polyglot", "demo/verbose"] {
+    for model in [
+        "demo/fast",
+        "demo/coder",
+        "demo/thinker",
+        "demo/polyglot",
+        "demo/verbose",
+    ] {
         if let Some(m) = crate::sim::catalog::find(model) {
             out.push(crate::sim::answer::answer(m, "compare things", false));
         }
@@ -54,7 +60,10 @@ fn streaming_agrees_with_rendering_at_once_at_every_step() {
                 assert_eq!(rows(&live), rows(&once), "after {seen:?}");
             }
             live.update(&seen, 44, true, &cx);
-            assert_eq!(rows(&live), rows(&MarkdownText::render(&doc, 44, true, &cx)));
+            assert_eq!(
+                rows(&live),
+                rows(&MarkdownText::render(&doc, 44, true, &cx))
+            );
         }
     }
 }
@@ -71,7 +80,11 @@ fn no_row_is_wider_than_the_pane() {
             let m = MarkdownText::render(&doc, width, true, &cx);
             for i in 0..m.len() {
                 let w = m.row(i).map_or(0, Line::width);
-                assert!(w <= usize::from(width), "width {width}, row {i}: {:?}", m.row(i));
+                assert!(
+                    w <= usize::from(width),
+                    "width {width}, row {i}: {:?}",
+                    m.row(i)
+                );
             }
         }
     }
@@ -91,7 +104,12 @@ fn finished_blocks_are_not_rendered_again() {
         m.update(&text, 40, false, &cx);
     }
     // Everything but the last paragraph is settled; only the tail is parsed per update.
-    assert!(m.settled > text.len() - 40, "{} of {}", m.settled, text.len());
+    assert!(
+        m.settled > text.len() - 40,
+        "{} of {}",
+        m.settled,
+        text.len()
+    );
     assert_eq!(m.tail.len(), 1);
 }
 
@@ -110,14 +128,33 @@ fn an_open_fence_highlights_each_line_once_and_the_partial_line_plain() {
     assert_eq!(text.last().map(|s| s.trim_end()), Some(" let y"));
     // The partial line is one plain piece; the complete one is coloured.
     let last = m.row(m.len() - 1).unwrap();
-    assert!(last.spans.iter().filter(|s| !s.content.trim().is_empty()).count() == 1);
+    assert!(
+        last.spans
+            .iter()
+            .filter(|s| !s.content.trim().is_empty())
+            .count()
+            == 1
+    );
     let complete = m.row(m.len() - 2).unwrap();
     assert!(complete.spans.len() > 3, "{complete:?}");
-    m.update("Intro\n\n```rust\nlet x = 1;\nlet y = 2;\n```\nAfter\n", 40, false, &cx);
+    m.update(
+        "Intro\n\n```rust\nlet x = 1;\nlet y = 2;\n```\nAfter\n",
+        40,
+        false,
+        &cx,
+    );
     assert!(m.live.is_none());
     assert_eq!(
         rows(&m).iter().map(|r| r.trim_end()).collect::<Vec<_>>(),
-        vec!["Intro", "", "  rust", " let x = 1;", " let y = 2;", "", "After"]
+        vec![
+            "Intro",
+            "",
+            "  rust",
+            " let x = 1;",
+            " let y = 2;",
+            "",
+            "After"
+        ]
     );
 }
 

@@ -235,8 +235,15 @@ mod tests {
     fn code_breaks_only_at_spaces_while_tokens_fit() {
         let line = "let answer = compute(x.y, \"z\");";
         let rows = wrap_pieces(&[(line.to_owned(), Style::new())], 16, Breaks::Spaces);
-        assert_eq!(plain(&rows), vec!["let answer =", "compute(x.y,", "\"z\");"]);
-        let rows = wrap_pieces(&[("    x = 1".to_owned(), Style::new())], 20, Breaks::Spaces);
+        assert_eq!(
+            plain(&rows),
+            vec!["let answer =", "compute(x.y,", "\"z\");"]
+        );
+        let rows = wrap_pieces(
+            &[("    x = 1".to_owned(), Style::new())],
+            20,
+            Breaks::Spaces,
+        );
         assert_eq!(plain(&rows), vec!["    x = 1"]);
         let rows = wrap_pieces(&[("abcdefgh".to_owned(), Style::new())], 3, Breaks::Spaces);
         assert_eq!(plain(&rows), vec!["abc", "def", "gh"]);
@@ -244,7 +251,8 @@ mod tests {
 
     #[test]
     fn no_row_is_ever_wider_than_asked() {
-        let text = "Wide 日本語 and 🦀 emoji, e\u{301} marks, and averyveryverylongwordthatmustbreak.";
+        let text =
+            "Wide 日本語 and 🦀 emoji, e\u{301} marks, and averyveryverylongwordthatmustbreak.";
         for width in 2..40 {
             for breaks in [Breaks::Words, Breaks::Spaces] {
                 for row in wrap_pieces(&[(text.to_owned(), Style::new())], width, breaks) {

@@ -20,8 +20,8 @@ pub use tasks::TaskPool;
 
 use crate::api::Client;
 use crate::app::{Action, App, Command, Effect};
-use crate::store::SessionStore;
 use crate::markdown::Highlighter;
+use crate::store::SessionStore;
 
 /// Capacity of the channel from background tasks to the loop; full means streams wait.
 pub const ACTION_CHANNEL: usize = 1024;

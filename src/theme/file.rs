@@ -76,7 +76,9 @@ impl<'de> Deserialize<'de> for StyleToml {
         impl<'de> Visitor<'de> for V {
             type Value = StyleToml;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(r#"a colour ("cyan") or a table ({ fg = "cyan", modifiers = ["bold"] })"#)
+                f.write_str(
+                    r#"a colour ("cyan") or a table ({ fg = "cyan", modifiers = ["bold"] })"#,
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StyleToml, E> {
                 Ok(StyleToml::Fg(v.to_owned()))
@@ -110,7 +112,10 @@ pub fn parse_theme(
         // serde lists every expected key after an unknown one; the README has that list.
         let message = match e.message().split_once(", expected") {
             Some((head, _)) if head.starts_with("unknown field") => {
-                format!("{} (see the theme keys in the README)", head.replace("field", "key"))
+                format!(
+                    "{} (see the theme keys in the README)",
+                    head.replace("field", "key")
+                )
             }
             _ => e.message().trim().to_owned(),
         };
@@ -258,17 +263,41 @@ mod tests {
     #[test]
     fn every_mistake_names_the_line_and_the_key() {
         let cases = [
-            ("[ui]\nerror = \"red\"\nbordr = \"red\"\n", 3, "unknown key `bordr`"),
-            ("[ui]\n\nerror = \"redd\"\n", 3, "[ui] error: unknown colour `redd`"),
+            (
+                "[ui]\nerror = \"red\"\nbordr = \"red\"\n",
+                3,
+                "unknown key `bordr`",
+            ),
+            (
+                "[ui]\n\nerror = \"redd\"\n",
+                3,
+                "[ui] error: unknown colour `redd`",
+            ),
             (
                 "[ui]\nerror = { fg = \"red\", modifiers = [\"blink\"] }\n",
                 2,
                 "unknown modifier `blink`",
             ),
-            ("[ui]\nerror = { fg = \"red\", colour = \"x\" }\n", 2, "unknown key `colour`"),
-            ("[palette]\na = \"nope\"\n", 2, "[palette] a: `nope` is not a colour"),
-            ("\ncode_theme = \"Monokai\"\n", 2, "code_theme: no highlighting theme"),
-            ("inherits = \"nord\"\n", 1, "inherits: no theme named `nord`"),
+            (
+                "[ui]\nerror = { fg = \"red\", colour = \"x\" }\n",
+                2,
+                "unknown key `colour`",
+            ),
+            (
+                "[palette]\na = \"nope\"\n",
+                2,
+                "[palette] a: `nope` is not a colour",
+            ),
+            (
+                "\ncode_theme = \"Monokai\"\n",
+                2,
+                "code_theme: no highlighting theme",
+            ),
+            (
+                "inherits = \"nord\"\n",
+                1,
+                "inherits: no theme named `nord`",
+            ),
             ("[ui]\nerror = [1, 2]\n", 2, "invalid type"),
             ("colour = 1\n", 1, "unknown key `colour`"),
             ("[ui\n", 1, ""),

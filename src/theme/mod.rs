@@ -106,7 +106,9 @@ impl Theme {
 
     /// The default theme; without colour when `NO_COLOR` is set.
     pub fn from_env() -> Self {
-        Themes::builtin(ColorDepth::from_env(None)).current().clone()
+        Themes::builtin(ColorDepth::from_env(None))
+            .current()
+            .clone()
     }
 
     /// The default theme with modifiers only (what `NO_COLOR` gives).

@@ -191,9 +191,15 @@ mod tests {
     fn the_persons_themes_load_override_and_inherit_and_bad_ones_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let w = |n: &str, t: &str| std::fs::write(dir.path().join(n), t).unwrap();
-        w("b-child.toml", "inherits = \"z-parent\"\n[ui]\ncost = \"blue\"\n");
+        w(
+            "b-child.toml",
+            "inherits = \"z-parent\"\n[ui]\ncost = \"blue\"\n",
+        );
         w("z-parent.toml", "[ui]\nerror = \"#ff0000\"\n");
-        w("light.toml", "inherits = \"light\"\n[ui]\nerror = \"green\"\n");
+        w(
+            "light.toml",
+            "inherits = \"light\"\n[ui]\nerror = \"green\"\n",
+        );
         w("broken.toml", "[ui]\nerror = \"red\"\nbordr = \"red\"\n");
         w("notes.txt", "not a theme");
         let (t, errors) = Themes::load(ColorDepth::TrueColor, Some(dir.path()));

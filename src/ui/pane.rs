@@ -194,7 +194,10 @@ impl PaneView<'_> {
     fn reasoning_row(&self, a: &Answer, k: usize, expanded: bool) -> Line<'static> {
         let t = self.theme;
         if k == 0 {
-            let mut spans = vec![Span::styled(a.reasoning_header(expanded), t.reasoning_header())];
+            let mut spans = vec![Span::styled(
+                a.reasoning_header(expanded),
+                t.reasoning_header(),
+            )];
             if let Some(key) = &self.reasoning_key {
                 let verb = if expanded { "hides" } else { "shows" };
                 spans.push(Span::styled(format!(" · {key} {verb} it"), t.dim()));
@@ -215,13 +218,9 @@ impl PaneView<'_> {
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
-            AnswerState::Streaming
-                if a.reply.content.is_empty() && !a.reply.reasoning.is_empty() =>
-            {
-                Some(format!(
-                    "thinking… {} chars",
-                    a.reply.reasoning.chars().count()
-                ))
+            // The reasoning header above counts what has come.
+            AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
+                Some("thinking".to_owned())
             }
             AnswerState::Streaming => Some(match &a.reply.provider {
                 Some(p) => format!("streaming from {p}"),
