@@ -124,18 +124,22 @@ impl Answer {
         }
     }
 
-    /// The reasoning block's header: how much thinking, its tokens and cost where reported.
+    /// The reasoning block's header: how much thinking, in tokens and cost where the gateway
+    /// reported them (else in characters).
     pub fn reasoning_header(&self, expanded: bool) -> String {
         let mark = if expanded { "▾" } else { "▸" };
         let chars = self.reply.reasoning.chars().count();
+        let tokens = self.reply.usage.filter(|u| u.reasoning_tokens > 0);
         let mut text = if self.hidden_reasoning() {
             format!("{mark} reasoning hidden by the provider")
         } else if self.state.is_live() && self.reply.content.is_empty() {
             format!("{mark} thinking… {chars} chars")
-        } else {
+        } else if tokens.is_none() {
             format!("{mark} reasoning · {chars} chars")
+        } else {
+            format!("{mark} reasoning")
         };
-        if let Some(u) = self.reply.usage.filter(|u| u.reasoning_tokens > 0) {
+        if let Some(u) = tokens {
             text.push_str(&format!(" · {} tok", u.reasoning_tokens));
             if let Some(c) = u.reasoning_cost() {
                 text.push_str(&format!(" · {c}"));

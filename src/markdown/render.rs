@@ -197,7 +197,7 @@ impl<'c, 'x> Writer<'c, 'x> {
             Event::InlineMath(t) | Event::DisplayMath(t) => self.push(t, self.style()),
             Event::Html(t) | Event::InlineHtml(t) => {
                 let style = self.style();
-                for (i, line) in t.split('\n').enumerate() {
+                for (i, line) in t.strip_suffix('\n').unwrap_or(t).split('\n').enumerate() {
                     if i > 0 {
                         self.push("\n", style);
                     }

@@ -199,8 +199,7 @@ impl PaneView<'_> {
                 t.reasoning_header(),
             )];
             if let Some(key) = &self.reasoning_key {
-                let verb = if expanded { "hides" } else { "shows" };
-                spans.push(Span::styled(format!(" · {key} {verb} it"), t.dim()));
+                spans.push(Span::styled(format!(" ({key})"), t.dim()));
             }
             return Line::from(spans);
         }
