@@ -619,3 +619,25 @@ fn a_broken_theme_is_reported_and_the_default_used() {
     assert!(themes.select("nord").is_err());
     assert_eq!(themes.current().name(), "dark");
 }
+
+#[test]
+fn a_hostile_link_is_shown_as_harmless_text() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let md = "Click [here](http://evil.example/\u{1b}]8;;http://x\u{7}a\u{202e}b) or `\u{1b}[2J` or\n\n```sh\necho \u{1b}]52;c;aGk=\u{7}done\n```";
+    let app = answered(md, 70, 16, ColorDepth::TrueColor);
+    let buf = draw(&app);
+    for cell in &buf.content {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}'),
+            "{:?}",
+            cell.symbol()
+        );
+    }
+    let screen = text(&buf);
+    assert!(screen.contains("here (http://evil.example/"), "{screen}");
+    assert!(screen.contains("echo done"), "{screen}");
+}

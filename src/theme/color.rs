@@ -145,11 +145,40 @@ pub fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
         .unwrap_or(16)
 }
 
+/// The nearest of the 16 ANSI colours. Plain distance would turn every muted colour of a
+/// highlighting theme into grey, so a colour with a clear hue keeps its hue (red, green,
+/// yellow, blue, magenta, cyan; the light variant when it is bright), and only near-greys
+/// become black, grey or white by lightness.
 pub fn nearest_16(r: u8, g: u8, b: u8) -> Color {
-    ANSI16
-        .iter()
-        .min_by_key(|(_, rgb)| distance(*rgb, (r, g, b)))
-        .map_or(Color::Reset, |(c, _)| *c)
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let chroma = max - min;
+    if chroma < 32 {
+        let light = (u16::from(r) + u16::from(g) + u16::from(b)) / 3;
+        return match light {
+            0..=63 => Color::Black,
+            64..=159 => Color::DarkGray,
+            160..=223 => Color::Gray,
+            _ => Color::White,
+        };
+    }
+    // Stretch the colour to full saturation, then take the nearest hue.
+    let stretch = |c: u8| u8::try_from(u16::from(c - min) * 255 / u16::from(chroma)).unwrap_or(255);
+    let pure = (stretch(r), stretch(g), stretch(b));
+    let hues = [
+        ((255, 0, 0), Color::Red, Color::LightRed),
+        ((0, 255, 0), Color::Green, Color::LightGreen),
+        ((255, 255, 0), Color::Yellow, Color::LightYellow),
+        ((0, 0, 255), Color::Blue, Color::LightBlue),
+        ((255, 0, 255), Color::Magenta, Color::LightMagenta),
+        ((0, 255, 255), Color::Cyan, Color::LightCyan),
+    ];
+    hues.iter()
+        .min_by_key(|(rgb, _, _)| distance(*rgb, pure))
+        .map_or(
+            Color::Reset,
+            |&(_, normal, light)| if max >= 192 { light } else { normal },
+        )
 }
 
 #[cfg(test)]
@@ -208,6 +237,13 @@ mod tests {
         assert_eq!(ColorDepth::Ansi256.adapt(Color::Red), Some(Color::Red));
         assert_eq!(ColorDepth::None.adapt(Color::Red), None);
         assert_eq!(nearest_256(255, 255, 255), 231);
+        // Muted highlighting colours keep their hue on 16 colours.
+        assert_eq!(nearest_16(180, 142, 173), Color::Magenta);
+        assert_eq!(nearest_16(143, 161, 179), Color::Blue);
+        assert_eq!(nearest_16(163, 190, 140), Color::Green);
+        assert_eq!(nearest_16(235, 203, 139), Color::LightYellow);
+        assert_eq!(nearest_16(192, 197, 206), Color::Gray);
+        assert_eq!(nearest_16(101, 115, 126), Color::DarkGray);
         assert_eq!(nearest_256(128, 128, 128), 244);
     }
 }

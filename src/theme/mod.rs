@@ -307,3 +307,36 @@ impl Theme {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_documents_every_theme_key() {
+        let readme = include_str!("../../README.md");
+        for slot in Slot::ALL {
+            assert!(
+                readme.contains(&format!("`{}`", slot.key())),
+                "README lacks `{}` ({})",
+                slot.key(),
+                slot.description()
+            );
+        }
+    }
+
+    #[test]
+    fn shipped_themes_set_every_slot() {
+        for (name, text) in BUILTIN {
+            let table: toml::Table = toml::from_str(text).unwrap();
+            let ui = table["ui"].as_table().unwrap();
+            for slot in Slot::ALL {
+                // `base` empty means the terminal's own colours, which dark keeps on purpose.
+                if *slot == Slot::Base && *name == "dark" {
+                    continue;
+                }
+                assert!(ui.contains_key(slot.key()), "{name} lacks {}", slot.key());
+            }
+        }
+    }
+}
