@@ -625,7 +625,11 @@ fn a_hostile_link_is_shown_as_harmless_text() {
     let rt = paused_clock();
     let _clock = rt.enter();
     let md = "Click [here](http://evil.example/\u{1b}]8;;http://x\u{7}a\u{202e}b) or `\u{1b}[2J` or\n\n```sh\necho \u{1b}]52;c;aGk=\u{7}done\n```";
-    let app = answered(md, 70, 16, ColorDepth::TrueColor);
+    // In one delta: how escapes split across deltas fare is the sanitizer's own test.
+    let mut app = room(1, 70, 16, ColorDepth::TrueColor);
+    let live = send(&mut app, "show me")[0];
+    ev(&mut app, live, StreamEvent::Content(md.to_owned()));
+    finish(&mut app, live, usage());
     let buf = draw(&app);
     for cell in &buf.content {
         assert!(
