@@ -22,6 +22,10 @@ use self::code::{CodeCache, label_row, line_rows, plain};
 use self::render::Writer;
 use crate::theme::{ColorDepth, Theme};
 
+/// Bytes of complete lines in one unfinished block beyond which it is rendered per line, not
+/// per token.
+const TAIL_GATE: usize = 4096;
+
 /// What rendering needs besides the text: the theme, and the highlighter once it has loaded.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -150,11 +154,12 @@ impl MarkdownText {
         } else {
             text.rfind('\n').map_or(0, |i| i + 1)
         };
-        if complete > self.complete {
+        let advanced = complete > self.complete;
+        if advanced {
             self.advance(text, complete, cx);
             self.complete = complete;
         }
-        self.render_tail(text, cx);
+        self.render_tail(text, advanced, cx);
     }
 
     fn commit(&mut self, rows: Vec<Line<'static>>) {
@@ -253,11 +258,13 @@ impl MarkdownText {
     }
 
     /// Renders what comes after the finished blocks: the partial line of a live fence, or the
-    /// unfinished block(s) with whatever has arrived of them.
-    fn render_tail(&mut self, text: &str, cx: &Ctx<'_>) {
-        self.tail.clear();
+    /// unfinished block(s) with whatever has arrived of them. An unfinished block longer than
+    /// `TAIL_GATE` is rendered only when a line completes, and without its partial last line,
+    /// so a giant list costs per line rather than per token.
+    fn render_tail(&mut self, text: &str, advanced: bool, cx: &Ctx<'_>) {
         let width = usize::from(self.width);
         if let Some(live) = &self.live {
+            self.tail.clear();
             let partial = &text[live.fed.min(text.len())..];
             if !partial.is_empty() {
                 let mut rows = Vec::new();
@@ -266,7 +273,13 @@ impl MarkdownText {
             }
             return;
         }
-        let rest = &text[self.settled..];
+        let gated = self.complete.saturating_sub(self.settled) > TAIL_GATE;
+        if gated && !advanced {
+            return;
+        }
+        self.tail.clear();
+        let end = if gated { self.complete } else { text.len() };
+        let rest = &text[self.settled..end.max(self.settled)];
         if rest.trim().is_empty() {
             return;
         }

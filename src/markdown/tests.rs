@@ -27,7 +27,7 @@ const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](h
 1. Step with code:\n   ```bash\n   echo hi\n   ```\n2. Done\n\n    indented code\n\nLast 日本語 🦀 line";
 
 fn docs() -> Vec<String> {
-    let mut out = vec![DOC.to_owned()];
+    let mut out = vec![DOC.to_owned(), long_list()];
     for model in [
         "demo/fast",
         "demo/coder",
@@ -40,6 +40,35 @@ fn docs() -> Vec<String> {
         }
     }
     out
+}
+
+/// One top-level block longer than `TAIL_GATE`: a list with code in its items.
+fn long_list() -> String {
+    (1..=90)
+        .map(|i| format!("- Step {i} does *one* thing:\n  ```sh\n  echo step {i}\n  ```\n"))
+        .collect()
+}
+
+#[test]
+fn a_giant_unfinished_block_is_rendered_per_line_not_per_token() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: None,
+    };
+    let list = long_list();
+    let mut m = MarkdownText::default();
+    m.update(&list, 40, false, &cx);
+    let rows_before = m.len();
+    m.update(&format!("{list}- Step 91 half"), 40, false, &cx);
+    assert_eq!(
+        m.len(),
+        rows_before,
+        "the partial line waits for its newline"
+    );
+    m.update(&format!("{list}- Step 91 half done\n"), 40, false, &cx);
+    assert!(m.len() > rows_before);
+    assert!(rows(&m).iter().any(|r| r.contains("• Step 91 half done")));
 }
 
 #[test]
@@ -55,7 +84,11 @@ fn streaming_agrees_with_rendering_at_once_at_every_step() {
             let mut seen = String::new();
             // Every step of the crafted document; every third of the long simulated answers
             // (rendering from scratch at each step is quadratic).
-            let every = if d == 0 { 1 } else { 3 };
+            let every = match d {
+                0 => 1,
+                1 => 9,
+                _ => 3,
+            };
             for (i, token) in crate::sim::answer::tokenize(&doc).into_iter().enumerate() {
                 seen.push_str(&token);
                 live.update(&seen, 44, false, &cx);
