@@ -26,6 +26,33 @@ use crate::theme::{ColorDepth, Theme};
 /// per token.
 const TAIL_GATE: usize = 4096;
 
+/// Bytes of one block beyond which it is cut into pieces rendered on their own (a pathological
+/// answer: thousands of lines with no blank line between them).
+const BLOCK_CAP: usize = 16 * 1024;
+
+/// The end of the first line at or past `cap` bytes of `src` that is outside every code fence
+/// (however indented), where a giant block may be cut; `None` when `src` is not that long.
+fn safe_cut(src: &str, cap: usize) -> Option<usize> {
+    if src.len() <= cap {
+        return None;
+    }
+    let mut fence: Option<Fence> = None;
+    let mut end = 0;
+    for line in src.split_inclusive('\n') {
+        end += line.len();
+        let unindented = line.trim_start_matches(' ');
+        fence = match fence {
+            Some(f) if f.closes(unindented) => None,
+            Some(f) => Some(f),
+            None => Fence::open(unindented),
+        };
+        if end >= cap && fence.is_none() && line.ends_with('\n') {
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// What rendering needs besides the text: the theme, and the highlighter once it has loaded.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -78,6 +105,8 @@ pub struct MarkdownText {
     /// Rows of everything after `settled` (or of the partial line of a live fence).
     tail: Vec<Line<'static>>,
     cache: CodeCache,
+    /// The last committed rows were cut from a giant block that goes on: no gap after them.
+    glued: bool,
 }
 
 pub fn options() -> Options {
@@ -166,7 +195,7 @@ impl MarkdownText {
         if rows.is_empty() {
             return;
         }
-        if !self.done.is_empty() {
+        if !self.done.is_empty() && !std::mem::take(&mut self.glued) {
             self.done.push(Line::default());
         }
         self.done.extend(rows);
@@ -235,6 +264,23 @@ impl MarkdownText {
             }
             let events = parse(rest);
             let blocks = top_level(&events);
+            // A giant first block is cut at a line outside any fence, so that no line costs
+            // more than `BLOCK_CAP` to render; the pieces join without a gap. (Where it is cut
+            // depends only on the text, so streaming and rendering at once agree.)
+            let first_end = blocks.get(1).map_or(rest.len(), |(_, start)| {
+                let at = (*start).min(rest.len());
+                rest[..at].rfind('\n').map_or(0, |i| i + 1)
+            });
+            if let Some(cut) = safe_cut(&rest[..first_end], BLOCK_CAP) {
+                let head = &rest[..cut];
+                let events = parse(head);
+                let rows =
+                    Writer::new(cx, &mut self.cache, width, head, self.settled).render(&events);
+                self.commit(rows);
+                self.glued = true;
+                self.settled += cut;
+                continue;
+            }
             let Some(((_, last_start), finished)) = blocks.split_last() else {
                 return;
             };
@@ -288,7 +334,7 @@ impl MarkdownText {
     }
 
     fn separated(&self) -> bool {
-        !self.done.is_empty() && (self.live.is_some() || !self.tail.is_empty())
+        !self.done.is_empty() && !self.glued && (self.live.is_some() || !self.tail.is_empty())
     }
 
     pub fn len(&self) -> usize {

@@ -27,7 +27,7 @@ const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](h
 1. Step with code:\n   ```bash\n   echo hi\n   ```\n2. Done\n\n    indented code\n\nLast 日本語 🦀 line";
 
 fn docs() -> Vec<String> {
-    let mut out = vec![DOC.to_owned(), long_list()];
+    let mut out = vec![DOC.to_owned(), long_list(), giant_paragraph()];
     for model in [
         "demo/fast",
         "demo/coder",
@@ -47,6 +47,41 @@ fn long_list() -> String {
     (1..=90)
         .map(|i| format!("- Step {i} does *one* thing:\n  ```sh\n  echo step {i}\n  ```\n"))
         .collect()
+}
+
+/// Past `BLOCK_CAP`: lines with no blank line between them (one paragraph), and a fence.
+fn giant_paragraph() -> String {
+    let mut s: String = (0..400)
+        .map(|i| format!("Line {i} of one endless paragraph, 日本語 too.\n"))
+        .collect();
+    s.push_str("```\ncode after it\n```\n");
+    s
+}
+
+#[test]
+fn a_giant_block_is_cut_and_its_pieces_join_without_a_gap() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: None,
+    };
+    let text = giant_paragraph();
+    let mut m = MarkdownText::default();
+    let mut seen = String::new();
+    for line in text.split_inclusive('\n') {
+        seen.push_str(line);
+        m.update(&seen, 60, false, &cx);
+        // Never more than one cap's worth of text is in the unfinished part.
+        assert!(
+            m.complete - m.settled <= BLOCK_CAP + 200,
+            "{}",
+            m.complete - m.settled
+        );
+    }
+    assert!(m.settled > BLOCK_CAP, "the block was cut");
+    let all = rows(&m);
+    let gaps = all.iter().filter(|r| r.is_empty()).count();
+    assert_eq!(gaps, 1, "only the gap before the code block");
 }
 
 #[test]
@@ -87,6 +122,7 @@ fn streaming_agrees_with_rendering_at_once_at_every_step() {
             let every = match d {
                 0 => 1,
                 1 => 9,
+                2 => 97,
                 _ => 3,
             };
             for (i, token) in crate::sim::answer::tokenize(&doc).into_iter().enumerate() {
