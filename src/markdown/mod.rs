@@ -24,21 +24,32 @@ use crate::theme::{ColorDepth, Theme};
 
 /// Bytes of complete lines in one unfinished block beyond which it is rendered per line, not
 /// per token.
-const TAIL_GATE: usize = 4096;
+const TAIL_GATE: usize = 1024;
 
-/// Bytes of one block beyond which it is cut into pieces rendered on their own (a pathological
-/// answer: thousands of lines with no blank line between them).
-const BLOCK_CAP: usize = 16 * 1024;
+/// Bytes of one block beyond which it is cut into pieces rendered on their own, so that a
+/// line never costs more than this to render (thousands of lines with no blank line between
+/// them would otherwise be one block rendered again at every line).
+const BLOCK_CAP: usize = 2048;
 
-/// The end of the first line at or past `cap` bytes of `src` that is outside every code fence
-/// (however indented), where a giant block may be cut; `None` when `src` is not that long.
+/// Where a giant block may be cut: the end of the first line past `cap` bytes of `src` that is
+/// outside every code fence (however indented) and not a table row, and whose next line (which
+/// must have arrived) is blank or starts a new line of its own (not an indented continuation,
+/// a table row or a setext underline). `None` when there is no such line yet.
 fn safe_cut(src: &str, cap: usize) -> Option<usize> {
     if src.len() <= cap {
         return None;
     }
+    let starts_fresh = |line: &str| {
+        let t = line.trim_end();
+        t.is_empty()
+            || !(line.starts_with(' ')
+                || t.starts_with('|')
+                || t.chars().all(|c| c == '=' || c == '-'))
+    };
     let mut fence: Option<Fence> = None;
     let mut end = 0;
-    for line in src.split_inclusive('\n') {
+    let mut lines = src.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         end += line.len();
         let unindented = line.trim_start_matches(' ');
         fence = match fence {
@@ -46,7 +57,12 @@ fn safe_cut(src: &str, cap: usize) -> Option<usize> {
             Some(f) => Some(f),
             None => Fence::open(unindented),
         };
-        if end >= cap && fence.is_none() && line.ends_with('\n') {
+        let next = lines.peek().filter(|n| n.ends_with('\n'));
+        if end >= cap
+            && fence.is_none()
+            && !unindented.starts_with('|')
+            && next.is_some_and(|n| starts_fresh(n))
+        {
             return Some(end);
         }
     }

@@ -85,25 +85,33 @@ fn a_giant_block_is_cut_and_its_pieces_join_without_a_gap() {
 }
 
 #[test]
-fn a_giant_unfinished_block_is_rendered_per_line_not_per_token() {
+fn a_long_unfinished_block_is_rendered_per_line_not_per_token() {
     let theme = Theme::default();
     let cx = Ctx {
         theme: &theme,
         highlighter: None,
     };
-    let list = long_list();
+    // Items until the unfinished block holds more than `TAIL_GATE` bytes of complete lines.
+    let mut list = String::new();
     let mut m = MarkdownText::default();
-    m.update(&list, 40, false, &cx);
+    for i in 0..1000 {
+        list.push_str(&format!("- Step {i} does *one* thing\n  and goes on\n"));
+        m.update(&list, 40, false, &cx);
+        if m.complete - m.settled > TAIL_GATE {
+            break;
+        }
+    }
+    assert!(m.complete - m.settled > TAIL_GATE);
     let rows_before = m.len();
-    m.update(&format!("{list}- Step 91 half"), 40, false, &cx);
+    m.update(&format!("{list}- Last step half"), 40, false, &cx);
     assert_eq!(
         m.len(),
         rows_before,
         "the partial line waits for its newline"
     );
-    m.update(&format!("{list}- Step 91 half done\n"), 40, false, &cx);
+    m.update(&format!("{list}- Last step half done\n"), 40, false, &cx);
     assert!(m.len() > rows_before);
-    assert!(rows(&m).iter().any(|r| r.contains("• Step 91 half done")));
+    assert!(rows(&m).iter().any(|r| r.contains("• Last step half done")));
 }
 
 #[test]

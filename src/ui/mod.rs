@@ -19,7 +19,9 @@ use crate::app::{App, ModelPurpose, NoticeLevel, Overlay, SendMode};
 pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
     let theme = app.theme();
     let area = frame.area();
-    frame.buffer_mut().set_style(area, theme.base());
+    if theme.base() != ratatui::style::Style::default() {
+        frame.buffer_mut().set_style(area, theme.base());
+    }
     let reasoning_key = app.keymap.key_for(crate::app::Command::ToggleReasoning);
     for (i, (pane, rect)) in app.panes.iter().zip(&app.layout.panes).enumerate() {
         if rect.is_empty() {
