@@ -22,14 +22,14 @@ use self::code::{CodeCache, label_row, line_rows, plain};
 use self::render::Writer;
 use crate::theme::{ColorDepth, Theme};
 
-/// Bytes of complete lines in one unfinished block beyond which it is rendered per line, not
-/// per token.
-const TAIL_GATE: usize = 1024;
-
 /// Bytes of one block beyond which it is cut into pieces rendered on their own, so that a
 /// line never costs more than this to render (thousands of lines with no blank line between
 /// them would otherwise be one block rendered again at every line).
 const BLOCK_CAP: usize = 2048;
+
+/// Bytes of complete lines up to which the unfinished block is rendered whole at every token;
+/// past it, the line being written is rendered on its own.
+const SMALL_TAIL: usize = 256;
 
 /// Where a giant block may be cut: the end of the first line past `cap` bytes of `src` that is
 /// outside every code fence (however indented) and not a table row, and whose next line (which
@@ -118,8 +118,12 @@ pub struct MarkdownText {
     complete: usize,
     seen: usize,
     live: Option<LiveCode>,
-    /// Rows of everything after `settled` (or of the partial line of a live fence).
+    /// Rows of the complete lines after `settled`: the unfinished block as far as it goes.
     tail: Vec<Line<'static>>,
+    /// Rows of the line still being written (of a live fence, or on its own).
+    partial: Vec<Line<'static>>,
+    /// `tail` holds the line being written too (a small block rendered whole).
+    tail_has_partial: bool,
     cache: CodeCache,
     /// The last committed rows were cut from a giant block that goes on: no gap after them.
     glued: bool,
@@ -319,38 +323,54 @@ impl MarkdownText {
         }
     }
 
-    /// Renders what comes after the finished blocks: the partial line of a live fence, or the
-    /// unfinished block(s) with whatever has arrived of them. An unfinished block longer than
-    /// `TAIL_GATE` is rendered only when a line completes, and without its partial last line,
-    /// so a giant list costs per line rather than per token.
+    /// Renders what comes after the finished blocks. The complete lines of the unfinished
+    /// block are rendered again only when a line completes; the line still being written is
+    /// rendered on its own at every token (it is the whole block when the block is one line,
+    /// as most paragraphs are), so a token costs its line, not its block.
     fn render_tail(&mut self, text: &str, advanced: bool, cx: &Ctx<'_>) {
         let width = usize::from(self.width);
+        self.partial.clear();
         if let Some(live) = &self.live {
             self.tail.clear();
             let partial = &text[live.fed.min(text.len())..];
             if !partial.is_empty() {
                 let mut rows = Vec::new();
                 line_rows(&plain(live.fence.strip(partial), cx), width, cx, &mut rows);
-                self.tail = rows.into_iter().map(Line::from).collect();
+                self.partial = rows.into_iter().map(Line::from).collect();
             }
             return;
         }
-        let gated = self.complete.saturating_sub(self.settled) > TAIL_GATE;
-        if gated && !advanced {
+        let from = self.complete.max(self.settled);
+        let lines = &text[self.settled..from];
+        let partial = &text[from..];
+        // A small block, or a table growing a row, is worth rendering whole at every token.
+        let whole = !partial.trim().is_empty()
+            && (lines.len() <= SMALL_TAIL || partial.trim_start().starts_with('|'));
+        if whole {
+            let rest = &text[self.settled..];
+            self.tail =
+                Writer::new(cx, &mut self.cache, width, rest, self.settled).render(&parse(rest));
+            self.tail_has_partial = true;
             return;
         }
-        self.tail.clear();
-        let end = if gated { self.complete } else { text.len() };
-        let rest = &text[self.settled..end.max(self.settled)];
-        if rest.trim().is_empty() {
-            return;
+        if advanced || self.tail_has_partial {
+            self.tail = if lines.trim().is_empty() {
+                Vec::new()
+            } else {
+                Writer::new(cx, &mut self.cache, width, lines, self.settled).render(&parse(lines))
+            };
+            self.tail_has_partial = false;
         }
-        let events = parse(rest);
-        self.tail = Writer::new(cx, &mut self.cache, width, rest, self.settled).render(&events);
+        if !partial.trim().is_empty() {
+            self.partial =
+                Writer::new(cx, &mut self.cache, width, partial, from).render(&parse(partial));
+        }
     }
 
     fn separated(&self) -> bool {
-        !self.done.is_empty() && !self.glued && (self.live.is_some() || !self.tail.is_empty())
+        !self.done.is_empty()
+            && !self.glued
+            && (self.live.is_some() || !self.tail.is_empty() || !self.partial.is_empty())
     }
 
     pub fn len(&self) -> usize {
@@ -358,6 +378,7 @@ impl MarkdownText {
             + usize::from(self.separated())
             + self.live.as_ref().map_or(0, |l| l.rows.len())
             + self.tail.len()
+            + self.partial.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -385,7 +406,11 @@ impl MarkdownText {
         if i < live.len() {
             return live.get(i);
         }
-        self.tail.get(i - live.len())
+        let i = i - live.len();
+        if i < self.tail.len() {
+            return self.tail.get(i);
+        }
+        self.partial.get(i - self.tail.len())
     }
 
     pub fn width(&self) -> u16 {

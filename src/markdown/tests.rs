@@ -42,7 +42,7 @@ fn docs() -> Vec<String> {
     out
 }
 
-/// One top-level block longer than `TAIL_GATE`: a list with code in its items.
+/// A long top-level block: a list with code in its items.
 fn long_list() -> String {
     (1..=90)
         .map(|i| format!("- Step {i} does *one* thing:\n  ```sh\n  echo step {i}\n  ```\n"))
@@ -85,33 +85,28 @@ fn a_giant_block_is_cut_and_its_pieces_join_without_a_gap() {
 }
 
 #[test]
-fn a_long_unfinished_block_is_rendered_per_line_not_per_token() {
+fn the_line_being_written_is_rendered_on_its_own() {
     let theme = Theme::default();
     let cx = Ctx {
         theme: &theme,
         highlighter: None,
     };
-    // Items until the unfinished block holds more than `TAIL_GATE` bytes of complete lines.
-    let mut list = String::new();
-    let mut m = MarkdownText::default();
-    for i in 0..1000 {
-        list.push_str(&format!("- Step {i} does *one* thing\n  and goes on\n"));
-        m.update(&list, 40, false, &cx);
-        if m.complete - m.settled > TAIL_GATE {
-            break;
-        }
-    }
-    assert!(m.complete - m.settled > TAIL_GATE);
-    let rows_before = m.len();
-    m.update(&format!("{list}- Last step half"), 40, false, &cx);
-    assert_eq!(
-        m.len(),
-        rows_before,
-        "the partial line waits for its newline"
-    );
-    m.update(&format!("{list}- Last step half done\n"), 40, false, &cx);
-    assert!(m.len() > rows_before);
-    assert!(rows(&m).iter().any(|r| r.contains("• Last step half done")));
+    // A list longer than `SMALL_TAIL`, so its last line is not rendered with the rest.
+    let list: String = (0..12)
+        .map(|i| format!("- item {i} with a few words\n"))
+        .collect();
+    assert!(list.len() > SMALL_TAIL);
+    let mut m = MarkdownText::render(&list, 40, false, &cx);
+    let before = m.tail.clone();
+    assert_eq!(before.len(), 12);
+    m.update(&format!("{list}- thr"), 40, false, &cx);
+    // The complete lines were not rendered again; the new line shows as what it starts.
+    assert_eq!(m.tail, before);
+    assert_eq!(rows(&m).last().map(String::as_str), Some("• thr"));
+    m.update(&format!("{list}- three **bold**\n"), 40, false, &cx);
+    assert!(m.partial.is_empty());
+    assert_eq!(rows(&m).len(), 13);
+    assert_eq!(rows(&m).last().map(String::as_str), Some("• three bold"));
 }
 
 #[test]
