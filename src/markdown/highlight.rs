@@ -24,17 +24,49 @@ const EXTRA_SYNTAXES: &[(&str, &str)] = &[(
 /// Languages highlighted once in the background at startup, so their regexes are compiled
 /// before the first answer needs them.
 const WARM_UP: &[(&str, &str)] = &[
-    ("rust", "fn main() { let x: u32 = 1; println!(\"{x}\"); }\n"),
-    ("python", "def f(x):\n    return [i for i in x if i]  # c\n"),
-    ("js", "const f = (x) => { return `a${x}`; };\n"),
-    ("bash", "for f in *.txt; do echo \"$f\" | grep -v x; done\n"),
-    ("json", "{\"a\": [1, 2.5, true, null]}\n"),
-    ("toml", "[a]\nb = \"c\"\n"),
-    ("c", "int main(void) { return 0; }\n"),
-    ("go", "func main() { fmt.Println(\"x\") }\n"),
-    ("yaml", "a: [1, b]\n"),
-    ("sql", "SELECT a FROM t WHERE b = 1;\n"),
-    ("html", "<p class=\"x\">y</p>\n"),
+    (
+        "rust",
+        "use std::io;\n#[derive(Debug)]\npub struct S<'a> { v: &'a [u64] }\nfn f(xs: &[u64]) -> u64 {\n    let n: u32 = 1; // c\n    xs.iter().copied().filter(|x| x % 2 == 0).sum()\n}\nimpl S<'_> { fn g(&self) -> Option<String> { Some(format!(\"{}\", self.v.len())) } }\n",
+    ),
+    (
+        "python",
+        "import os\n@dataclass\nclass A(B):\n    def f(self, x: int) -> list[str]:\n        \"\"\"Doc.\"\"\"\n        for t in x:\n            yield f\"{t!r}\"  # c\n        return [i for i in x if i]\n",
+    ),
+    (
+        "js",
+        "import x from 'y';\nconst f = async (x) => { return `a${x}`; };\nclass C extends D { m() {} }\n",
+    ),
+    (
+        "bash",
+        "#!/bin/bash\nfor f in *.txt; do\n  echo \"$f\" | grep -v x > \"${f%.txt}.out\"\ndone\n",
+    ),
+    (
+        "json",
+        "{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}\n",
+    ),
+    ("toml", "[a]\nb = \"c\" # d\n[[e]]\nf = 1\n"),
+    (
+        "c",
+        "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 1); return 0; }\n",
+    ),
+    (
+        "cpp",
+        "#include <vector>\nint main() { std::vector<int> v{1}; return v[0]; }\n",
+    ),
+    (
+        "go",
+        "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"x\") }\n",
+    ),
+    ("yaml", "a: [1, b]\nc:\n  - d: e # f\n"),
+    (
+        "sql",
+        "SELECT a, COUNT(*) FROM t WHERE b = 'c' GROUP BY a;\n",
+    ),
+    ("html", "<!DOCTYPE html>\n<p class=\"x\">y</p>\n"),
+    (
+        "java",
+        "public class A { public static void main(String[] a) { System.out.println(1); } }\n",
+    ),
 ];
 
 pub struct Highlighter {
@@ -223,6 +255,19 @@ mod tests {
             .collect();
         allowed.sort();
         assert_eq!(names, allowed);
+    }
+
+    #[test]
+    fn the_warm_up_samples_highlight() {
+        let h = Highlighter::load();
+        let theme = Theme::default();
+        for (lang, code) in WARM_UP {
+            let mut l = LineHighlighter::new(&h, lang, &theme).unwrap_or_else(|| panic!("{lang}"));
+            for line in code.split_inclusive('\n') {
+                assert!(l.line(&h, line, &theme).is_some(), "{lang}: {line}");
+            }
+        }
+        h.warm_up();
     }
 
     #[test]
