@@ -248,3 +248,72 @@ fn a_shorter_text_starts_again() {
     m.update("new", 30, false, &cx);
     assert_eq!(rows(&m), vec!["new"]);
 }
+
+#[test]
+fn any_text_renders_without_panicking_and_within_the_width() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: Some(highlighter()),
+    };
+    let pieces = [
+        "# ",
+        "- ",
+        "1. ",
+        "> ",
+        "```",
+        "~~~",
+        "rust",
+        "|",
+        "---",
+        "*",
+        "**",
+        "_",
+        "`",
+        "[",
+        "](",
+        ")",
+        "<",
+        ">",
+        "\n",
+        "\n\n",
+        "    ",
+        "日本語",
+        "🦀",
+        "e\u{301}",
+        "word ",
+        "![",
+        "\\",
+        "- [x] ",
+        "   ",
+        ":-:",
+        "<div>",
+        "&amp;",
+        "0. ",
+        "99999999999. ",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..120 {
+        let mut text = String::new();
+        for _ in 0..60 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = u64::try_from(pieces.len()).unwrap();
+            text.push_str(pieces[usize::try_from(seed % n).unwrap()]);
+        }
+        for width in [3, 17, 40] {
+            let mut live = MarkdownText::default();
+            let mut seen = String::new();
+            for c in text.chars() {
+                seen.push(c);
+                live.update(&seen, width, false, &cx);
+            }
+            live.update(&seen, width, true, &cx);
+            for i in 0..live.len() {
+                let w = live.row(i).map_or(0, Line::width);
+                assert!(w <= usize::from(width), "{text:?} at {width}: row {i}");
+            }
+        }
+    }
+}

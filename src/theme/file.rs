@@ -222,7 +222,9 @@ fn with_fg(style: Style, c: Color, depth: ColorDepth) -> Style {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    // Bytes, not a str slice: an offset inside a character must not panic.
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    before.iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -307,6 +309,46 @@ mod tests {
             assert_eq!(e.line, line, "{text:?}: {e}");
             assert!(e.to_string().starts_with("mine.toml:"), "{e}");
             assert!(e.message.contains(needle), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let pieces = [
+            "[ui]",
+            "[palette]",
+            "error",
+            " = ",
+            "\"",
+            "{",
+            "}",
+            "fg",
+            "日本語",
+            "🦀",
+            "\n",
+            "#",
+            "[",
+            "]",
+            "inherits",
+            "code_theme",
+            "modifiers",
+            ",",
+            "'",
+            "\\u{0}",
+            "=",
+        ];
+        let mut seed = 0x9e37_79b9_u64;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[usize::try_from(seed % 21).unwrap()]);
+            }
+            if let Err(e) = parse(&text) {
+                assert!(e.line >= 1, "{text:?}: {e}");
+            }
         }
     }
 
