@@ -15,7 +15,7 @@ use modelroom::api::{Catalog, ModelEntry};
 use modelroom::app::{Action, App, CatalogUpdate, Command, Overlay, Settings, SharedIndex, update};
 use modelroom::catalog::Index;
 use modelroom::keymap::Keymap;
-use modelroom::ui::{self, Theme};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -85,15 +85,8 @@ fn hits(app: &App) -> usize {
 /// One keystroke and the frame that shows it.
 fn keystroke(app: &mut App, term: &mut Terminal<TestBackend>, code: KeyCode) {
     key(app, code);
-    term.draw(|f| {
-        ui::render(
-            f,
-            black_box(app),
-            &Theme::default(),
-            tokio::time::Instant::now(),
-        )
-    })
-    .unwrap();
+    term.draw(|f| ui::render(f, black_box(app), tokio::time::Instant::now()))
+        .unwrap();
 }
 
 fn bench(c: &mut Criterion) {
@@ -148,15 +141,8 @@ fn group_open(c: &mut Criterion, app: &mut App, term: &mut Terminal<TestBackend>
         b.iter(|| {
             key(app, KeyCode::Esc);
             update(app, Action::Command(Command::AddPane));
-            term.draw(|f| {
-                ui::render(
-                    f,
-                    black_box(app),
-                    &Theme::default(),
-                    tokio::time::Instant::now(),
-                )
-            })
-            .unwrap();
+            term.draw(|f| ui::render(f, black_box(app), tokio::time::Instant::now()))
+                .unwrap();
         });
     });
 }

@@ -14,7 +14,7 @@ use modelroom::chat::{Cost, FinishReason, Usage};
 use modelroom::keymap::Keymap;
 use modelroom::runtime;
 use modelroom::sim::{self, SimOptions};
-use modelroom::ui::{self, Theme};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -119,7 +119,6 @@ fn ms(d: Duration) -> String {
 /// Frames while all eight answers grow, one token per pane between frames.
 fn frames_while_streaming(app: &mut App, frames: usize) -> Vec<Duration> {
     let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let theme = Theme::default();
     let live = send(app, "stream now");
     let tokens = [
         "Streaming ",
@@ -142,7 +141,7 @@ fn frames_while_streaming(app: &mut App, frames: usize) -> Vec<Duration> {
             );
         }
         let start = Instant::now();
-        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now()))
+        term.draw(|frame| ui::render(frame, app, tokio::time::Instant::now()))
             .unwrap();
         times.push(start.elapsed());
     }
@@ -169,7 +168,6 @@ fn update_per_1000_tokens(app: &mut App, tokens: usize) -> Duration {
 /// A key press, its update, and the frame that shows it.
 fn key_to_screen(app: &mut App, presses: usize) -> Vec<Duration> {
     let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let theme = Theme::default();
     let mut times = Vec::with_capacity(presses);
     for i in 0..presses {
         let c = char::from(b'a' + u8::try_from(i % 26).unwrap());
@@ -178,7 +176,7 @@ fn key_to_screen(app: &mut App, presses: usize) -> Vec<Duration> {
             app,
             Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
         );
-        term.draw(|frame| ui::render(frame, app, &theme, tokio::time::Instant::now()))
+        term.draw(|frame| ui::render(frame, app, tokio::time::Instant::now()))
             .unwrap();
         times.push(start.elapsed());
     }
@@ -206,7 +204,7 @@ async fn end_to_end() {
     for pane in &mut app.panes {
         pane.model = "demo/fast".to_owned();
     }
-    let (mut ctx, _tx) = runtime::context(client, Theme::default());
+    let (mut ctx, _tx) = runtime::context(client);
     ctx.clipboard = Box::new(|_| {});
     ctx.frame_log = Some(Vec::new());
     let (status_tx, mut status) = tokio::sync::watch::channel(runtime::LoopStatus::default());

@@ -18,7 +18,7 @@ use modelroom::store::{
     AnswerRecord, CostStatus, FORMAT_VERSION, Finish, PaneRecord, Params, Session, SessionStore,
     Totals, Turn,
 };
-use modelroom::ui::{self, Theme};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -187,10 +187,9 @@ fn main() {
 
     // Frames while a save runs on another thread, as the saver's blocking task does.
     let mut term = Terminal::new(TestBackend::new(240, 64)).unwrap();
-    let theme = Theme::default();
     let mut frame = |app: &mut App| {
         update(app, Action::Tick);
-        term.draw(|f| ui::render(f, app, &theme, tokio::time::Instant::now()))
+        term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
             .unwrap();
     };
     let (idle50, idle99) = time(300, || frame(&mut app));

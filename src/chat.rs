@@ -119,6 +119,25 @@ pub struct Usage {
     pub cached_tokens: u64,
     /// `None` when the server does not report cost (most non-OpenRouter servers).
     pub cost: Option<Cost>,
+    /// What the completion tokens cost, when the gateway's split of the bill adds up
+    /// (OpenRouter's `cost_details`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_cost: Option<Cost>,
+}
+
+impl Usage {
+    /// The reasoning's share of the completion cost: reasoning tokens are billed as output
+    /// tokens, so it is the completion cost in proportion. `None` where the gateway did not
+    /// split the bill.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn reasoning_cost(&self) -> Option<Cost> {
+        let completion = self.completion_cost?;
+        if self.completion_tokens == 0 || self.reasoning_tokens > self.completion_tokens {
+            return None;
+        }
+        let share = self.reasoning_tokens as f64 / self.completion_tokens as f64;
+        Some(Cost::usd(completion.as_usd() * share))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "models")]
     pub resume: Option<String>,
 
+    /// The room's theme: dark, light, high-contrast, or one of yours in <config dir>/themes/
+    /// (default: `theme` from the config, else dark). A key cycles themes live.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

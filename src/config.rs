@@ -46,6 +46,10 @@ pub struct Config {
     pub min_send_interval_ms: u64,
     /// Other OpenAI-compatible servers, used as `@name/model`.
     pub endpoints: BTreeMap<String, EndpointConfig>,
+    /// The theme the room starts in (built in, or `<config dir>/themes/NAME.toml`).
+    pub theme: Option<String>,
+    /// `auto` (from COLORTERM/TERM), `truecolor`, `256`, `16` or `none`.
+    pub color_depth: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -96,6 +100,8 @@ impl Default for Config {
             daily_budget_usd: None,
             min_send_interval_ms: 1000,
             endpoints: BTreeMap::new(),
+            theme: None,
+            color_depth: None,
         }
     }
 }
@@ -193,6 +199,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             )));
         }
     }
+    config.color_depth_override().map_err(|e| invalid(&e))?;
     Ok(config)
 }
 
@@ -204,6 +211,14 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
+    /// `color_depth` as set (`None` for `auto` or unset).
+    pub fn color_depth_override(&self) -> Result<Option<crate::theme::ColorDepth>, String> {
+        match &self.color_depth {
+            Some(s) => crate::theme::ColorDepth::parse_setting(s),
+            None => Ok(None),
+        }
+    }
+
     /// The key from the environment variable, else from the file.
     pub fn api_key(&self) -> Option<ApiKey> {
         std::env::var(&self.api_key_env)
@@ -317,6 +332,18 @@ mod tests {
         ] {
             assert!(parse(bad, &p()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn theme_and_colour_depth_are_read_and_checked() {
+        let c = parse("theme = \"light\"\ncolor_depth = \"256\"\n", &p()).unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(
+            c.color_depth_override(),
+            Ok(Some(crate::theme::ColorDepth::Ansi256))
+        );
+        let err = parse("color_depth = \"lots\"\n", &p()).unwrap_err();
+        assert!(err.to_string().contains("color_depth `lots`"), "{err}");
     }
 
     #[test]

@@ -14,13 +14,16 @@ pub mod config;
 mod connect;
 pub mod keymap;
 pub mod logging;
+pub mod markdown;
 pub mod runtime;
 pub mod sanitize;
 pub mod sessions;
 pub mod sim;
 pub mod store;
+pub mod theme;
 pub mod ui;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -119,6 +122,8 @@ async fn room(
             (app::App::new(&models, keymap, settings), Vec::new())
         }
     };
+    let mut app = app;
+    apply_theme(&mut app, cli, config, config_path.as_deref());
     let conn = connect::connect(global, config, config_path).await?;
     let result = runtime::run_room(
         conn.clients.clone(),
@@ -135,6 +140,37 @@ async fn room(
             eprintln!("modelroom: {e}");
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+/// Loads the built-in themes and the person's (`<config dir>/themes/*.toml`) and picks the
+/// one named by `--theme` or the config. A theme with a mistake is reported in the status bar
+/// (file, line, key) and the room starts in the default one.
+fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Option<&Path>) {
+    let depth = theme::ColorDepth::from_env(config.color_depth_override().unwrap_or(None));
+    let dir = config_path
+        .and_then(Path::parent)
+        .map(|d| d.join("themes"))
+        .or_else(|| config::default_path()?.parent().map(|d| d.join("themes")));
+    let (mut themes, errors) = theme::Themes::load(depth, dir.as_deref());
+    let mut notes: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    for e in &errors {
+        tracing::warn!("theme: {e}");
+    }
+    if let Some(name) = cli.theme.as_deref().or(config.theme.as_deref()) {
+        if let Err(e) = themes.select(name) {
+            let broken = errors
+                .iter()
+                .any(|err| Path::new(&err.file).file_stem().and_then(|s| s.to_str()) == Some(name));
+            if !broken {
+                notes.push(e);
+            }
+            notes.push(format!("using the {} theme", themes.current().name()));
+        }
+    }
+    app.set_themes(themes);
+    if !notes.is_empty() {
+        app.set_notice(app::NoticeLevel::Error, notes.join(" · "));
     }
 }
 

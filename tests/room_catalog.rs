@@ -11,7 +11,7 @@ use modelroom::api::{Catalog, ChatRequest, ModelEntry, ProviderSort, Variant};
 use modelroom::app::{Action, App, CatalogUpdate, Effect, Overlay, Settings, SharedIndex, update};
 use modelroom::catalog::{Index, SortKey};
 use modelroom::keymap::Keymap;
-use modelroom::ui::{self, Theme};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -71,7 +71,7 @@ fn chats(fx: Vec<Effect>) -> Vec<ChatRequest> {
 
 fn screen(app: &App) -> String {
     let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
-    term.draw(|f| ui::render(f, app, &Theme { color: false }, tokio::time::Instant::now()))
+    term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
         .unwrap();
     let buf = term.backend().buffer();
     (0..buf.area.height)

@@ -15,7 +15,6 @@ use modelroom::keymap::Keymap;
 use modelroom::runtime::{self, LoopStatus};
 use modelroom::sim::{self, SimHandle, SimOptions};
 use modelroom::store::SessionStore;
-use modelroom::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -56,7 +55,7 @@ async fn open_room_saving(
     let (status_tx, status) = watch::channel(LoopStatus::default());
     let done = tokio::spawn(async move {
         let mut app = App::new(&models, Keymap::default(), Settings::default());
-        let (mut ctx, tx) = runtime::context(client, Theme { color: true });
+        let (mut ctx, tx) = runtime::context(client);
         ctx.clipboard = Box::new(|_| {});
         ctx.saver = store.clone().map(|s| runtime::Saver::new(s, tx.clone()));
         ctx.store = store;

@@ -15,7 +15,7 @@ use modelroom::app::{
 use modelroom::catalog::Index;
 use modelroom::chat::{Cost, FinishReason, Usage};
 use modelroom::keymap::Keymap;
-use modelroom::ui::{self, Theme};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -43,7 +43,7 @@ fn room_with(models: &[&str], settings: Settings) -> App {
 
 fn screen(app: &App) -> String {
     let mut term = Terminal::new(TestBackend::new(150, 40)).unwrap();
-    term.draw(|f| ui::render(f, app, &Theme { color: false }, tokio::time::Instant::now()))
+    term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
         .unwrap();
     let buf = term.backend().buffer();
     (0..buf.area.height)

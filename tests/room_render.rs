@@ -8,7 +8,8 @@ use modelroom::api::{ApiError, StreamEvent};
 use modelroom::app::{Action, App, Command, Effect, PaneId, RequestId, Settings, update};
 use modelroom::chat::{Cost, FinishReason, Usage};
 use modelroom::keymap::Keymap;
-use modelroom::ui::{self, Theme};
+use modelroom::theme::{ColorDepth, Themes};
+use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -77,8 +78,7 @@ fn finish(app: &mut App, live: (PaneId, RequestId), cost: f64) {
 fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
     let now = tokio::time::Instant::now();
-    term.draw(|f| ui::render(f, app, &Theme { color: true }, now))
-        .unwrap();
+    term.draw(|f| ui::render(f, app, now)).unwrap();
     term
 }
 
@@ -221,11 +221,11 @@ fn the_focused_pane_has_the_focus_colour() {
 fn no_colour_with_no_color() {
     let rt = paused_clock();
     let _clock = rt.enter();
-    let app = answered(2, 100, 20);
+    let mut app = answered(2, 100, 20);
+    app.set_themes(Themes::builtin(ColorDepth::None));
     let mut term = Terminal::new(TestBackend::new(100, 20)).unwrap();
     let now = tokio::time::Instant::now();
-    term.draw(|f| ui::render(f, &app, &Theme { color: false }, now))
-        .unwrap();
+    term.draw(|f| ui::render(f, &app, now)).unwrap();
     let buf = term.backend().buffer();
     let coloured: Vec<_> = buf
         .content

@@ -15,7 +15,6 @@ use modelroom::catalog::cache::CatalogCache;
 use modelroom::keymap::Keymap;
 use modelroom::runtime::{self, LoopStatus};
 use modelroom::sim::{self, SimHandle, SimOptions};
-use modelroom::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -62,7 +61,7 @@ fn open_room_with(clients: Clients, data: &Path, models: &[&str], settings: Sett
     let (status_tx, status) = watch::channel(LoopStatus::default());
     let done = tokio::spawn(async move {
         let mut app = App::new(&models, Keymap::default(), settings);
-        let (mut ctx, _tx) = runtime::context(clients, Theme { color: false });
+        let (mut ctx, _tx) = runtime::context(clients);
         ctx.clipboard = Box::new(|_| {});
         ctx.status = Some(status_tx);
         ctx.catalog_cache = Some(cache);

@@ -71,6 +71,7 @@ fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> A
             reasoning_tokens: 0,
             cached_tokens: 0,
             cost: cost.map(Cost::usd),
+            completion_cost: None,
         }),
         cost_usd: cost,
         cost_status: if cost.is_some() {

@@ -32,6 +32,7 @@ fn usage() -> impl Strategy<Value = Option<Usage>> {
                 reasoning_tokens: r,
                 cached_tokens: k,
                 cost: cost.map(|n| Cost::usd(f64::from(n) / 1e7)),
+                completion_cost: cost.map(|n| Cost::usd(f64::from(n) / 2e7)),
             }),
     )
 }

@@ -153,6 +153,21 @@ fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
         Some(WireCost::Breakdown { total_cost }) => total_cost.map(Cost::usd),
         None => None,
     };
+    // Only a split that adds up to the total is believed: some recordings carry zeros.
+    let completion_cost = match (&u.cost_details, cost) {
+        (Some(d), Some(total)) => match (
+            d.upstream_inference_prompt_cost,
+            d.upstream_inference_completions_cost,
+        ) {
+            (Some(p), Some(c))
+                if ((p + c) - total.as_usd()).abs() <= 1e-9 + total.as_usd() * 0.01 =>
+            {
+                Some(Cost::usd(c))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
     Usage {
         prompt_tokens: u.prompt_tokens.unwrap_or(0),
         completion_tokens: u.completion_tokens.unwrap_or(0),
@@ -166,6 +181,7 @@ fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
             .or(u.prompt_cache_hit_tokens)
             .unwrap_or(0),
         cost,
+        completion_cost,
     }
 }
 

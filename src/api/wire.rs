@@ -80,6 +80,7 @@ pub(crate) struct WireUsage {
     pub cost: Option<WireCost>,
     pub prompt_tokens_details: Option<PromptDetails>,
     pub completion_tokens_details: Option<CompletionDetails>,
+    pub cost_details: Option<CostDetails>,
     /// DeepSeek reports cache hits here instead.
     pub prompt_cache_hit_tokens: Option<u64>,
 }
@@ -95,6 +96,14 @@ pub(crate) enum WireCost {
 #[derive(Debug, Deserialize)]
 pub(crate) struct PromptDetails {
     pub cached_tokens: Option<u64>,
+}
+
+/// OpenRouter's split of the bill (zeros in some 2025 recordings, so it is checked against
+/// the total before use).
+#[derive(Debug, Deserialize)]
+pub(crate) struct CostDetails {
+    pub upstream_inference_prompt_cost: Option<f64>,
+    pub upstream_inference_completions_cost: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use std::sync::Arc;
+
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
 use super::{Balance, PaneId, RequestId, SessionRow};
 use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
+use crate::markdown::Highlighter;
 use crate::store::{Session, SpendRecord};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +61,8 @@ pub enum Action {
     Saved(Result<(), String>),
     SessionsListed(Result<Vec<SessionRow>, String>),
     SessionOpened(Result<Box<Session>, String>),
+    /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
+    HighlighterLoaded(Arc<Highlighter>),
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.
@@ -168,6 +173,9 @@ commands! {
     ScrollTop = "scroll_top": "jump to the start of the focused pane",
     ScrollBottom = "scroll_bottom": "jump to the end and follow the answer",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
+    ToggleReasoning = "toggle_reasoning": "show or hide the focused pane's reasoning",
+    ToggleReasoningAll = "toggle_reasoning_all": "show or hide the reasoning in every pane",
+    CycleTheme = "cycle_theme": "switch to the next theme",
     Sessions = "sessions": "browse saved sessions: open, rename, delete",
     NameSession = "name_session": "name this session (it is saved automatically anyway)",
     Help = "help": "show or hide this help",

@@ -4,6 +4,7 @@
 
 mod account;
 mod action;
+mod answer;
 mod browser;
 pub mod catalog;
 mod input;
@@ -19,6 +20,8 @@ pub mod spend;
 mod stream;
 pub mod text;
 mod update;
+
+use std::sync::Arc;
 
 use ratatui::layout::Rect;
 use tokio::time::Instant;
@@ -38,6 +41,8 @@ pub use update::update;
 
 use crate::chat::Cost;
 use crate::keymap::Keymap;
+use crate::markdown::{Ctx, Highlighter};
+use crate::theme::{Theme, Themes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PaneId(pub u64);
@@ -164,6 +169,10 @@ pub struct App {
     pub session: SessionMeta,
     /// Why the last save failed, until one succeeds (shown in the status bar).
     pub save_error: Option<String>,
+    /// The themes to cycle through; answers are rendered in the current one.
+    themes: Themes,
+    /// Code highlighting, once the runtime has loaded it (code is plain until then).
+    highlighter: Option<Arc<Highlighter>>,
     save_due: bool,
     last_save: Option<Instant>,
     /// Records of settled answers, shared between snapshots (see `snapshot`).
@@ -196,6 +205,8 @@ impl App {
             help_scroll: 0,
             session: SessionMeta::new(),
             save_error: None,
+            themes: Themes::builtin(crate::theme::ColorDepth::TrueColor),
+            highlighter: None,
             save_due: false,
             last_save: None,
             saved_answers: std::collections::HashMap::new(),
@@ -262,20 +273,56 @@ impl App {
         })
     }
 
-    /// Recomputes the layout and rewraps panes whose width changed.
+    /// Recomputes the layout and renders again the panes whose width changed.
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
         let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
         self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
+        let cx = Ctx {
+            theme: self.themes.current(),
+            highlighter: self.highlighter.as_deref(),
+        };
         for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
             let inner = layout::inner(*rect);
-            // Hidden panes (zoomed out of view) keep their wrapping for when they come back.
+            // Hidden panes (zoomed out of view) keep their rows for when they come back.
             if inner.width > 0 {
-                pane.rewrap(inner.width);
+                pane.rerender(inner.width, &cx, false);
                 pane.height = inner.height;
             }
         }
         self.dirty = true;
+    }
+
+    /// Renders every pane again (the theme or the highlighter changed).
+    fn restyle(&mut self) {
+        let cx = Ctx {
+            theme: self.themes.current(),
+            highlighter: self.highlighter.as_deref(),
+        };
+        for pane in &mut self.panes {
+            let width = pane.width;
+            pane.rerender(width, &cx, true);
+        }
+        self.dirty = true;
+    }
+
+    /// The theme everything is drawn in.
+    pub fn theme(&self) -> &Theme {
+        self.themes.current()
+    }
+
+    pub fn themes(&self) -> &Themes {
+        &self.themes
+    }
+
+    /// Replaces the themes (at startup: the built-in ones, the person's, the chosen one).
+    pub fn set_themes(&mut self, themes: Themes) {
+        self.themes = themes;
+        self.restyle();
+    }
+
+    pub fn highlighter(&self) -> Option<&Highlighter> {
+        self.highlighter.as_deref()
     }
 
     /// Asks the runtime to save the session soon (saves are coalesced and run off this thread).

@@ -1,74 +1,12 @@
 //! One pane: a model, its conversation, the answer streaming into it, and where it is scrolled.
-//! Text is wrapped here (in `update`), once per width; views only copy the visible rows.
+//! Text is rendered here (in `update`), once per width and theme; views only copy the rows in
+//! view.
 
-use tokio::time::Instant;
-
+pub use super::answer::{Answer, AnswerState, CostState, error_text, footer_text};
 use super::text::{WrappedText, wrap};
 use super::{PaneId, RequestId};
-use crate::api::{ApiError, Reply};
-use crate::chat::{Cost, Message, Usage};
-
-/// Where an answer's cost stands. A stopped or failed answer has no usage chunk; its cost is
-/// `Pending` until the gateway's generation record says what was billed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CostState {
-    Reported(Cost),
-    Pending,
-    Unknown,
-}
-
-impl CostState {
-    pub fn known(self) -> Option<Cost> {
-        match self {
-            Self::Reported(c) => Some(c),
-            Self::Pending | Self::Unknown => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerState {
-    /// Sent; nothing streamed yet.
-    Waiting,
-    Streaming,
-    /// Rate limited; asked again at `at`.
-    Retrying {
-        at: Instant,
-    },
-    Complete,
-    /// Stopped by the person; the text so far is kept.
-    Stopped,
-    Failed(ApiError),
-    /// Still streaming when the app last saved and then stopped (killed or crashed); the text
-    /// up to that save is kept.
-    Interrupted,
-}
-
-impl AnswerState {
-    pub fn is_live(&self) -> bool {
-        matches!(
-            self,
-            Self::Waiting | Self::Streaming | Self::Retrying { .. }
-        )
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub request: RequestId,
-    pub reply: Reply,
-    pub state: AnswerState,
-    pub cost: CostState,
-    /// Attempts so far (rate-limit retries count).
-    pub attempts: u8,
-    pub text: WrappedText,
-}
-
-impl Answer {
-    pub fn usage(&self) -> Option<Usage> {
-        self.reply.usage
-    }
-}
+use crate::chat::{Cost, Message};
+use crate::markdown::Ctx;
 
 #[derive(Debug, Clone)]
 pub enum Entry {
@@ -109,6 +47,8 @@ pub struct Pane {
     pub routing: crate::api::Routing,
     /// The model that served the latest answer, when it is not the one asked for (a fallback).
     pub served_instead: Option<String>,
+    /// Whether reasoning blocks show their text or only a header line.
+    pub reasoning_expanded: bool,
 }
 
 impl Pane {
@@ -123,6 +63,7 @@ impl Pane {
             note: None,
             routing: crate::api::Routing::default(),
             served_instead: None,
+            reasoning_expanded: false,
         }
     }
 
@@ -202,25 +143,41 @@ impl Pane {
         out
     }
 
-    /// Wraps every entry for a new width. Only called when the width changes.
-    pub fn rewrap(&mut self, width: u16) {
-        if width == self.width {
+    /// Renders every entry for a new width, or for a new theme or highlighter (`force`).
+    pub fn rerender(&mut self, width: u16, cx: &Ctx<'_>, force: bool) {
+        if width == self.width && !force {
             return;
         }
+        let rewrap = width != self.width;
         self.width = width;
         for entry in &mut self.entries {
             match entry {
-                Entry::Prompt { text, lines } => *lines = WrappedText::new(text, width),
-                Entry::Answer(a) => a.text.rewrap(&a.reply.content, width),
+                Entry::Prompt { text, lines } => {
+                    if rewrap {
+                        *lines = WrappedText::new(text, width);
+                    }
+                }
+                Entry::Answer(a) => a.render(width, cx),
+            }
+        }
+    }
+
+    /// Rows an entry takes: a prompt's lines; an answer's reasoning block, text and footer;
+    /// and one blank separator.
+    pub fn entry_height(&self, entry: &Entry) -> usize {
+        match entry {
+            Entry::Prompt { lines, .. } => lines.len() + 1,
+            Entry::Answer(a) => {
+                a.reasoning_rows(self.reasoning_expanded)
+                    + a.text.len()
+                    + 1
+                    + footer_rows(a, self.width, &self.model)
             }
         }
     }
 
     pub fn total_lines(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|e| entry_height(e, self.width, &self.model))
-            .sum()
+        self.entries.iter().map(|e| self.entry_height(e)).sum()
     }
 
     /// Scrolls by `delta` lines (negative is up); reaching the bottom resumes following.
@@ -251,74 +208,9 @@ impl Pane {
     }
 }
 
-/// Rows an entry takes: its wrapped lines, an answer's footer, and one blank separator.
-pub fn entry_height(entry: &Entry, width: u16, pane_model: &str) -> usize {
-    match entry {
-        Entry::Prompt { lines, .. } => lines.len() + 1,
-        Entry::Answer(a) => a.text.len() + 1 + footer_rows(a, width, pane_model),
-    }
-}
-
 /// A live answer's footer is one row (a spinner); a finished one's wraps like text.
 pub fn footer_rows(a: &Answer, width: u16, pane_model: &str) -> usize {
     footer_text(a, pane_model).map_or(1, |t| wrap_note(&t, width).len())
-}
-
-/// What a finished answer's footer says: provider, cost, tokens, speed, or the failure.
-/// `None` while it is live (the view draws a spinner then).
-pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
-    let r = &a.reply;
-    let mut parts = Vec::new();
-    match &a.state {
-        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
-            return None;
-        }
-        AnswerState::Failed(e) => return Some(error_text(e)),
-        AnswerState::Stopped => parts.push("■ stopped".to_owned()),
-        AnswerState::Interrupted => {
-            parts.push("⚠ interrupted when modelroom last stopped".to_owned())
-        }
-        AnswerState::Complete => parts.push("──".to_owned()),
-    }
-    if let Some(p) = &r.provider {
-        parts.push(p.clone());
-    }
-    parts.push(match a.cost {
-        CostState::Reported(c) => c.to_string(),
-        CostState::Pending => "cost pending…".to_owned(),
-        CostState::Unknown => "cost unknown".to_owned(),
-    });
-    if let Some(u) = r.usage {
-        parts.push(format!("{}→{} tok", u.prompt_tokens, u.completion_tokens));
-    }
-    if let Some(ttft) = r.ttft {
-        parts.push(format!("TTFT {:.2} s", ttft.as_secs_f64()));
-    }
-    // A stopped answer's billed tokens may exceed what streamed; its speed would mislead.
-    if let Some(tps) = r
-        .tokens_per_second()
-        .filter(|_| a.state == AnswerState::Complete)
-    {
-        parts.push(format!("{tps:.0} tok/s"));
-    }
-    if r.damage.is_some() {
-        parts.push("⚠ a chunk was undecodable".to_owned());
-    }
-    if let Some(served) = r.served_model.as_deref().filter(|m| *m != pane_model) {
-        parts.push(format!("via {served}"));
-    }
-    let text = parts.join(" · ");
-    Some(text.replacen("── · ", "── ", 1))
-}
-
-/// A failure in words a person can act on: what happened, then what to do.
-pub fn error_text(e: &ApiError) -> String {
-    let text = match e.hint() {
-        Some(hint) => format!("✗ {e} — {hint}"),
-        None => format!("✗ {e}"),
-    };
-    // Gateway messages are untrusted text too.
-    crate::sanitize::sanitize(&text, " ")
 }
 
 pub fn prompt_entry(text: String, width: u16) -> Entry {

@@ -3,7 +3,6 @@
 //! sends: its conversation, its endpoint and its routing.
 
 use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
-use super::text::WrappedText;
 use super::{App, Effect, NoticeLevel, SendMode, Settings, catalog, money, stream};
 use crate::api::clients::split_endpoint;
 use crate::api::{ChatRequest, Reply};
@@ -73,15 +72,12 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     pane.note = None;
     pane.served_instead = None;
     let chat = chat_for(pane, pane.entries.len(), &app.settings);
-    let width = pane.width;
-    pane.entries.push(Entry::Answer(Box::new(Answer {
+    pane.entries.push(Entry::Answer(Box::new(Answer::new(
         request,
-        reply: Reply::new(App::now()),
-        state: AnswerState::Waiting,
-        cost: CostState::Unknown,
-        attempts: 1,
-        text: WrappedText::new("", width),
-    })));
+        Reply::new(App::now()),
+        AnswerState::Waiting,
+        CostState::Unknown,
+    ))));
     fx.push(Effect::StartStream {
         pane: pane.id,
         request,

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
-use super::text::WrappedText;
 use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
@@ -196,7 +195,7 @@ impl App {
                     Turn::User { content } => entries.push(prompt_entry(content.clone(), width)),
                     Turn::Assistant(a) => {
                         let request = app.fresh_request_id();
-                        let answer = restore_answer(a, request, width);
+                        let answer = restore_answer(a, request);
                         // The first save after reopening reuses what was read, where it says
                         // exactly what the answer says.
                         let settled = !answer.state.is_live() && answer.cost != CostState::Pending;
@@ -230,7 +229,8 @@ impl App {
     }
 }
 
-fn restore_answer(a: &AnswerRecord, request: super::RequestId, width: u16) -> Answer {
+/// An answer as saved; its rows are rendered at the room's first layout.
+fn restore_answer(a: &AnswerRecord, request: super::RequestId) -> Answer {
     let mut reply = Reply::new(App::now());
     reply.content.clone_from(&a.content);
     reply.reasoning.clone_from(&a.reasoning);
@@ -254,15 +254,7 @@ fn restore_answer(a: &AnswerRecord, request: super::RequestId, width: u16) -> An
         (CostStatus::Pending, _) if a.generation_id.is_some() => CostState::Pending,
         _ => CostState::Unknown,
     };
-    let text = WrappedText::new(&reply.content, width);
-    Answer {
-        request,
-        reply,
-        state,
-        cost,
-        attempts: 1,
-        text,
-    }
+    Answer::new(request, reply, state, cost)
 }
 
 /// A saved error comes back as its words; its HTTP status and code survive where known.

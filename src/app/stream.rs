@@ -10,6 +10,7 @@ use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
 use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
+use crate::markdown::Ctx;
 use crate::sanitize::sanitize;
 
 /// Tabs in model output become this (a terminal cell cannot hold a tab).
@@ -27,7 +28,12 @@ pub(super) fn on_event(
     };
     let max_attempts = app.settings.max_attempts;
     let now = App::now();
+    let cx = Ctx {
+        theme: app.themes.current(),
+        highlighter: app.highlighter.as_deref(),
+    };
     let p = &mut app.panes[i];
+    let width = p.width;
     let model = p.model.clone();
     // Only OpenRouter keeps generation records; other endpoints' ids lead nowhere.
     let reconcilable = split_endpoint(&model).0.is_none();
@@ -96,11 +102,14 @@ pub(super) fn on_event(
         | StreamEvent::Finished(_)
         | StreamEvent::Damaged(_) => {}
     }
-    let grew = matches!(event, StreamEvent::Content(_));
+    let grew = matches!(
+        event,
+        StreamEvent::Content(_) | StreamEvent::Reasoning(_) | StreamEvent::ReasoningDetails(_)
+    );
     let served = matches!(event, StreamEvent::Served { .. });
     answer.reply.apply(event, now);
-    if grew {
-        answer.text.update(&answer.reply.content);
+    if grew || !answer.state.is_live() {
+        answer.render(width, &cx);
     }
     let cost_after = answer.cost;
     let billed_model = answer
@@ -194,7 +203,12 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
         return;
     };
     let settings = app.settings.clone();
+    let cx = Ctx {
+        theme: app.themes.current(),
+        highlighter: app.highlighter.as_deref(),
+    };
     let p = &mut app.panes[i];
+    let width = p.width;
     let Some(at) = p
         .entries
         .iter()
@@ -212,7 +226,7 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     answer.attempts += 1;
     answer.state = AnswerState::Waiting;
     answer.reply = Reply::new(App::now());
-    answer.text.update("");
+    answer.render(width, &cx);
     fx.push(Effect::StartStream {
         pane,
         request,
@@ -225,9 +239,14 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
 /// can be asked for it later.
 pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let now = App::now();
+    let cx = Ctx {
+        theme: app.themes.current(),
+        highlighter: app.highlighter.as_deref(),
+    };
     let Some(p) = app.panes.get_mut(i) else {
         return;
     };
+    let width = p.width;
     let pane = p.id;
     let model = p.model.clone();
     let reconcilable = split_endpoint(&model).0.is_none();
@@ -243,6 +262,7 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     if !answer.reply.done {
         answer.reply.apply(StreamEvent::Done, now);
     }
+    answer.render(width, &cx);
     if was_retrying {
         answer.cost = CostState::Reported(Cost::ZERO);
     } else {
@@ -304,6 +324,7 @@ pub(super) fn on_reconciled(
                     reasoning_tokens: record.native_tokens_reasoning.unwrap_or(0),
                     cached_tokens: 0,
                     cost: record.total_cost.map(Cost::usd),
+                    completion_cost: None,
                 });
             }
         }

@@ -110,6 +110,10 @@ impl WrappedText {
         }
     }
 
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+
     pub fn rewrap(&mut self, text: &str, width: u16) {
         *self = Self::new(text, width);
     }

@@ -68,6 +68,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             request,
             result,
         } => stream::on_reconciled(app, pane, request, result, &mut fx),
+        Action::HighlighterLoaded(h) => {
+            app.highlighter = Some(h);
+            app.restyle();
+        }
         Action::Balance(result) => {
             match result {
                 Ok(balance) => app.balance = Some(balance),
@@ -263,6 +267,23 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ScrollTop => scroll_focused(app, Pane::scroll_to_top),
         Command::ScrollBottom => scroll_focused(app, Pane::scroll_to_bottom),
         Command::Copy => copy(app, fx),
+        Command::ToggleReasoning => {
+            if let Some(p) = app.panes.get_mut(app.focus) {
+                p.reasoning_expanded = !p.reasoning_expanded;
+            }
+        }
+        Command::ToggleReasoningAll => {
+            // Mixed panes all open first; a second press closes them all.
+            let expand = app.panes.iter().any(|p| !p.reasoning_expanded);
+            for p in &mut app.panes {
+                p.reasoning_expanded = expand;
+            }
+        }
+        Command::CycleTheme => {
+            let name = app.themes.cycle().name().to_owned();
+            app.restyle();
+            app.set_notice(NoticeLevel::Info, format!("theme: {name}"));
+        }
         Command::Help => {
             app.overlay = match app.overlay {
                 Overlay::Help => Overlay::None,

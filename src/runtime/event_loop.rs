@@ -17,7 +17,7 @@ use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
 use crate::catalog::cache::CatalogCache;
 use crate::store::{Ledger, SessionStore};
-use crate::ui::{self, Theme};
+use crate::ui;
 
 /// ~60 frames per second at most.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
@@ -39,7 +39,6 @@ pub struct LoopStatus {
 pub struct Ctx {
     pub tasks: TaskPool,
     pub actions: mpsc::Receiver<Action>,
-    pub theme: Theme,
     /// Puts text on the clipboard (OSC 52 on a real terminal).
     pub clipboard: Box<dyn FnMut(&str) + Send>,
     pub status: Option<watch::Sender<LoopStatus>>,
@@ -101,7 +100,7 @@ where
                     dispatch(app, ctx, Action::Resize { width, height });
                 }
                 let now = Instant::now();
-                term.draw(|f| ui::render(f, app, &ctx.theme, now)).map_err(io::Error::other)?;
+                term.draw(|f| ui::render(f, app, now)).map_err(io::Error::other)?;
                 if let Some(log) = &mut ctx.frame_log {
                     log.push(now.elapsed());
                 }
@@ -133,7 +132,7 @@ where
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
-    term.draw(|f| ui::render(f, app, &ctx.theme, now))
+    term.draw(|f| ui::render(f, app, now))
         .map_err(io::Error::other)?;
     publish(app, ctx, frames + 1);
     Ok(())

@@ -22,8 +22,8 @@ pub use tasks::TaskPool;
 use crate::api::{Client, Clients};
 use crate::app::{Action, App, Command, Effect};
 use crate::catalog::cache::CatalogCache;
+use crate::markdown::Highlighter;
 use crate::store::{Ledger, SessionStore};
-use crate::ui::Theme;
 
 /// Capacity of the channel from background tasks to the loop; full means streams wait.
 pub const ACTION_CHANNEL: usize = 1024;
@@ -35,12 +35,11 @@ impl From<Client> for Clients {
 }
 
 /// A loop context around `clients`, and the sender for background work to report on.
-pub fn context(clients: impl Into<Clients>, theme: Theme) -> (Ctx, mpsc::Sender<Action>) {
+pub fn context(clients: impl Into<Clients>) -> (Ctx, mpsc::Sender<Action>) {
     let (tx, rx) = mpsc::channel(ACTION_CHANNEL);
     let ctx = Ctx {
         tasks: TaskPool::new(clients.into(), tx.clone()),
         actions: rx,
-        theme,
         clipboard: Box::new(terminal::osc52_copy),
         status: None,
         frame_log: None,
@@ -80,12 +79,13 @@ pub async fn run_room(
             "the chat room needs a terminal; for scripts use `modelroom ask`",
         ));
     }
-    let (mut ctx, tx) = context(clients, Theme::from_env());
+    let (mut ctx, tx) = context(clients);
     ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
     ctx.store = store;
     ctx.catalog_cache = catalog_cache;
     ctx.ledger = Ledger::open_default();
     spawn_signal_watch(tx.clone());
+    spawn_highlighter(tx.clone());
     start_background(&ctx);
     perform(&mut ctx, effects);
     let mut term = terminal::enter()?;
@@ -102,6 +102,20 @@ pub async fn run_room(
         );
     }
     result
+}
+
+/// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action
+/// (code shows plain until then). The common grammars are then compiled in the background too.
+pub fn spawn_highlighter(tx: mpsc::Sender<Action>) {
+    tokio::task::spawn_blocking(move || {
+        let highlighter = std::sync::Arc::new(Highlighter::load());
+        if tx
+            .blocking_send(Action::HighlighterLoaded(highlighter.clone()))
+            .is_ok()
+        {
+            highlighter.warm_up();
+        }
+    });
 }
 
 /// SIGTERM and SIGHUP quit through `update` like Ctrl+Q: streams stop, the terminal is restored.

@@ -3,8 +3,8 @@
 //! rate limits and generation records, plus fault directives for tests (see `directive`).
 //! `--demo` runs it in-process; `modelroom simulate` runs it standalone.
 
-mod answer;
-mod catalog;
+pub(crate) mod answer;
+pub(crate) mod catalog;
 mod directive;
 mod routes;
 mod routing;

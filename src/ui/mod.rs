@@ -20,8 +20,14 @@ pub use style::Theme;
 use crate::app::text::width_of;
 use crate::app::{App, Overlay, SendMode};
 
-/// Draws the whole screen. `now` only drives countdowns and spinners.
-pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Instant) {
+/// Draws the whole screen in the app's theme. `now` only drives countdowns and spinners.
+pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
+    let theme = app.theme();
+    let area = frame.area();
+    if theme.base() != ratatui::style::Style::default() {
+        frame.buffer_mut().set_style(area, theme.base());
+    }
+    let reasoning_key = app.keymap.key_for(crate::app::Command::ToggleReasoning);
     for (i, (pane, rect)) in app.panes.iter().zip(&app.layout.panes).enumerate() {
         if rect.is_empty() {
             continue;
@@ -33,6 +39,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, now: tokio::time::Ins
             spinner: app.spinner,
             theme,
             now,
+            reasoning_key: reasoning_key.clone(),
         };
         frame.render_widget(view, *rect);
     }

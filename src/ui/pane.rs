@@ -1,5 +1,5 @@
 //! One pane on screen: a bordered box titled with its model, provider and spend, showing only
-//! the transcript rows in view (copied from the wrap cache, never re-wrapped here).
+//! the transcript rows in view (copied from the rendered rows, never rendered here).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use super::style::Theme;
-use crate::app::pane::{Answer, AnswerState, Entry, Pane, entry_height, footer_text, wrap_note};
+use crate::app::pane::{Answer, AnswerState, Entry, Pane, footer_text, wrap_note};
 use crate::app::text::width_of;
 use crate::chat::Cost;
 
@@ -20,6 +20,8 @@ pub struct PaneView<'a> {
     pub spinner: usize,
     pub theme: &'a Theme,
     pub now: tokio::time::Instant,
+    /// The key that shows or hides reasoning, for the reasoning header's hint.
+    pub reasoning_key: Option<String>,
 }
 
 impl Widget for PaneView<'_> {
@@ -129,7 +131,8 @@ impl PaneView<'_> {
     }
 
     /// The rows in view: from the scroll position, walking entries and skipping whole ones
-    /// above the view so the cost does not grow with the transcript.
+    /// above the view, and copying only rows in view, so the cost does not grow with the
+    /// transcript or with the answer.
     fn visible_rows(&self, height: usize) -> Vec<Line<'static>> {
         let pane = self.pane;
         let total = pane.total_lines();
@@ -142,50 +145,83 @@ impl PaneView<'_> {
         let mut out = Vec::with_capacity(height);
         let mut row = 0;
         for entry in &pane.entries {
-            let h = entry_height(entry, pane.width, &pane.model);
+            let h = pane.entry_height(entry);
             if row + h <= top {
                 row += h;
                 continue;
             }
-            let lines = self.entry_lines(entry);
-            for line in lines.into_iter().skip(top.saturating_sub(row)) {
-                if out.len() == height {
-                    return out;
-                }
-                out.push(line);
-            }
+            self.entry_rows(entry, top.saturating_sub(row), height, &mut out);
             row += h;
-            if out.len() == height {
+            if out.len() >= height {
                 break;
             }
         }
+        out.truncate(height);
         out
     }
 
-    fn entry_lines(&self, entry: &Entry) -> Vec<Line<'static>> {
+    /// Rows `skip..` of an entry, until `out` holds `limit` rows: a prompt's lines, or an
+    /// answer's reasoning block, text and footer; then a blank separator.
+    fn entry_rows(&self, entry: &Entry, skip: usize, limit: usize, out: &mut Vec<Line<'static>>) {
         let t = self.theme;
-        let mut lines = Vec::new();
+        let mut k = skip;
+        let room = |out: &Vec<Line<'static>>| out.len() < limit;
         match entry {
-            Entry::Prompt { lines: wrapped, .. } => {
-                for i in 0..wrapped.len() {
-                    lines.push(Line::styled(
-                        wrapped.row(i).unwrap_or_default().to_owned(),
-                        t.prompt(),
-                    ));
+            Entry::Prompt { lines, .. } => {
+                while k < lines.len() && room(out) {
+                    let text = lines.row(k).unwrap_or_default().to_owned();
+                    out.push(Line::styled(text, t.prompt()));
+                    k += 1;
                 }
+                k -= lines.len().min(k);
             }
             Entry::Answer(a) => {
-                for i in 0..a.text.len() {
-                    lines.push(Line::styled(
-                        a.text.row(i).unwrap_or_default().to_owned(),
-                        t.answer(),
-                    ));
+                let expanded = self.pane.reasoning_expanded;
+                let reasoning = a.reasoning_rows(expanded);
+                while k < reasoning && room(out) {
+                    out.push(self.reasoning_row(a, k, expanded));
+                    k += 1;
                 }
-                lines.extend(self.footer(a));
+                k -= reasoning.min(k);
+                while k < a.text.len() && room(out) {
+                    out.push(a.text.row(k).cloned().unwrap_or_default());
+                    k += 1;
+                }
+                k -= a.text.len().min(k);
+                if room(out) {
+                    let footer = self.footer(a);
+                    let n = footer.len();
+                    out.extend(footer.into_iter().skip(k));
+                    k -= n.min(k);
+                }
             }
         }
-        lines.push(Line::default());
-        lines
+        if k == 0 && room(out) {
+            out.push(Line::default());
+        }
+    }
+
+    /// Row `k` of an answer's reasoning block: the header, then (expanded) the text behind a
+    /// bar and a blank row.
+    fn reasoning_row(&self, a: &Answer, k: usize, expanded: bool) -> Line<'static> {
+        let t = self.theme;
+        if k == 0 {
+            let mut spans = vec![Span::styled(
+                a.reasoning_header(expanded),
+                t.reasoning_header(),
+            )];
+            if let Some(key) = &self.reasoning_key {
+                spans.push(Span::styled(format!(" ({key})"), t.dim()));
+            }
+            return Line::from(spans);
+        }
+        match a.thinking.row(k - 1) {
+            Some(text) => Line::from(vec![
+                Span::styled("│ ", t.reasoning_header()),
+                Span::styled(text.to_owned(), t.reasoning()),
+            ]),
+            None => Line::default(),
+        }
     }
 
     fn footer(&self, a: &Answer) -> Vec<Line<'static>> {
@@ -193,13 +229,9 @@ impl PaneView<'_> {
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
-            AnswerState::Streaming
-                if a.reply.content.is_empty() && !a.reply.reasoning.is_empty() =>
-            {
-                Some(format!(
-                    "thinking… {} chars",
-                    a.reply.reasoning.chars().count()
-                ))
+            // The reasoning header above counts what has come.
+            AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
+                Some("thinking".to_owned())
             }
             AnswerState::Streaming => Some(match &a.reply.provider {
                 Some(p) => format!("streaming from {p}"),

@@ -1,0 +1,334 @@
+//! Syntax highlighting with syntect (pure-Rust regexes). `Highlighter::load` reads syntect's
+//! bundled syntaxes and themes plus ours in `assets/syntaxes/`; the runtime calls it once, off
+//! the UI thread, and hands the result to `update`. `LineHighlighter` colours a code block one
+//! line at a time, so a streaming block never highlights a line twice.
+
+use std::fmt;
+
+use ratatui::style::{Color, Modifier};
+use syntect::highlighting::{
+    FontStyle, HighlightIterator, HighlightState, Highlighter as Painter, Theme as CodeTheme,
+    ThemeSet,
+};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, SyntaxSetBuilder};
+
+use super::wrap::Piece;
+use crate::theme::Theme;
+
+/// Grammars syntect does not bundle, embedded at build time.
+const EXTRA_SYNTAXES: &[(&str, &str)] = &[(
+    "TOML",
+    include_str!("../../assets/syntaxes/TOML.sublime-syntax"),
+)];
+
+/// Languages highlighted once in the background at startup, so their regexes are compiled
+/// before the first answer needs them.
+const WARM_UP: &[(&str, &str)] = &[
+    (
+        "rust",
+        "use std::io;\n#[derive(Debug)]\npub struct S<'a> { v: &'a [u64] }\nfn f(xs: &[u64]) -> u64 {\n    let n: u32 = 1; // c\n    xs.iter().copied().filter(|x| x % 2 == 0).sum()\n}\nimpl S<'_> { fn g(&self) -> Option<String> { Some(format!(\"{}\", self.v.len())) } }\n",
+    ),
+    (
+        "python",
+        "import os\n@dataclass\nclass A(B):\n    def f(self, x: int) -> list[str]:\n        \"\"\"Doc.\"\"\"\n        for t in x:\n            yield f\"{t!r}\"  # c\n        return [i for i in x if i]\n",
+    ),
+    (
+        "js",
+        "import x from 'y';\nconst f = async (x) => { return `a${x}`; };\nclass C extends D { m() {} }\n",
+    ),
+    (
+        "bash",
+        "#!/bin/bash\nfor f in *.txt; do\n  echo \"$f\" | grep -v x > \"${f%.txt}.out\"\ndone\n",
+    ),
+    (
+        "json",
+        "{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}\n",
+    ),
+    ("toml", "[a]\nb = \"c\" # d\n[[e]]\nf = 1\n"),
+    (
+        "c",
+        "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 1); return 0; }\n",
+    ),
+    (
+        "cpp",
+        "#include <vector>\nint main() { std::vector<int> v{1}; return v[0]; }\n",
+    ),
+    (
+        "go",
+        "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"x\") }\n",
+    ),
+    ("yaml", "a: [1, b]\nc:\n  - d: e # f\n"),
+    (
+        "sql",
+        "SELECT a, COUNT(*) FROM t WHERE b = 'c' GROUP BY a;\n",
+    ),
+    ("html", "<!DOCTYPE html>\n<p class=\"x\">y</p>\n"),
+    (
+        "java",
+        "public class A { public static void main(String[] a) { System.out.println(1); } }\n",
+    ),
+];
+
+pub struct Highlighter {
+    syntaxes: SyntaxSet,
+    themes: ThemeSet,
+}
+
+impl fmt::Debug for Highlighter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("syntaxes", &self.syntaxes.syntaxes().len())
+            .field("themes", &self.themes.themes.len())
+            .finish()
+    }
+}
+
+/// Two loads are different highlighters; what matters to `Action` equality is identity.
+impl PartialEq for Highlighter {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Highlighter {
+    /// syntect's bundled syntaxes and themes, and ours. Takes a few hundred milliseconds: call
+    /// it off the UI thread.
+    pub fn load() -> Self {
+        let mut builder: SyntaxSetBuilder = SyntaxSet::load_defaults_newlines().into_builder();
+        for (name, text) in EXTRA_SYNTAXES {
+            match syntect::parsing::SyntaxDefinition::load_from_str(text, true, Some(name)) {
+                Ok(def) => builder.add(def),
+                Err(e) => tracing::error!("the {name} grammar does not load: {e}"),
+            }
+        }
+        Self {
+            syntaxes: builder.build(),
+            themes: ThemeSet::load_defaults(),
+        }
+    }
+
+    /// Compiles the regexes of common languages (syntect compiles them on first use).
+    pub fn warm_up(&self) {
+        let theme = Theme::default();
+        for (lang, code) in WARM_UP {
+            if let Some(mut h) = LineHighlighter::new(self, lang, &theme) {
+                for line in code.split_inclusive('\n') {
+                    let _ = h.line(self, line, &theme);
+                }
+            }
+        }
+    }
+
+    /// The grammar for a fence's language tag; `None` means plain text.
+    pub fn syntax(&self, tag: &str) -> Option<&SyntaxReference> {
+        let token = canonical(tag)?;
+        self.syntaxes
+            .find_syntax_by_token(token)
+            .filter(|s| s.name != "Plain Text")
+    }
+
+    /// A tagless block is guessed from its first line (`#!/bin/sh`, `<?php`, …) and no further.
+    pub fn syntax_for_first_line(&self, line: &str) -> Option<&SyntaxReference> {
+        self.syntaxes.find_syntax_by_first_line(line)
+    }
+
+    fn code_theme(&self, name: &str) -> Option<&CodeTheme> {
+        self.themes.themes.get(name)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn theme_names(&self) -> Vec<String> {
+        self.themes.themes.keys().cloned().collect()
+    }
+}
+
+/// A fence tag as a grammar lookup token: `TypeScript` → `js`, `rust,ignore` → `rust`,
+/// `{python}` → `python`. `None` for no tag or plain text.
+fn canonical(tag: &str) -> Option<&str> {
+    let tag = tag
+        .split([',', ' ', '{', '}', ':'])
+        .find(|t| !t.is_empty())?;
+    let lower = tag.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "text" | "txt" | "plain" | "plaintext" | "output" | "console-output" => return None,
+        "ts" | "typescript" | "tsx" | "jsx" | "javascript" | "node" | "mjs" | "cjs" => "js",
+        "shell" | "console" | "shellsession" | "sh" | "zsh" | "fish" | "bash" | "ksh" => "bash",
+        "py" | "python" | "python3" | "py3" => "py",
+        "rs" | "rust" => "rs",
+        "golang" => "go",
+        "c++" | "cxx" => "cpp",
+        "jsonc" | "json5" => "json",
+        "yml" => "yaml",
+        "tf" | "hcl" | "ini" | "cfg" | "conf" => "properties",
+        "vue" | "svelte" | "xhtml" => "html",
+        "objc" | "objective-c" => "m",
+        "cs" | "csharp" | "c#" => "cs",
+        "rb" | "ruby" => "rb",
+        "dockerfile" | "docker" => "bash",
+        _ => tag,
+    })
+}
+
+/// Colours one code block line by line, carrying the grammar's state between lines.
+#[derive(Clone)]
+pub struct LineHighlighter {
+    parse: ParseState,
+    highlight: HighlightState,
+    theme_name: String,
+}
+
+impl LineHighlighter {
+    /// `None` when the language has no grammar or the theme names no highlighting theme: the
+    /// block is then shown plain.
+    pub fn new(h: &Highlighter, lang: &str, theme: &Theme) -> Option<Self> {
+        let syntax = h.syntax(lang)?;
+        Self::for_syntax(h, syntax, theme)
+    }
+
+    pub fn for_syntax(h: &Highlighter, syntax: &SyntaxReference, theme: &Theme) -> Option<Self> {
+        let code_theme = h.code_theme(theme.code_theme())?;
+        let painter = Painter::new(code_theme);
+        Some(Self {
+            parse: ParseState::new(syntax),
+            highlight: HighlightState::new(&painter, ScopeStack::new()),
+            theme_name: theme.code_theme().to_owned(),
+        })
+    }
+
+    /// Pieces of one line (`line` may end with its newline, which is dropped). `None` when the
+    /// grammar fails on it; the caller shows the rest of the block plain.
+    pub fn line(&mut self, h: &Highlighter, line: &str, theme: &Theme) -> Option<Vec<Piece>> {
+        let code_theme = h.code_theme(&self.theme_name)?;
+        let painter = Painter::new(code_theme);
+        // The bundled grammars expect each line to end with its newline.
+        let owned;
+        let line = if line.ends_with('\n') {
+            line
+        } else {
+            owned = format!("{line}\n");
+            &owned
+        };
+        let ops = self.parse.parse_line(line, &h.syntaxes).ok()?;
+        let base = theme.code();
+        let mut out: Vec<Piece> = Vec::new();
+        for (style, text) in HighlightIterator::new(&mut self.highlight, &ops, line, &painter) {
+            let text = text.trim_end_matches('\n');
+            if text.is_empty() {
+                continue;
+            }
+            let c = style.foreground;
+            let mut s = base;
+            if let Some(fg) = theme.fit(Color::Rgb(c.r, c.g, c.b)) {
+                s = s.fg(fg);
+            }
+            for (font, m) in [
+                (FontStyle::BOLD, Modifier::BOLD),
+                (FontStyle::ITALIC, Modifier::ITALIC),
+                (FontStyle::UNDERLINE, Modifier::UNDERLINED),
+            ] {
+                if style.font_style.contains(font) {
+                    s = s.add_modifier(m);
+                }
+            }
+            match out.last_mut() {
+                Some((t, last)) if *last == s => t.push_str(text),
+                _ => out.push((text.to_owned(), s)),
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::ColorDepth;
+
+    #[test]
+    fn every_code_theme_a_theme_may_name_exists() {
+        let h = Highlighter::load();
+        let mut names = h.theme_names();
+        names.sort();
+        let mut allowed: Vec<String> = crate::theme::CODE_THEMES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        allowed.sort();
+        assert_eq!(names, allowed);
+    }
+
+    #[test]
+    fn the_warm_up_samples_highlight() {
+        let h = Highlighter::load();
+        let theme = Theme::default();
+        for (lang, code) in WARM_UP {
+            let mut l = LineHighlighter::new(&h, lang, &theme).unwrap_or_else(|| panic!("{lang}"));
+            for line in code.split_inclusive('\n') {
+                assert!(l.line(&h, line, &theme).is_some(), "{lang}: {line}");
+            }
+        }
+        h.warm_up();
+    }
+
+    #[test]
+    fn tags_find_their_grammar_and_unknown_ones_are_plain() {
+        let h = Highlighter::load();
+        for (tag, name) in [
+            ("rust", "Rust"),
+            ("rust,ignore", "Rust"),
+            ("Python", "Python"),
+            ("ts", "JavaScript"),
+            ("sh", "Bourne Again Shell (bash)"),
+            ("toml", "TOML"),
+            ("{python}", "Python"),
+            ("c++", "C++"),
+        ] {
+            assert_eq!(h.syntax(tag).map(|s| s.name.as_str()), Some(name), "{tag}");
+        }
+        for tag in ["", "text", "klingon", "  "] {
+            assert!(h.syntax(tag).is_none(), "{tag:?}");
+        }
+        assert_eq!(
+            h.syntax_for_first_line("#!/bin/bash\n")
+                .map(|s| s.name.as_str()),
+            Some("Bourne Again Shell (bash)")
+        );
+    }
+
+    #[test]
+    fn lines_are_coloured_with_state_carried_between_them() {
+        let h = Highlighter::load();
+        let theme = Theme::default();
+        let mut l = LineHighlighter::new(&h, "python", &theme).unwrap();
+        let first = l.line(&h, "s = \"\"\"open\n", &theme).unwrap();
+        let text: String = first.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(text, "s = \"\"\"open");
+        // Still inside the triple-quoted string: one style for the whole line.
+        let second = l.line(&h, "still a string\n", &theme).unwrap();
+        assert_eq!(second.len(), 1, "{second:?}");
+        assert!(first.iter().any(|(_, s)| s.fg != second[0].1.fg));
+        assert!(second.iter().all(|(_, s)| s.bg == theme.code().bg));
+    }
+
+    #[test]
+    fn toml_is_highlighted_and_colours_fit_the_terminal() {
+        let h = Highlighter::load();
+        let theme = crate::theme::Themes::builtin(ColorDepth::Ansi16)
+            .current()
+            .clone();
+        let mut l = LineHighlighter::new(&h, "toml", &theme).unwrap();
+        let pieces = l.line(&h, "name = \"modelroom\" # c\n", &theme).unwrap();
+        assert!(pieces.len() >= 3, "{pieces:?}");
+        for (_, s) in &pieces {
+            assert!(
+                !matches!(s.fg, Some(Color::Rgb(..) | Color::Indexed(_))),
+                "{s:?}"
+            );
+        }
+        let mono = Theme::no_color();
+        let mut l = LineHighlighter::new(&h, "rust", &mono).unwrap();
+        for (_, s) in l.line(&h, "fn main() {}\n", &mono).unwrap() {
+            assert!(Theme::is_plain(s), "{s:?}");
+        }
+    }
+}

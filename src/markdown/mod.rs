@@ -1,0 +1,422 @@
+//! Markdown answers as styled rows, rendered while they stream. `MarkdownText` keeps the rows
+//! of the top-level blocks that are finished (a block is finished once the next one has
+//! started) and renders only the unfinished tail again as text arrives; an open code fence at
+//! the top level is highlighted line by line instead, so no token costs more than its line.
+//! Called from `update`, never from a view.
+
+mod code;
+mod highlight;
+mod render;
+mod table;
+pub mod wrap;
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, Options, Parser};
+use ratatui::text::Line;
+
+pub use code::Fence;
+pub use highlight::Highlighter;
+
+use self::code::{CodeCache, label_row, line_rows, plain};
+use self::render::Writer;
+use crate::theme::{ColorDepth, Theme};
+
+/// Bytes of one block beyond which it is cut into pieces rendered on their own, so that a
+/// line never costs more than this to render (thousands of lines with no blank line between
+/// them would otherwise be one block rendered again at every line).
+const BLOCK_CAP: usize = 2048;
+
+/// Bytes of complete lines up to which the unfinished block is rendered whole at every token;
+/// past it, the line being written is rendered on its own.
+const SMALL_TAIL: usize = 256;
+
+/// Where a giant block may be cut: the end of the first line past `cap` bytes of `src` that is
+/// outside every code fence (however indented) and not a table row, and whose next line (which
+/// must have arrived) is blank or starts a new line of its own (not an indented continuation,
+/// a table row or a setext underline). `None` when there is no such line yet.
+fn safe_cut(src: &str, cap: usize) -> Option<usize> {
+    if src.len() <= cap {
+        return None;
+    }
+    let starts_fresh = |line: &str| {
+        let t = line.trim_end();
+        t.is_empty()
+            || !(line.starts_with(' ')
+                || t.starts_with('|')
+                || t.chars().all(|c| c == '=' || c == '-'))
+    };
+    let mut fence: Option<Fence> = None;
+    let mut end = 0;
+    let mut lines = src.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        end += line.len();
+        let unindented = line.trim_start_matches(' ');
+        fence = match fence {
+            Some(f) if f.closes(unindented) => None,
+            Some(f) => Some(f),
+            None => Fence::open(unindented),
+        };
+        let next = lines.peek().filter(|n| n.ends_with('\n'));
+        if end >= cap
+            && fence.is_none()
+            && !unindented.starts_with('|')
+            && next.is_some_and(|n| starts_fresh(n))
+        {
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// What rendering needs besides the text: the theme, and the highlighter once it has loaded.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    pub highlighter: Option<&'a Highlighter>,
+}
+
+/// Rows depend on these; when one changes, everything is rendered again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RenderKey {
+    theme: String,
+    depth: ColorDepth,
+    highlighted: bool,
+}
+
+impl RenderKey {
+    fn of(cx: &Ctx<'_>) -> Self {
+        Self {
+            theme: cx.theme.name().to_owned(),
+            depth: cx.theme.depth(),
+            highlighted: cx.highlighter.is_some(),
+        }
+    }
+}
+
+/// A top-level code fence that is still open, fed one complete line at a time.
+#[derive(Debug, Clone)]
+struct LiveCode {
+    fence: Fence,
+    /// Where the fence line starts in the answer (the block's cache key).
+    offset: usize,
+    /// Bytes of the answer consumed so far, the fence line included.
+    fed: usize,
+    lines: usize,
+    rows: Vec<Line<'static>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MarkdownText {
+    width: u16,
+    key: Option<RenderKey>,
+    /// Rows of the finished top-level blocks, a blank row between blocks.
+    done: Vec<Line<'static>>,
+    /// Bytes of the answer whose blocks are in `done`.
+    settled: usize,
+    /// Bytes up to the end of the last complete line handled.
+    complete: usize,
+    seen: usize,
+    live: Option<LiveCode>,
+    /// Rows of the complete lines after `settled`: the unfinished block as far as it goes.
+    tail: Vec<Line<'static>>,
+    /// Rows of the line still being written (of a live fence, or on its own).
+    partial: Vec<Line<'static>>,
+    /// `tail` holds the line being written too (a small block rendered whole).
+    tail_has_partial: bool,
+    cache: CodeCache,
+    /// The last committed rows were cut from a giant block that goes on: no gap after them.
+    glued: bool,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+fn parse(src: &str) -> Vec<(Event<'_>, Range<usize>)> {
+    Parser::new_ext(src, options()).into_offset_iter().collect()
+}
+
+/// The top-level blocks of `events`: event index ranges and the byte where each starts.
+fn top_level(events: &[(Event<'_>, Range<usize>)]) -> Vec<(Range<usize>, usize)> {
+    let mut blocks = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(_) => {
+                if depth == 0 {
+                    start = i;
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    blocks.push((start..i + 1, events[start].1.start));
+                }
+            }
+            _ if depth == 0 => blocks.push((i..i + 1, range.start)),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+impl MarkdownText {
+    /// Renders `text` at `width`. `finished` says no more text will come, so its last line
+    /// counts as complete.
+    pub fn render(text: &str, width: u16, finished: bool, cx: &Ctx<'_>) -> Self {
+        let mut m = Self::default();
+        m.update(text, width, finished, cx);
+        m
+    }
+
+    /// Catches up with `text`, which extends the text seen before (anything else, or a new
+    /// width or theme, renders from scratch).
+    pub fn update(&mut self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) {
+        let key = RenderKey::of(cx);
+        let fresh = self.key.as_ref() != Some(&key)
+            || width != self.width
+            || text.len() < self.seen
+            || !text.is_char_boundary(self.settled)
+            || !text.is_char_boundary(self.complete)
+            || self
+                .live
+                .as_ref()
+                .is_some_and(|l| !text.is_char_boundary(l.fed));
+        if fresh {
+            let mut cache = std::mem::take(&mut self.cache);
+            if self.key.as_ref() != Some(&key) || text.len() < self.seen {
+                cache.clear();
+            }
+            *self = Self {
+                width,
+                key: Some(key),
+                cache,
+                ..Self::default()
+            };
+        }
+        self.seen = text.len();
+        let complete = if finished {
+            text.len()
+        } else {
+            text.rfind('\n').map_or(0, |i| i + 1)
+        };
+        let advanced = complete > self.complete;
+        if advanced {
+            self.advance(text, complete, cx);
+            self.complete = complete;
+        }
+        self.render_tail(text, advanced, cx);
+    }
+
+    fn commit(&mut self, rows: Vec<Line<'static>>) {
+        if rows.is_empty() {
+            return;
+        }
+        if !self.done.is_empty() && !std::mem::take(&mut self.glued) {
+            self.done.push(Line::default());
+        }
+        self.done.extend(rows);
+    }
+
+    /// Takes in the complete lines up to `upto`: finished blocks move to `done`, a live fence
+    /// gets its new lines.
+    fn advance(&mut self, text: &str, upto: usize, cx: &Ctx<'_>) {
+        let width = usize::from(self.width);
+        loop {
+            if let Some(mut live) = self.live.take() {
+                let mut closed = None;
+                for line in text[live.fed..upto].split_inclusive('\n') {
+                    if live.fence.closes(line) {
+                        closed = Some(live.fed + line.len());
+                        break;
+                    }
+                    let content = live.fence.strip(line);
+                    let pieces =
+                        self.cache
+                            .line(live.offset, live.fence.lang(), live.lines, content, cx);
+                    let mut rows = Vec::new();
+                    line_rows(&pieces, width, cx, &mut rows);
+                    live.rows.extend(rows.into_iter().map(Line::from));
+                    live.lines += 1;
+                    live.fed += line.len();
+                }
+                let Some(end) = closed else {
+                    self.live = Some(live);
+                    return;
+                };
+                if live.lines == 0 {
+                    let mut rows = Vec::new();
+                    line_rows(&[], width, cx, &mut rows);
+                    live.rows.extend(rows.into_iter().map(Line::from));
+                }
+                self.commit(live.rows);
+                self.settled = end;
+                continue;
+            }
+            let rest = &text[self.settled..upto];
+            let blank: usize = rest
+                .split_inclusive('\n')
+                .take_while(|l| l.trim().is_empty() && l.ends_with('\n'))
+                .map(str::len)
+                .sum();
+            self.settled += blank;
+            let rest = &text[self.settled..upto];
+            if rest.is_empty() {
+                return;
+            }
+            let first = rest.split_inclusive('\n').next().unwrap_or(rest);
+            if let Some(fence) = Fence::open(first) {
+                let mut rows: Vec<Line<'static>> = Vec::new();
+                if let Some(label) = label_row(fence.lang(), width, cx) {
+                    rows.push(Line::from(label));
+                }
+                self.live = Some(LiveCode {
+                    fence,
+                    offset: self.settled,
+                    fed: self.settled + first.len(),
+                    lines: 0,
+                    rows,
+                });
+                continue;
+            }
+            let events = parse(rest);
+            let blocks = top_level(&events);
+            // A giant first block is cut at a line outside any fence, so that no line costs
+            // more than `BLOCK_CAP` to render; the pieces join without a gap. (Where it is cut
+            // depends only on the text, so streaming and rendering at once agree.)
+            let first_end = blocks.get(1).map_or(rest.len(), |(_, start)| {
+                let at = (*start).min(rest.len());
+                rest[..at].rfind('\n').map_or(0, |i| i + 1)
+            });
+            if let Some(cut) = safe_cut(&rest[..first_end], BLOCK_CAP) {
+                let head = &rest[..cut];
+                let events = parse(head);
+                let rows =
+                    Writer::new(cx, &mut self.cache, width, head, self.settled).render(&events);
+                self.commit(rows);
+                self.glued = true;
+                self.settled += cut;
+                continue;
+            }
+            let Some(((_, last_start), finished)) = blocks.split_last() else {
+                return;
+            };
+            if finished.is_empty() {
+                return;
+            }
+            let at = (*last_start).min(rest.len());
+            let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+            if line_start == 0 {
+                // Two blocks on one line cannot happen in CommonMark; never loop on it.
+                return;
+            }
+            let base = self.settled;
+            for (range, _) in finished {
+                let writer = Writer::new(cx, &mut self.cache, width, rest, base);
+                let rows = writer.render(&events[range.clone()]);
+                self.commit(rows);
+            }
+            self.settled += line_start;
+        }
+    }
+
+    /// Renders what comes after the finished blocks. The complete lines of the unfinished
+    /// block are rendered again only when a line completes; the line still being written is
+    /// rendered on its own at every token (it is the whole block when the block is one line,
+    /// as most paragraphs are), so a token costs its line, not its block.
+    fn render_tail(&mut self, text: &str, advanced: bool, cx: &Ctx<'_>) {
+        let width = usize::from(self.width);
+        self.partial.clear();
+        if let Some(live) = &self.live {
+            self.tail.clear();
+            let partial = &text[live.fed.min(text.len())..];
+            if !partial.is_empty() {
+                let mut rows = Vec::new();
+                line_rows(&plain(live.fence.strip(partial), cx), width, cx, &mut rows);
+                self.partial = rows.into_iter().map(Line::from).collect();
+            }
+            return;
+        }
+        let from = self.complete.max(self.settled);
+        let lines = &text[self.settled..from];
+        let partial = &text[from..];
+        // A small block, or a table growing a row, is worth rendering whole at every token.
+        let whole = !partial.trim().is_empty()
+            && (lines.len() <= SMALL_TAIL || partial.trim_start().starts_with('|'));
+        if whole {
+            let rest = &text[self.settled..];
+            self.tail =
+                Writer::new(cx, &mut self.cache, width, rest, self.settled).render(&parse(rest));
+            self.tail_has_partial = true;
+            return;
+        }
+        if advanced || self.tail_has_partial {
+            self.tail = if lines.trim().is_empty() {
+                Vec::new()
+            } else {
+                Writer::new(cx, &mut self.cache, width, lines, self.settled).render(&parse(lines))
+            };
+            self.tail_has_partial = false;
+        }
+        if !partial.trim().is_empty() {
+            self.partial =
+                Writer::new(cx, &mut self.cache, width, partial, from).render(&parse(partial));
+        }
+    }
+
+    fn separated(&self) -> bool {
+        !self.done.is_empty()
+            && !self.glued
+            && (self.live.is_some() || !self.tail.is_empty() || !self.partial.is_empty())
+    }
+
+    pub fn len(&self) -> usize {
+        self.done.len()
+            + usize::from(self.separated())
+            + self.live.as_ref().map_or(0, |l| l.rows.len())
+            + self.tail.len()
+            + self.partial.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn row(&self, i: usize) -> Option<&Line<'static>> {
+        static BLANK: Line<'static> = Line {
+            spans: Vec::new(),
+            style: ratatui::style::Style::new(),
+            alignment: None,
+        };
+        let mut i = i;
+        if i < self.done.len() {
+            return self.done.get(i);
+        }
+        i -= self.done.len();
+        if self.separated() {
+            if i == 0 {
+                return Some(&BLANK);
+            }
+            i -= 1;
+        }
+        let live = self.live.as_ref().map_or(&[][..], |l| &l.rows[..]);
+        if i < live.len() {
+            return live.get(i);
+        }
+        let i = i - live.len();
+        if i < self.tail.len() {
+            return self.tail.get(i);
+        }
+        self.partial.get(i - self.tail.len())
+    }
+
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+}
+
+#[cfg(test)]
+mod tests;
