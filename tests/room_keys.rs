@@ -521,7 +521,7 @@ fn scrolling_up_stops_following_and_end_resumes() {
         &mut app,
         pane,
         request,
-        StreamEvent::Content("line\n".repeat(100)),
+        StreamEvent::Content("line\n\n".repeat(100)),
     );
     key(&mut app, KeyCode::PageUp);
     let scroll = app.panes[0].scroll;

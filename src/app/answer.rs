@@ -91,14 +91,25 @@ impl Answer {
 
     /// Brings the rows up to date with the reply (cheap when only text was added).
     pub fn render(&mut self, width: u16, cx: &Ctx<'_>) {
+        if self.is_rendered(width, cx) {
+            return;
+        }
         let finished = !self.state.is_live();
-        self.text.update(&self.reply.content, width, finished, cx);
         let narrow = width.saturating_sub(REASONING_BAR).max(1);
+        self.text.update(&self.reply.content, width, finished, cx);
         if self.thinking.width() == narrow {
             self.thinking.update(&self.reply.reasoning);
         } else {
             self.thinking.rewrap(&self.reply.reasoning, narrow);
         }
+    }
+
+    /// Whether the rows are up to date for `width` and `cx` (views may show them as they are).
+    pub fn is_rendered(&self, width: u16, cx: &Ctx<'_>) -> bool {
+        let narrow = width.saturating_sub(REASONING_BAR).max(1);
+        self.text
+            .is_current(&self.reply.content, width, !self.state.is_live(), cx)
+            && self.thinking.is_current(&self.reply.reasoning, narrow)
     }
 
     /// Whether there is a reasoning block to show (text, or reasoning the provider hid).

@@ -273,36 +273,40 @@ impl App {
         })
     }
 
-    /// Recomputes the layout and renders again the panes whose width changed.
+    /// Recomputes the layout and gives each pane its width; what comes into view is rendered.
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
         let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
         self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
-        let cx = Ctx {
-            theme: self.themes.current(),
-            highlighter: self.highlighter.as_deref(),
-        };
         for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
             let inner = layout::inner(*rect);
             // Hidden panes (zoomed out of view) keep their rows for when they come back.
             if inner.width > 0 {
-                pane.rerender(inner.width, &cx, false);
+                pane.set_width(inner.width);
                 pane.height = inner.height;
             }
         }
+        self.render_visible();
         self.dirty = true;
     }
 
-    /// Renders every pane again (the theme or the highlighter changed).
-    fn restyle(&mut self) {
+    /// Renders, in every pane, the entries the next frame can show that are not yet rendered
+    /// for its width, theme and highlighter. Cheap when nothing changed; `update` calls it
+    /// after every action, so views always find what they draw rendered.
+    pub fn render_visible(&mut self) {
         let cx = Ctx {
             theme: self.themes.current(),
             highlighter: self.highlighter.as_deref(),
         };
         for pane in &mut self.panes {
-            let width = pane.width;
-            pane.rerender(width, &cx, true);
+            pane.ensure_rendered(&cx);
         }
+    }
+
+    /// The theme or the highlighter changed: what is in view renders again now, the rest
+    /// when it comes into view.
+    fn restyle(&mut self) {
+        self.render_visible();
         self.dirty = true;
     }
 

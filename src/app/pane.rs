@@ -14,19 +14,25 @@ pub enum Entry {
     Answer(Box<Answer>),
 }
 
-/// Scroll position. `follow` pins the view to the bottom while an answer grows; scrolling up
-/// unpins it at an absolute `top` line so new text does not move what the person is reading.
+/// Scroll position. `follow` pins the view to the bottom while an answer grows. Scrolling up
+/// unpins it at an anchor, an entry and a row inside it, so new text (or a narrower pane) does
+/// not move what the person is reading, and the view never needs the height of the entries
+/// above it: a frame costs the same with ten entries or ten thousand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scroll {
     pub follow: bool,
-    pub top: usize,
+    /// The entry at the top of the view when not following.
+    pub entry: usize,
+    /// Rows of that entry above the view.
+    pub row: usize,
 }
 
 impl Default for Scroll {
     fn default() -> Self {
         Self {
             follow: true,
-            top: 0,
+            entry: 0,
+            row: 0,
         }
     }
 }
@@ -143,23 +149,79 @@ impl Pane {
         out
     }
 
-    /// Renders every entry for a new width, or for a new theme or highlighter (`force`).
-    pub fn rerender(&mut self, width: u16, cx: &Ctx<'_>, force: bool) {
-        if width == self.width && !force {
-            return;
-        }
-        let rewrap = width != self.width;
+    /// Takes a new width. Nothing is rendered here: entries render when they come into view
+    /// (`ensure_rendered`), so a resize storm or reopening a long session costs what is seen.
+    pub fn set_width(&mut self, width: u16) {
         self.width = width;
-        for entry in &mut self.entries {
-            match entry {
-                Entry::Prompt { text, lines } => {
-                    if rewrap {
-                        *lines = WrappedText::new(text, width);
-                    }
-                }
-                Entry::Answer(a) => a.render(width, cx),
+    }
+
+    /// Renders entry `i` for the pane's width and `cx`, if it is not already.
+    fn render_entry(&mut self, i: usize, cx: &Ctx<'_>) {
+        let width = self.width;
+        match self.entries.get_mut(i) {
+            Some(Entry::Prompt { text, lines }) if lines.width() != width => {
+                *lines = WrappedText::new(text, width);
+            }
+            Some(Entry::Answer(a)) => a.render(width, cx),
+            Some(Entry::Prompt { .. }) | None => {}
+        }
+    }
+
+    /// Renders what the view can show: from the anchor down, and the bottom of the transcript
+    /// (where the view goes when following, or when the anchor is near the end).
+    pub fn ensure_rendered(&mut self, cx: &Ctx<'_>) {
+        let height = usize::from(self.height.max(1));
+        let n = self.entries.len();
+        if !self.scroll.follow {
+            let need = height + self.scroll.row;
+            let mut rows = 0;
+            let mut i = self.scroll.entry.min(n);
+            while i < n && rows < need {
+                self.render_entry(i, cx);
+                rows += self.entry_height(&self.entries[i]);
+                i += 1;
             }
         }
+        let mut rows = 0;
+        for i in (0..n).rev() {
+            self.render_entry(i, cx);
+            rows += self.entry_height(&self.entries[i]);
+            if rows >= height {
+                break;
+            }
+        }
+    }
+
+    /// Where the view starts: an entry and the rows of it above the view. Reads only the
+    /// entries in view (rendered by `ensure_rendered`).
+    pub fn view_start(&self) -> (usize, usize) {
+        let height = usize::from(self.height.max(1));
+        if !self.scroll.follow
+            && self.rows_from(self.scroll.entry, self.scroll.row, height) >= height
+        {
+            return (self.scroll.entry, self.scroll.row);
+        }
+        let mut rows = 0;
+        for i in (0..self.entries.len()).rev() {
+            rows += self.entry_height(&self.entries[i]);
+            if rows >= height {
+                return (i, rows - height);
+            }
+        }
+        (0, 0)
+    }
+
+    /// Rows from (`entry`, `row`) to the end, counting no further than `limit`.
+    fn rows_from(&self, entry: usize, row: usize, limit: usize) -> usize {
+        let mut rows = 0usize;
+        for (k, e) in self.entries.iter().enumerate().skip(entry) {
+            let h = self.entry_height(e);
+            rows += if k == entry { h.saturating_sub(row) } else { h };
+            if rows > limit {
+                break;
+            }
+        }
+        rows
     }
 
     /// Rows an entry takes: a prompt's lines; an answer's reasoning block, text and footer;
@@ -176,31 +238,71 @@ impl Pane {
         }
     }
 
+    /// Rows of the whole transcript as rendered so far (entries never rendered count only
+    /// their footer and separator). For tests and benchmarks; views never need it.
     pub fn total_lines(&self) -> usize {
         self.entries.iter().map(|e| self.entry_height(e)).sum()
     }
 
-    /// Scrolls by `delta` lines (negative is up); reaching the bottom resumes following.
-    pub fn scroll_by(&mut self, delta: isize) {
+    /// Scrolls by `delta` rows (negative is up), rendering the entries it passes; reaching
+    /// the bottom resumes following.
+    pub fn scroll_by(&mut self, delta: isize, cx: &Ctx<'_>) {
         let height = usize::from(self.height.max(1));
-        let max_top = self.total_lines().saturating_sub(height);
-        let top = if self.scroll.follow {
-            max_top
+        self.ensure_rendered(cx);
+        let (mut entry, mut row) = self.view_start();
+        let mut d = delta.unsigned_abs();
+        if delta < 0 {
+            while d > 0 {
+                if row >= d {
+                    row -= d;
+                    break;
+                }
+                if entry == 0 {
+                    row = 0;
+                    break;
+                }
+                d -= row + 1;
+                entry -= 1;
+                self.render_entry(entry, cx);
+                row = self.entry_height(&self.entries[entry]).saturating_sub(1);
+            }
         } else {
-            self.scroll.top.min(max_top)
-        };
-        let new_top = top.saturating_add_signed(delta).min(max_top);
+            row += d;
+            while entry + 1 < self.entries.len() {
+                self.render_entry(entry, cx);
+                let h = self.entry_height(&self.entries[entry]);
+                if row < h {
+                    break;
+                }
+                row -= h;
+                entry += 1;
+            }
+        }
+        self.anchor(entry, row, height, cx);
+    }
+
+    /// Puts the top of the view at (`entry`, `row`); at the bottom, follows again.
+    fn anchor(&mut self, entry: usize, row: usize, height: usize, cx: &Ctx<'_>) {
+        // Render what the check below reads.
+        let mut rows = 0;
+        for i in entry..self.entries.len() {
+            self.render_entry(i, cx);
+            rows += self.entry_height(&self.entries[i]);
+            if rows > height + row {
+                break;
+            }
+        }
+        let at_bottom = self.rows_from(entry, row, height) <= height;
         self.scroll = Scroll {
-            follow: new_top >= max_top && delta >= 0,
-            top: new_top,
+            follow: at_bottom,
+            entry,
+            row,
         };
     }
 
-    pub fn scroll_to_top(&mut self) {
-        self.scroll = Scroll {
-            follow: self.total_lines() <= usize::from(self.height),
-            top: 0,
-        };
+    pub fn scroll_to_top(&mut self, cx: &Ctx<'_>) {
+        let height = usize::from(self.height.max(1));
+        self.anchor(0, 0, height, cx);
     }
 
     pub fn scroll_to_bottom(&mut self) {

@@ -77,6 +77,8 @@ pub struct WrappedText {
     consumed: usize,
     /// Rows of the last, unfinished source line.
     tail: Vec<String>,
+    /// Bytes of the source as of the last update.
+    seen: usize,
 }
 
 impl WrappedText {
@@ -108,10 +110,16 @@ impl WrappedText {
         if !rest.is_empty() {
             wrap_line(rest, width, &mut self.tail);
         }
+        self.seen = text.len();
     }
 
     pub fn width(&self) -> u16 {
         self.width
+    }
+
+    /// Whether these rows are `text` (which only ever grows) wrapped at `width`.
+    pub fn is_current(&self, text: &str, width: u16) -> bool {
+        self.width == width && self.seen == text.len()
     }
 
     pub fn rewrap(&mut self, text: &str, width: u16) {

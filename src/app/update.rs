@@ -13,6 +13,7 @@ use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
 use super::{account, catalog, money, overlay, stream};
 use crate::api::StreamEvent;
+use crate::markdown::Ctx;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
@@ -26,6 +27,22 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Key(_)
             | Action::Paste(_)
             | Action::Command(_)
+            | Action::Stream {
+                event: StreamEvent::Done | StreamEvent::Failed(_),
+                ..
+            }
+    );
+    // Actions that can bring unrendered entries into view (a new width, a scroll, a theme,
+    // another session); stream events render their own answer as it grows.
+    let reveal = matches!(
+        action,
+        Action::Key(_)
+            | Action::Paste(_)
+            | Action::Mouse(_)
+            | Action::Resize { .. }
+            | Action::Command(_)
+            | Action::SessionOpened(_)
+            | Action::HighlighterLoaded(_)
             | Action::Stream {
                 event: StreamEvent::Done | StreamEvent::Failed(_),
                 ..
@@ -104,6 +121,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if reestimate {
         money::refresh_estimate(app);
     }
+    if reveal {
+        app.render_visible();
+    }
     fx
 }
 
@@ -167,8 +187,8 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
         return;
     };
     match mouse.kind {
-        MouseEventKind::ScrollUp => app.panes[i].scroll_by(-WHEEL_LINES),
-        MouseEventKind::ScrollDown => app.panes[i].scroll_by(WHEEL_LINES),
+        MouseEventKind::ScrollUp => scroll_pane(app, i, |p, cx| p.scroll_by(-WHEEL_LINES, cx)),
+        MouseEventKind::ScrollDown => scroll_pane(app, i, |p, cx| p.scroll_by(WHEEL_LINES, cx)),
         MouseEventKind::Down(_) => set_focus(app, i),
         _ => return,
     }
@@ -260,12 +280,12 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::StopAll => stop_all(app, fx),
         Command::Regenerate => regenerate(app, fx),
-        Command::ScrollUp => scroll_focused(app, |p| p.scroll_by(-1)),
-        Command::ScrollDown => scroll_focused(app, |p| p.scroll_by(1)),
-        Command::PageUp => scroll_focused(app, |p| p.scroll_by(-page(p))),
-        Command::PageDown => scroll_focused(app, |p| p.scroll_by(page(p))),
-        Command::ScrollTop => scroll_focused(app, Pane::scroll_to_top),
-        Command::ScrollBottom => scroll_focused(app, Pane::scroll_to_bottom),
+        Command::ScrollUp => scroll_pane(app, app.focus, |p, cx| p.scroll_by(-1, cx)),
+        Command::ScrollDown => scroll_pane(app, app.focus, |p, cx| p.scroll_by(1, cx)),
+        Command::PageUp => scroll_pane(app, app.focus, |p, cx| p.scroll_by(-page(p), cx)),
+        Command::PageDown => scroll_pane(app, app.focus, |p, cx| p.scroll_by(page(p), cx)),
+        Command::ScrollTop => scroll_pane(app, app.focus, Pane::scroll_to_top),
+        Command::ScrollBottom => scroll_pane(app, app.focus, |p, _| p.scroll_to_bottom()),
         Command::Copy => copy(app, fx),
         Command::ToggleReasoning => {
             if let Some(p) = app.panes.get_mut(app.focus) {
@@ -346,9 +366,14 @@ fn page(p: &Pane) -> isize {
     isize::try_from(p.height.saturating_sub(1).max(1)).unwrap_or(1)
 }
 
-fn scroll_focused(app: &mut App, f: impl FnOnce(&mut Pane)) {
-    if let Some(p) = app.panes.get_mut(app.focus) {
-        f(p);
+/// Scrolls pane `i`; scrolling renders the entries it passes, so it needs the theme.
+fn scroll_pane(app: &mut App, i: usize, f: impl FnOnce(&mut Pane, &Ctx<'_>)) {
+    let cx = Ctx {
+        theme: app.themes.current(),
+        highlighter: app.highlighter.as_deref(),
+    };
+    if let Some(p) = app.panes.get_mut(i) {
+        f(p, &cx);
     }
 }
 

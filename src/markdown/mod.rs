@@ -416,6 +416,14 @@ impl MarkdownText {
     pub fn width(&self) -> u16 {
         self.width
     }
+
+    /// Whether these rows are already `text` at `width` in `cx`'s theme: nothing to do.
+    pub fn is_current(&self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) -> bool {
+        self.width == width
+            && self.seen == text.len()
+            && (!finished || self.complete == text.len())
+            && self.key.as_ref() == Some(&RenderKey::of(cx))
+    }
 }
 
 #[cfg(test)]

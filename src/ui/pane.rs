@@ -130,28 +130,14 @@ impl PaneView<'_> {
         }
     }
 
-    /// The rows in view: from the scroll position, walking entries and skipping whole ones
-    /// above the view, and copying only rows in view, so the cost does not grow with the
-    /// transcript or with the answer.
+    /// The rows in view: from where the view starts (the scroll anchor, or the bottom), copying
+    /// only rows in view, so the cost grows neither with the transcript nor with the answer.
     fn visible_rows(&self, height: usize) -> Vec<Line<'static>> {
         let pane = self.pane;
-        let total = pane.total_lines();
-        let max_top = total.saturating_sub(height);
-        let top = if pane.scroll.follow {
-            max_top
-        } else {
-            pane.scroll.top.min(max_top)
-        };
+        let (first, skip) = pane.view_start();
         let mut out = Vec::with_capacity(height);
-        let mut row = 0;
-        for entry in &pane.entries {
-            let h = pane.entry_height(entry);
-            if row + h <= top {
-                row += h;
-                continue;
-            }
-            self.entry_rows(entry, top.saturating_sub(row), height, &mut out);
-            row += h;
+        for (k, entry) in pane.entries.iter().enumerate().skip(first) {
+            self.entry_rows(entry, if k == first { skip } else { 0 }, height, &mut out);
             if out.len() >= height {
                 break;
             }
@@ -160,8 +146,6 @@ impl PaneView<'_> {
         out
     }
 
-    /// Rows `skip..` of an entry, until `out` holds `limit` rows: a prompt's lines, or an
-    /// answer's reasoning block, text and footer; then a blank separator.
     fn entry_rows(&self, entry: &Entry, skip: usize, limit: usize, out: &mut Vec<Line<'static>>) {
         let t = self.theme;
         let mut k = skip;
