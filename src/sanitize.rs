@@ -5,55 +5,74 @@
 /// Removes terminal control sequences and control characters from `input`.
 /// `tab` is what a tab becomes (`"\t"` to keep it, spaces for a TUI that cannot render it).
 pub fn sanitize(input: &str, tab: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    let mut chars = input.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => out.push('\n'),
-            '\t' => out.push_str(tab),
-            '\u{1b}' => match chars.next() {
-                // CSI: parameters and intermediates, then one final byte.
-                Some('[') => skip_csi(&mut chars),
-                // OSC, DCS, SOS, PM, APC: a string up to BEL or ST.
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
-                // Two-character escapes (ESC c, ESC 7, …): the next character went with it.
-                _ => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            c if is_unsafe(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
+    Sanitizer::default().push(input, tab)
 }
 
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(&c) = chars.peek() {
-        // A malformed sequence ends at anything that cannot be part of one, which stays.
-        if !('\u{20}'..='\u{7e}').contains(&c) {
-            return;
+/// Where a stream of text stands inside an escape sequence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum State {
+    #[default]
+    Text,
+    /// After ESC.
+    Escape,
+    /// Inside CSI: parameters and intermediates until a final byte.
+    Csi,
+    /// Inside OSC, DCS, SOS, PM or APC: until BEL or ST.
+    Str,
+    /// ESC inside such a string (the start of ST, `ESC \`).
+    StrEscape,
+}
+
+/// `sanitize` for text that arrives in pieces: a sequence cut between two stream deltas is
+/// still recognised and removed whole, instead of leaving its printable tail (`;;http://…`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sanitizer {
+    state: State,
+}
+
+impl Sanitizer {
+    /// The safe text of the next piece.
+    pub fn push(&mut self, input: &str, tab: &str) -> String {
+        let mut out = String::with_capacity(input.len());
+        for c in input.chars() {
+            self.state = match self.state {
+                State::Text => text(c, tab, &mut out),
+                State::Escape => match c {
+                    '[' => State::Csi,
+                    ']' | 'P' | 'X' | '^' | '_' => State::Str,
+                    // Two-character escapes (ESC c, ESC 7, …): this character went with it.
+                    _ => State::Text,
+                },
+                // A malformed sequence ends at anything that cannot be part of one, which stays.
+                State::Csi if !('\u{20}'..='\u{7e}').contains(&c) => text(c, tab, &mut out),
+                State::Csi if ('\u{40}'..='\u{7e}').contains(&c) => State::Text,
+                State::Csi => State::Csi,
+                State::Str => match c {
+                    '\u{7}' | '\u{9c}' => State::Text,
+                    '\u{1b}' => State::StrEscape,
+                    _ => State::Str,
+                },
+                // ESC ends the string; a following `\` belongs to it, anything else is text.
+                State::StrEscape if c == '\\' => State::Text,
+                State::StrEscape => text(c, tab, &mut out),
+            };
         }
-        chars.next();
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            return;
-        }
+        out
     }
 }
 
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => return,
-            '\u{1b}' => {
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                return;
-            }
-            _ => {}
-        }
+/// One character outside any sequence: kept, expanded, dropped, or the start of a sequence.
+fn text(c: char, tab: &str, out: &mut String) -> State {
+    match c {
+        '\n' => out.push('\n'),
+        '\t' => out.push_str(tab),
+        '\u{1b}' => return State::Escape,
+        '\u{9b}' => return State::Csi,
+        '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => return State::Str,
+        c if is_unsafe(c) => {}
+        c => out.push(c),
     }
+    State::Text
 }
 
 /// C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
@@ -105,6 +124,28 @@ mod tests {
     fn truncated_sequences_do_not_swallow_text_after_a_newline() {
         assert_eq!(clean("a\u{1b}[12\nb"), "a\nb");
         assert_eq!(clean("end\u{1b}"), "end");
+    }
+
+    #[test]
+    fn a_sequence_cut_between_pieces_is_removed_whole() {
+        let whole =
+            "a\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\ b\u{1b}[1;31mred\u{1b}[0m!";
+        let expected = clean(whole);
+        assert_eq!(expected, "alink bred!");
+        // Every way of cutting it in two gives the same text.
+        let cuts: Vec<usize> = whole.char_indices().map(|(i, _)| i).collect();
+        for &cut in &cuts {
+            let mut s = Sanitizer::default();
+            let got = s.push(&whole[..cut], "    ") + &s.push(&whole[cut..], "    ");
+            assert_eq!(got, expected, "cut at byte {cut}");
+        }
+        // One character at a time, too.
+        let mut s = Sanitizer::default();
+        let got: String = whole
+            .chars()
+            .map(|c| s.push(c.encode_utf8(&mut [0; 4]), "    "))
+            .collect();
+        assert_eq!(got, expected);
     }
 
     #[test]

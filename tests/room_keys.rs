@@ -12,7 +12,7 @@ use modelroom::app::{
 };
 use modelroom::chat::{Cost, FinishReason, Role, Usage};
 use modelroom::keymap::Keymap;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn room(models: &[&str]) -> App {
     let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
@@ -513,45 +513,6 @@ fn up_and_down_recall_history_only_at_the_prompts_edges() {
 }
 
 #[test]
-fn scrolling_up_stops_following_and_end_resumes() {
-    let mut app = room(&["a/1"]);
-    let fx = send(&mut app, "q");
-    let (pane, request, _) = fx[0];
-    stream(
-        &mut app,
-        pane,
-        request,
-        StreamEvent::Content("line\n\n".repeat(100)),
-    );
-    key(&mut app, KeyCode::PageUp);
-    let scroll = app.panes[0].scroll;
-    assert!(!scroll.follow);
-    stream(
-        &mut app,
-        pane,
-        request,
-        StreamEvent::Content("more\n".repeat(50)),
-    );
-    assert_eq!(
-        app.panes[0].scroll, scroll,
-        "new text does not move what is being read"
-    );
-    key(&mut app, KeyCode::End);
-    assert!(app.panes[0].scroll.follow);
-    let inside = app.layout.panes[0];
-    let wheel = MouseEvent {
-        kind: MouseEventKind::ScrollUp,
-        column: inside.x + 2,
-        row: inside.y + 2,
-        modifiers: KeyModifiers::NONE,
-    };
-    update(&mut app, Action::Mouse(wheel));
-    assert!(!app.panes[0].scroll.follow);
-    press(&mut app, KeyCode::End, KeyModifiers::CONTROL);
-    assert!(app.panes[0].scroll.follow);
-}
-
-#[test]
 fn help_opens_with_f1_or_question_mark_on_an_empty_prompt() {
     let mut app = room(&["a/1"]);
     key(&mut app, KeyCode::F(1));
@@ -590,4 +551,29 @@ fn control_sequences_never_enter_the_state() {
         app.panes[0].last_answer().unwrap().reply.content,
         "abcde    f"
     );
+    // A sequence cut between two deltas goes whole, leaving no printable tail behind.
+    for piece in [
+        "g\u{1b}]8;;http://ev",
+        "il\u{1b}\\link\u{1b}]8",
+        ";;\u{1b}\\ h",
+    ] {
+        stream(
+            &mut app,
+            fx[0].0,
+            fx[0].1,
+            StreamEvent::Content(piece.into()),
+        );
+    }
+    let reasoning = ["r\u{1b}[3", "1mx\u{1b}", "[0m"];
+    for piece in reasoning {
+        stream(
+            &mut app,
+            fx[0].0,
+            fx[0].1,
+            StreamEvent::Reasoning(piece.into()),
+        );
+    }
+    let reply = &app.panes[0].last_answer().unwrap().reply;
+    assert_eq!(reply.content, "abcde    fglink h");
+    assert_eq!(reply.reasoning, "rx");
 }

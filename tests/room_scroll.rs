@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use modelroom::api::StreamEvent;
 use modelroom::app::pane::Entry;
-use modelroom::app::{Action, App, Command, Settings, update};
+use modelroom::app::{Action, App, Command, Effect, Settings, update};
 use modelroom::keymap::Keymap;
 use modelroom::store::{
     AnswerRecord, CostStatus, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
@@ -13,6 +14,7 @@ use modelroom::store::{
 use modelroom::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 const ANSWERS: usize = 60;
 
@@ -169,6 +171,64 @@ fn paging_up_from_the_bottom_shows_every_line_in_order_without_gaps() {
     }
     assert!(app.panes[0].scroll.follow);
     assert_eq!(paras(&screen(&app, 80, 24)).last(), Some(&(ANSWERS - 1, 5)));
+}
+
+/// Typed into a fresh room: a long answer streams while the person scrolls.
+#[test]
+fn scrolling_up_stops_following_and_end_resumes() {
+    let models = vec!["a/1".to_owned()];
+    let mut app = App::new(&models, Keymap::default(), Settings::default());
+    update(
+        &mut app,
+        Action::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
+    app.prompt.set_text("q");
+    let (pane, request) = update(&mut app, Action::Command(Command::Send))
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::StartStream { pane, request, .. } => Some((pane, request)),
+            _ => None,
+        })
+        .unwrap();
+    let content = |text: String| Action::Stream {
+        pane,
+        request,
+        event: StreamEvent::Content(text),
+    };
+    update(&mut app, content("line\n\n".repeat(100)));
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)),
+    );
+    let scroll = app.panes[0].scroll;
+    assert!(!scroll.follow);
+    update(&mut app, content("more\n".repeat(50)));
+    assert_eq!(
+        app.panes[0].scroll, scroll,
+        "new text does not move what is being read"
+    );
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)),
+    );
+    assert!(app.panes[0].scroll.follow);
+    let inside = app.layout.panes[0];
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: inside.x + 2,
+        row: inside.y + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut app, Action::Mouse(wheel));
+    assert!(!app.panes[0].scroll.follow);
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL)),
+    );
+    assert!(app.panes[0].scroll.follow);
 }
 
 #[test]

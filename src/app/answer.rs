@@ -9,6 +9,7 @@ use super::text::WrappedText;
 use crate::api::{ApiError, Reply};
 use crate::chat::{Cost, Usage};
 use crate::markdown::{Ctx, MarkdownText};
+use crate::sanitize::Sanitizer;
 
 /// Columns the reasoning block's bar takes ("│ ").
 pub const REASONING_BAR: u16 = 2;
@@ -70,6 +71,9 @@ pub struct Answer {
     pub text: MarkdownText,
     /// The reasoning as plain rows, narrower by the block's bar.
     pub thinking: WrappedText,
+    /// Where the content and reasoning streams stand inside an escape sequence.
+    pub clean_content: Sanitizer,
+    pub clean_reasoning: Sanitizer,
 }
 
 impl Answer {
@@ -82,6 +86,8 @@ impl Answer {
             attempts: 1,
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
+            clean_content: Sanitizer::default(),
+            clean_reasoning: Sanitizer::default(),
         }
     }
 

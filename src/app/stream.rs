@@ -11,7 +11,7 @@ use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
-use crate::sanitize::sanitize;
+use crate::sanitize::{Sanitizer, sanitize};
 
 /// Tabs in model output become this (a terminal cell cannot hold a tab).
 const TAB: &str = "    ";
@@ -42,9 +42,10 @@ pub(super) fn on_event(
     };
     let cost_before = answer.cost;
     // Untrusted text is made safe before it enters state; nothing downstream sees raw escapes.
+    // Each stream keeps its sanitizer's state, so a sequence cut between deltas goes whole.
     let event = match event {
-        StreamEvent::Content(t) => StreamEvent::Content(sanitize(&t, TAB)),
-        StreamEvent::Reasoning(t) => StreamEvent::Reasoning(sanitize(&t, TAB)),
+        StreamEvent::Content(t) => StreamEvent::Content(answer.clean_content.push(&t, TAB)),
+        StreamEvent::Reasoning(t) => StreamEvent::Reasoning(answer.clean_reasoning.push(&t, TAB)),
         StreamEvent::Served {
             id,
             model,
@@ -226,6 +227,8 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     answer.attempts += 1;
     answer.state = AnswerState::Waiting;
     answer.reply = Reply::new(App::now());
+    answer.clean_content = Sanitizer::default();
+    answer.clean_reasoning = Sanitizer::default();
     answer.render(width, &cx);
     fx.push(Effect::StartStream {
         pane,
