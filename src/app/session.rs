@@ -41,49 +41,22 @@ impl Default for SessionMeta {
     }
 }
 
-fn ms(d: Option<Duration>) -> Option<u64> {
-    d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 fn answer_record(a: &Answer) -> AnswerRecord {
-    let r = &a.reply;
     let (finish, error) = match &a.state {
         AnswerState::Complete => (Finish::Complete, None),
         AnswerState::Stopped => (Finish::Stopped, None),
         AnswerState::Interrupted => (Finish::Interrupted, None),
-        AnswerState::Failed(e) => (
-            Finish::Failed,
-            Some(ErrorRecord {
-                status: e.status(),
-                code: e.code().to_string(),
-                message: e.to_string(),
-            }),
-        ),
+        AnswerState::Failed(e) => (Finish::Failed, Some(ErrorRecord::of(e))),
         AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
             (Finish::Interrupted, None)
         }
     };
-    let (cost_usd, cost_status) = match a.cost {
+    let cost = match a.cost {
         CostState::Reported(c) => (Some(c.as_usd()), CostStatus::Reported),
         CostState::Pending => (None, CostStatus::Pending),
         CostState::Unknown => (None, CostStatus::Unknown),
     };
-    AnswerRecord {
-        content: r.content.clone(),
-        reasoning: r.reasoning.clone(),
-        reasoning_details: r.reasoning_details.clone(),
-        model: r.served_model.clone(),
-        provider: r.provider.clone(),
-        generation_id: r.generation_id.clone(),
-        usage: r.usage,
-        cost_usd,
-        cost_status,
-        ttft_ms: ms(r.ttft),
-        duration_ms: ms(r.duration),
-        finish,
-        finish_reason: r.finish_reason.as_ref().map(|f| f.as_str().to_owned()),
-        error,
-    }
+    AnswerRecord::of_reply(&a.reply, finish, error, cost)
 }
 
 impl App {

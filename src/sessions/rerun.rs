@@ -260,39 +260,13 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
 }
 
 fn record(a: &Answer) -> AnswerRecord {
-    let r = &a.reply;
-    let ms = |d: Option<std::time::Duration>| {
-        d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    };
-    let (finish, error) = match &r.error {
-        Some(e) => (
-            Finish::Failed,
-            Some(ErrorRecord {
-                status: e.status(),
-                code: e.code().to_string(),
-                message: e.to_string(),
-            }),
-        ),
+    let (finish, error) = match &a.reply.error {
+        Some(e) => (Finish::Failed, Some(ErrorRecord::of(e))),
         None => (Finish::Complete, None),
     };
-    AnswerRecord {
-        content: r.content.clone(),
-        reasoning: r.reasoning.clone(),
-        reasoning_details: r.reasoning_details.clone(),
-        model: r.served_model.clone(),
-        provider: r.provider.clone(),
-        generation_id: r.generation_id.clone(),
-        usage: r.usage,
-        cost_usd: a.cost.map(Cost::as_usd),
-        cost_status: if a.cost.is_some() {
-            CostStatus::Reported
-        } else {
-            CostStatus::Unknown
-        },
-        ttft_ms: ms(r.ttft),
-        duration_ms: ms(r.duration),
-        finish,
-        finish_reason: r.finish_reason.as_ref().map(|f| f.as_str().to_owned()),
-        error,
-    }
+    let cost = match a.cost {
+        Some(c) => (Some(c.as_usd()), CostStatus::Reported),
+        None => (None, CostStatus::Unknown),
+    };
+    AnswerRecord::of_reply(&a.reply, finish, error, cost)
 }
