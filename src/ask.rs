@@ -71,9 +71,7 @@ pub async fn run(
         })
         .collect();
 
-    // Fetched at most once per endpoint, and only when an answer's cost needs it.
-    let mut catalogs: std::collections::HashMap<Option<&str>, Option<Option<Catalog>>> =
-        std::collections::HashMap::new();
+    let mut costs = Costs::default();
     let mut answers = Vec::with_capacity(tasks.len());
     for (model, task) in plan.models.iter().zip(tasks) {
         let reply = match task.await {
@@ -86,20 +84,7 @@ pub async fn run(
                 r
             }
         };
-        let endpoint = split_endpoint(model).0;
-        let (cost, cost_source) = match clients.get(endpoint) {
-            Ok(client) => {
-                let catalog = catalogs.entry(endpoint).or_default();
-                resolve_cost(client, &reply, catalog).await
-            }
-            Err(_) => (None, None),
-        };
-        let answer = Answer {
-            model: model.clone(),
-            reply,
-            cost,
-            cost_source,
-        };
+        let answer = costs.answer(clients, model, reply).await;
         record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             writeln!(out, "{}", json_line(&answer))?;
@@ -116,6 +101,36 @@ pub async fn run(
     }
     out.flush()?;
     Ok(answers)
+}
+
+/// Resolves answers' costs, fetching each endpoint's catalog at most once and only when an
+/// answer's cost needs it.
+#[derive(Default)]
+pub(crate) struct Costs {
+    catalogs: std::collections::HashMap<Option<String>, Option<Option<Catalog>>>,
+}
+
+impl Costs {
+    /// `model`'s answer, with its cost resolved by the endpoint that served it.
+    pub(crate) async fn answer(&mut self, clients: &Clients, model: &str, reply: Reply) -> Answer {
+        let endpoint = split_endpoint(model).0;
+        let (cost, cost_source) = match clients.get(endpoint) {
+            Ok(client) => {
+                let catalog = self
+                    .catalogs
+                    .entry(endpoint.map(str::to_owned))
+                    .or_default();
+                resolve_cost(client, &reply, catalog).await
+            }
+            Err(_) => (None, None),
+        };
+        Answer {
+            model: model.to_owned(),
+            reply,
+            cost,
+            cost_source,
+        }
+    }
 }
 
 /// Appends a billed answer to the ledger; a failure only warns (the answer still prints).

@@ -107,6 +107,21 @@ impl fmt::Display for Cost {
     }
 }
 
+/// Bytes of text per token in estimates; real counts use each model's own tokenizer.
+const BYTES_PER_TOKEN: u64 = 4;
+/// Tokens a message costs beyond its text (role and framing).
+pub const TOKENS_PER_MESSAGE: u64 = 4;
+
+/// A rough token count for `bytes` of text in `messages` messages, for estimates made before
+/// sending (budgets and the cost shown under the prompt).
+pub fn estimate_tokens(bytes: usize, messages: usize) -> u64 {
+    let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+    let messages = u64::try_from(messages).unwrap_or(u64::MAX);
+    bytes
+        .div_ceil(BYTES_PER_TOKEN)
+        .saturating_add(messages.saturating_mul(TOKENS_PER_MESSAGE))
+}
+
 /// Token counts and cost of one answer, as the server reported them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Usage {

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use super::RequestId;
 use super::text::WrappedText;
 use crate::api::{ApiError, Reply};
-use crate::chat::{Cost, Usage};
+use crate::chat::Cost;
 use crate::markdown::{Ctx, MarkdownText};
 use crate::sanitize::Sanitizer;
 
@@ -91,22 +91,21 @@ impl Answer {
         }
     }
 
-    pub fn usage(&self) -> Option<Usage> {
-        self.reply.usage
-    }
-
-    /// Brings the rows up to date with the reply (cheap when only text was added).
+    /// Brings the rows up to date with the reply: each of the text and the reasoning only when
+    /// it changed (a content token leaves the reasoning's rows alone, and the other way round).
     pub fn render(&mut self, width: u16, cx: &Ctx<'_>) {
-        if self.is_rendered(width, cx) {
-            return;
-        }
         let finished = !self.state.is_live();
+        if !self
+            .text
+            .is_current(&self.reply.content, width, finished, cx)
+        {
+            self.text.update(&self.reply.content, width, finished, cx);
+        }
         let narrow = width.saturating_sub(REASONING_BAR).max(1);
-        self.text.update(&self.reply.content, width, finished, cx);
-        if self.thinking.width() == narrow {
-            self.thinking.update(&self.reply.reasoning);
-        } else {
+        if self.thinking.width() != narrow {
             self.thinking.rewrap(&self.reply.reasoning, narrow);
+        } else if !self.thinking.is_current(&self.reply.reasoning, narrow) {
+            self.thinking.update(&self.reply.reasoning);
         }
     }
 

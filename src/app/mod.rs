@@ -153,6 +153,8 @@ pub struct App {
     pub history: History,
     pub overlay: Overlay,
     pub keymap: Keymap,
+    /// The key shown in collapsed reasoning headers (looked up once: views run every frame).
+    pub reasoning_key: Option<String>,
     pub settings: Settings,
     pub balance: Option<Balance>,
     pub account: Account,
@@ -192,6 +194,7 @@ impl App {
             prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
             history: History::default(),
             overlay: Overlay::None,
+            reasoning_key: keymap.key_for(Command::ToggleReasoning),
             keymap,
             settings,
             balance: None,
@@ -273,7 +276,8 @@ impl App {
         })
     }
 
-    /// Recomputes the layout and gives each pane its width; what comes into view is rendered.
+    /// Recomputes the layout and gives each pane its width; what comes into view is rendered
+    /// at the end of `update` (`render_visible`).
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
         let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
@@ -286,13 +290,13 @@ impl App {
                 pane.height = inner.height;
             }
         }
-        self.render_visible();
         self.dirty = true;
     }
 
     /// Renders, in every pane, the entries the next frame can show that are not yet rendered
     /// for its width, theme and highlighter. Cheap when nothing changed; `update` calls it
-    /// after every action, so views always find what they draw rendered.
+    /// after every action that can reveal entries, so views always find what they draw
+    /// rendered.
     pub fn render_visible(&mut self) {
         let cx = Ctx {
             theme: self.themes.current(),
@@ -301,13 +305,6 @@ impl App {
         for pane in &mut self.panes {
             pane.ensure_rendered(&cx);
         }
-    }
-
-    /// The theme or the highlighter changed: what is in view renders again now, the rest
-    /// when it comes into view.
-    fn restyle(&mut self) {
-        self.render_visible();
-        self.dirty = true;
     }
 
     /// The theme everything is drawn in.
@@ -320,9 +317,11 @@ impl App {
     }
 
     /// Replaces the themes (at startup: the built-in ones, the person's, the chosen one).
+    /// Called outside `update`, so it renders what is in view itself.
     pub fn set_themes(&mut self, themes: Themes) {
         self.themes = themes;
-        self.restyle();
+        self.render_visible();
+        self.dirty = true;
     }
 
     pub fn highlighter(&self) -> Option<&Highlighter> {

@@ -11,13 +11,12 @@ use super::pane::{CostState, Entry, Pane};
 use super::{App, Effect};
 use crate::api::clients::split_endpoint;
 use crate::chat::Cost;
+use crate::chat::estimate_tokens;
 use crate::clock;
 use crate::store::SpendRecord;
 
-/// Characters per token for the estimate; real counts use each model's own tokenizer.
-const CHARS_PER_TOKEN: u64 = 4;
-/// Tokens a message costs beyond its text (role and framing).
-const TOKENS_PER_MESSAGE: u64 = 4;
+#[cfg(test)]
+use crate::chat::TOKENS_PER_MESSAGE;
 
 /// The most a send could cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,11 +48,11 @@ impl Money {
 /// Rough prompt tokens of what pane `p` would send for `text`: system, history, the prompt.
 fn prompt_tokens(p: &Pane, system: Option<&str>, text: &str) -> u64 {
     let mut bytes = text.len() + system.map_or(0, str::len);
-    let mut messages = 1 + u64::from(system.is_some());
+    let mut messages = 1 + usize::from(system.is_some());
     let mut pending: Option<usize> = None;
     let mut latest: Option<usize> = None;
     let flush =
-        |pending: &mut Option<usize>, latest: &mut Option<usize>, b: &mut usize, m: &mut u64| {
+        |pending: &mut Option<usize>, latest: &mut Option<usize>, b: &mut usize, m: &mut usize| {
             if let (Some(q), Some(a)) = (pending.take(), latest.take()) {
                 *b += q + a;
                 *m += 2;
@@ -70,10 +69,7 @@ fn prompt_tokens(p: &Pane, system: Option<&str>, text: &str) -> u64 {
         }
     }
     flush(&mut pending, &mut latest, &mut bytes, &mut messages);
-    u64::try_from(bytes)
-        .unwrap_or(u64::MAX)
-        .div_ceil(CHARS_PER_TOKEN)
-        + messages * TOKENS_PER_MESSAGE
+    estimate_tokens(bytes, messages)
 }
 
 /// The most sending `text` to panes `targets` could cost: for each pane, the dearest of its

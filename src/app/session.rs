@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
+use super::pane::{Answer, AnswerState, CostState, Entry};
+use super::text::WrappedText;
 use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
@@ -161,18 +162,21 @@ impl App {
         };
         let mut fx = Vec::new();
         for (i, record) in session.panes.iter().enumerate() {
-            let width = app.panes[i].width;
             let mut entries = Vec::with_capacity(record.turns.len());
             for turn in &record.turns {
                 match turn {
-                    Turn::User { content } => entries.push(prompt_entry(content.clone(), width)),
+                    // Wrapped, like answers, when it comes into view.
+                    Turn::User { content } => entries.push(Entry::Prompt {
+                        text: content.clone(),
+                        lines: WrappedText::default(),
+                    }),
                     Turn::Assistant(a) => {
                         let request = app.fresh_request_id();
                         let answer = restore_answer(a, request);
-                        // The first save after reopening reuses what was read, where it says
-                        // exactly what the answer says.
+                        // A settled answer never changes, so saves reuse the record as it was
+                        // read: nothing is copied, and the file keeps what it said.
                         let settled = !answer.state.is_live() && answer.cost != CostState::Pending;
-                        if settled && answer_record(&answer) == **a {
+                        if settled {
                             app.saved_answers.insert(request, a.clone());
                         }
                         if let (CostState::Pending, Some(id)) =
@@ -189,14 +193,9 @@ impl App {
                 }
             }
             app.panes[i].entries = entries;
-            app.panes[i].width = width;
             app.panes[i].routing = record.routing.clone();
         }
         super::catalog::refresh_served(&mut app);
-        // Rewrap for the real width at the next layout.
-        for pane in &mut app.panes {
-            pane.width = 0;
-        }
         app.relayout();
         (app, fx)
     }

@@ -10,6 +10,25 @@ pub fn width_of(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// Cuts `text` to `width` columns, ending in `…` where it was cut (for one-row labels).
+pub fn fit(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for g in text.graphemes(true) {
+        let w = width_of(g);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push_str(g);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
 /// Wraps `text` to `width` columns. Every source line gives at least one row.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();

@@ -87,7 +87,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         } => stream::on_reconciled(app, pane, request, result, &mut fx),
         Action::HighlighterLoaded(h) => {
             app.highlighter = Some(h);
-            app.restyle();
+            app.mark_dirty();
         }
         Action::Balance(result) => {
             match result {
@@ -301,7 +301,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::CycleTheme => {
             let name = app.themes.cycle().name().to_owned();
-            app.restyle();
+            app.mark_dirty();
             app.set_notice(NoticeLevel::Info, format!("theme: {name}"));
         }
         Command::Help => {

@@ -117,8 +117,8 @@ fn check_daily_budget(
     plan: &ask::AskPlan,
     index: Option<&catalog::Index>,
 ) -> Result<(), UsageError> {
-    let chars: usize = plan.messages.iter().map(|m| m.content.len()).sum();
-    let tokens = u64::try_from(chars.div_ceil(4) + 4 * plan.messages.len()).unwrap_or(u64::MAX);
+    let bytes: usize = plan.messages.iter().map(|m| m.content.len()).sum();
+    let tokens = chat::estimate_tokens(bytes, plan.messages.len());
     let spend = BudgetCheck {
         models: &plan.models,
         routing: &plan.routing,

@@ -97,16 +97,16 @@ async fn rerun(
     };
     // Prompt k goes with the k prompts and answers before it: at most their text and
     // `max_tokens` per earlier answer.
-    let mut chars = 0;
+    let mut bytes = 0;
     let requests: Vec<u64> = plan
         .prompts
         .iter()
         .enumerate()
         .map(|(k, p)| {
-            chars += p.len();
-            let k = u64::try_from(k).unwrap_or(u64::MAX);
-            u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
-                + k.saturating_mul(u64::from(plan.max_tokens))
+            bytes += p.len();
+            let answers = u64::try_from(k).unwrap_or(u64::MAX);
+            crate::chat::estimate_tokens(bytes, 0)
+                .saturating_add(answers.saturating_mul(u64::from(plan.max_tokens)))
         })
         .collect();
     let spend = BudgetCheck {

@@ -92,6 +92,13 @@ impl RenderKey {
             highlighted: cx.highlighter.is_some(),
         }
     }
+
+    /// `self == RenderKey::of(cx)`, without building one (this runs for every token).
+    fn matches(&self, cx: &Ctx<'_>) -> bool {
+        self.theme == cx.theme.name()
+            && self.depth == cx.theme.depth()
+            && self.highlighted == cx.highlighter.is_some()
+    }
 }
 
 /// A top-level code fence that is still open, fed one complete line at a time.
@@ -175,8 +182,8 @@ impl MarkdownText {
     /// Catches up with `text`, which extends the text seen before (anything else, or a new
     /// width or theme, renders from scratch).
     pub fn update(&mut self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) {
-        let key = RenderKey::of(cx);
-        let fresh = self.key.as_ref() != Some(&key)
+        let same_key = self.key.as_ref().is_some_and(|k| k.matches(cx));
+        let fresh = !same_key
             || width != self.width
             || text.len() < self.seen
             || !text.is_char_boundary(self.settled)
@@ -187,12 +194,12 @@ impl MarkdownText {
                 .is_some_and(|l| !text.is_char_boundary(l.fed));
         if fresh {
             let mut cache = std::mem::take(&mut self.cache);
-            if self.key.as_ref() != Some(&key) || text.len() < self.seen {
+            if !same_key || text.len() < self.seen {
                 cache.clear();
             }
             *self = Self {
                 width,
-                key: Some(key),
+                key: Some(RenderKey::of(cx)),
                 cache,
                 ..Self::default()
             };
@@ -413,16 +420,12 @@ impl MarkdownText {
         self.partial.get(i - self.tail.len())
     }
 
-    pub fn width(&self) -> u16 {
-        self.width
-    }
-
     /// Whether these rows are already `text` at `width` in `cx`'s theme: nothing to do.
     pub fn is_current(&self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) -> bool {
         self.width == width
             && self.seen == text.len()
             && (!finished || self.complete == text.len())
-            && self.key.as_ref() == Some(&RenderKey::of(cx))
+            && self.key.as_ref().is_some_and(|k| k.matches(cx))
     }
 }
 

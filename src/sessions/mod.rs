@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::json;
 
+use crate::app::text::{fit, width_of};
 use crate::cli::ExportFormat;
 use crate::store::{Listing, Session, SessionStore, StoreError};
 
@@ -123,7 +124,7 @@ pub fn list(store: &SessionStore, json: bool, out: &mut dyn Write) -> std::io::R
                 .zip(&listing)
                 .filter(|(_, l)| matches!(l, Listing::Ok(_)))
                 .map(|(r, _)| r)
-                .map(|r| crate::app::text::width_of(&r[c]))
+                .map(|r| width_of(&r[c]))
                 .chain([headers[c].len()])
                 .max()
                 .unwrap_or(0)
@@ -134,7 +135,7 @@ pub fn list(store: &SessionStore, json: bool, out: &mut dyn Write) -> std::io::R
         for (c, cell) in cells.iter().enumerate() {
             s.push_str(cell);
             if c + 1 < cells.len() {
-                let pad = widths[c].saturating_sub(crate::app::text::width_of(cell));
+                let pad = widths[c].saturating_sub(width_of(cell));
                 s.push_str(&" ".repeat(pad + 2));
             }
         }
@@ -152,7 +153,10 @@ pub fn list(store: &SessionStore, json: bool, out: &mut dyn Write) -> std::io::R
 }
 
 fn row(l: &Listing) -> [String; 6] {
-    let one_line = |s: &str| shorten(&crate::sanitize::sanitize(s, " "), 40);
+    let one_line = |s: &str| {
+        let s = crate::sanitize::sanitize(s, " ");
+        fit(&s.split_whitespace().collect::<Vec<_>>().join(" "), 40)
+    };
     match l {
         Listing::Ok(h) => [
             h.id.clone(),
@@ -222,15 +226,4 @@ pub fn remove(store: &SessionStore, id: &str) -> Result<String, SessionsError> {
         Some(t) => format!("removed {id} ({})", crate::sanitize::sanitize(&t, " ")),
         None => format!("removed {id}"),
     })
-}
-
-/// One line of at most `max` characters, with `…` where it was cut.
-fn shorten(s: &str, max: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() <= max {
-        return s;
-    }
-    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-    t.push('…');
-    t
 }

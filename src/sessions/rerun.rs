@@ -4,7 +4,6 @@
 //! rounds print as soon as every model has answered them, and the rerun is saved as a new
 //! session that `show` and `export` can read.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 use serde_json::json;
@@ -12,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::api::clients::split_endpoint;
-use crate::api::{ApiError, Catalog, ChatRequest, Clients, Reply};
+use crate::api::{ApiError, ChatRequest, Clients, Reply};
 use crate::ask::{self, Answer};
 use crate::chat::{Cost, Message};
 use crate::clock;
@@ -66,8 +65,7 @@ pub async fn run(clients: &Clients, plan: &RerunPlan, out: &mut dyn Write) -> io
     let mut grid: Vec<Vec<Option<Reply>>> = (0..plan.prompts.len())
         .map(|_| (0..n_models).map(|_| None).collect())
         .collect();
-    // Fetched at most once per endpoint, and only when an answer's cost needs it.
-    let mut catalogs: HashMap<Option<String>, Option<Option<Catalog>>> = HashMap::new();
+    let mut costs = ask::Costs::default();
     let mut rounds: Vec<Vec<Answer>> = Vec::new();
     loop {
         // Print every round that is complete, in order.
@@ -76,20 +74,7 @@ pub async fn run(clients: &Clients, plan: &RerunPlan, out: &mut dyn Write) -> io
             let mut answers = Vec::with_capacity(n_models);
             for (m, slot) in grid[k].iter_mut().enumerate() {
                 let reply = slot.take().unwrap_or_else(|| Reply::new(Instant::now()));
-                let endpoint = split_endpoint(&plan.models[m]).0;
-                let (cost, cost_source) = match clients.get(endpoint) {
-                    Ok(client) => {
-                        let catalog = catalogs.entry(endpoint.map(str::to_owned)).or_default();
-                        ask::resolve_cost(client, &reply, catalog).await
-                    }
-                    Err(_) => (None, None),
-                };
-                let answer = Answer {
-                    model: plan.models[m].clone(),
-                    reply,
-                    cost,
-                    cost_source,
-                };
+                let answer = costs.answer(clients, &plan.models[m], reply).await;
                 ask::record_spend(plan.ledger.as_ref(), &answer);
                 answers.push(answer);
             }

@@ -7,7 +7,7 @@ mod session;
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -67,6 +67,14 @@ pub enum Listing {
 }
 
 impl Listing {
+    /// When a readable session was last saved; `None` for a damaged file.
+    pub fn updated_at(&self) -> Option<&str> {
+        match self {
+            Self::Ok(h) => Some(&h.updated_at),
+            Self::Damaged { .. } => None,
+        }
+    }
+
     pub fn id(&self) -> &str {
         match self {
             Self::Ok(h) => &h.id,
@@ -231,13 +239,9 @@ impl SessionStore {
         // Readable sessions newest first, then damaged files; ids break ties, so the order
         // is total and stable.
         out.sort_by(|a, b| {
-            let key = |l: &Listing| match l {
-                Listing::Ok(h) => (false, h.updated_at.clone()),
-                Listing::Damaged { .. } => (true, String::new()),
-            };
-            let (da, ua) = key(a);
-            let (db, ub) = key(b);
-            da.cmp(&db)
+            let (ua, ub) = (a.updated_at(), b.updated_at());
+            ua.is_none()
+                .cmp(&ub.is_none())
                 .then_with(|| ub.cmp(&ua))
                 .then_with(|| b.id().cmp(a.id()))
         });
@@ -301,16 +305,6 @@ impl SessionStore {
     }
 }
 
-fn open_for_read(path: &Path, id: &str) -> Result<File, StoreError> {
-    File::open(path).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
-        _ => StoreError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        },
-    })
-}
-
 fn classify(path: &Path, e: &serde_json::Error) -> StoreError {
     let path = path.to_path_buf();
     if e.is_eof() {
@@ -345,6 +339,21 @@ fn check_version(path: &Path, value: &serde_json::Value) -> Result<(), StoreErro
 }
 
 fn read_json(path: &Path, id: &str) -> Result<Session, StoreError> {
+    read_versioned(path, id, |s: &Session| s.version)
+}
+
+fn read_header(path: &Path, id: &str) -> Result<Header, StoreError> {
+    read_versioned(path, id, |h: &Header| h.version)
+}
+
+/// Reads a whole file and parses it as `T`, checking its format version. A file that does not
+/// parse but names another version says "unknown version", not "corrupt". (Parsing a slice is
+/// several times faster than parsing from a reader.)
+fn read_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    id: &str,
+    version: impl Fn(&T) -> u32,
+) -> Result<T, StoreError> {
     let bytes = fs::read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
         _ => StoreError::Unreadable {
@@ -352,39 +361,13 @@ fn read_json(path: &Path, id: &str) -> Result<Session, StoreError> {
             source,
         },
     })?;
-    match serde_json::from_slice::<Session>(&bytes) {
-        Ok(s) if s.version == FORMAT_VERSION => Ok(s),
-        Ok(s) => Err(StoreError::UnknownVersion {
+    match serde_json::from_slice::<T>(&bytes) {
+        Ok(v) if version(&v) == FORMAT_VERSION => Ok(v),
+        Ok(v) => Err(StoreError::UnknownVersion {
             path: path.to_path_buf(),
-            found: u64::from(s.version),
+            found: u64::from(version(&v)),
         }),
         Err(e) => {
-            // Say "unknown version" for a newer file whose shape we cannot know.
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-                check_version(path, &value)?;
-            }
-            Err(classify(path, &e))
-        }
-    }
-}
-
-fn read_header(path: &Path, id: &str) -> Result<Header, StoreError> {
-    // Reading the file whole and parsing the slice is several times faster than a reader.
-    let mut bytes = Vec::new();
-    open_for_read(path, id)?
-        .read_to_end(&mut bytes)
-        .map_err(|source| StoreError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    match serde_json::from_slice::<Header>(&bytes) {
-        Ok(h) if h.version == FORMAT_VERSION => Ok(h),
-        Ok(h) => Err(StoreError::UnknownVersion {
-            path: path.to_path_buf(),
-            found: u64::from(h.version),
-        }),
-        Err(e) => {
-            // As in `read_json`: a newer file whose shape we cannot know says so.
             if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
                 check_version(path, &value)?;
             }

@@ -14,7 +14,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 
-pub use pane::{PaneView, fit};
+pub use pane::PaneView;
 pub use style::Theme;
 
 use crate::app::text::width_of;
@@ -27,7 +27,6 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
     if theme.base() != ratatui::style::Style::default() {
         frame.buffer_mut().set_style(area, theme.base());
     }
-    let reasoning_key = app.keymap.key_for(crate::app::Command::ToggleReasoning);
     for (i, (pane, rect)) in app.panes.iter().zip(&app.layout.panes).enumerate() {
         if rect.is_empty() {
             continue;
@@ -39,7 +38,7 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             spinner: app.spinner,
             theme,
             now,
-            reasoning_key: reasoning_key.clone(),
+            reasoning_key: app.reasoning_key.as_deref(),
         };
         frame.render_widget(view, *rect);
     }

@@ -8,7 +8,6 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use super::style::Theme;
 use crate::app::pane::{Answer, AnswerState, Entry, Pane, footer_text, wrap_note};
-use crate::app::text::width_of;
 use crate::chat::Cost;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -21,7 +20,7 @@ pub struct PaneView<'a> {
     pub theme: &'a Theme,
     pub now: tokio::time::Instant,
     /// The key that shows or hides reasoning, for the reasoning header's hint.
-    pub reasoning_key: Option<String>,
+    pub reasoning_key: Option<&'a str>,
 }
 
 impl Widget for PaneView<'_> {
@@ -194,7 +193,7 @@ impl PaneView<'_> {
                 a.reasoning_header(expanded),
                 t.reasoning_header(),
             )];
-            if let Some(key) = &self.reasoning_key {
+            if let Some(key) = self.reasoning_key {
                 spans.push(Span::styled(format!(" ({key})"), t.dim()));
             }
             return Line::from(spans);
@@ -244,20 +243,4 @@ impl PaneView<'_> {
             .map(|row| Line::styled(row, style))
             .collect()
     }
-}
-
-/// Cuts `text` to `width` columns (for one-row labels).
-pub fn fit(text: &str, width: usize) -> String {
-    if width_of(text) <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        if width_of(&out) + width_of(c.encode_utf8(&mut [0; 4])) + 1 > width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
 }
