@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::pane::{CostState, Entry, Pane};
-use super::{App, Effect};
+use super::{App, Effect, RequestId};
 use crate::api::clients::split_endpoint;
 use crate::chat::Cost;
 use crate::chat::estimate_tokens;
@@ -162,32 +162,38 @@ pub fn refusal(app: &App, max: Cost) -> Option<String> {
     None
 }
 
-/// Records a cost that just became known (was not, or was $0 while a retry waited): it goes
-/// to today's spend and, through the runtime, to the ledger.
-pub(super) fn record(
+/// Records the cost of pane `i`'s answer to `request` if it just became known (it was not,
+/// or was $0 while a retry waited): it goes to today's spend and, through the runtime, to the
+/// ledger, under the model and provider that served it.
+pub(super) fn charge(
     app: &mut App,
+    i: usize,
+    request: RequestId,
     before: CostState,
-    after: CostState,
-    model: &str,
-    provider: Option<&str>,
     fx: &mut Vec<Effect>,
 ) {
-    let (CostState::Reported(c), false) = (
-        after,
-        matches!(before, CostState::Reported(b) if b > Cost::ZERO),
-    ) else {
+    if matches!(before, CostState::Reported(b) if b > Cost::ZERO) {
+        return;
+    }
+    let Some(p) = app.panes.get(i) else { return };
+    let Some(a) = p.answers().rev().find(|a| a.request == request) else {
+        return;
+    };
+    let CostState::Reported(c) = a.cost else {
         return;
     };
     if c <= Cost::ZERO {
         return;
     }
-    app.money.spent_this_run += c.as_usd();
-    fx.push(Effect::RecordSpend(SpendRecord::now(
+    let model = a.reply.served_model.as_deref().unwrap_or(&p.model);
+    let record = SpendRecord::now(
         c.as_usd(),
         model,
-        provider,
+        a.reply.provider.as_deref(),
         Some(&app.session.id),
-    )));
+    );
+    app.money.spent_this_run += c.as_usd();
+    fx.push(Effect::RecordSpend(record));
 }
 
 /// The budget gauge: how much of each budget is used, 0.0 to 1.0 (and beyond when passed).

@@ -167,6 +167,12 @@ impl Pane {
         }
     }
 
+    /// Rows of entry `i`, rendered first if need be.
+    fn measured(&mut self, i: usize, cx: &Ctx<'_>) -> usize {
+        self.render_entry(i, cx);
+        self.entries.get(i).map_or(0, |e| self.entry_height(e))
+    }
+
     /// Renders what the view can show: from the anchor down, and the bottom of the transcript
     /// (where the view goes when following, or when the anchor is near the end).
     pub fn ensure_rendered(&mut self, cx: &Ctx<'_>) {
@@ -177,15 +183,13 @@ impl Pane {
             let mut rows = 0;
             let mut i = self.scroll.entry.min(n);
             while i < n && rows < need {
-                self.render_entry(i, cx);
-                rows += self.entry_height(&self.entries[i]);
+                rows += self.measured(i, cx);
                 i += 1;
             }
         }
         let mut rows = 0;
         for i in (0..n).rev() {
-            self.render_entry(i, cx);
-            rows += self.entry_height(&self.entries[i]);
+            rows += self.measured(i, cx);
             if rows >= height {
                 break;
             }
@@ -263,14 +267,12 @@ impl Pane {
                 }
                 d -= row + 1;
                 entry -= 1;
-                self.render_entry(entry, cx);
-                row = self.entry_height(&self.entries[entry]).saturating_sub(1);
+                row = self.measured(entry, cx).saturating_sub(1);
             }
         } else {
             row += d;
             while entry + 1 < self.entries.len() {
-                self.render_entry(entry, cx);
-                let h = self.entry_height(&self.entries[entry]);
+                let h = self.measured(entry, cx);
                 if row < h {
                     break;
                 }
@@ -286,8 +288,7 @@ impl Pane {
         // Render what the check below reads.
         let mut rows = 0;
         for i in entry..self.entries.len() {
-            self.render_entry(i, cx);
-            rows += self.entry_height(&self.entries[i]);
+            rows += self.measured(i, cx);
             if rows > height + row {
                 break;
             }
@@ -311,7 +312,7 @@ impl Pane {
 }
 
 /// A live answer's footer is one row (a spinner); a finished one's wraps like text.
-pub fn footer_rows(a: &Answer, width: u16, pane_model: &str) -> usize {
+fn footer_rows(a: &Answer, width: u16, pane_model: &str) -> usize {
     footer_text(a, pane_model).map_or(1, |t| wrap_note(&t, width).len())
 }
 

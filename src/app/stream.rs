@@ -34,9 +34,8 @@ pub(super) fn on_event(
     };
     let p = &mut app.panes[i];
     let width = p.width;
-    let model = p.model.clone();
     // Only OpenRouter keeps generation records; other endpoints' ids lead nowhere.
-    let reconcilable = split_endpoint(&model).0.is_none();
+    let reconcilable = split_endpoint(&p.model).0.is_none();
     let Some(answer) = p.answer_mut(request).filter(|a| a.state.is_live()) else {
         return;
     };
@@ -57,7 +56,7 @@ pub(super) fn on_event(
         },
         other => other,
     };
-    let mut note = None;
+    let mut rejected = false;
     match &event {
         StreamEvent::Content(_) | StreamEvent::Reasoning(_) => {
             answer.state = AnswerState::Streaming
@@ -90,11 +89,7 @@ pub(super) fn on_event(
                     reconcilable && answer.reply.generation_id.is_some(),
                 ),
             };
-            if rejected_model(err) {
-                note = Some(format!(
-                    "{model} was rejected: change this pane's model with Alt+M"
-                ));
-            }
+            rejected = rejected_model(err);
         }
         StreamEvent::Opened { .. }
         | StreamEvent::Served { .. }
@@ -112,13 +107,6 @@ pub(super) fn on_event(
     if grew || !answer.state.is_live() {
         answer.render(width, &cx);
     }
-    let cost_after = answer.cost;
-    let billed_model = answer
-        .reply
-        .served_model
-        .clone()
-        .unwrap_or_else(|| model.clone());
-    let provider = answer.reply.provider.clone();
     if answer.cost == CostState::Pending {
         if let Some(id) = answer.reply.generation_id.clone() {
             fx.push(Effect::Reconcile {
@@ -128,17 +116,13 @@ pub(super) fn on_event(
             });
         }
     }
-    if note.is_some() {
-        p.note = note;
+    if rejected {
+        p.note = Some(format!(
+            "{} was rejected: change this pane's model with Alt+M",
+            p.model
+        ));
     }
-    money::record(
-        app,
-        cost_before,
-        cost_after,
-        &billed_model,
-        provider.as_deref(),
-        fx,
-    );
+    money::charge(app, i, request, cost_before, fx);
     if served {
         catalog::refresh_served(app);
     }
@@ -251,8 +235,7 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     };
     let width = p.width;
     let pane = p.id;
-    let model = p.model.clone();
-    let reconcilable = split_endpoint(&model).0.is_none();
+    let reconcilable = split_endpoint(&p.model).0.is_none();
     let Some(request) = p.live_request() else {
         return;
     };
@@ -282,9 +265,7 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
             });
         }
     }
-    let (after, provider) = (answer.cost, answer.reply.provider.clone());
-    let billed = answer.reply.served_model.clone().unwrap_or(model);
-    money::record(app, cost_before, after, &billed, provider.as_deref(), fx);
+    money::charge(app, i, request, cost_before, fx);
     app.request_save();
     round_finished(app, fx);
     app.mark_dirty();
@@ -301,7 +282,6 @@ pub(super) fn on_reconciled(
     let Some(i) = app.pane_index(pane) else {
         return;
     };
-    let model = app.panes[i].model.clone();
     let Some(answer) = app.panes[i].answer_mut(request) else {
         return;
     };
@@ -340,9 +320,7 @@ pub(super) fn on_reconciled(
             return;
         }
     }
-    let (after, provider) = (answer.cost, answer.reply.provider.clone());
-    let billed = answer.reply.served_model.clone().unwrap_or(model);
-    money::record(app, cost_before, after, &billed, provider.as_deref(), fx);
+    money::charge(app, i, request, cost_before, fx);
     // The balance fetched when the round ended did not yet include what was billed late.
     if app.spend().1 == 0 && app.streaming_count() == 0 {
         fx.push(Effect::RefreshBalance);

@@ -8,7 +8,7 @@ mod code;
 mod highlight;
 mod render;
 mod table;
-pub mod wrap;
+mod wrap;
 
 use std::ops::Range;
 

@@ -160,7 +160,7 @@ pub fn html(session: &Session) -> String {
 /// links keep only web and mail addresses, and images become their description with their
 /// address (the page fetches nothing).
 fn markdown_html(text: &str) -> String {
-    use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+    use pulldown_cmark::{CowStr, Event, LinkType, Parser, Tag, TagEnd};
     let safe = |url: &str| {
         let lower = url.trim().to_ascii_lowercase();
         ["http://", "https://", "mailto:"]
@@ -168,35 +168,35 @@ fn markdown_html(text: &str) -> String {
             .any(|p| lower.starts_with(p))
     };
     let mut dropped_links = Vec::new();
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    let events = Parser::new_ext(text, options).filter_map(|event| match event {
-        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
-        Event::Start(Tag::Image { dest_url, .. }) => {
-            Some(Event::Text(CowStr::from(format!("[image: {dest_url}] "))))
-        }
-        Event::End(TagEnd::Image) => None,
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let ok = link_type == LinkType::Email || safe(&dest_url);
-            dropped_links.push(!ok);
-            ok.then_some(Event::Start(Tag::Link {
+    // The same markdown as the room renders.
+    let events =
+        Parser::new_ext(text, crate::markdown::options()).filter_map(|event| match event {
+            Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                Some(Event::Text(CowStr::from(format!("[image: {dest_url}] "))))
+            }
+            Event::End(TagEnd::Image) => None,
+            Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }))
-        }
-        Event::End(TagEnd::Link) => match dropped_links.pop() {
-            Some(true) => None,
-            _ => Some(Event::End(TagEnd::Link)),
-        },
-        other => Some(other),
-    });
+            }) => {
+                let ok = link_type == LinkType::Email || safe(&dest_url);
+                dropped_links.push(!ok);
+                ok.then_some(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            }
+            Event::End(TagEnd::Link) => match dropped_links.pop() {
+                Some(true) => None,
+                _ => Some(Event::End(TagEnd::Link)),
+            },
+            other => Some(other),
+        });
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     html

@@ -110,14 +110,8 @@ impl Theme {
         }
     }
 
-    /// The default theme; without colour when `NO_COLOR` is set.
-    pub fn from_env() -> Self {
-        Themes::builtin(ColorDepth::from_env(None))
-            .current()
-            .clone()
-    }
-
     /// The default theme with modifiers only (what `NO_COLOR` gives).
+    #[cfg(test)]
     pub fn no_color() -> Self {
         Themes::builtin(ColorDepth::None).current().clone()
     }
@@ -320,6 +314,7 @@ impl Theme {
     }
 
     /// Whether `style` carries any colour (tests of `NO_COLOR` use it).
+    #[cfg(test)]
     pub fn is_plain(style: Style) -> bool {
         style.fg.is_none_or(|c| c == Color::Reset) && style.bg.is_none_or(|c| c == Color::Reset)
     }

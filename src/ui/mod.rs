@@ -7,15 +7,14 @@ mod routing;
 mod sessions;
 mod spend;
 mod status;
-pub mod style;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 
+pub use crate::theme::Theme;
 pub use pane::PaneView;
-pub use style::Theme;
 
 use crate::app::text::width_of;
 use crate::app::{App, Overlay, SendMode};
