@@ -5,18 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Output, Stdio};
 
 use axum::Router;
 use axum::routing::get;
+use common::binary::{Env, stderr, stdout};
 use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
 use modelroom::catalog::cache::CatalogCache;
 use modelroom::catalog::listing::{Source, load, select};
 use modelroom::catalog::{Index, SortKey};
 use modelroom::sim::{self, SimOptions};
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 const SNAPSHOT: &str = "../shared/fixtures/openrouter/catalog/models-2026-08-19.json";
 
@@ -160,48 +161,12 @@ async fn the_cached_catalog_stands_in_when_the_gateway_is_unreachable() {
     assert!(err.contains("cannot fetch the model catalog"), "{err}");
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_modelroom"));
-        c.args(args)
-            .env("MODELROOM_CONFIG", self.dir.path().join("config.toml"))
-            .env("MODELROOM_DATA", self.dir.path().join("data"))
-            .env_remove("OPENROUTER_API_KEY")
-            .env_remove("MODELROOM_LOG")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        c
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().await.unwrap()
-    }
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[tokio::test]
 async fn models_lists_searches_sorts_and_prints_json() {
-    let env = Env::new("");
+    let env = Env::with_config("");
     let table = env.run(&["--demo", "models"]).await;
-    assert!(table.status.success(), "{}", err(&table));
-    let text = out(&table);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
     let header = text.lines().next().unwrap();
     for col in ["id", "name", "context", "prompt/M", "output/M", "input"] {
         assert!(header.contains(col), "{header}");
@@ -211,25 +176,25 @@ async fn models_lists_searches_sorts_and_prints_json() {
         assert!(fast.contains(cell), "{cell}: {fast}");
     }
     assert!(
-        err(&table).contains("models · catalog fetched just now"),
+        stderr(&table).contains("models · catalog fetched just now"),
         "{}",
-        err(&table)
+        stderr(&table)
     );
 
     let one = env.run(&["--demo", "models", "thinker"]).await;
-    assert_eq!(out(&one).lines().count(), 2, "{}", out(&one));
-    assert!(out(&one).contains("demo/thinker"));
+    assert_eq!(stdout(&one).lines().count(), 2, "{}", stdout(&one));
+    assert!(stdout(&one).contains("demo/thinker"));
     // The second run used the cache the first one wrote.
     assert!(
-        err(&one).contains("catalog from the cache"),
+        stderr(&one).contains("catalog from the cache"),
         "{}",
-        err(&one)
+        stderr(&one)
     );
 
     let json = env
         .run(&["--demo", "models", "--json", "--sort", "price"])
         .await;
-    let list: Vec<Value> = serde_json::from_str(&out(&json)).unwrap();
+    let list: Vec<Value> = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(list[0]["id"], "demo/mini:free");
     assert_eq!(list[0]["free"], true);
     let prices: Vec<f64> = list
@@ -243,32 +208,40 @@ async fn models_lists_searches_sorts_and_prints_json() {
     assert_eq!(list[1]["input_modalities"], json!(["text"]));
 
     let free = env.run(&["--demo", "models", "--free", "--json"]).await;
-    let list: Vec<Value> = serde_json::from_str(&out(&free)).unwrap();
+    let list: Vec<Value> = serde_json::from_str(&stdout(&free)).unwrap();
     assert!(list.iter().all(|m| m["free"] == true) && !list.is_empty());
 
     let newest = env
         .run(&["--demo", "models", "--sort", "context", "--json"])
         .await;
-    let list: Vec<Value> = serde_json::from_str(&out(&newest)).unwrap();
+    let list: Vec<Value> = serde_json::from_str(&stdout(&newest)).unwrap();
     assert_eq!(list[0]["id"], "demo/premium", "400K context is the longest");
 
     let none = env.run(&["--demo", "models", "zzzzqqq"]).await;
     assert_eq!(none.status.code(), Some(1));
-    assert!(err(&none).contains("no model matches"));
+    assert!(stderr(&none).contains("no model matches"));
     let bad = env.run(&["--demo", "models", "--sort", "vibes"]).await;
     assert_eq!(bad.status.code(), Some(2));
 }
 
 #[tokio::test]
 async fn ask_refuses_an_unknown_model_with_the_closest_ids() {
-    let env = Env::new("");
+    let env = Env::with_config("");
     let o = env
         .run(&["--demo", "ask", "-m", "demo/fast", "-m", "demo/fsat", "hi"])
         .await;
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("unknown model `demo/fsat`"), "{}", err(&o));
-    assert!(err(&o).contains("did you mean demo/fast?"), "{}", err(&o));
-    assert!(out(&o).is_empty(), "nothing was asked");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown model `demo/fsat`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("did you mean demo/fast?"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "nothing was asked");
     let o = env
         .run(&[
             "--demo",
@@ -282,9 +255,9 @@ async fn ask_refuses_an_unknown_model_with_the_closest_ids() {
         .await;
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        err(&o).contains("did you mean demo/thinker?"),
+        stderr(&o).contains("did you mean demo/thinker?"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     // A routing variant of a listed model is fine.
     let o = env
@@ -298,7 +271,7 @@ async fn ask_refuses_an_unknown_model_with_the_closest_ids() {
             "hi",
         ])
         .await;
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[tokio::test]
@@ -313,7 +286,7 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
     )
     .await
     .unwrap();
-    let env = Env::new("dialect = \"openrouter\"\n");
+    let env = Env::with_config("dialect = \"openrouter\"\n");
     let o = env
         .cmd(&[
             "--base-url",
@@ -347,7 +320,7 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
         .output()
         .await
         .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     let chat = gw
         .stats()
         .requests
@@ -370,7 +343,7 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
     );
     assert!(body.get("allow_fallbacks").is_none());
     // Every provider of demo/down failed, so the first fallback model answered.
-    let line: Value = serde_json::from_str(out(&o).lines().next().unwrap()).unwrap();
+    let line: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(line["model"], "demo/down");
     assert_eq!(line["served_model"], "demo/fast");
     assert!(line["error"].is_null());
@@ -379,12 +352,12 @@ async fn ask_sends_every_routing_preference_as_the_api_names_it() {
 
 #[tokio::test]
 async fn ask_records_what_it_spends_and_honours_the_daily_budget() {
-    let env = Env::new("daily_budget_usd = 0.01\n");
+    let env = Env::with_config("daily_budget_usd = 0.01\n");
     let o = env
         .run(&["--demo", "ask", "-m", "demo/fast", "--json", "hi"])
         .await;
-    assert!(o.status.success(), "{}", err(&o));
-    let line: Value = serde_json::from_str(out(&o).lines().next().unwrap()).unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     let cost = line["cost"].as_f64().unwrap();
     let ledger = modelroom::store::Ledger::new(&env.dir.path().join("data"));
     let today = modelroom::clock::day(modelroom::clock::unix_now());
@@ -393,10 +366,10 @@ async fn ask_records_what_it_spends_and_honours_the_daily_budget() {
     let other = modelroom::store::SpendRecord::now(0.0095, "demo/premium", None, Some("s"));
     ledger.append(&[other]).unwrap();
     let o = env.run(&["--demo", "ask", "-m", "demo/fast", "hi"]).await;
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        err(&o).contains("would pass today's budget of $0.01"),
+        stderr(&o).contains("would pass today's budget of $0.01"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
 }

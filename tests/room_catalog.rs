@@ -5,40 +5,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
-use modelroom::api::{Catalog, ChatRequest, ModelEntry, ProviderSort, Variant};
+use common::drive::{self, demo_index, key, press, started, type_text};
+use common::{draw_sized, rows};
+use modelroom::api::{ChatRequest, ProviderSort, Variant};
 use modelroom::app::{Action, App, CatalogUpdate, Effect, Overlay, Settings, SharedIndex, update};
-use modelroom::catalog::{Index, SortKey};
+use modelroom::catalog::SortKey;
 use modelroom::keymap::Keymap;
-use modelroom::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::json;
 
-fn demo_index() -> Index {
-    let data = modelroom::sim::catalog_json()["data"].clone();
-    let models: Vec<ModelEntry> = serde_json::from_value(data).unwrap();
-    Index::new(Catalog::new(models))
-}
+const WIDTH: u16 = 140;
+const HEIGHT: u16 = 40;
 
 fn room_with(models: &[&str], settings: Settings) -> App {
-    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
-    let mut app = App::new(&models, Keymap::default(), settings);
-    update(
-        &mut app,
-        Action::Resize {
-            width: 140,
-            height: 40,
-        },
-    );
-    let loaded = CatalogUpdate {
-        index: SharedIndex(Arc::new(demo_index())),
-        fetched_at: 1_790_000_000,
-        from_cache: false,
-    };
-    update(&mut app, Action::CatalogLoaded(Box::new(loaded)));
+    let mut app = drive::room(models, settings, WIDTH, HEIGHT);
+    drive::load_demo_catalog(&mut app, 1_790_000_000);
     app
 }
 
@@ -46,42 +31,14 @@ fn room(models: &[&str]) -> App {
     room_with(models, Settings::default())
 }
 
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    update(app, Action::Key(KeyEvent::new(code, mods)))
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    press(app, code, KeyModifiers::NONE)
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
 fn chats(fx: Vec<Effect>) -> Vec<ChatRequest> {
-    fx.into_iter()
-        .filter_map(|e| match e {
-            Effect::StartStream { chat, .. } => Some(*chat),
-            _ => None,
-        })
-        .collect()
+    started(fx).into_iter().map(|(_, _, chat)| chat).collect()
 }
 
+/// At `WIDTH`×`HEIGHT` whatever the room was told: some tests build a room that was never
+/// resized.
 fn screen(app: &App) -> String {
-    let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
-    term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
-        .unwrap();
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    rows(&draw_sized(app, WIDTH, HEIGHT)).join("\n")
 }
 
 fn picked(app: &App) -> Vec<String> {

@@ -4,28 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io;
+mod common;
+
 use std::time::Duration;
 
-use futures::channel::mpsc::{UnboundedSender, unbounded};
-use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
-use modelroom::app::{AnswerState, App, CostState, Settings};
+use common::live::{self, Room, screen};
+use modelroom::api::{Client, Dialect};
+use modelroom::app::{AnswerState, CostState, Settings};
 use modelroom::chat::Cost;
-use modelroom::keymap::Keymap;
-use modelroom::runtime::{self, LoopStatus};
-use modelroom::sim::{self, SimHandle, SimOptions};
+use modelroom::runtime;
 use modelroom::store::SessionStore;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::watch;
-
-struct Room {
-    keys: UnboundedSender<io::Result<Event>>,
-    status: watch::Receiver<LoopStatus>,
-    done: tokio::task::JoinHandle<(App, Terminal<TestBackend>)>,
-    _sim: SimHandle,
-}
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 async fn open_room(models: &[&str], width: u16, height: u16) -> Room {
     open_room_saving(models, width, height, None).await
@@ -37,87 +26,19 @@ async fn open_room_saving(
     height: u16,
     store: Option<SessionStore>,
 ) -> Room {
-    let sim = sim::start(
-        0,
-        SimOptions {
-            api_key: Some("sk-e2e".into()),
-            time_scale: 0.05,
-            ..SimOptions::default()
+    let sim = live::gateway().await;
+    let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
+    Room::start(
+        client,
+        models,
+        Settings::default(),
+        (width, height),
+        move |ctx, tx| {
+            ctx.saver = store.clone().map(|s| runtime::Saver::new(s, tx.clone()));
+            ctx.store = store;
         },
     )
-    .await
-    .unwrap();
-    let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("sk-e2e")));
-    ep.dialect = Dialect::OpenRouter;
-    let client = Client::new(ep).unwrap();
-    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
-    let (keys, input) = unbounded();
-    let (status_tx, status) = watch::channel(LoopStatus::default());
-    let done = tokio::spawn(async move {
-        let mut app = App::new(&models, Keymap::default(), Settings::default());
-        let (mut ctx, tx) = runtime::context(client);
-        ctx.clipboard = Box::new(|_| {});
-        ctx.saver = store.clone().map(|s| runtime::Saver::new(s, tx.clone()));
-        ctx.store = store;
-        ctx.status = Some(status_tx);
-        let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
-        runtime::run_loop(&mut app, &mut term, input, &mut ctx)
-            .await
-            .unwrap();
-        (app, term)
-    });
-    Room {
-        keys,
-        status,
-        done,
-        _sim: sim,
-    }
-}
-
-impl Room {
-    fn key(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys
-            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, mods))))
-            .unwrap();
-    }
-
-    fn type_line(&self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c), KeyModifiers::NONE);
-        }
-        self.key(KeyCode::Enter, KeyModifiers::NONE);
-    }
-
-    async fn wait(&mut self, what: &str, cond: impl Fn(&LoopStatus) -> bool) {
-        let waited =
-            tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| cond(s)))
-                .await
-                .is_ok();
-        assert!(
-            waited,
-            "timed out waiting for {what}: {:?}",
-            *self.status.borrow()
-        );
-    }
-
-    async fn quit(self) -> (App, Terminal<TestBackend>) {
-        self.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
-        tokio::time::timeout(Duration::from_secs(10), self.done)
-            .await
-            .expect("the loop ends on Ctrl+Q")
-            .unwrap()
-    }
-}
-
-fn screen(term: &Terminal<TestBackend>) -> Vec<String> {
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect()
+    .holding(sim)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,109 +3,55 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::Duration;
 
-use modelroom::api::{ApiError, Generation, StreamEvent};
+use common::drive::{self, ev, key, press, started, type_text};
+use modelroom::api::{ApiError, ChatRequest, Generation, StreamEvent};
 use modelroom::app::{
     Action, AnswerState, App, CostState, Effect, Overlay, PaneId, RequestId, SendMode, Settings,
     update,
 };
-use modelroom::chat::{Cost, FinishReason, Role, Usage};
-use modelroom::keymap::Keymap;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use modelroom::chat::{Cost, Role, Usage};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 fn room(models: &[&str]) -> App {
-    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
-    let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(
-        &mut app,
-        Action::Resize {
-            width: 120,
-            height: 30,
-        },
-    );
-    app
-}
-
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    update(app, Action::Key(KeyEvent::new(code, mods)))
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    press(app, code, KeyModifiers::NONE)
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
+    drive::room(models, Settings::default(), 120, 30)
 }
 
 /// Types `text` and presses Enter; returns the streams started, as (pane, request, chat).
-fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId, modelroom::api::ChatRequest)> {
+fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId, ChatRequest)> {
     type_text(app, text);
     started(key(app, KeyCode::Enter))
 }
 
-fn started(fx: Vec<Effect>) -> Vec<(PaneId, RequestId, modelroom::api::ChatRequest)> {
-    fx.into_iter()
-        .filter_map(|e| match e {
-            Effect::StartStream {
-                pane,
-                request,
-                chat,
-            } => Some((pane, request, *chat)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn stream(app: &mut App, pane: PaneId, request: RequestId, event: StreamEvent) -> Vec<Effect> {
-    update(
-        app,
-        Action::Stream {
-            pane,
-            request,
-            event,
-        },
-    )
-}
-
 /// A whole answer: text, usage with `cost`, finish, done.
 fn answer(app: &mut App, pane: PaneId, request: RequestId, text: &str, cost: f64) {
-    stream(
+    ev(
         app,
-        pane,
-        request,
+        (pane, request),
         StreamEvent::Opened {
             generation_id: Some(format!("gen-{}", request.0)),
         },
     );
-    stream(
+    ev(
         app,
-        pane,
-        request,
+        (pane, request),
         StreamEvent::Served {
             id: None,
             model: None,
             provider: Some("Aurora Cloud".into()),
         },
     );
-    stream(app, pane, request, StreamEvent::Content(text.into()));
+    ev(app, (pane, request), StreamEvent::Content(text.into()));
     let usage = Usage {
         prompt_tokens: 5,
         completion_tokens: 7,
         cost: Some(Cost::usd(cost)),
         ..Usage::default()
     };
-    stream(app, pane, request, StreamEvent::Usage(usage));
-    stream(
-        app,
-        pane,
-        request,
-        StreamEvent::Finished(FinishReason::Stop),
-    );
-    stream(app, pane, request, StreamEvent::Done);
+    drive::finish(app, (pane, request), usage);
 }
 
 #[test]
@@ -190,10 +136,9 @@ fn zoom_gives_the_focused_pane_the_room_and_back() {
 fn answers_stream_in_and_the_spend_is_the_sum_of_their_costs() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "q");
-    stream(
+    ev(
         &mut app,
-        fx[0].0,
-        fx[0].1,
+        (fx[0].0, fx[0].1),
         StreamEvent::Content("Hel".into()),
     );
     assert_eq!(
@@ -201,10 +146,9 @@ fn answers_stream_in_and_the_spend_is_the_sum_of_their_costs() {
         AnswerState::Streaming
     );
     assert_eq!(app.streaming_count(), 2);
-    stream(
+    ev(
         &mut app,
-        fx[0].0,
-        fx[0].1,
+        (fx[0].0, fx[0].1),
         StreamEvent::Content("lo".into()),
     );
     assert_eq!(app.panes[0].last_answer().unwrap().reply.content, "Hello");
@@ -213,8 +157,8 @@ fn answers_stream_in_and_the_spend_is_the_sum_of_their_costs() {
         cost: Some(Cost::usd(0.001)),
         ..Usage::default()
     };
-    stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Usage(usage));
-    let end = stream(&mut app, fx[0].0, fx[0].1, StreamEvent::Done);
+    ev(&mut app, (fx[0].0, fx[0].1), StreamEvent::Usage(usage));
+    let end = ev(&mut app, (fx[0].0, fx[0].1), StreamEvent::Done);
     assert_eq!(
         app.panes[0].last_answer().unwrap().state,
         AnswerState::Complete
@@ -237,19 +181,17 @@ fn stale_stream_events_are_ignored() {
     assert!(fx.contains(&Effect::CancelStream { request: old }));
     let (_, new, _) = started(fx)[0];
     assert_ne!(old, new);
-    stream(
+    ev(
         &mut app,
-        pane,
-        old,
+        (pane, old),
         StreamEvent::Content("from the old request".into()),
     );
-    stream(
+    ev(
         &mut app,
-        pane,
-        RequestId(999_999),
+        (pane, RequestId(999_999)),
         StreamEvent::Content("from nowhere".into()),
     );
-    stream(&mut app, pane, new, StreamEvent::Content("fresh".into()));
+    ev(&mut app, (pane, new), StreamEvent::Content("fresh".into()));
     assert_eq!(app.panes[0].last_answer().unwrap().reply.content, "fresh");
 }
 
@@ -258,18 +200,16 @@ fn esc_stops_the_focused_pane_and_its_cost_is_reconciled() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "q");
     for (pane, request, _) in &fx {
-        stream(
+        ev(
             &mut app,
-            *pane,
-            *request,
+            (*pane, *request),
             StreamEvent::Opened {
                 generation_id: Some(format!("gen-{}", request.0)),
             },
         );
-        stream(
+        ev(
             &mut app,
-            *pane,
-            *request,
+            (*pane, *request),
             StreamEvent::Content("partial".into()),
         );
     }
@@ -337,10 +277,9 @@ fn follow_ups_carry_each_panes_own_history() {
     let mut app = room(&["a/1", "a/2"]);
     let fx = send(&mut app, "one");
     answer(&mut app, fx[0].0, fx[0].1, "first answer", 0.0);
-    stream(
+    ev(
         &mut app,
-        fx[1].0,
-        fx[1].1,
+        (fx[1].0, fx[1].1),
         StreamEvent::Failed(ApiError::Http {
             status: 502,
             code: None,
@@ -411,10 +350,9 @@ fn rate_limits_are_retried_after_retry_after() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
     let (pane, request, _) = fx[0];
-    let retry = stream(
+    let retry = ev(
         &mut app,
-        pane,
-        request,
+        (pane, request),
         StreamEvent::Failed(ApiError::Http {
             status: 429,
             code: None,
@@ -442,10 +380,9 @@ fn rate_limits_are_retried_after_retry_after() {
 fn a_rejected_model_is_noted_and_the_pane_can_be_rebound() {
     let mut app = room(&["nobody/nothing"]);
     let fx = send(&mut app, "q");
-    stream(
+    ev(
         &mut app,
-        fx[0].0,
-        fx[0].1,
+        (fx[0].0, fx[0].1),
         StreamEvent::Failed(ApiError::Http {
             status: 400,
             code: None,
@@ -541,10 +478,9 @@ fn alt_c_copies_the_last_answer() {
 fn control_sequences_never_enter_the_state() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
-    stream(
+    ev(
         &mut app,
-        fx[0].0,
-        fx[0].1,
+        (fx[0].0, fx[0].1),
         StreamEvent::Content("a\u{1b}[2Jb\u{1b}]52;c;eA==\u{7}c\u{9b}1md\u{202e}e\r\tf".into()),
     );
     assert_eq!(
@@ -557,19 +493,17 @@ fn control_sequences_never_enter_the_state() {
         "il\u{1b}\\link\u{1b}]8",
         ";;\u{1b}\\ h",
     ] {
-        stream(
+        ev(
             &mut app,
-            fx[0].0,
-            fx[0].1,
+            (fx[0].0, fx[0].1),
             StreamEvent::Content(piece.into()),
         );
     }
     let reasoning = ["r\u{1b}[3", "1mx\u{1b}", "[0m"];
     for piece in reasoning {
-        stream(
+        ev(
             &mut app,
-            fx[0].0,
-            fx[0].1,
+            (fx[0].0, fx[0].1),
             StreamEvent::Reasoning(piece.into()),
         );
     }

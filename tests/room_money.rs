@@ -4,85 +4,45 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use modelroom::api::{ApiError, Catalog, Credits, KeyInfo, ModelEntry, StreamEvent};
+use common::drive::{self, ev, key, started, type_text};
+use common::{draw_sized, rows};
+use modelroom::api::{ApiError, Credits, KeyInfo, StreamEvent};
 use modelroom::app::{
-    AccountInfo, Action, App, CatalogUpdate, Command, Effect, Overlay, PaneId, RequestId, Settings,
-    SharedIndex, spend, update,
+    AccountInfo, Action, App, Command, Effect, Overlay, PaneId, RequestId, Settings, spend, update,
 };
-use modelroom::catalog::Index;
 use modelroom::chat::{Cost, FinishReason, Usage};
-use modelroom::keymap::Keymap;
-use modelroom::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+const WIDTH: u16 = 150;
+const HEIGHT: u16 = 40;
+
 fn room_with(models: &[&str], settings: Settings) -> App {
-    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
-    let mut app = App::new(&models, Keymap::default(), settings);
-    update(
-        &mut app,
-        Action::Resize {
-            width: 150,
-            height: 40,
-        },
-    );
-    let data = modelroom::sim::catalog_json()["data"].clone();
-    let entries: Vec<ModelEntry> = serde_json::from_value(data).unwrap();
-    let loaded = CatalogUpdate {
-        index: SharedIndex(Arc::new(Index::new(Catalog::new(entries)))),
-        fetched_at: 1,
-        from_cache: false,
-    };
-    update(&mut app, Action::CatalogLoaded(Box::new(loaded)));
+    let mut app = drive::room(models, settings, WIDTH, HEIGHT);
+    drive::load_demo_catalog(&mut app, 1);
     app
 }
 
 fn screen(app: &App) -> String {
-    let mut term = Terminal::new(TestBackend::new(150, 40)).unwrap();
-    term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
-        .unwrap();
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    rows(&draw_sized(app, WIDTH, HEIGHT)).join("\n")
 }
 
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        update(
-            app,
-            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-    }
-}
-
+/// Types `text` and presses Enter; returns the streams started.
 fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
     type_text(app, text);
-    update(
-        app,
-        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    )
-    .into_iter()
-    .filter_map(|e| match e {
-        Effect::StartStream { pane, request, .. } => Some((pane, request)),
-        _ => None,
-    })
-    .collect()
+    started(key(app, KeyCode::Enter))
+        .into_iter()
+        .map(|(pane, request, _)| (pane, request))
+        .collect()
 }
 
 /// A whole answer from `model` via `provider`, costing `cost` (or no cost), with timings.
 fn answer(
     app: &mut App,
-    (pane, request): (PaneId, RequestId),
+    live: (PaneId, RequestId),
     model: &str,
     provider: &str,
     cost: Option<f64>,
@@ -108,14 +68,7 @@ fn answer(
         StreamEvent::Done,
     ];
     for event in events {
-        fx.extend(update(
-            app,
-            Action::Stream {
-                pane,
-                request,
-                event,
-            },
-        ));
+        fx.extend(ev(app, live, event));
     }
     fx
 }

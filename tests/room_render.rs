@@ -4,54 +4,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::drive::{self, ev, send};
+use common::{draw, find, paused_clock, text, vendor_models};
 use modelroom::api::{ApiError, StreamEvent};
-use modelroom::app::{Action, App, Command, Effect, PaneId, RequestId, Settings, update};
-use modelroom::chat::{Cost, FinishReason, Usage};
-use modelroom::keymap::Keymap;
+use modelroom::app::{Action, App, PaneId, RequestId, Settings, update};
+use modelroom::chat::{Cost, Usage};
 use modelroom::theme::{ColorDepth, Themes};
-use modelroom::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
-/// Tokio's clock, paused: answers take no time, so footers are the same on every run.
-fn paused_clock() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
-
+/// Without the themes and highlighter that `common::room` loads: these snapshots show the room
+/// as `App::new` draws it.
 fn room(n: usize, width: u16, height: u16) -> App {
-    let models: Vec<String> = (1..=n).map(|i| format!("vendor/model-{i}")).collect();
-    let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(&mut app, Action::Resize { width, height });
-    app
-}
-
-fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
-    app.prompt.set_text(text);
-    update(app, Action::Command(Command::Send))
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::StartStream { pane, request, .. } => Some((pane, request)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) {
-    update(
-        app,
-        Action::Stream {
-            pane,
-            request,
-            event,
-        },
-    );
+    drive::room(&vendor_models(n), Settings::default(), width, height)
 }
 
 fn finish(app: &mut App, live: (PaneId, RequestId), cost: f64) {
@@ -70,38 +37,7 @@ fn finish(app: &mut App, live: (PaneId, RequestId), cost: f64) {
         cost: Some(Cost::usd(cost)),
         ..Usage::default()
     };
-    ev(app, live, StreamEvent::Usage(usage));
-    ev(app, live, StreamEvent::Finished(FinishReason::Stop));
-    ev(app, live, StreamEvent::Done);
-}
-
-fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let now = tokio::time::Instant::now();
-    term.draw(|f| ui::render(f, app, now)).unwrap();
-    term
-}
-
-/// The screen as text. The cell after a double-width character is its continuation, not a
-/// column of its own, so it is skipped.
-fn text(buf: &Buffer) -> String {
-    (0..buf.area.height)
-        .map(|y| {
-            let mut row = String::new();
-            let mut skip = 0;
-            for x in 0..buf.area.width {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let s = buf[(x, y)].symbol();
-                skip = modelroom::app::text::width_of(s).saturating_sub(1);
-                row.push_str(s);
-            }
-            row
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    drive::finish(app, live, usage);
 }
 
 /// A room where every pane has answered one prompt (times are not shown in footers at 0).
@@ -130,8 +66,8 @@ fn one_two_four_and_eight_panes_wide() {
     let _clock = rt.enter();
     for n in [1, 2, 4, 8] {
         let app = answered(n, 120, 32);
-        let term = draw(&app, 120, 32);
-        insta::assert_snapshot!(format!("panes_{n}_wide"), text(term.backend().buffer()));
+        let buf = draw(&app);
+        insta::assert_snapshot!(format!("panes_{n}_wide"), text(&buf));
     }
 }
 
@@ -141,8 +77,8 @@ fn one_two_four_and_eight_panes_narrow() {
     let _clock = rt.enter();
     for n in [1, 2, 4, 8] {
         let app = answered(n, 60, 24);
-        let term = draw(&app, 60, 24);
-        insta::assert_snapshot!(format!("panes_{n}_narrow"), text(term.backend().buffer()));
+        let buf = draw(&app);
+        insta::assert_snapshot!(format!("panes_{n}_narrow"), text(&buf));
     }
 }
 
@@ -162,7 +98,7 @@ fn two_panes_mid_stream() {
         live[1],
         StreamEvent::Reasoning("Let me think".into()),
     );
-    insta::assert_snapshot!(text(draw(&app, 100, 20).backend().buffer()));
+    insta::assert_snapshot!(text(&draw(&app)));
 }
 
 #[test]
@@ -174,7 +110,7 @@ fn help_overlay() {
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
     );
-    insta::assert_snapshot!(text(draw(&app, 110, 36).backend().buffer()));
+    insta::assert_snapshot!(text(&draw(&app)));
 }
 
 #[test]
@@ -197,10 +133,9 @@ fn an_error_in_one_pane_beside_an_answer() {
             retry_after: None,
         }),
     );
-    let term = draw(&app, 100, 18);
-    let buf = term.backend().buffer();
-    insta::assert_snapshot!(text(buf));
-    let (x, y) = find(buf, "✗ 402").expect("the error is shown");
+    let buf = draw(&app);
+    insta::assert_snapshot!(text(&buf));
+    let (x, y) = find(&buf, "✗ 402").expect("the error is shown");
     assert_eq!(buf[(x, y)].fg, Color::Red, "errors are red");
 }
 
@@ -209,8 +144,7 @@ fn the_focused_pane_has_the_focus_colour() {
     let rt = paused_clock();
     let _clock = rt.enter();
     let app = answered(2, 100, 20);
-    let term = draw(&app, 100, 20);
-    let buf = term.backend().buffer();
+    let buf = draw(&app);
     let left = app.layout.panes[0];
     let right = app.layout.panes[1];
     assert_eq!(buf[(left.x, left.y)].fg, Color::Cyan);
@@ -223,10 +157,7 @@ fn no_colour_with_no_color() {
     let _clock = rt.enter();
     let mut app = answered(2, 100, 20);
     app.set_themes(Themes::builtin(ColorDepth::None));
-    let mut term = Terminal::new(TestBackend::new(100, 20)).unwrap();
-    let now = tokio::time::Instant::now();
-    term.draw(|f| ui::render(f, &app, now)).unwrap();
-    let buf = term.backend().buffer();
+    let buf = draw(&app);
     let coloured: Vec<_> = buf
         .content
         .iter()
@@ -249,8 +180,7 @@ fn wide_characters_wrap_inside_the_borders() {
         ev(&mut app, *l, StreamEvent::Content(wide.into()));
         finish(&mut app, *l, 0.0);
     }
-    let term = draw(&app, 50, 20);
-    let buf = term.backend().buffer();
+    let buf = draw(&app);
     for rect in &app.layout.panes {
         let right = rect.x + rect.width - 1;
         for y in rect.y..rect.y + rect.height {
@@ -261,7 +191,7 @@ fn wide_characters_wrap_inside_the_borders() {
             );
         }
     }
-    insta::assert_snapshot!(text(buf));
+    insta::assert_snapshot!(text(&buf));
 }
 
 #[test]
@@ -272,8 +202,7 @@ fn hostile_text_renders_harmlessly() {
     let live = send(&mut app, "hi");
     let hostile = "\u{1b}[2Jclear \u{1b}]52;c;aGk=\u{7}clip \u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\ \u{9b}31mred \u{202e}rev\r\u{8}\u{7}end";
     ev(&mut app, live[0], StreamEvent::Content(hostile.into()));
-    let term = draw(&app, 80, 16);
-    let buf = term.backend().buffer();
+    let buf = draw(&app);
     for cell in &buf.content {
         assert!(
             !cell
@@ -284,7 +213,7 @@ fn hostile_text_renders_harmlessly() {
             cell.symbol()
         );
     }
-    assert!(find(buf, "link").is_some());
+    assert!(find(&buf, "link").is_some());
 }
 
 #[test]
@@ -296,10 +225,7 @@ fn add_pane_prompt_and_zoom() {
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::ALT)),
     );
-    insta::assert_snapshot!(
-        "add_pane_prompt",
-        text(draw(&app, 100, 20).backend().buffer())
-    );
+    insta::assert_snapshot!("add_pane_prompt", text(&draw(&app)));
     update(
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
@@ -308,23 +234,5 @@ fn add_pane_prompt_and_zoom() {
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT)),
     );
-    insta::assert_snapshot!("zoomed", text(draw(&app, 100, 20).backend().buffer()));
-}
-
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    for y in 0..buf.area.height {
-        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        let line = row.concat();
-        if let Some(byte) = line.find(needle) {
-            // Map the byte offset back to a column.
-            let mut acc = 0;
-            for (x, s) in row.iter().enumerate() {
-                if acc >= byte {
-                    return Some((u16::try_from(x).unwrap(), y));
-                }
-                acc += s.len();
-            }
-        }
-    }
-    None
+    insta::assert_snapshot!("zoomed", text(&draw(&app)));
 }

@@ -4,45 +4,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io;
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
-use futures::channel::mpsc::{UnboundedSender, unbounded};
-use modelroom::api::{ApiKey, Client, Clients, Dialect, Endpoint};
-use modelroom::app::{AnswerState, App, Settings};
+use common::live::{self, Room, gateway};
+use modelroom::api::{Client, Clients, Dialect};
+use modelroom::app::{AnswerState, Settings};
 use modelroom::catalog::cache::CatalogCache;
-use modelroom::keymap::Keymap;
-use modelroom::runtime::{self, LoopStatus};
-use modelroom::sim::{self, SimHandle, SimOptions};
+use modelroom::runtime;
+use modelroom::sim::SimHandle;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::json;
-use tokio::sync::watch;
-
-struct Room {
-    keys: UnboundedSender<io::Result<Event>>,
-    status: watch::Receiver<LoopStatus>,
-    done: tokio::task::JoinHandle<(App, Terminal<TestBackend>)>,
-}
-
-async fn gateway() -> SimHandle {
-    sim::start(
-        0,
-        SimOptions {
-            api_key: Some("sk-e2e".into()),
-            time_scale: 0.05,
-            ..SimOptions::default()
-        },
-    )
-    .await
-    .unwrap()
-}
 
 fn client(base_url: &str, dialect: Dialect) -> Client {
-    let mut ep = Endpoint::new(base_url, Some(ApiKey::new("sk-e2e")));
-    ep.dialect = dialect;
+    let mut ep = live::endpoint(base_url, dialect);
     ep.request_timeout = Duration::from_secs(5);
     Client::new(ep).unwrap()
 }
@@ -56,69 +35,14 @@ fn open_room(base_url: &str, data: &Path, models: &[&str]) -> Room {
 fn open_room_with(clients: Clients, data: &Path, models: &[&str], settings: Settings) -> Room {
     let base_url = clients.default_client().endpoint().base_url.clone();
     let cache = CatalogCache::new(data, &base_url, Some("demo"));
-    let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
-    let (keys, input) = unbounded();
-    let (status_tx, status) = watch::channel(LoopStatus::default());
-    let done = tokio::spawn(async move {
-        let mut app = App::new(&models, Keymap::default(), settings);
-        let (mut ctx, _tx) = runtime::context(clients);
-        ctx.clipboard = Box::new(|_| {});
-        ctx.status = Some(status_tx);
+    Room::start(clients, models, settings, (160, 40), move |ctx, _| {
         ctx.catalog_cache = Some(cache);
-        runtime::start_background(&ctx);
-        let mut term = Terminal::new(TestBackend::new(160, 40)).unwrap();
-        runtime::run_loop(&mut app, &mut term, input, &mut ctx)
-            .await
-            .unwrap();
-        (app, term)
-    });
-    Room { keys, status, done }
-}
-
-impl Room {
-    fn key(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys
-            .unbounded_send(Ok(Event::Key(KeyEvent::new(code, mods))))
-            .unwrap();
-    }
-
-    fn type_text(&self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c), KeyModifiers::NONE);
-        }
-    }
-
-    async fn wait(&mut self, what: &str, cond: impl Fn(&LoopStatus) -> bool) {
-        let waited =
-            tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| cond(s)))
-                .await
-                .is_ok();
-        assert!(
-            waited,
-            "timed out waiting for {what}: {:?}",
-            *self.status.borrow()
-        );
-    }
-
-    async fn quit(self) -> (App, Terminal<TestBackend>) {
-        self.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
-        tokio::time::timeout(Duration::from_secs(10), self.done)
-            .await
-            .expect("the loop ends on Ctrl+Q")
-            .unwrap()
-    }
+        runtime::start_background(ctx);
+    })
 }
 
 fn screen(term: &Terminal<TestBackend>) -> String {
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    live::screen(term).join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

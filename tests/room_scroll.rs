@@ -4,16 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{draw_sized, drive, rows};
 use modelroom::api::StreamEvent;
 use modelroom::app::pane::Entry;
-use modelroom::app::{Action, App, Command, Effect, Settings, update};
+use modelroom::app::{Action, App, Command, Settings, update};
 use modelroom::keymap::Keymap;
 use modelroom::store::{
     AnswerRecord, CostStatus, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
 };
-use modelroom::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 const ANSWERS: usize = 60;
@@ -70,13 +70,7 @@ fn reopen(width: u16, height: u16) -> App {
 }
 
 fn screen(app: &App, width: u16, height: u16) -> Vec<String> {
-    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
-    term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
-        .unwrap();
-    let buf = term.backend().buffer();
-    (0..height)
-        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect()
+    rows(&draw_sized(app, width, height))
 }
 
 /// The `para k.p` labels on screen, top to bottom.
@@ -176,23 +170,8 @@ fn paging_up_from_the_bottom_shows_every_line_in_order_without_gaps() {
 /// Typed into a fresh room: a long answer streams while the person scrolls.
 #[test]
 fn scrolling_up_stops_following_and_end_resumes() {
-    let models = vec!["a/1".to_owned()];
-    let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(
-        &mut app,
-        Action::Resize {
-            width: 120,
-            height: 30,
-        },
-    );
-    app.prompt.set_text("q");
-    let (pane, request) = update(&mut app, Action::Command(Command::Send))
-        .into_iter()
-        .find_map(|e| match e {
-            Effect::StartStream { pane, request, .. } => Some((pane, request)),
-            _ => None,
-        })
-        .unwrap();
+    let mut app = drive::room(&["a/1"], Settings::default(), 120, 30);
+    let (pane, request) = drive::send(&mut app, "q")[0];
     let content = |text: String| Action::Stream {
         pane,
         request,

@@ -5,35 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::drive::{self, ev, send};
 use modelroom::api::{Generation, StreamEvent};
 use modelroom::app::{
     Action, App, Command, CostState, Effect, PaneId, RequestId, Settings, update,
 };
-use modelroom::chat::{Cost, FinishReason, Usage};
+use modelroom::chat::{Cost, Usage};
 use modelroom::keymap::Keymap;
 use modelroom::store::{CostStatus, Finish, SessionStore, StoreError, Turn};
-
-fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
-    app.prompt.set_text(text);
-    update(app, Action::Command(Command::Send))
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::StartStream { pane, request, .. } => Some((pane, request)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) -> Vec<Effect> {
-    update(
-        app,
-        Action::Stream {
-            pane,
-            request,
-            event,
-        },
-    )
-}
 
 fn answered(app: &mut App, live: (PaneId, RequestId), text: &str, cost: f64) {
     ev(
@@ -52,22 +33,11 @@ fn answered(app: &mut App, live: (PaneId, RequestId), text: &str, cost: f64) {
         cost: Some(Cost::usd(cost)),
         ..Usage::default()
     };
-    ev(app, live, StreamEvent::Usage(usage));
-    ev(app, live, StreamEvent::Finished(FinishReason::Stop));
-    ev(app, live, StreamEvent::Done);
+    drive::finish(app, live, usage);
 }
 
 fn room() -> App {
-    let models = vec!["demo/fast".to_owned(), "demo/thinker".to_owned()];
-    let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(
-        &mut app,
-        Action::Resize {
-            width: 120,
-            height: 30,
-        },
-    );
-    app
+    drive::room(&["demo/fast", "demo/thinker"], Settings::default(), 120, 30)
 }
 
 #[tokio::test]

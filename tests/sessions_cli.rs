@@ -4,58 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+mod common;
 
+use std::path::Path;
+
+use common::binary::{Env, stderr, stdout};
 use modelroom::chat::{Cost, Usage};
 use modelroom::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
-    SessionStore, Totals, Turn,
+    Totals, Turn,
 };
 use serde_json::Value;
-use tokio::process::Command;
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "").unwrap();
-        Self { dir }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn store(&self) -> SessionStore {
-        SessionStore::open(self.data().join("sessions")).unwrap()
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_modelroom"))
-            .args(args)
-            .env("MODELROOM_CONFIG", self.dir.path().join("config.toml"))
-            .env("MODELROOM_DATA", self.data())
-            .env_remove("OPENROUTER_API_KEY")
-            .env_remove("MODELROOM_LOG")
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output()
-            .await
-            .unwrap()
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> AnswerRecord {
     AnswerRecord {

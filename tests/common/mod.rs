@@ -1,7 +1,14 @@
 //! What the render tests share: a room on a paused clock with the highlighter loaded,
-//! answers streamed in token-sized pieces, and the screen as text or as style runs.
+//! answers streamed in token-sized pieces, and the screen as text or as style runs. The other
+//! integration tests take what they share from the submodules: `drive` (a room through `update`
+//! alone), `live` (the real loop against the simulated gateway) and `binary` (the built binary
+//! on a config and data directory of its own).
 
 #![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod binary;
+pub mod drive;
+pub mod live;
 
 pub use std::sync::{Arc, OnceLock};
 
@@ -18,6 +25,8 @@ pub use ratatui::buffer::Buffer;
 pub use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use ratatui::style::{Color, Modifier};
 
+pub use drive::{ev, finish, send};
+
 pub fn highlighter() -> Arc<Highlighter> {
     static H: OnceLock<Arc<Highlighter>> = OnceLock::new();
     H.get_or_init(|| Arc::new(Highlighter::load())).clone()
@@ -32,35 +41,18 @@ pub fn paused_clock() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// `vendor/model-1` … `vendor/model-{panes}`: the pane titles the snapshots were taken with.
+pub fn vendor_models(panes: usize) -> Vec<String> {
+    (1..=panes).map(|i| format!("vendor/model-{i}")).collect()
+}
+
 pub fn room(panes: usize, width: u16, height: u16, depth: ColorDepth) -> App {
-    let models: Vec<String> = (1..=panes).map(|i| format!("vendor/model-{i}")).collect();
+    let models = vendor_models(panes);
     let mut app = App::new(&models, Keymap::default(), Settings::default());
     app.set_themes(Themes::builtin(depth));
     update(&mut app, Action::HighlighterLoaded(highlighter()));
     update(&mut app, Action::Resize { width, height });
     app
-}
-
-pub fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
-    app.prompt.set_text(text);
-    update(app, Action::Command(Command::Send))
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::StartStream { pane, request, .. } => Some((pane, request)),
-            _ => None,
-        })
-        .collect()
-}
-
-pub fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) {
-    update(
-        app,
-        Action::Stream {
-            pane,
-            request,
-            event,
-        },
-    );
 }
 
 /// Streams `text` in token-sized pieces (as the simulated gateway cuts them).
@@ -85,12 +77,6 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-pub fn finish(app: &mut App, live: (PaneId, RequestId), usage: Usage) {
-    ev(app, live, StreamEvent::Usage(usage));
-    ev(app, live, StreamEvent::Finished(FinishReason::Stop));
-    ev(app, live, StreamEvent::Done);
-}
-
 pub fn usage() -> Usage {
     Usage {
         prompt_tokens: 12,
@@ -109,11 +95,29 @@ pub fn answered(markdown: &str, width: u16, height: u16, depth: ColorDepth) -> A
     app
 }
 
+/// One frame at the size the room was last told of.
 pub fn draw(app: &App) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(app.area.width, app.area.height)).unwrap();
+    draw_sized(app, app.area.width, app.area.height)
+}
+
+/// One frame on a `width`×`height` terminal, whatever size the room was last told of.
+pub fn draw_sized(app: &App, width: u16, height: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
     term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
         .unwrap();
     term.backend().buffer().clone()
+}
+
+/// The screen's rows cell by cell, so the blank cell after a double-width character stays in:
+/// enough to look for words, where `text` gives the rows as a terminal shows them.
+pub fn rows(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
 }
 
 /// The screen as text (the cell after a double-width character is skipped).
@@ -167,6 +171,7 @@ pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
         let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
         let line = row.concat();
         if let Some(byte) = line.find(needle) {
+            // Map the byte offset back to a column.
             let mut acc = 0;
             for (x, s) in row.iter().enumerate() {
                 if acc >= byte {
