@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use modelroom::api::{
-    ApiError, ApiKey, ChatRequest, Client, Dialect, Endpoint, ErrorCode, Reply, StreamEvent,
+    ApiError, ApiKey, ChatRequest, Client, Dialect, Endpoint, ErrorCode, ProviderSort, Reply,
+    Routing, StreamEvent,
 };
 use modelroom::chat::{FinishReason, Message};
 use modelroom::sim::{self, SimHandle, SimOptions};
@@ -128,8 +129,11 @@ async fn a_generic_endpoint_gets_only_standard_fields() {
     ep.dialect = Dialect::OpenAi;
     let client = Client::new(ep).unwrap();
     let mut req = request("demo/fast", "hi");
-    req.provider = Some(serde_json::json!({"sort": "price"}));
-    req.fallback_models = vec!["demo/slow".into()];
+    req.routing = Routing {
+        sort: Some(ProviderSort::Price),
+        fallbacks: vec!["demo/slow".into()],
+        ..Routing::default()
+    };
     let (_, reply) = collect(&client, &req).await;
     assert!(reply.error.is_none());
     let body = sim.stats().requests.last().unwrap().body.clone();
@@ -171,7 +175,7 @@ async fn a_failing_provider_falls_back_and_the_reply_names_who_served() {
     let (_, flaky) = collect(&client(&sim), &request("demo/flaky", "hello")).await;
     assert!(flaky.error.is_none());
     let mut req = request("demo/flaky", "hello");
-    req.provider = Some(serde_json::json!({"allow_fallbacks": false}));
+    req.routing.allow_fallbacks = false;
     let (_, strict) = collect(&client(&sim), &req).await;
     // Without fallbacks the failing first provider surfaces as an error naming it.
     match strict.error {
@@ -188,7 +192,7 @@ async fn a_failing_provider_falls_back_and_the_reply_names_who_served() {
 async fn a_fallback_model_serves_when_the_first_is_unknown() {
     let sim = gateway(SimOptions::default()).await;
     let mut req = request("nobody/nothing", "hello");
-    req.fallback_models = vec!["demo/fast".into()];
+    req.routing.fallbacks = vec!["demo/fast".into()];
     let (_, reply) = collect(&client(&sim), &req).await;
     assert!(reply.error.is_none(), "{:?}", reply.error);
     assert_eq!(reply.served_model.as_deref(), Some("demo/fast"));

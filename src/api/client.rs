@@ -10,7 +10,6 @@ use serde::de::DeserializeOwned;
 
 use super::catalog::Catalog;
 use super::error::ApiError;
-use super::routing::merge_provider;
 use super::sse::{self, TransportError};
 use super::wire::{
     ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, ModelEntry, StreamOptions,
@@ -77,13 +76,10 @@ impl Client {
         // Routing is OpenRouter's: a plain OpenAI server would reject the fields, or take a
         // `:nitro` suffix for part of the model's name.
         let (model, fallbacks, provider) = if openrouter {
-            let mut fallbacks = req.fallback_models.clone();
-            fallbacks.extend(req.routing.fallbacks.iter().cloned());
-            let extra = req.routing.provider_object(req.deny_data_collection);
             (
                 req.routing.model_id(&req.model),
-                fallbacks,
-                merge_provider(req.provider.as_ref(), extra),
+                req.routing.fallbacks.clone(),
+                req.routing.provider_object(req.deny_data_collection),
             )
         } else {
             (req.model.clone(), Vec::new(), None)

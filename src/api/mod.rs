@@ -23,8 +23,8 @@ pub use pricing::Pricing;
 pub use reply::{Reply, merge_reasoning_details};
 pub use routing::{MaxPrice, ProviderSort, Routing, Variant};
 pub use wire::{
-    AliasTarget, Architecture, Credits, Generation, KeyInfo, ModelEntry, PriceOverride,
-    PricingEntry, TopProvider,
+    Architecture, Credits, Generation, KeyInfo, ModelEntry, PriceOverride, PricingEntry,
+    TopProvider,
 };
 
 use crate::chat::{FinishReason, Message, Usage};
@@ -130,16 +130,12 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
-    /// Fallback models, tried in order if `model` fails (OpenRouter's `models`).
-    pub fallback_models: Vec<String>,
-    /// OpenRouter's `provider` routing object, passed through as given.
-    pub provider: Option<serde_json::Value>,
     /// OpenRouter's `reasoning` object.
     pub reasoning: Option<serde_json::Value>,
     /// Keeps one conversation on one provider for prompt caching.
     pub session_id: Option<String>,
-    /// OpenRouter routing: a variant suffix on `model`, more fallback models, and keys laid
-    /// over `provider`.
+    /// OpenRouter routing: a variant suffix on `model`, fallback models (the request's
+    /// `models`) and the `provider` object.
     pub routing: Routing,
     /// The account-wide data policy: `provider.data_collection = "deny"`.
     pub deny_data_collection: bool,
@@ -154,8 +150,6 @@ impl ChatRequest {
             messages,
             max_tokens,
             temperature: None,
-            fallback_models: Vec::new(),
-            provider: None,
             reasoning: None,
             session_id: None,
             routing: Routing::default(),

@@ -272,18 +272,6 @@ impl Routing {
     }
 }
 
-/// Lays `extra`'s keys over `base` (both `provider` objects); either may be absent.
-pub fn merge_provider(base: Option<&Value>, extra: Option<Value>) -> Option<Value> {
-    match (base.cloned(), extra) {
-        (Some(Value::Object(mut b)), Some(Value::Object(e))) => {
-            b.extend(e);
-            Some(Value::Object(b))
-        }
-        (b, None) => b,
-        (_, e) => e,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

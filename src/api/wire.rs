@@ -148,9 +148,6 @@ pub(crate) struct DataEnvelope<T> {
 #[serde(default)]
 pub struct ModelEntry {
     pub id: String,
-    /// Set on `~` aliases: the model they currently point at.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alias_target: Option<AliasTarget>,
     pub canonical_slug: Option<String>,
     pub name: Option<String>,
     pub created: Option<i64>,
@@ -161,13 +158,6 @@ pub struct ModelEntry {
     pub top_provider: Option<TopProvider>,
     pub supported_parameters: Option<Vec<String>>,
     pub expiration_date: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(default)]
-pub struct AliasTarget {
-    pub slug: Option<String>,
-    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
-use super::{Balance, PaneId, RequestId, SessionRow};
+use super::{PaneId, RequestId, SessionRow};
 use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
 use crate::markdown::Highlighter;
 use crate::store::{Session, SpendRecord};
@@ -43,7 +43,6 @@ pub enum Action {
         request: RequestId,
         result: Result<Generation, ApiError>,
     },
-    Balance(Result<Balance, ApiError>),
     /// Credits and key limits for the account view (the status bar's balance comes with it).
     Account(Box<AccountInfo>),
     /// A catalog arrived, from the disk cache or the gateway.

@@ -83,10 +83,7 @@ pub(super) fn on_endpoint_models(
                 .index
                 .clone()
                 .unwrap_or_else(|| Arc::new(Index::default()));
-            let index = with_endpoints(
-                Arc::new(Index::new(base.catalog.clone())),
-                &app.catalog.endpoint_models,
-            );
+            let index = with_endpoints(base, &app.catalog.endpoint_models);
             app.catalog.index = Some(index.clone());
             if let Overlay::Picker(p) = &mut app.overlay {
                 p.set_index(Some(index));

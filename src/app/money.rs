@@ -197,10 +197,11 @@ pub(super) fn charge(
 }
 
 /// The budget gauge: how much of each budget is used, 0.0 to 1.0 (and beyond when passed).
-pub fn budget_use(app: &App) -> Vec<(&'static str, f64, f64, f64)> {
+/// `session_spent` is `app.spend()`'s known part, which the caller has already added up.
+pub fn budget_use(app: &App, session_spent: Cost) -> Vec<(&'static str, f64, f64, f64)> {
     let mut out = Vec::new();
     if let Some(b) = app.settings.session_budget {
-        let spent = app.spend().0.as_usd();
+        let spent = session_spent.as_usd();
         out.push(("session", spent / b, spent, b));
     }
     if let (Some(b), Some(today)) = (app.settings.daily_budget, app.money.spent_today()) {

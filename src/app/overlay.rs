@@ -154,8 +154,8 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     fx.push(Effect::Save(Box::new(app.snapshot())));
     let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
     // The catalog, the account and today's spend belong to the room, not to a session.
-    next.catalog = app.catalog.clone();
-    next.account = app.account.clone();
+    next.catalog = std::mem::take(&mut app.catalog);
+    next.account = std::mem::take(&mut app.account);
     next.balance = app.balance;
     next.money.ledger_today = app.money.ledger_today;
     next.money.spent_this_run = app.money.spent_this_run;

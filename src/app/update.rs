@@ -89,14 +89,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.highlighter = Some(h);
             app.mark_dirty();
         }
-        Action::Balance(result) => {
-            match result {
-                Ok(balance) => app.balance = Some(balance),
-                // The balance is a nicety: keep the last known one, say nothing in the room.
-                Err(e) => tracing::debug!("balance refresh failed: {e}"),
-            }
-            app.mark_dirty();
-        }
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, error),

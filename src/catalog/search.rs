@@ -224,13 +224,14 @@ pub fn suggest(index: &Index, model: &str, n: usize) -> Suggestions {
     let needle = base.to_lowercase();
     let slug = |id: &str| id.rsplit('/').next().unwrap_or(id).to_owned();
     let limit = (needle.chars().count() / 4).max(2);
+    let needle_slug = slug(&needle);
     let mut close: Vec<(usize, &str)> = index
         .rows
         .iter()
         .filter(|r| !r.id.starts_with('@') && !r.id.ends_with(":free"))
         .filter_map(|r| {
             let id = r.id.to_lowercase();
-            let d = edit_distance(&needle, &id).min(edit_distance(&slug(&needle), &slug(&id)) + 1);
+            let d = edit_distance(&needle, &id).min(edit_distance(&needle_slug, &slug(&id)) + 1);
             (d <= limit).then_some((d, r.id.as_str()))
         })
         .collect();

@@ -25,15 +25,19 @@ pub fn refresh(
             let reader = cache.clone();
             let cached = tokio::task::spawn_blocking(move || {
                 let loaded = reader.map(|c| c.load()).transpose();
-                loaded.map(|c| c.flatten().map(|c| (Index::new(c.catalog.clone()), c)))
+                loaded.map(|c| {
+                    c.flatten().map(|c| {
+                        let fresh = !c.is_stale(unix_now());
+                        (Index::new(c.catalog), c.fetched_at, fresh)
+                    })
+                })
             })
             .await;
             match cached {
-                Ok(Ok(Some((index, cached)))) => {
-                    let fresh = !cached.is_stale(unix_now());
+                Ok(Ok(Some((index, fetched_at, fresh)))) => {
                     let update = CatalogUpdate {
                         index: SharedIndex(std::sync::Arc::new(index)),
-                        fetched_at: cached.fetched_at,
+                        fetched_at,
                         from_cache: true,
                     };
                     if actions

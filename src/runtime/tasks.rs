@@ -96,29 +96,23 @@ impl TaskPool {
         let client = self.clients.default_client().clone();
         let actions = self.actions.clone();
         tokio::spawn(async move {
-            if client.endpoint().dialect != Dialect::OpenRouter {
-                // No generation records there: the cost stays unknown, without a complaint.
-                let result = Ok(Generation::default());
-                let _ = actions
-                    .send(Action::Reconciled {
-                        pane,
-                        request,
-                        result,
-                    })
-                    .await;
-                return;
-            }
-            let mut result = Err(ApiError::Malformed {
-                detail: "not tried".into(),
-            });
-            for delay in RECONCILE_DELAYS {
-                tokio::time::sleep(delay).await;
-                result = client.generation(&generation_id).await;
-                match &result {
-                    Err(e) if e.status() == Some(404) || e.is_transient() => continue,
-                    _ => break,
+            let result = if client.endpoint().dialect == Dialect::OpenRouter {
+                let mut result = Err(ApiError::Malformed {
+                    detail: "not tried".into(),
+                });
+                for delay in RECONCILE_DELAYS {
+                    tokio::time::sleep(delay).await;
+                    result = client.generation(&generation_id).await;
+                    match &result {
+                        Err(e) if e.status() == Some(404) || e.is_transient() => continue,
+                        _ => break,
+                    }
                 }
-            }
+                result
+            } else {
+                // No generation records there: the cost stays unknown, without a complaint.
+                Ok(Generation::default())
+            };
             let _ = actions
                 .send(Action::Reconciled {
                     pane,

@@ -271,7 +271,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         here.push_str(&format!(" · today (UTC, every run) {}", Cost::usd(today)));
     }
     lines.push(Line::from(vec![label("spent"), Span::raw(here)]));
-    for (name, used, spent, budget) in crate::app::money::budget_use(app) {
+    for (name, used, spent, budget) in crate::app::money::budget_use(app, spent) {
         lines.push(Line::from(vec![
             label("budget"),
             Span::styled(

@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if pending > 0 {
         left.push(Span::raw(format!(" (+{pending} pending)")));
     }
-    for (name, used, spent, budget) in crate::app::money::budget_use(app) {
+    for (name, used, spent, budget) in crate::app::money::budget_use(app, spent) {
         left.push(Span::raw(format!(" · {name} ")));
         left.push(Span::styled(gauge(used), theme.gauge(used)));
         left.push(Span::raw(format!(
