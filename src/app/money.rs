@@ -150,16 +150,24 @@ pub fn refusal(app: &App, max: Cost) -> Option<String> {
                 "not sent: today's spend is still being read; try again in a moment".into(),
             );
         };
-        if today + max.as_usd() > budget {
-            return Some(format!(
-                "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
-                max,
-                Cost::usd(budget),
-                Cost::usd(today)
-            ));
+        if let Some(why) = daily_refusal(max, budget, today) {
+            return Some(why);
         }
     }
     None
+}
+
+/// Why sending what could cost up to `max` is refused under a daily budget of `budget_usd`
+/// with `today_usd` already spent; `None` when it fits. The room and `ask` say it alike.
+pub fn daily_refusal(max: Cost, budget_usd: f64, today_usd: f64) -> Option<String> {
+    (today_usd + max.as_usd() > budget_usd).then(|| {
+        format!(
+            "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+            max,
+            Cost::usd(budget_usd),
+            Cost::usd(today_usd)
+        )
+    })
 }
 
 /// Records the cost of pane `i`'s answer to `request` if it just became known (it was not,

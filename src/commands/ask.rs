@@ -167,15 +167,10 @@ impl BudgetCheck<'_> {
             })
             .map(chat::Cost::as_usd)
             .sum();
-        if today + most > budget {
-            return Err(UsageError(format!(
-                "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
-                chat::Cost::usd(most),
-                chat::Cost::usd(budget),
-                chat::Cost::usd(today)
-            )));
+        match crate::app::money::daily_refusal(chat::Cost::usd(most), budget, today) {
+            Some(why) => Err(UsageError(why)),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
