@@ -420,3 +420,71 @@ async fn rerun_refuses_a_model_the_catalog_does_not_list() {
     );
     assert!(stdout(&out).is_empty(), "nothing was asked");
 }
+
+#[tokio::test]
+async fn an_export_that_cannot_be_written_says_why_and_exits_1() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let target = env.dir.path().join("no-such-dir").join("room.md");
+    let out = env
+        .run(&[
+            "sessions",
+            "export",
+            "latest",
+            "-o",
+            target.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert!(!target.exists());
+}
+
+#[tokio::test]
+async fn rerun_refuses_a_session_without_prompts_and_a_run_past_the_daily_budget() {
+    let env = Env::with_config("daily_budget_usd = 0.000001\n");
+    let mut empty = sample();
+    empty.id = "20261124-110000-0000".into();
+    empty.updated_at = "2026-11-24T11:00:00Z".into();
+    for pane in &mut empty.panes {
+        pane.turns.clear();
+    }
+    empty.retotal();
+    env.store().save(&empty).unwrap();
+    env.store().save(&sample()).unwrap();
+
+    let out = env
+        .run(&[
+            "--demo",
+            "sessions",
+            "rerun",
+            "20261124-11",
+            "-m",
+            "demo/fast",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no prompts"), "{}", stderr(&out));
+
+    let out = env
+        .run(&["--demo", "sessions", "rerun", "latest", "-m", "demo/fast"])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("today's budget"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "nothing was asked");
+    assert_eq!(env.store().list().unwrap().len(), 2, "nothing was saved");
+}
+
+#[tokio::test]
+async fn a_sessions_directory_that_cannot_be_made_is_a_usage_error() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.data()).unwrap();
+    std::fs::write(env.data().join("sessions"), b"not a directory").unwrap();
+    let out = env.run(&["sessions", "list"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot open the sessions directory"),
+        "{}",
+        stderr(&out)
+    );
+}
