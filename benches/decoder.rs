@@ -14,7 +14,7 @@ use modelroom::api::StreamEvent;
 use modelroom::api::sse::decode_recorded;
 use tokio::runtime::Runtime;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const LONG_THINKING: &str = "openrouter/stream/claude-haiku-4.5-long-thinking.sse";
 const READ_SIZE: usize = 1500;
 const SYNTHETIC_CHUNKS: usize = 10_000;
@@ -27,7 +27,7 @@ struct Body {
 
 fn recorded() -> Body {
     let path = format!("{FIXTURES}/{LONG_THINKING}");
-    let bytes = std::fs::read(&path).expect("the long-thinking fixture (../shared/fixtures)");
+    let bytes = std::fs::read(&path).expect("the long-thinking fixture (tests/fixtures)");
     Body {
         name: "long_thinking_152KB",
         events: count_events(&bytes),

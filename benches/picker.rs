@@ -21,7 +21,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 const MODELS: usize = 5_000;
-const SNAPSHOT: &str = "../shared/fixtures/openrouter/catalog/models-2026-08-19.json";
+const SNAPSHOT: &str = "tests/fixtures/openrouter/catalog/models-2026-08-19.json";
 
 fn catalog() -> Catalog {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);

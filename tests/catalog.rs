@@ -19,7 +19,7 @@ use modelroom::catalog::{Index, SortKey};
 use modelroom::sim::{self, SimOptions};
 use serde_json::{Value, json};
 
-const SNAPSHOT: &str = "../shared/fixtures/openrouter/catalog/models-2026-08-19.json";
+const SNAPSHOT: &str = "tests/fixtures/openrouter/catalog/models-2026-08-19.json";
 
 fn snapshot() -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT)).unwrap()

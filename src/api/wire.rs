@@ -1,6 +1,6 @@
 //! Serde shapes of the OpenAI-compatible wire format with OpenRouter's extensions.
 //! Every response field is optional: key presence and order change between gateway versions
-//! and between servers (see `../shared/openrouter-api.md` §3.2 and §10).
+//! and between servers (see `docs/protocol.md`, "Chunks" and "Other servers").
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Conformance: every recorded stream in `../shared/fixtures` goes through the real decoder
+//! Conformance: every recorded stream in `tests/fixtures` goes through the real decoder
 //! (`eventsource-stream` + `ChunkDecoder`) and the `Reply` fold, and must give what its chunks say.
 //!
 //! The expectations (`expect_*.rs`) were computed from the recordings by a separate script that
@@ -20,7 +20,7 @@ use modelroom::chat::Usage;
 use serde_json::Value;
 use tokio::time::Instant;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// Read sizes: byte by byte (splits every multi-byte character and every line), a small odd
 /// size, a typical small TCP read, and the whole body at once.
