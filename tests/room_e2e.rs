@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::live::{self, Room, screen};
 use modelroom::api::{Client, Dialect};
 use modelroom::app::{AnswerState, CostState, Settings};
@@ -114,13 +112,12 @@ async fn stopping_keeps_the_partial_answer_and_reconciles_its_cost() {
     room.type_line("[sim:ttft=0] [sim:rate=200] [sim:tokens=4000] a long story");
     room.wait("the answer to start", |s| s.streaming == 1).await;
     // Let some text arrive, then stop the focused pane.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    room.wait("some text", |s| s.text_bytes > 0).await;
     room.key(KeyCode::Esc, KeyModifiers::NONE);
     room.wait("the stream to stop", |s| s.streaming == 0).await;
     // The reconciliation arrives from /generation about a second later.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    room.key(KeyCode::Tab, KeyModifiers::NONE);
-    room.wait("a redraw", |s| s.frames > 0).await;
+    room.wait("the cost to be reconciled", |s| s.reconciling == 0)
+        .await;
     let (app, term) = room.quit().await;
     let answer = app.panes[0].last_answer().unwrap();
     assert_eq!(answer.state, AnswerState::Stopped);
@@ -189,10 +186,8 @@ async fn a_failed_save_is_shown_and_retried_with_the_next_one() {
     room.type_line("first");
     room.wait("the answer", |s| s.answers == 1 && s.streaming == 0)
         .await;
-    // Give the background save a moment to fail and the loop to draw it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    room.key(KeyCode::Tab, KeyModifiers::NONE);
-    room.wait("a redraw", |s| s.frames > 2).await;
+    room.wait("the save to fail", |s| s.save_failed && !s.saving)
+        .await;
     // The disk comes back; the next save (after the next answer) succeeds.
     std::fs::remove_file(&sessions).unwrap();
     std::fs::create_dir(&sessions).unwrap();
@@ -223,9 +218,8 @@ async fn the_status_bar_says_when_a_save_failed() {
     room.type_line("hello");
     room.wait("the answer", |s| s.answers == 1 && s.streaming == 0)
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    room.key(KeyCode::Tab, KeyModifiers::NONE);
-    room.wait("a redraw", |s| s.frames > 2).await;
+    room.wait("the save to fail", |s| s.save_failed && !s.saving)
+        .await;
     let (app, term) = room.quit().await;
     assert!(app.save_error.is_some());
     let status = screen(&term).pop().unwrap();

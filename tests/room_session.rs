@@ -152,3 +152,53 @@ fn a_file_replaced_after_a_save_is_not_overwritten() {
     ));
     assert_eq!(std::fs::read(&path).unwrap(), b"{\"version\":1,");
 }
+
+#[tokio::test]
+async fn saves_are_effects_numbered_so_the_loop_knows_when_one_is_in_flight() {
+    let mut app = room();
+    // Without a saver nothing is asked for.
+    let live = send(&mut app, "one");
+    answered(&mut app, live[0], "first", 0.001);
+    assert!(!app.saving());
+    app.enable_saves();
+    // The second pane's end asks for a save: one effect, numbered.
+    ev(&mut app, live[1], StreamEvent::Content("second".into()));
+    let fx = ev(&mut app, live[1], StreamEvent::Done);
+    let seqs: Vec<u64> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Save { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seqs, [1]);
+    assert!(app.saving());
+    // Sending asks for another save (snapshot 2) before snapshot 1 is reported written.
+    assert_eq!(send(&mut app, "two").len(), 2);
+    update(
+        &mut app,
+        Action::Saved {
+            seq: 1,
+            result: Err("disk full".into()),
+        },
+    );
+    assert!(app.save_error.is_some());
+    // A save asked for after snapshot 1 is still waiting to be written.
+    assert!(app.saving());
+    let fx = update(&mut app, Action::Command(Command::StopAll));
+    let last = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Save { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("stopping asks for a save");
+    update(
+        &mut app,
+        Action::Saved {
+            seq: last,
+            result: Ok(()),
+        },
+    );
+    assert!(!app.saving() && app.save_error.is_none());
+}

@@ -56,8 +56,11 @@ pub enum Action {
     },
     /// Today's spend before this run, from the ledger.
     SpentToday(Result<f64, String>),
-    /// A background save finished (the error in words when it failed).
-    Saved(Result<(), String>),
+    /// The saver wrote snapshot `seq` (`Effect::Save`), or failed to (the error in words).
+    Saved {
+        seq: u64,
+        result: Result<(), String>,
+    },
     SessionsListed(Result<Vec<SessionRow>, String>),
     SessionOpened(Result<Box<Session>, String>),
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
@@ -96,8 +99,12 @@ pub enum Effect {
     RecordSpend(SpendRecord),
     /// Put text on the clipboard with OSC 52 (works over SSH).
     Copy(String),
-    /// Save this snapshot now (before the room switches to another session).
-    Save(Box<Session>),
+    /// Save this snapshot (the saver writes the newest one waiting); `seq` comes back in
+    /// `Action::Saved`.
+    Save {
+        seq: u64,
+        session: Box<Session>,
+    },
     ListSessions,
     OpenSession(String),
     RenameSession {

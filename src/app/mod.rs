@@ -178,8 +178,8 @@ pub struct App {
     themes: Themes,
     /// Code highlighting, once the runtime has loaded it (code is plain until then).
     highlighter: Option<Arc<Highlighter>>,
-    save_due: bool,
-    last_save: Option<Instant>,
+    /// Saves asked for, handed to the runtime and written (see `session`).
+    saves: session::Saves,
     /// Records of settled answers, shared between snapshots (see `snapshot`).
     saved_answers: std::collections::HashMap<RequestId, std::sync::Arc<crate::store::AnswerRecord>>,
     next_id: u64,
@@ -215,8 +215,7 @@ impl App {
             save_error: None,
             themes: Themes::builtin(crate::theme::ColorDepth::TrueColor),
             highlighter: None,
-            save_due: false,
-            last_save: None,
+            saves: session::Saves::default(),
             saved_answers: std::collections::HashMap::new(),
             next_id: 1,
             quit: false,
@@ -332,28 +331,6 @@ impl App {
 
     pub fn highlighter(&self) -> Option<&Highlighter> {
         self.highlighter.as_deref()
-    }
-
-    /// Asks the runtime to save the session soon (saves are coalesced and run off this thread).
-    pub fn request_save(&mut self) {
-        self.save_due = true;
-    }
-
-    /// Takes the pending save request, if any; the caller then saves `snapshot()`.
-    pub fn take_save_request(&mut self) -> bool {
-        let due = std::mem::take(&mut self.save_due);
-        if due {
-            self.last_save = Some(Self::now());
-        }
-        due
-    }
-
-    /// While answers stream, a save every few seconds keeps what arrived if the app is killed.
-    fn periodic_save(&mut self) {
-        let every = std::time::Duration::from_secs(2);
-        if self.animating() && self.last_save.is_none_or(|t| t.elapsed() >= every) {
-            self.save_due = true;
-        }
     }
 
     pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<Clean>) {

@@ -152,7 +152,7 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
         }
     };
     stop_all(app, fx);
-    fx.push(Effect::Save(Box::new(app.snapshot())));
+    fx.push(app.save_now());
     let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
     // The catalog, the account and today's spend belong to the room, not to a session.
     next.catalog = std::mem::take(&mut app.catalog);

@@ -17,6 +17,20 @@ use crate::store::{
     Turn,
 };
 
+/// Where the room's saves stand. `update` asks for a save by returning `Effect::Save` with a
+/// number; the saver reports back the number it wrote. A save is in flight while the last
+/// number asked for is above the last one written.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Saves {
+    /// The runtime has a saver (without one, nothing is asked for).
+    enabled: bool,
+    /// A save was asked for by this action (coalesced into one effect at its end).
+    due: bool,
+    last_at: Option<tokio::time::Instant>,
+    requested: u64,
+    written: u64,
+}
+
 /// Who this room is on disk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionMeta {
@@ -62,6 +76,61 @@ fn answer_record(a: &Answer) -> AnswerRecord {
 }
 
 impl App {
+    /// The runtime saves this room (it has somewhere to save to).
+    pub fn enable_saves(&mut self) {
+        self.saves.enabled = true;
+    }
+
+    /// Asks for a save of the session soon: one at the end of this action, however many
+    /// changes asked for it.
+    pub fn request_save(&mut self) {
+        self.saves.due = true;
+    }
+
+    /// Whether a save was asked for and not yet written.
+    pub fn saving(&self) -> bool {
+        self.saves.requested > self.saves.written
+    }
+
+    /// While answers stream, a save every few seconds keeps what arrived if the app is killed.
+    pub(super) fn periodic_save(&mut self) {
+        let every = Duration::from_secs(2);
+        if self.animating() && self.saves.last_at.is_none_or(|t| t.elapsed() >= every) {
+            self.saves.due = true;
+        }
+    }
+
+    /// The save this action asked for, if any.
+    pub(super) fn due_save(&mut self) -> Option<Effect> {
+        if !std::mem::take(&mut self.saves.due) || !self.saves.enabled {
+            return None;
+        }
+        Some(self.save_now())
+    }
+
+    /// A save of the room as it is now, numbered so the report of its writing can be matched.
+    pub(super) fn save_now(&mut self) -> Effect {
+        self.saves.last_at = Some(Self::now());
+        if self.saves.enabled {
+            self.saves.requested += 1;
+        }
+        Effect::Save {
+            seq: self.saves.requested,
+            session: Box::new(self.snapshot()),
+        }
+    }
+
+    /// The saver wrote snapshot `seq` (or failed to).
+    pub(super) fn on_saved(&mut self, seq: u64, result: Result<(), String>) {
+        self.saves.written = self.saves.written.max(seq);
+        match result {
+            Ok(()) => self.save_error = None,
+            // The room carries on; the next save tries again.
+            Err(e) => self.save_error = Some(Clean::line(&e)),
+        }
+        self.mark_dirty();
+    }
+
     /// The session's title: the named one, else the first prompt (shortened).
     pub fn title(&self) -> String {
         if let Some(t) = &self.session.title {

@@ -14,7 +14,6 @@ use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pr
 use super::{account, catalog, money, overlay, stream};
 use crate::api::StreamEvent;
 use crate::markdown::Ctx;
-use crate::sanitize::Clean;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
@@ -66,14 +65,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SessionsListed(result) => overlay::on_listed(app, result),
         Action::SessionOpened(result) => overlay::on_opened(app, result, &mut fx),
-        Action::Saved(result) => {
-            match result {
-                Ok(()) => app.save_error = None,
-                // The room carries on; the next save tries again.
-                Err(e) => app.save_error = Some(Clean::line(&e)),
-            }
-            app.mark_dirty();
-        }
+        Action::Saved { seq, result } => app.on_saved(seq, result),
         Action::Command(cmd) => run(app, cmd, &mut fx),
         Action::Stream {
             pane,
@@ -117,6 +109,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if reveal {
         app.render_visible();
     }
+    fx.extend(app.due_save());
     fx
 }
 

@@ -26,14 +26,23 @@ pub const TICK_INTERVAL: Duration = Duration::from_millis(100);
 /// Actions handled per wake-up before input and drawing get their turn.
 const MAX_BATCH: usize = 256;
 
-/// What tests and benchmarks can watch: published after every frame.
+/// What tests and benchmarks can watch: published after every frame, so they wait on what
+/// the room is doing instead of sleeping.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoopStatus {
     pub frames: u64,
     pub streaming: usize,
     pub answers: usize,
+    /// Bytes of answer text in every pane (grows as tokens arrive).
+    pub text_bytes: usize,
     /// Models in the catalog the room has (0 until one arrives).
     pub catalog_models: usize,
+    /// A save was asked for and is not yet written.
+    pub saving: bool,
+    /// The last save failed (the status bar says so).
+    pub save_failed: bool,
+    /// Answers whose cost waits on the gateway's generation record (reconciliations in flight).
+    pub reconciling: usize,
 }
 
 pub struct Ctx {
@@ -69,6 +78,9 @@ where
     let mut next_frame = Instant::now();
     let mut pending_resize: Option<(u16, u16)> = None;
     let mut frames = 0u64;
+    if ctx.saver.is_some() {
+        app.enable_saves();
+    }
     if let Ok(size) = term.size() {
         dispatch(
             app,
@@ -120,11 +132,6 @@ where
             }
             _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
         }
-        if let Some(saver) = ctx.saver.as_mut().filter(|s| s.idle()) {
-            if app.take_save_request() {
-                saver.save(app.snapshot());
-            }
-        }
     }
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
@@ -144,11 +151,21 @@ where
 fn publish(app: &App, ctx: &Ctx, frames: u64) {
     if let Some(status) = &ctx.status {
         let answers = app.panes.iter().map(|p| p.answers().count()).sum();
+        let text_bytes = app
+            .panes
+            .iter()
+            .flat_map(|p| p.answers())
+            .map(|a| a.reply.content.len())
+            .sum();
         status.send_replace(LoopStatus {
             frames,
             streaming: app.streaming_count(),
             answers,
+            text_bytes,
             catalog_models: app.catalog.index().map_or(0, crate::catalog::Index::len),
+            saving: app.saving(),
+            save_failed: app.save_error.is_some(),
+            reconciling: app.spend().1,
         });
     }
 }
@@ -165,9 +182,6 @@ fn to_action(event: Event) -> Option<Action> {
 
 /// `update`, then perform what it asked for.
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
-    if let (Action::Saved(_), Some(saver)) = (&action, ctx.saver.as_mut()) {
-        saver.done();
-    }
     let effects = app::update(app, action);
     perform(ctx, effects);
 }
@@ -206,9 +220,9 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
             }
             Effect::RecordSpend(record) => super::catalog::record(ctx.ledger.clone(), record),
             Effect::Copy(text) => (ctx.clipboard)(&text),
-            Effect::Save(session) => {
-                if let Some(saver) = &mut ctx.saver {
-                    saver.save(*session);
+            Effect::Save { seq, session } => {
+                if let Some(saver) = &ctx.saver {
+                    saver.save(seq, *session);
                 }
             }
             Effect::ListSessions
