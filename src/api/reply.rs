@@ -59,7 +59,9 @@ impl Reply {
         }
     }
 
-    /// Folds one event in; `now` is when it arrived.
+    /// Folds one event in; `now` is when it arrived. The room's answers fold through
+    /// `app::Answer::apply`, which moves their state in the same match; both use the pieces
+    /// below.
     pub fn apply(&mut self, event: StreamEvent, now: Instant) {
         match event {
             StreamEvent::Opened { generation_id } => self.generation_id = generation_id,
@@ -67,45 +69,63 @@ impl Reply {
                 id,
                 model,
                 provider,
-            } => {
-                if self.generation_id.is_none() {
-                    self.generation_id = id;
-                }
-                if let Some(m) = model {
-                    self.served_model = Some(Clean::line(&m));
-                }
-                if let Some(p) = provider {
-                    self.provider = Some(Clean::line(&p));
-                }
-            }
-            StreamEvent::Content(text) => {
-                self.first_token(now);
-                self.content.push_piece(&mut self.content_stream, &text);
-            }
-            StreamEvent::Reasoning(text) => {
-                self.first_token(now);
-                self.reasoning.push_piece(&mut self.reasoning_stream, &text);
-            }
+            } => self.served(id, model, provider),
+            StreamEvent::Content(text) => self.push_content(&text, now),
+            StreamEvent::Reasoning(text) => self.push_reasoning(&text, now),
             StreamEvent::ReasoningDetails(items) => {
                 merge_reasoning_details(&mut self.reasoning_details, items);
             }
             StreamEvent::Usage(usage) => self.usage = Some(usage),
-            StreamEvent::Finished(reason) => {
-                if self.finish_reason.is_none() {
-                    self.finish_reason = Some(reason);
-                }
-            }
-            StreamEvent::Damaged(err) => {
-                if self.damage.is_none() {
-                    self.damage = Some(err);
-                }
-            }
-            StreamEvent::Failed(err) => {
-                self.error = Some(err);
-                self.end(now);
-            }
+            StreamEvent::Finished(reason) => self.finished(reason),
+            StreamEvent::Damaged(err) => self.damaged(err),
+            StreamEvent::Failed(err) => self.fail(err, now),
             StreamEvent::Done => self.end(now),
         }
+    }
+
+    /// Who served: the generation id (if `Opened` did not say), the model and the provider.
+    pub fn served(&mut self, id: Option<String>, model: Option<String>, provider: Option<String>) {
+        if self.generation_id.is_none() {
+            self.generation_id = id;
+        }
+        if let Some(m) = model {
+            self.served_model = Some(Clean::line(&m));
+        }
+        if let Some(p) = provider {
+            self.provider = Some(Clean::line(&p));
+        }
+    }
+
+    /// The next piece of the answer, sanitised by its stream's own sanitiser.
+    pub fn push_content(&mut self, text: &str, now: Instant) {
+        self.first_token(now);
+        self.content.push_piece(&mut self.content_stream, text);
+    }
+
+    /// The next piece of the reasoning, sanitised by its stream's own sanitiser.
+    pub fn push_reasoning(&mut self, text: &str, now: Instant) {
+        self.first_token(now);
+        self.reasoning.push_piece(&mut self.reasoning_stream, text);
+    }
+
+    /// The first finish reason wins.
+    pub fn finished(&mut self, reason: FinishReason) {
+        if self.finish_reason.is_none() {
+            self.finish_reason = Some(reason);
+        }
+    }
+
+    /// The first damage is kept, even if the stream went on.
+    pub fn damaged(&mut self, err: ApiError) {
+        if self.damage.is_none() {
+            self.damage = Some(err);
+        }
+    }
+
+    /// A terminal failure; the text so far is kept.
+    pub fn fail(&mut self, err: ApiError, now: Instant) {
+        self.error = Some(err);
+        self.end(now);
     }
 
     fn first_token(&mut self, now: Instant) {
@@ -114,9 +134,12 @@ impl Reply {
         }
     }
 
-    fn end(&mut self, now: Instant) {
-        self.done = true;
-        self.duration = Some(now.saturating_duration_since(self.started));
+    /// The stream ended (done, failed or stopped): the duration is taken once.
+    pub fn end(&mut self, now: Instant) {
+        if !self.done {
+            self.done = true;
+            self.duration = Some(now.saturating_duration_since(self.started));
+        }
     }
 
     /// The error that makes this answer not-OK: a terminal failure, else damage seen on the way.

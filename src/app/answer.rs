@@ -1,13 +1,17 @@
 //! One answer: the reply as it streams, where it stands, what it cost, and its rendered rows
-//! (markdown for the text, plain wrapped rows for the reasoning). Rows are rendered here, in
-//! `update`; views copy the ones in sight.
+//! (markdown for the text, plain wrapped rows for the reasoning). An answer is one state
+//! machine: `apply` takes a stream event through one exhaustive match (fold the text in,
+//! sanitised; move the state; settle the cost) and says what came of it. Rows are rendered
+//! here, in `update`; views copy the ones in sight.
+
+use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::RequestId;
 use super::text::WrappedText;
-use crate::api::{ApiError, Reply};
-use crate::chat::Cost;
+use crate::api::{ApiError, Reply, StreamEvent};
+use crate::chat::{Cost, Usage};
 use crate::markdown::{Ctx, MarkdownText};
 use crate::sanitize::Clean;
 
@@ -73,7 +77,123 @@ pub struct Answer {
     pub thinking: WrappedText,
 }
 
+/// What the room needs to know about an answer to apply an event.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Tries of a rate-limited request before it fails.
+    pub max_attempts: u8,
+    /// The gateway keeps generation records, so a cost it did not stream can be asked for.
+    pub reconcilable: bool,
+}
+
+/// What applying one event did.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Applied {
+    /// Text or reasoning grew: its rows want rendering.
+    pub grew: bool,
+    /// The provider or the served model became known.
+    pub served: bool,
+    /// The answer ended (complete or failed): render it whole, charge it, save it.
+    pub ended: bool,
+    /// Rate limited: ask again after this long.
+    pub retry_after: Option<Duration>,
+    /// The gateway rejected the model itself (the pane should be rebound).
+    pub rejected: bool,
+}
+
 impl Answer {
+    /// Takes one event of this answer's stream (the caller has dropped stale ones).
+    pub fn apply(&mut self, event: StreamEvent, now: Instant, policy: Policy) -> Applied {
+        let mut out = Applied::default();
+        let r = &mut self.reply;
+        match event {
+            StreamEvent::Opened { generation_id } => r.generation_id = generation_id,
+            StreamEvent::Served {
+                id,
+                model,
+                provider,
+            } => {
+                r.served(id, model, provider);
+                out.served = true;
+            }
+            StreamEvent::Content(text) => {
+                r.push_content(&text, now);
+                self.state = AnswerState::Streaming;
+                out.grew = true;
+            }
+            StreamEvent::Reasoning(text) => {
+                r.push_reasoning(&text, now);
+                self.state = AnswerState::Streaming;
+                out.grew = true;
+            }
+            StreamEvent::ReasoningDetails(items) => {
+                crate::api::merge_reasoning_details(&mut r.reasoning_details, items);
+                out.grew = true;
+            }
+            StreamEvent::Usage(usage) => r.usage = Some(usage),
+            StreamEvent::Finished(reason) => r.finished(reason),
+            StreamEvent::Damaged(err) => r.damaged(err),
+            StreamEvent::Done => {
+                r.end(now);
+                self.state = AnswerState::Complete;
+                self.cost = self.settled_cost(policy);
+                out.ended = true;
+            }
+            StreamEvent::Failed(err) => {
+                if let (Some(after), true) =
+                    (rate_limit_wait(&err), self.attempts < policy.max_attempts)
+                {
+                    self.state = AnswerState::Retrying { at: now + after };
+                    self.cost = CostState::Reported(Cost::ZERO);
+                    out.retry_after = Some(after);
+                    return out;
+                }
+                self.cost = match err {
+                    // Refused before anything was generated: nothing is billed.
+                    ApiError::Http { .. } => CostState::Reported(Cost::ZERO),
+                    _ => self.settled_cost(policy),
+                };
+                out.rejected = rejected_model(&err);
+                self.state = AnswerState::Failed(err.clone());
+                self.reply.fail(err, now);
+                out.ended = true;
+            }
+        }
+        out
+    }
+
+    /// Stops a live answer, keeping its text: `true` when a stream was running (a retry that
+    /// was only waiting costs nothing and has no stream to cancel).
+    pub fn stop(&mut self, now: Instant, policy: Policy) -> bool {
+        let was_retrying = matches!(self.state, AnswerState::Retrying { .. });
+        self.state = AnswerState::Stopped;
+        self.reply.end(now);
+        self.cost = if was_retrying {
+            CostState::Reported(Cost::ZERO)
+        } else {
+            self.settled_cost(policy)
+        };
+        !was_retrying
+    }
+
+    /// The generation to ask the gateway about, while this answer's cost is pending.
+    pub fn to_reconcile(&self) -> Option<&str> {
+        (self.cost == CostState::Pending)
+            .then_some(self.reply.generation_id.as_deref())
+            .flatten()
+    }
+
+    /// The cost of an answer that ended: reported with its usage; otherwise pending while the
+    /// gateway's generation record can still tell it, else unknown (never assumed to be $0).
+    fn settled_cost(&self, policy: Policy) -> CostState {
+        let has_generation = policy.reconcilable && self.reply.generation_id.is_some();
+        match self.reply.usage.as_ref().and_then(|u: &Usage| u.cost) {
+            Some(c) => CostState::Reported(c),
+            None if has_generation => CostState::Pending,
+            None => CostState::Unknown,
+        }
+    }
+
     pub fn new(request: RequestId, reply: Reply, state: AnswerState, cost: CostState) -> Self {
         Self {
             request,
@@ -160,6 +280,38 @@ impl Answer {
     }
 }
 
+fn rate_limit_wait(err: &ApiError) -> Option<Duration> {
+    match err {
+        ApiError::Http {
+            status: 429,
+            retry_after,
+            ..
+        } => Some(
+            retry_after
+                .unwrap_or(Duration::from_secs(5))
+                .min(Duration::from_secs(60)),
+        ),
+        _ => None,
+    }
+}
+
+fn rejected_model(err: &ApiError) -> bool {
+    match err {
+        ApiError::Http {
+            status: 400 | 404,
+            message,
+            ..
+        } => {
+            let m = message.to_ascii_lowercase();
+            m.contains("model")
+                && (m.contains("not a valid")
+                    || m.contains("not found")
+                    || m.contains("no endpoints"))
+        }
+        _ => false,
+    }
+}
+
 /// What a finished answer's footer says: provider, cost, tokens, speed, or the failure.
 /// `None` while it is live (the view draws a spinner then). A blind round leaves out the
 /// provider and the model that served; views reach this through `Identity::footer`.
@@ -224,4 +376,65 @@ pub fn error_text(e: &ApiError) -> Clean {
     };
     // Gateway messages are untrusted text too.
     Clean::line(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Answer {
+        Answer::new(
+            RequestId(1),
+            Reply::new(Instant::now()),
+            AnswerState::Waiting,
+            CostState::Pending,
+        )
+    }
+
+    const POLICY: Policy = Policy {
+        max_attempts: 2,
+        reconcilable: true,
+    };
+
+    #[tokio::test]
+    async fn one_event_moves_the_state_and_says_what_it_did() {
+        let now = Instant::now();
+        let mut a = answer();
+        let applied = a.apply(StreamEvent::Content("a\u{1b}[2Jb".into()), now, POLICY);
+        assert_eq!((applied.grew, applied.ended), (true, false));
+        assert_eq!(
+            (a.state.clone(), a.reply.content.as_str()),
+            (AnswerState::Streaming, "ab")
+        );
+        let rate_limited = ApiError::Http {
+            status: 429,
+            code: None,
+            message: "slow down".into(),
+            provider: None,
+            raw: None,
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        let applied = a.apply(StreamEvent::Failed(rate_limited.clone()), now, POLICY);
+        assert_eq!(applied.retry_after, Some(Duration::from_secs(2)));
+        assert!(a.state.is_live());
+        a.attempts = 2;
+        let applied = a.apply(StreamEvent::Failed(rate_limited), now, POLICY);
+        assert!(applied.ended && applied.retry_after.is_none());
+        assert_eq!(a.cost, CostState::Reported(Cost::ZERO));
+
+        let mut b = answer();
+        b.apply(
+            StreamEvent::Opened {
+                generation_id: Some("gen-1".into()),
+            },
+            now,
+            POLICY,
+        );
+        let applied = b.apply(StreamEvent::Done, now, POLICY);
+        assert!(applied.ended);
+        assert_eq!(
+            (b.state.clone(), b.cost, b.to_reconcile()),
+            (AnswerState::Complete, CostState::Pending, Some("gen-1"))
+        );
+    }
 }

@@ -2,8 +2,7 @@
 //! carry `(PaneId, RequestId)`; an event for a request that is no longer live is dropped, so a
 //! stopped or regenerated answer can never receive another's tokens.
 
-use std::time::Duration;
-
+use super::answer::Policy;
 use super::pane::{AnswerState, CostState};
 use super::send::chat_for;
 use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
@@ -23,138 +22,62 @@ pub(super) fn on_event(
     let Some(i) = app.pane_index(pane) else {
         return;
     };
-    let max_attempts = app.settings.max_attempts;
     let now = App::now();
     let cx = Ctx {
         theme: app.themes.current(),
         highlighter: app.highlighter.as_deref(),
     };
+    let policy = policy(app, i);
     let p = &mut app.panes[i];
     let width = p.width;
-    // Only OpenRouter keeps generation records; other endpoints' ids lead nowhere.
-    let reconcilable = split_endpoint(&p.model).0.is_none();
+    // A request that is no longer live (stopped, regenerated) gets nothing more.
     let Some(answer) = p.answer_mut(request).filter(|a| a.state.is_live()) else {
         return;
     };
     let cost_before = answer.cost;
-    // Untrusted text is made safe as the reply folds it in (`Reply::apply`, per stream, so a
-    // sequence cut between deltas goes whole); nothing downstream sees raw escapes.
-    let mut rejected = false;
-    match &event {
-        StreamEvent::Content(_) | StreamEvent::Reasoning(_) => {
-            answer.state = AnswerState::Streaming
-        }
-        StreamEvent::Done => {
-            answer.state = AnswerState::Complete;
-            answer.cost = settled_cost(
-                answer.reply.usage.as_ref(),
-                reconcilable && answer.reply.generation_id.is_some(),
-            );
-        }
-        StreamEvent::Failed(err) => {
-            if let (Some(after), true) = (rate_limit_wait(err), answer.attempts < max_attempts) {
-                answer.state = AnswerState::Retrying { at: now + after };
-                answer.cost = CostState::Reported(Cost::ZERO);
-                fx.push(Effect::RetryAfter {
-                    pane,
-                    request,
-                    after,
-                });
-                app.mark_dirty();
-                return;
-            }
-            answer.state = AnswerState::Failed(err.clone());
-            answer.cost = match err {
-                // Refused before anything was generated: nothing is billed.
-                ApiError::Http { .. } => CostState::Reported(Cost::ZERO),
-                _ => settled_cost(
-                    answer.reply.usage.as_ref(),
-                    reconcilable && answer.reply.generation_id.is_some(),
-                ),
-            };
-            rejected = rejected_model(err);
-        }
-        StreamEvent::Opened { .. }
-        | StreamEvent::Served { .. }
-        | StreamEvent::ReasoningDetails(_)
-        | StreamEvent::Usage(_)
-        | StreamEvent::Finished(_)
-        | StreamEvent::Damaged(_) => {}
+    let applied = answer.apply(event, now, policy);
+    if let Some(after) = applied.retry_after {
+        fx.push(Effect::RetryAfter {
+            pane,
+            request,
+            after,
+        });
+        app.mark_dirty();
+        return;
     }
-    let grew = matches!(
-        event,
-        StreamEvent::Content(_) | StreamEvent::Reasoning(_) | StreamEvent::ReasoningDetails(_)
-    );
-    let served = matches!(event, StreamEvent::Served { .. });
-    answer.reply.apply(event, now);
-    if grew || !answer.state.is_live() {
+    if applied.grew || applied.ended {
         answer.render(width, &cx);
     }
-    if answer.cost == CostState::Pending {
-        if let Some(id) = answer.reply.generation_id.clone() {
-            fx.push(Effect::Reconcile {
-                pane,
-                request,
-                generation_id: id,
-            });
-        }
+    if let Some(id) = answer.to_reconcile().filter(|_| applied.ended) {
+        fx.push(Effect::Reconcile {
+            pane,
+            request,
+            generation_id: id.to_owned(),
+        });
     }
-    if rejected {
+    if applied.rejected {
         p.note = Some(Clean::line(&format!(
             "{} was rejected: change this pane's model with Alt+M",
             p.model
         )));
     }
     money::charge(app, i, request, cost_before, fx);
-    if served {
+    if applied.served {
         catalog::refresh_served(app);
     }
-    if !app.panes[i].is_live() {
+    if applied.ended {
         app.request_save();
     }
     round_finished(app, fx);
     app.mark_dirty();
 }
 
-/// The cost of an answer that ended: reported with its usage; otherwise pending while the
-/// gateway's generation record can still tell it, else unknown (never assumed to be $0).
-fn settled_cost(usage: Option<&Usage>, has_generation: bool) -> CostState {
-    match usage.and_then(|u| u.cost) {
-        Some(c) => CostState::Reported(c),
-        None if has_generation => CostState::Pending,
-        None => CostState::Unknown,
-    }
-}
-
-fn rate_limit_wait(err: &ApiError) -> Option<Duration> {
-    match err {
-        ApiError::Http {
-            status: 429,
-            retry_after,
-            ..
-        } => Some(
-            retry_after
-                .unwrap_or(Duration::from_secs(5))
-                .min(Duration::from_secs(60)),
-        ),
-        _ => None,
-    }
-}
-
-fn rejected_model(err: &ApiError) -> bool {
-    match err {
-        ApiError::Http {
-            status: 400 | 404,
-            message,
-            ..
-        } => {
-            let m = message.to_ascii_lowercase();
-            m.contains("model")
-                && (m.contains("not a valid")
-                    || m.contains("not found")
-                    || m.contains("no endpoints"))
-        }
-        _ => false,
+/// How pane `i`'s answers settle: its retries, and whether its gateway keeps generation
+/// records (only OpenRouter does; other endpoints' ids lead nowhere).
+fn policy(app: &App, i: usize) -> Policy {
+    Policy {
+        max_attempts: app.settings.max_attempts,
+        reconcilable: split_endpoint(&app.panes[i].model).0.is_none(),
     }
 }
 
@@ -206,17 +129,18 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
 /// Stops pane `i`'s live answer, keeping its text. Its cost becomes pending when the gateway
 /// can be asked for it later.
 pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
+    if i >= app.panes.len() {
+        return;
+    }
     let now = App::now();
     let cx = Ctx {
         theme: app.themes.current(),
         highlighter: app.highlighter.as_deref(),
     };
-    let Some(p) = app.panes.get_mut(i) else {
-        return;
-    };
+    let policy = policy(app, i);
+    let p = &mut app.panes[i];
     let width = p.width;
     let pane = p.id;
-    let reconcilable = split_endpoint(&p.model).0.is_none();
     let Some(request) = p.live_request() else {
         return;
     };
@@ -224,27 +148,16 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         return;
     };
     let cost_before = answer.cost;
-    let was_retrying = matches!(answer.state, AnswerState::Retrying { .. });
-    answer.state = AnswerState::Stopped;
-    if !answer.reply.done {
-        answer.reply.apply(StreamEvent::Done, now);
+    if answer.stop(now, policy) {
+        fx.push(Effect::CancelStream { request });
     }
     answer.render(width, &cx);
-    if was_retrying {
-        answer.cost = CostState::Reported(Cost::ZERO);
-    } else {
-        fx.push(Effect::CancelStream { request });
-        answer.cost = settled_cost(
-            answer.reply.usage.as_ref(),
-            reconcilable && answer.reply.generation_id.is_some(),
-        );
-        if let (CostState::Pending, Some(id)) = (answer.cost, answer.reply.generation_id.clone()) {
-            fx.push(Effect::Reconcile {
-                pane,
-                request,
-                generation_id: id,
-            });
-        }
+    if let Some(id) = answer.to_reconcile() {
+        fx.push(Effect::Reconcile {
+            pane,
+            request,
+            generation_id: id.to_owned(),
+        });
     }
     money::charge(app, i, request, cost_before, fx);
     app.request_save();
