@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::api::clients::split_endpoint;
-use crate::api::{ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Reply, Routing};
+use crate::api::{
+    ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Limits, Reply, Routing,
+};
 use crate::chat::{Cost, Message};
 use crate::sanitize::sanitize;
 
@@ -46,13 +48,12 @@ impl Answer {
 
 /// The request for one model as written (`@endpoint/model` goes to that endpoint).
 pub fn request(model: &str, plan: &AskPlan) -> ChatRequest {
-    let (endpoint, id) = split_endpoint(model);
-    let mut req = ChatRequest::new(id, plan.messages.clone(), plan.max_tokens);
-    req.temperature = plan.temperature;
-    req.endpoint = endpoint.map(str::to_owned);
-    req.routing = plan.routing.clone();
-    req.deny_data_collection = plan.deny_data_collection;
-    req
+    let limits = Limits {
+        max_tokens: plan.max_tokens,
+        temperature: plan.temperature,
+        deny_data_collection: plan.deny_data_collection,
+    };
+    ChatRequest::for_model(model, plan.messages.clone(), limits, plan.routing.clone())
 }
 
 /// Asks every model concurrently and writes the answers to `out`. Returns the answers.

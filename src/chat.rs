@@ -44,6 +44,22 @@ impl Message {
     }
 }
 
+/// Adds a prompt and its answer to the conversation that goes back to a model. An answer with
+/// no text never reached the model's side of the conversation: the pair is left out, which
+/// keeps user and assistant turns alternating. The room, its estimates and `sessions rerun`
+/// all follow this one rule.
+pub fn push_turn(history: &mut Vec<Message>, prompt: &str, answer: Message) {
+    if goes_back(&answer.content) {
+        history.push(Message::user(prompt));
+        history.push(answer);
+    }
+}
+
+/// Whether an answer with this text goes back as history (see `push_turn`).
+pub fn goes_back(answer: &str) -> bool {
+    !answer.is_empty()
+}
+
 /// Money in US dollars (OpenRouter credits are USD-denominated).
 #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -105,6 +121,19 @@ impl fmt::Display for Cost {
         };
         write!(f, "{sign}${s}")
     }
+}
+
+/// Why sending what could cost up to `max` is refused under a daily budget of `budget_usd`
+/// with `today_usd` already spent; `None` when it fits. The room and `ask` say it alike.
+pub fn daily_refusal(max: Cost, budget_usd: f64, today_usd: f64) -> Option<String> {
+    (today_usd + max.as_usd() > budget_usd).then(|| {
+        format!(
+            "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+            max,
+            Cost::usd(budget_usd),
+            Cost::usd(today_usd)
+        )
+    })
 }
 
 /// Bytes of text per token in estimates; real counts use each model's own tokenizer.

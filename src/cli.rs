@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::sessions::ExportFormat;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "modelroom",
@@ -110,13 +112,6 @@ pub enum SessionsCommand {
         /// Session id (the full id: deleting takes no guesses).
         id: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Md,
-    Json,
-    Html,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -157,4 +157,31 @@ impl ChatRequest {
             endpoint: None,
         }
     }
+
+    /// The request for `model` as a person writes it (`@endpoint/model` goes to that
+    /// endpoint). The room, `ask` and `sessions rerun` all build their requests here.
+    pub fn for_model(
+        model: &str,
+        messages: Vec<Message>,
+        limits: Limits,
+        routing: Routing,
+    ) -> Self {
+        let (endpoint, id) = clients::split_endpoint(model);
+        Self {
+            temperature: limits.temperature,
+            endpoint: endpoint.map(str::to_owned),
+            routing,
+            deny_data_collection: limits.deny_data_collection,
+            ..Self::new(id, messages, limits.max_tokens)
+        }
+    }
+}
+
+/// What every request of a run shares: its length limit, temperature and data policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+    /// The account-wide data policy: only providers that neither store nor train on prompts.
+    pub deny_data_collection: bool,
 }

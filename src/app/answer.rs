@@ -9,11 +9,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::RequestId;
-use super::text::WrappedText;
 use crate::api::{ApiError, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::markdown::{Ctx, MarkdownText};
 use crate::sanitize::Clean;
+use crate::text::WrappedText;
 
 /// Columns the reasoning block's bar takes ("│ ").
 pub const REASONING_BAR: u16 = 2;

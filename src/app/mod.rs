@@ -19,7 +19,6 @@ mod send;
 mod session;
 pub mod spend;
 mod stream;
-pub mod text;
 mod update;
 
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use super::pane::{CostState, Entry, Pane};
 use super::{App, Effect, RequestId};
 use crate::api::clients::split_endpoint;
 use crate::chat::Cost;
-use crate::chat::estimate_tokens;
+use crate::chat::{estimate_tokens, goes_back};
 use crate::clock;
 use crate::store::SpendRecord;
 
@@ -64,7 +64,7 @@ fn prompt_tokens(p: &Pane, system: Option<&str>, text: &str) -> u64 {
                 flush(&mut pending, &mut latest, &mut bytes, &mut messages);
                 pending = Some(text.len());
             }
-            Entry::Answer(a) if !a.reply.content.is_empty() => latest = Some(a.reply.content.len()),
+            Entry::Answer(a) if goes_back(&a.reply.content) => latest = Some(a.reply.content.len()),
             Entry::Answer(_) => {}
         }
     }
@@ -150,24 +150,11 @@ pub fn refusal(app: &App, max: Cost) -> Option<String> {
                 "not sent: today's spend is still being read; try again in a moment".into(),
             );
         };
-        if let Some(why) = daily_refusal(max, budget, today) {
+        if let Some(why) = crate::chat::daily_refusal(max, budget, today) {
             return Some(why);
         }
     }
     None
-}
-
-/// Why sending what could cost up to `max` is refused under a daily budget of `budget_usd`
-/// with `today_usd` already spent; `None` when it fits. The room and `ask` say it alike.
-pub fn daily_refusal(max: Cost, budget_usd: f64, today_usd: f64) -> Option<String> {
-    (today_usd + max.as_usd() > budget_usd).then(|| {
-        format!(
-            "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
-            max,
-            Cost::usd(budget_usd),
-            Cost::usd(today_usd)
-        )
-    })
 }
 
 /// Records the cost of pane `i`'s answer to `request` if it just became known (it was not,

@@ -4,11 +4,11 @@
 
 pub use super::answer::{Answer, AnswerState, CostState, error_text};
 pub use super::identity::Identity;
-use super::text::{WrappedText, wrap};
 use super::{PaneId, RequestId};
-use crate::chat::{Cost, Message};
+use crate::chat::{Cost, Message, push_turn};
 use crate::markdown::Ctx;
 use crate::sanitize::Clean;
+use crate::text::{WrappedText, wrap};
 
 #[derive(Debug, Clone)]
 pub enum Entry {
@@ -152,9 +152,8 @@ impl Pane {
                 latest = Some(a);
                 i += 1;
             }
-            if let Some(a) = latest.filter(|a| !a.reply.content.is_empty()) {
-                out.push(Message::user(text.clone()));
-                out.push(a.reply.to_message());
+            if let Some(a) = latest {
+                push_turn(&mut out, text, a.reply.to_message());
             }
         }
         out

@@ -4,8 +4,7 @@
 
 use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
 use super::{App, Effect, NoticeLevel, SendMode, Settings, catalog, money, stream};
-use crate::api::clients::split_endpoint;
-use crate::api::{ChatRequest, Reply};
+use crate::api::{ChatRequest, Limits, Reply};
 use crate::chat::Message;
 
 /// The panes a send in `mode` goes to.
@@ -100,13 +99,12 @@ pub(super) fn chat_for(pane: &Pane, at: usize, settings: &Settings) -> ChatReque
     if let Some(Entry::Prompt { text, .. }) = pane.entries.get(prompt_at) {
         messages.push(Message::user(text.clone()));
     }
-    let (endpoint, model) = split_endpoint(&pane.model);
-    let mut req = ChatRequest::new(model, messages, settings.max_tokens);
-    req.temperature = settings.temperature;
-    req.endpoint = endpoint.map(str::to_owned);
-    req.routing = pane.routing.clone();
-    req.deny_data_collection = settings.deny_data_collection;
-    req
+    let limits = Limits {
+        max_tokens: settings.max_tokens,
+        temperature: settings.temperature,
+        deny_data_collection: settings.deny_data_collection,
+    };
+    ChatRequest::for_model(&pane.model, messages, limits, pane.routing.clone())
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {

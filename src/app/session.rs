@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::pane::{Answer, AnswerState, CostState, Entry};
-use super::text::WrappedText;
 use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
@@ -16,6 +15,7 @@ use crate::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
     Turn,
 };
+use crate::text::WrappedText;
 
 /// Where the room's saves stand. `update` asks for a save by returning `Effect::Save` with a
 /// number; the saver reports back the number it wrote. A save is in flight while the last

@@ -4,10 +4,11 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
+use super::pick_models;
 use crate::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
-use crate::{api, ask, catalog, chat, clock, connect, pick_models, store};
+use crate::{api, ask, catalog, chat, clock, connect, store};
 
 pub(crate) async fn run(
     global: &GlobalArgs,
@@ -167,7 +168,7 @@ impl BudgetCheck<'_> {
             })
             .map(chat::Cost::as_usd)
             .sum();
-        match crate::app::money::daily_refusal(chat::Cost::usd(most), budget, today) {
+        match chat::daily_refusal(chat::Cost::usd(most), budget, today) {
             Some(why) => Err(UsageError(why)),
             None => Ok(()),
         }

@@ -284,7 +284,7 @@ impl<'c, 'x> Writer<'c, 'x> {
                     self.blank();
                 }
                 self.need_blank = false;
-                let pad = " ".repeat(crate::app::text::width_of(&marker));
+                let pad = " ".repeat(crate::text::width_of(&marker));
                 self.prefixes.push(Prefix {
                     first: vec![Span::styled(marker, theme.list_marker())],
                     rest: vec![Span::raw(pad)],

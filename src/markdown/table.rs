@@ -10,7 +10,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::Ctx;
 use super::wrap::{Breaks, Piece, spans_width, wrap_pieces};
-use crate::app::text::width_of;
+use crate::text::width_of;
 
 type Cell = Vec<Piece>;
 

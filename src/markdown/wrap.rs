@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::app::text::width_of;
+use crate::text::width_of;
 
 /// A piece of text in one style.
 pub type Piece = (String, Style);
@@ -183,7 +183,7 @@ pub fn spans_width(spans: &[Span<'_>]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::text::wrap;
+    use crate::text::wrap;
     use ratatui::style::Modifier;
 
     #[test]

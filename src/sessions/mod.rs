@@ -13,9 +13,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::app::text::{fit, width_of};
-use crate::cli::ExportFormat;
 use crate::store::{Listing, Session, SessionStore, StoreError};
+use crate::text::{fit, width_of};
 
 /// Why a sessions command did not do what was asked. `Usage` (exit 2): the request itself was
 /// wrong (an unknown id). `Failed` (exit 1): the session or the disk would not cooperate.
@@ -63,6 +62,14 @@ impl From<StoreError> for SessionsError {
 }
 
 /// Loads the session a person named (id, unique start of one, or `latest`).
+/// What `sessions export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Html,
+}
+
 pub fn load(store: &SessionStore, query: &str) -> Result<Session, SessionsError> {
     let id = store.resolve(query)?;
     store.load(&id).map_err(|e| match e {

@@ -10,10 +10,9 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::api::clients::split_endpoint;
-use crate::api::{ApiError, ChatRequest, Clients, Reply};
+use crate::api::{ApiError, ChatRequest, Clients, Limits, Reply, Routing};
 use crate::ask::{self, Answer};
-use crate::chat::{Cost, Message};
+use crate::chat::{Cost, Message, push_turn};
 use crate::clock;
 use crate::sanitize::sanitize;
 use crate::store::{
@@ -119,18 +118,14 @@ async fn converse(
     for (k, prompt) in plan.prompts.iter().enumerate() {
         let mut messages = history.clone();
         messages.push(Message::user(prompt.clone()));
-        let (endpoint, id) = split_endpoint(&model);
-        let mut req = ChatRequest::new(id, messages, plan.max_tokens);
-        req.temperature = plan.temperature;
-        req.endpoint = endpoint.map(str::to_owned);
-        req.deny_data_collection = plan.deny_data_collection;
+        let limits = Limits {
+            max_tokens: plan.max_tokens,
+            temperature: plan.temperature,
+            deny_data_collection: plan.deny_data_collection,
+        };
+        let req = ChatRequest::for_model(&model, messages, limits, Routing::default());
         let reply = ask::stream_one(clients, &req).await;
-        // An answer with no text never reached the model's side of the conversation; leaving
-        // the pair out keeps user and assistant turns alternating (as the room does).
-        if !reply.content.is_empty() {
-            history.push(Message::user(prompt.clone()));
-            history.push(reply.to_message());
-        }
+        push_turn(&mut history, prompt, reply.to_message());
         if tx.send((k, m, reply)).is_err() {
             return;
         }

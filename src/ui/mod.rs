@@ -16,8 +16,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 pub use crate::theme::Theme;
 pub use pane::PaneView;
 
-use crate::app::text::width_of;
 use crate::app::{App, Overlay, SendMode};
+use crate::text::width_of;
 
 /// Draws the whole screen in the app's theme. `now` only drives countdowns and spinners.
 pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {

@@ -132,7 +132,7 @@ pub fn text(buf: &Buffer) -> String {
                     continue;
                 }
                 let s = buf[(x, y)].symbol();
-                skip = modelroom::app::text::width_of(s).saturating_sub(1);
+                skip = modelroom::text::width_of(s).saturating_sub(1);
                 row.push_str(s);
             }
             row

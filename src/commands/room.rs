@@ -1,0 +1,116 @@
+//! The interactive chat room (no subcommand): keys, settings and themes from the config, a
+//! new room or a resumed session, then the runtime until the person quits.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::pick_models;
+use crate::UsageError;
+use crate::cli::Cli;
+use crate::config::{self, Config};
+use crate::{api, app, connect, keymap, runtime, sessions, store, theme};
+
+/// The interactive chat room.
+pub(crate) async fn run(
+    cli: &Cli,
+    config: &Config,
+    config_path: Option<std::path::PathBuf>,
+) -> Result<ExitCode, UsageError> {
+    let global = &cli.global;
+    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
+    let settings = app::Settings {
+        max_tokens: config.max_tokens,
+        system: config.system_prompt.clone(),
+        deny_data_collection: config.deny_data_collection(),
+        session_budget: config.session_budget_usd,
+        daily_budget: config.daily_budget_usd,
+        min_send_interval: std::time::Duration::from_millis(config.min_send_interval_ms),
+        endpoints: config.endpoints.keys().cloned().collect(),
+        // Only OpenRouter's catalog is complete enough to refuse a model it lacks.
+        checks_models: global.demo
+            || config.dialect.unwrap_or_else(|| {
+                api::Dialect::guess(global.base_url.as_deref().unwrap_or(&config.base_url))
+            }) == api::Dialect::OpenRouter,
+        ..app::Settings::default()
+    };
+    // Without a place for sessions the room still runs; it says so and keeps nothing.
+    let store = match store::SessionStore::open_default() {
+        Ok(s) => Some(s),
+        Err(e) if cli.resume.is_none() => {
+            eprintln!("modelroom: sessions will not be saved: {e}");
+            None
+        }
+        Err(e) => {
+            return Err(UsageError(format!(
+                "cannot open the sessions directory: {e}"
+            )));
+        }
+    };
+    let (app, effects) = match (&cli.resume, &store) {
+        (Some(id), Some(store)) => {
+            let session = resume(store, id)?;
+            app::App::from_session(&session, keymap, settings)
+        }
+        _ => {
+            let models = pick_models(global, config, cli.models.clone())?;
+            (app::App::new(&models, keymap, settings), Vec::new())
+        }
+    };
+    let mut app = app;
+    apply_theme(&mut app, cli, config, config_path.as_deref());
+    let conn = connect::connect(global, config, config_path).await?;
+    let result = runtime::run_room(
+        conn.clients.clone(),
+        app,
+        effects,
+        store,
+        conn.cache.clone(),
+    )
+    .await;
+    conn.close().await;
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("modelroom: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Loads the built-in themes and the person's (`<config dir>/themes/*.toml`) and picks the
+/// one named by `--theme` or the config. A theme with a mistake is reported in the status bar
+/// (file, line, key) and the room starts in the default one.
+fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Option<&Path>) {
+    let depth = theme::ColorDepth::from_env(config.color_depth_override().unwrap_or(None));
+    let dir = config_path
+        .and_then(Path::parent)
+        .map(|d| d.join("themes"))
+        .or_else(|| config::default_path()?.parent().map(|d| d.join("themes")));
+    let (mut themes, errors) = theme::Themes::load(depth, dir.as_deref());
+    let mut notes: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    for e in &errors {
+        tracing::warn!("theme: {e}");
+    }
+    if let Some(name) = cli.theme.as_deref().or(config.theme.as_deref()) {
+        if let Err(e) = themes.select(name) {
+            let broken = errors
+                .iter()
+                .any(|err| Path::new(&err.file).file_stem().and_then(|s| s.to_str()) == Some(name));
+            if !broken {
+                notes.push(e);
+            }
+            notes.push(format!("using the {} theme", themes.current().name()));
+        }
+    }
+    app.set_themes(themes);
+    if !notes.is_empty() {
+        app.set_notice(app::NoticeLevel::Error, notes.join(" · "));
+    }
+}
+
+/// The session to reopen: `id` (or a unique start of one), or the latest when `id` is empty.
+/// A damaged file is refused with its reason (and left as it is).
+fn resume(store: &store::SessionStore, id: &str) -> Result<store::Session, UsageError> {
+    let query = if id.is_empty() { "latest" } else { id };
+    sessions::load(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
+}
