@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 pub use crate::sessions::ExportFormat;
 
+/// A problem with how modelroom was invoked or configured: reported, exit status 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "modelroom",

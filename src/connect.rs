@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::UsageError;
 use crate::api::{ApiKey, Client, Clients, Dialect, Endpoint};
 use crate::catalog::cache::CatalogCache;
 use crate::cli::GlobalArgs;
+use crate::cli::UsageError;
 use crate::config::Config;
 use crate::sim;
 

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod chat;
 pub mod cli;
 pub mod clock;
+pub mod command;
 mod commands;
 pub mod config;
 mod connect;
@@ -26,14 +27,10 @@ pub mod ui;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, UsageError};
 
 /// Exit status for usage and configuration errors (clap uses 2 as well).
 const EXIT_USAGE: u8 = 2;
-
-/// A problem with how modelroom was invoked or configured: reported, exit status 2.
-#[derive(Debug)]
-pub(crate) struct UsageError(pub(crate) String);
 
 /// Runs the parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {

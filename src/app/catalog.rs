@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{App, NoticeLevel, Overlay};
+use super::{App, Effect, NoticeLevel, Overlay};
 use crate::api::Routing;
 use crate::api::clients::split_endpoint;
 use crate::api::routing::split_variant;
@@ -112,7 +112,7 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     if first || !update.from_cache {
         flag_unknown_models(app);
     }
-    super::money::refresh_estimate(app);
+    // The estimate under the prompt is refreshed by `update` (new prices).
     app.mark_dirty();
 }
 
@@ -242,4 +242,13 @@ pub(super) fn refresh_served(app: &mut App) {
             .and_then(|a| a.reply.served_model.clone());
         pane.served_instead = served.filter(|s| !same_model(index.as_deref(), &pane.model, s));
     }
+}
+
+/// Fetches the catalog again (F5, or Ctrl+R in the picker).
+pub(super) fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
+    if !app.catalog.refreshing {
+        app.catalog.refreshing = true;
+        fx.push(Effect::RefreshCatalog { force: true });
+    }
+    app.set_notice(NoticeLevel::Info, "refreshing the model catalog…");
 }

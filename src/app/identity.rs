@@ -4,7 +4,7 @@
 //! (`App::set_blind`).
 
 use super::answer::{Answer, AnswerState, footer_text};
-use super::pane::Pane;
+use super::pane::{Pane, wrap_note};
 use crate::api::ApiError;
 use crate::sanitize::Clean;
 
@@ -130,6 +130,21 @@ fn scrub_names(text: &Clean, names: &[String], label: &str) -> Clean {
         out = out.replace(name.as_str(), label);
     }
     Clean::line(&out)
+}
+
+impl Pane {
+    /// The names views may show for this pane, the `index`th of the room.
+    pub fn identity(&self, index: usize) -> Identity<'_> {
+        Identity::new(self, index)
+    }
+
+    /// Rows of an answer's footer: a live one's is one row (a spinner); a finished one's
+    /// wraps like text, as blind as the pane (a blind label is as long at every index).
+    pub(super) fn footer_rows(&self, a: &Answer) -> usize {
+        Identity::new(self, 0)
+            .footer(a)
+            .map_or(1, |t| wrap_note(&t, self.width).len())
+    }
 }
 
 impl super::App {

@@ -263,6 +263,17 @@ impl App {
         self.panes.iter().position(|p| p.id == id)
     }
 
+    /// The panes a send in `mode` goes to.
+    pub fn targets(&self, mode: SendMode) -> Vec<usize> {
+        match mode {
+            SendMode::All => (0..self.panes.len()).collect(),
+            SendMode::Focused => (self.focus < self.panes.len())
+                .then_some(self.focus)
+                .into_iter()
+                .collect(),
+        }
+    }
+
     pub fn streaming_count(&self) -> usize {
         self.panes.iter().filter(|p| p.is_live()).count()
     }

@@ -115,7 +115,7 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
 pub(super) fn refresh_estimate(app: &mut App) {
     let text = app.prompt.text();
     app.money.estimate = (!text.trim().is_empty()).then(|| {
-        let targets = super::send::targets(app, app.send_mode);
+        let targets = app.targets(app.send_mode);
         estimate(app, &targets, &text)
     });
 }

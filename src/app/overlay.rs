@@ -6,22 +6,23 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::browser::{self, Outcome, SessionRow};
 use super::catalog::check_model;
 use super::routing::FormOutcome;
-use super::update::{refresh_catalog, run, stop_all};
 use super::{
     App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pane, PaneId, PickerOutcome,
 };
-use super::{money, stream};
+use super::{catalog, money, stream};
 use crate::api::Routing;
 use crate::sanitize::Clean;
 use crate::store::Session;
 
-pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
+/// Handles `key` in the open overlay; returns a command for the room to run when the key
+/// asks for one (quit, interrupt, another view).
+pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Option<Command> {
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     let open_id = app.session.id.clone();
     match &mut app.overlay {
         Overlay::None => {}
         Overlay::Help => match (app.keymap.resolve(key, true), key.code) {
-            (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => run(app, cmd, fx),
+            (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => return Some(cmd),
             (Some(Command::Help | Command::Stop), _) | (_, KeyCode::Char('q')) => {
                 app.overlay = Overlay::None;
                 app.help_scroll = 0;
@@ -38,7 +39,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
                 PickerOutcome::Stay => {}
                 PickerOutcome::Close => app.overlay = Overlay::None,
                 PickerOutcome::Choose(model) => confirm_model(app, purpose, &model, fx),
-                PickerOutcome::RefreshCatalog => refresh_catalog(app, fx),
+                PickerOutcome::RefreshCatalog => catalog::refresh(app, fx),
             }
         }
         Overlay::Routing(form) => match form.on_key(key) {
@@ -52,9 +53,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Overlay::Spend | Overlay::Account => {
             let cmd = app.keymap.resolve(key, true);
             match (cmd, key.code) {
-                (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => run(app, cmd, fx),
+                (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => return Some(cmd),
                 (Some(Command::Account), _) if matches!(app.overlay, Overlay::Spend) => {
-                    run(app, Command::Account, fx);
+                    return Some(Command::Account);
                 }
                 (Some(Command::Spend), _) if matches!(app.overlay, Overlay::Account) => {
                     app.overlay = Overlay::Spend;
@@ -87,7 +88,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         Overlay::Sessions(b) => {
             if ctrl_c {
                 app.overlay = Overlay::None;
-                return;
+                return None;
             }
             match browser::on_key(b, key, &open_id) {
                 Outcome::Stay => {}
@@ -107,6 +108,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
     }
+    None
 }
 
 /// A named save: the title changes, and the session is saved with it.
@@ -151,7 +153,7 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
             return;
         }
     };
-    stop_all(app, fx);
+    stream::stop_all(app, fx);
     fx.push(app.save_now());
     let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
     // The catalog, the account and today's spend belong to the room, not to a session.

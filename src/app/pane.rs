@@ -3,8 +3,8 @@
 //! view.
 
 pub use super::answer::{Answer, AnswerState, CostState, error_text};
-pub use super::identity::Identity;
-use super::{PaneId, RequestId};
+use super::{PaneId, RequestId, Settings};
+use crate::api::{ChatRequest, Limits};
 use crate::chat::{Cost, Message, push_turn};
 use crate::markdown::Ctx;
 use crate::sanitize::Clean;
@@ -129,11 +129,6 @@ impl Pane {
             .find_map(|a| a.reply.provider.as_deref())
     }
 
-    /// The names views may show for this pane, the `index`th of the room.
-    pub fn identity(&self, index: usize) -> Identity<'_> {
-        Identity::new(self, index)
-    }
-
     /// The conversation before entry `upto`: each prompt with its latest answer (a regenerated
     /// answer replaces the earlier one). A prompt whose answer has no text is left out with it:
     /// it never reached the model, and user/assistant turns must alternate.
@@ -157,6 +152,29 @@ impl Pane {
             }
         }
         out
+    }
+
+    /// The request for an answer at entry index `at`: the conversation before its prompt, then
+    /// the prompt, to the pane's endpoint with its routing.
+    pub fn chat_for(&self, at: usize, settings: &Settings) -> ChatRequest {
+        let prompt_at = self.entries[..at.min(self.entries.len())]
+            .iter()
+            .rposition(|e| matches!(e, Entry::Prompt { .. }))
+            .unwrap_or(0);
+        let mut messages = Vec::new();
+        if let Some(system) = settings.system.as_ref().filter(|s| !s.trim().is_empty()) {
+            messages.push(Message::system(system.clone()));
+        }
+        messages.extend(self.history(prompt_at));
+        if let Some(Entry::Prompt { text, .. }) = self.entries.get(prompt_at) {
+            messages.push(Message::user(text.clone()));
+        }
+        let limits = Limits {
+            max_tokens: settings.max_tokens,
+            temperature: settings.temperature,
+            deny_data_collection: settings.deny_data_collection,
+        };
+        ChatRequest::for_model(&self.model, messages, limits, self.routing.clone())
     }
 
     /// Takes a new width. Nothing is rendered here: entries render when they come into view
@@ -244,10 +262,7 @@ impl Pane {
         match entry {
             Entry::Prompt { lines, .. } => lines.len() + 1,
             Entry::Answer(a) => {
-                a.reasoning_rows(self.reasoning_expanded)
-                    + a.text.len()
-                    + 1
-                    + footer_rows(a, self.width, &self.identity(0))
+                a.reasoning_rows(self.reasoning_expanded) + a.text.len() + 1 + self.footer_rows(a)
             }
         }
     }
@@ -319,11 +334,6 @@ impl Pane {
     pub fn scroll_to_bottom(&mut self) {
         self.scroll = Scroll::default();
     }
-}
-
-/// A live answer's footer is one row (a spinner); a finished one's wraps like text.
-fn footer_rows(a: &Answer, width: u16, names: &Identity<'_>) -> usize {
-    names.footer(a).map_or(1, |t| wrap_note(&t, width).len())
 }
 
 pub fn prompt_entry(text: String, width: u16) -> Entry {

@@ -2,22 +2,11 @@
 //! the catalog does not list, a held key, a budget it could pass), and the request each pane
 //! sends: its conversation, its endpoint and its routing.
 
-use super::pane::{Answer, AnswerState, CostState, Entry, Pane, prompt_entry};
-use super::{App, Effect, NoticeLevel, SendMode, Settings, catalog, money, stream};
-use crate::api::{ChatRequest, Limits, Reply};
-use crate::chat::Message;
+use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
+use super::{App, Effect, NoticeLevel, SendMode, catalog, money, stream};
+use crate::api::Reply;
 
 /// The panes a send in `mode` goes to.
-pub(super) fn targets(app: &App, mode: SendMode) -> Vec<usize> {
-    match mode {
-        SendMode::All => (0..app.panes.len()).collect(),
-        SendMode::Focused => (app.focus < app.panes.len())
-            .then_some(app.focus)
-            .into_iter()
-            .collect(),
-    }
-}
-
 /// Why none of `targets` may be asked now, if so: the first problem found, in words.
 fn blocked(app: &App, targets: &[usize], text: &str) -> Option<String> {
     if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
@@ -41,7 +30,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     if text.trim().is_empty() {
         return;
     }
-    let targets = targets(app, mode);
+    let targets = app.targets(mode);
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
         return;
@@ -70,7 +59,7 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let pane = &mut app.panes[i];
     pane.note = None;
     pane.served_instead = None;
-    let chat = chat_for(pane, pane.entries.len(), &app.settings);
+    let chat = pane.chat_for(pane.entries.len(), &app.settings);
     pane.entries.push(Entry::Answer(Box::new(Answer::new(
         request,
         Reply::new(App::now()),
@@ -82,29 +71,6 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         request,
         chat: Box::new(chat),
     });
-}
-
-/// The request for an answer at entry index `at`: the conversation before its prompt, then
-/// the prompt, to the pane's endpoint with its routing.
-pub(super) fn chat_for(pane: &Pane, at: usize, settings: &Settings) -> ChatRequest {
-    let prompt_at = pane.entries[..at.min(pane.entries.len())]
-        .iter()
-        .rposition(|e| matches!(e, Entry::Prompt { .. }))
-        .unwrap_or(0);
-    let mut messages = Vec::new();
-    if let Some(system) = settings.system.as_ref().filter(|s| !s.trim().is_empty()) {
-        messages.push(Message::system(system.clone()));
-    }
-    messages.extend(pane.history(prompt_at));
-    if let Some(Entry::Prompt { text, .. }) = pane.entries.get(prompt_at) {
-        messages.push(Message::user(text.clone()));
-    }
-    let limits = Limits {
-        max_tokens: settings.max_tokens,
-        temperature: settings.temperature,
-        deny_data_collection: settings.deny_data_collection,
-    };
-    ChatRequest::for_model(&pane.model, messages, limits, pane.routing.clone())
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {

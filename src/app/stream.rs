@@ -4,7 +4,6 @@
 
 use super::answer::Policy;
 use super::pane::{AnswerState, CostState};
-use super::send::chat_for;
 use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
 use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
@@ -107,7 +106,7 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     else {
         return;
     };
-    let chat = chat_for(p, at, &settings);
+    let chat = p.chat_for(at, &settings);
     let Some(answer) = p.answer_mut(request) else {
         return;
     };
@@ -163,6 +162,13 @@ pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     app.request_save();
     round_finished(app, fx);
     app.mark_dirty();
+}
+
+/// Stops every pane's live answer.
+pub(super) fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
+    for i in 0..app.panes.len() {
+        stop(app, i, fx);
+    }
 }
 
 /// The gateway's record arrived: the true cost (and provider, if the stream never said).

@@ -27,6 +27,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Key(_)
             | Action::Paste(_)
             | Action::Command(_)
+            | Action::CatalogLoaded(_)
             | Action::Stream {
                 event: StreamEvent::Done | StreamEvent::Failed(_),
                 ..
@@ -119,7 +120,9 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     app.mark_dirty();
     if !matches!(app.overlay, Overlay::None) {
-        overlay::on_key(app, key, fx);
+        if let Some(cmd) = overlay::on_key(app, key, fx) {
+            run(app, cmd, fx);
+        }
         return;
     }
     if let Some(cmd) = app.keymap.resolve(key, app.prompt.is_empty()) {
@@ -261,14 +264,14 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 fx.push(Effect::RefreshBalance);
             }
         }
-        Command::RefreshCatalog => refresh_catalog(app, fx),
+        Command::RefreshCatalog => catalog::refresh(app, fx),
         Command::ClosePane => close_focused(app, fx),
         Command::Stop => {
             if let Some(i) = (app.focus < app.panes.len()).then_some(app.focus) {
                 stream::stop(app, i, fx);
             }
         }
-        Command::StopAll => stop_all(app, fx),
+        Command::StopAll => stream::stop_all(app, fx),
         Command::Regenerate => regenerate(app, fx),
         Command::ScrollUp => scroll_pane(app, app.focus, |p, cx| p.scroll_by(-1, cx)),
         Command::ScrollDown => scroll_pane(app, app.focus, |p, cx| p.scroll_by(1, cx)),
@@ -310,7 +313,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Interrupt => {
             if app.streaming_count() > 0 {
-                stop_all(app, fx);
+                stream::stop_all(app, fx);
                 app.set_notice(
                     NoticeLevel::Info,
                     "stopped every answer; Ctrl+C again quits",
@@ -320,7 +323,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Quit => {
-            stop_all(app, fx);
+            stream::stop_all(app, fx);
             app.request_save();
             app.quit = true;
         }
@@ -344,14 +347,6 @@ fn open_picker(app: &mut App, purpose: ModelPurpose, fx: &mut Vec<Effect>) {
 }
 
 /// Asks the runtime for a fresh catalog (once at a time).
-pub(super) fn refresh_catalog(app: &mut App, fx: &mut Vec<Effect>) {
-    if !app.catalog.refreshing {
-        app.catalog.refreshing = true;
-        fx.push(Effect::RefreshCatalog { force: true });
-    }
-    app.set_notice(NoticeLevel::Info, "refreshing the model catalog…");
-}
-
 fn page(p: &Pane) -> isize {
     isize::try_from(p.height.saturating_sub(1).max(1)).unwrap_or(1)
 }
@@ -373,12 +368,6 @@ fn set_focus(app: &mut App, i: usize) {
         app.relayout();
     }
     app.mark_dirty();
-}
-
-pub(super) fn stop_all(app: &mut App, fx: &mut Vec<Effect>) {
-    for i in 0..app.panes.len() {
-        stream::stop(app, i, fx);
-    }
 }
 
 fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {

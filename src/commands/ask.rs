@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use super::pick_models;
-use crate::UsageError;
+use crate::cli::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
 use crate::{api, ask, catalog, chat, clock, connect, store};

@@ -1,8 +1,8 @@
 //! One module per command: each turns parsed arguments into work and an exit status. The
 //! room (no subcommand) is `room`; what several commands share lives here.
 
-use crate::UsageError;
 use crate::cli::GlobalArgs;
+use crate::cli::UsageError;
 use crate::config::Config;
 use crate::sim;
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::UsageError;
+use crate::cli::UsageError;
 use crate::cli::{GlobalArgs, ModelsArgs};
 use crate::config::Config;
 use crate::{catalog, connect};

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::pick_models;
-use crate::UsageError;
 use crate::cli::Cli;
+use crate::cli::UsageError;
 use crate::config::{self, Config};
 use crate::{api, app, connect, keymap, runtime, sessions, store, theme};
 

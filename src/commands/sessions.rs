@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::UsageError;
+use crate::cli::UsageError;
 use crate::cli::{GlobalArgs, RerunArgs, SessionsCommand};
 use crate::commands::ask::{BudgetCheck, check_models};
 use crate::config::Config;

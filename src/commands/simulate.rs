@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::UsageError;
 use crate::cli::SimulateArgs;
+use crate::cli::UsageError;
 use crate::sim;
 
 pub(crate) async fn run(args: SimulateArgs) -> Result<ExitCode, UsageError> {

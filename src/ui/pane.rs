@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
-use crate::app::pane::{Answer, AnswerState, Entry, Identity, Pane, wrap_note};
+use crate::app::Identity;
+use crate::app::pane::{Answer, AnswerState, Entry, Pane, wrap_note};
 use crate::chat::Cost;
 use crate::theme::Theme;
 
