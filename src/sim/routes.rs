@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -21,6 +22,18 @@ use super::state::{GenerationRecord, Shared};
 use super::stream::{self, Plan};
 use crate::clock::unix_now;
 
+/// Paths that answer only to the expected key (the catalog is public, as on OpenRouter).
+const KEYED: &[&str] = &[
+    "/api/v1/chat/completions",
+    "/api/v1/credits",
+    "/api/v1/key",
+    "/api/v1/auth/key",
+    "/api/v1/generation",
+];
+
+/// Largest request body the gateway reads (axum's own default).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/chat/completions", post(chat))
@@ -30,7 +43,25 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/auth/key", get(key))
         .route("/api/v1/generation", get(generation))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
+}
+
+/// In front of every handler: the request is recorded (its key redacted), then a keyed path
+/// without the expected key is refused with OpenRouter's 401.
+async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return error(413, "Request body too large", None);
+    };
+    record(&shared, &parts.method, &parts.uri, &parts.headers, &bytes);
+    if KEYED.contains(&parts.uri.path()) {
+        if let Some(denied) = check_key(&shared, &parts.headers) {
+            return denied;
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
@@ -146,17 +177,7 @@ fn status_error(code: u16, model: &str) -> Response {
     error(code, &message, meta)
 }
 
-async fn chat(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    record(&shared, &method, &uri, &headers, &body);
-    if let Some(denied) = check_key(&shared, &headers) {
-        return denied;
-    }
+async fn chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(400, "Invalid JSON in the request body", None);
     };
@@ -384,40 +405,16 @@ async fn complete(plan: Plan, shared: &Shared) -> Response {
     resp
 }
 
-async fn models(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, &method, &uri, &headers, b"");
+async fn models() -> Response {
     axum::Json(catalog::catalog_json()).into_response()
 }
 
-async fn credits(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, &method, &uri, &headers, b"");
-    if let Some(denied) = check_key(&shared, &headers) {
-        return denied;
-    }
+async fn credits(State(shared): State<Arc<Shared>>) -> Response {
     let b = shared.books();
     axum::Json(json!({ "data": { "total_credits": b.options().balance_usd, "total_usage": b.stats.total_usage_usd } })).into_response()
 }
 
-async fn key(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, &method, &uri, &headers, b"");
-    if let Some(denied) = check_key(&shared, &headers) {
-        return denied;
-    }
+async fn key(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -440,16 +437,7 @@ async fn key(
     .into_response()
 }
 
-async fn generation(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, &method, &uri, &headers, b"");
-    if let Some(denied) = check_key(&shared, &headers) {
-        return denied;
-    }
+async fn generation(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let id = uri
         .query()
         .unwrap_or("")
@@ -462,12 +450,6 @@ async fn generation(
     }
 }
 
-async fn not_found(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, &method, &uri, &headers, b"");
+async fn not_found(method: Method, uri: Uri) -> Response {
     error(404, &format!("No route for {method} {}", uri.path()), None)
 }
