@@ -3,7 +3,7 @@
 //! stopped or regenerated answer can never receive another's tokens.
 
 use super::answer::Policy;
-use super::pane::{AnswerState, CostState};
+use super::pane::{AnswerState, CostState, Pane};
 use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
 use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
@@ -22,12 +22,9 @@ pub(super) fn on_event(
         return;
     };
     let now = App::now();
-    let cx = Ctx {
-        theme: app.themes.current(),
-        highlighter: app.highlighter.as_deref(),
+    let Some((p, cx, policy)) = pane_parts(app, i) else {
+        return;
     };
-    let policy = policy(app, i);
-    let p = &mut app.panes[i];
     let width = p.width;
     // A request that is no longer live (stopped, regenerated) gets nothing more.
     let Some(answer) = p.answer_mut(request).filter(|a| a.state.is_live()) else {
@@ -71,13 +68,27 @@ pub(super) fn on_event(
     app.mark_dirty();
 }
 
-/// How pane `i`'s answers settle: its retries, and whether its gateway keeps generation
-/// records (only OpenRouter does; other endpoints' ids lead nowhere).
-fn policy(app: &App, i: usize) -> Policy {
-    Policy {
-        max_attempts: app.settings.max_attempts,
-        reconcilable: split_endpoint(&app.panes[i].model).0.is_none(),
-    }
+/// Pane `i`, with what its answers need to apply an event: the context rows are rendered in,
+/// and how they settle (their retries, and whether the gateway keeps generation records: only
+/// OpenRouter does; other endpoints' ids lead nowhere).
+fn pane_parts(app: &mut App, i: usize) -> Option<(&mut Pane, Ctx<'_>, Policy)> {
+    let App {
+        panes,
+        themes,
+        highlighter,
+        settings,
+        ..
+    } = app;
+    let pane = panes.get_mut(i)?;
+    let policy = Policy {
+        max_attempts: settings.max_attempts,
+        reconcilable: split_endpoint(&pane.model).0.is_none(),
+    };
+    let cx = Ctx {
+        theme: themes.current(),
+        highlighter: highlighter.as_deref(),
+    };
+    Some((pane, cx, policy))
 }
 
 /// When the last live answer ends, the balance is refreshed once for the round.
@@ -128,16 +139,10 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
 /// Stops pane `i`'s live answer, keeping its text. Its cost becomes pending when the gateway
 /// can be asked for it later.
 pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
-    if i >= app.panes.len() {
-        return;
-    }
     let now = App::now();
-    let cx = Ctx {
-        theme: app.themes.current(),
-        highlighter: app.highlighter.as_deref(),
+    let Some((p, cx, policy)) = pane_parts(app, i) else {
+        return;
     };
-    let policy = policy(app, i);
-    let p = &mut app.panes[i];
     let width = p.width;
     let pane = p.id;
     let Some(request) = p.live_request() else {
