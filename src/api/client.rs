@@ -10,22 +10,29 @@ use serde::de::DeserializeOwned;
 
 use super::catalog::Catalog;
 use super::error::ApiError;
-use super::sse::{self, TransportError};
+use super::redact::Secrets;
+use super::sse::{self, DecodeOptions, TransportError};
 use super::wire::{
-    ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, ModelEntry, StreamOptions,
-    UsageFlag,
+    ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, Lenient, ModelEntry,
+    StreamOptions, UsageFlag,
 };
 use super::{ChatRequest, Dialect, Endpoint, StreamEvent};
+use crate::chat::Cost;
 
 pub type ChatStream = Pin<Box<dyn Stream<Item = StreamEvent> + Send>>;
 
 /// Error bodies are read up to this size; a server that sends more is not telling us anything.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+/// The catalog: OpenRouter's is about 1 MB for 400 models, so this is generous.
+pub const MAX_CATALOG_BODY: usize = 64 * 1024 * 1024;
+/// `/credits`, `/key` and `/generation`: one small record each.
+pub const MAX_RECORD_BODY: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     endpoint: Arc<Endpoint>,
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for Client {
@@ -42,17 +49,23 @@ impl Client {
             .connect_timeout(endpoint.request_timeout.min(Duration::from_secs(15)))
             .build()
             .map_err(|e| ApiError::Connect {
-                url: endpoint.base_url.clone(),
-                detail: describe(&e),
+                url: endpoint.display_url(),
+                detail: endpoint.secrets().scrub(&describe(&e)).into_owned(),
             })?;
         Ok(Self {
             http,
+            secrets: endpoint.secrets(),
             endpoint: Arc::new(endpoint),
         })
     }
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// What this endpoint's server must never get shown or kept (its key).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     fn url(&self, path: &str) -> String {
@@ -109,7 +122,11 @@ impl Client {
     pub fn stream_chat(&self, req: &ChatRequest) -> ChatStream {
         let body = self.body(req);
         let this = self.clone();
-        let stall = self.endpoint.stall_timeout;
+        let opts = DecodeOptions {
+            stall_timeout: self.endpoint.stall_timeout,
+            max_line: self.endpoint.max_line,
+            secrets: self.secrets.clone(),
+        };
         stream::once(async move { this.open(body).await })
             .flat_map(move |opened| match opened {
                 Ok(resp) => {
@@ -117,12 +134,12 @@ impl Client {
                         .headers()
                         .get("x-generation-id")
                         .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
+                        .map(|id| opts.secrets.scrub(id).into_owned());
                     let bytes = resp
                         .bytes_stream()
                         .map(|r| r.map_err(|e| TransportError::Io(describe(&e))));
                     stream::once(async move { StreamEvent::Opened { generation_id } })
-                        .chain(sse::decode(Box::pin(bytes), stall))
+                        .chain(sse::decode(Box::pin(bytes), opts.clone()))
                         .boxed()
                 }
                 Err(err) => stream::once(async move { StreamEvent::Failed(err) }).boxed(),
@@ -137,10 +154,52 @@ impl Client {
             .header("Accept", "text/event-stream")
             .body(body);
         let resp = self.send(rb).await?;
-        if resp.status().is_success() {
-            Ok(resp)
+        if !resp.status().is_success() {
+            let mut err = http_error(resp, &self.secrets).await;
+            err.scrub(&self.secrets);
+            return Err(err);
+        }
+        match not_a_stream(&resp) {
+            None => Ok(resp),
+            Some(content_type) => Err(self.not_a_stream(resp, content_type).await),
+        }
+    }
+
+    /// What a 200 that is not an event stream said: the error in it, else what it was.
+    async fn not_a_stream(&self, resp: Response, content_type: String) -> ApiError {
+        let body = match self.read_capped(resp, "the answer", MAX_ERROR_BODY).await {
+            Ok(b) => b,
+            Err(ApiError::TooLarge { .. }) => b"(a large body)".to_vec(),
+            Err(e) => return e,
+        };
+        let body = self.secrets.scrub_bytes(&body).into_owned();
+        if let Ok(ErrorBody {
+            error: Some(err), ..
+        }) = serde_json::from_slice(&body)
+        {
+            return ApiError::InStream {
+                code: err.code,
+                message: err
+                    .message
+                    .unwrap_or_else(|| "the server reported an error".into()),
+                provider: err.metadata.and_then(|m| m.provider_name),
+            };
+        }
+        let what = if content_type.contains("json") {
+            format!("a JSON document ({content_type})")
+        } else if content_type.contains("html") {
+            format!("an HTML page ({content_type})")
         } else {
-            Err(http_error(resp).await)
+            content_type
+        };
+        let text = String::from_utf8_lossy(&body);
+        let mut preview: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if preview.chars().count() > 200 {
+            preview = preview.chars().take(200).collect::<String>() + "…";
+        }
+        ApiError::NotAStream {
+            content_type: what,
+            preview,
         }
     }
 
@@ -150,61 +209,138 @@ impl Client {
             Err(_) => Err(ApiError::Timeout { after }),
             Ok(Err(e)) if e.is_timeout() => Err(ApiError::Timeout { after }),
             Ok(Err(e)) => Err(ApiError::Connect {
-                url: self.endpoint.base_url.clone(),
-                detail: describe(&e),
+                url: self.endpoint.display_url(),
+                detail: self.secrets.scrub(&describe(&e)).into_owned(),
             }),
             Ok(Ok(resp)) => Ok(resp),
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    /// The body, up to `limit` bytes (a larger one is refused, not buffered), within the
+    /// request timeout.
+    async fn read_capped(
+        &self,
+        resp: Response,
+        what: &str,
+        limit: usize,
+    ) -> Result<Vec<u8>, ApiError> {
+        let too_large = || ApiError::TooLarge {
+            what: what.to_owned(),
+            limit,
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+        {
+            return Err(too_large());
+        }
+        let after = self.endpoint.request_timeout;
+        let read = async {
+            let mut body = Vec::new();
+            let mut chunks = resp.bytes_stream();
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|e| ApiError::Dropped {
+                    detail: self.secrets.scrub(&describe(&e)).into_owned(),
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        };
+        tokio::time::timeout(after, read)
+            .await
+            .unwrap_or(Err(ApiError::Timeout { after }))
+    }
+
+    /// A JSON body of at most `limit` bytes, with the endpoint's secrets replaced in it.
+    async fn get_json<T: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<T, ApiError> {
         let resp = self
             .send(self.authorized(self.http.get(self.url(path))))
             .await?;
         if !resp.status().is_success() {
-            return Err(http_error(resp).await);
+            let mut err = http_error(resp, &self.secrets).await;
+            err.scrub(&self.secrets);
+            return Err(err);
         }
-        let after = self.endpoint.request_timeout;
-        let bytes = match tokio::time::timeout(after, resp.bytes()).await {
-            Err(_) => return Err(ApiError::Timeout { after }),
-            Ok(Err(e)) => {
-                return Err(ApiError::Dropped {
-                    detail: describe(&e),
-                });
-            }
-            Ok(Ok(b)) => b,
-        };
+        let bytes = self.read_capped(resp, path, limit).await?;
+        let bytes = self.secrets.scrub_bytes(&bytes);
         // OpenRouter pads slow bodies with leading whitespace; serde_json skips it.
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed {
             detail: format!("{path}: {e}"),
         })
     }
 
-    /// `GET /models`: the catalog (`:batch` variants removed).
+    /// `GET /models`: the catalog (`:batch` variants removed). An entry that cannot be read is
+    /// skipped and counted (`Catalog::skipped`), not a reason to refuse the other 400.
     pub async fn models(&self) -> Result<Catalog, ApiError> {
-        let env: DataEnvelope<Vec<ModelEntry>> = self.get_json("/models").await?;
-        Ok(Catalog::new(env.data))
+        let env: DataEnvelope<Vec<Lenient<ModelEntry>>> =
+            self.get_json("/models", MAX_CATALOG_BODY).await?;
+        let mut bad = 0;
+        let models = env
+            .data
+            .into_iter()
+            .filter_map(|e| match e {
+                Lenient::Good(m) => Some(m),
+                Lenient::Bad(_) => {
+                    bad += 1;
+                    None
+                }
+            })
+            .collect();
+        Ok(Catalog::with_skipped(models, bad))
     }
 
     /// `GET /credits`: purchased and used credits (OpenRouter wants a management key).
     pub async fn credits(&self) -> Result<Credits, ApiError> {
         Ok(self
-            .get_json::<DataEnvelope<Credits>>("/credits")
+            .get_json::<DataEnvelope<Credits>>("/credits", MAX_RECORD_BODY)
             .await?
             .data)
     }
 
     /// `GET /key`: the key's limit and usage.
     pub async fn key_info(&self) -> Result<KeyInfo, ApiError> {
-        Ok(self.get_json::<DataEnvelope<KeyInfo>>("/key").await?.data)
+        Ok(self
+            .get_json::<DataEnvelope<KeyInfo>>("/key", MAX_RECORD_BODY)
+            .await?
+            .data)
     }
 
     /// `GET /generation?id=`: the billed cost and serving provider of one request. Right after
     /// a request it may not exist yet (404); callers retry with a delay.
     pub async fn generation(&self, id: &str) -> Result<Generation, ApiError> {
         let path = format!("/generation?id={}", encode_query(id));
-        Ok(self.get_json::<DataEnvelope<Generation>>(&path).await?.data)
+        let mut record = self
+            .get_json::<DataEnvelope<Generation>>(&path, MAX_RECORD_BODY)
+            .await?
+            .data;
+        if let Some(Err(why)) = record.total_cost.map(Cost::of_answer) {
+            record.total_cost = None;
+            record.cost_refused = Some(why);
+        }
+        Ok(record)
     }
+}
+
+/// The content type of a 200 that is surely not an event stream, if it is one. Anything else
+/// (no content type, `text/plain`…) is read as a stream: some servers label theirs loosely.
+fn not_a_stream(resp: &Response) -> Option<String> {
+    let ct = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .trim()
+        .to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    let refused = matches!(
+        essence,
+        "text/html" | "application/json" | "application/xml" | "text/xml" | "application/xhtml+xml"
+    ) || essence.ends_with("+json")
+        || essence.ends_with("+xml");
+    refused.then(|| essence.to_owned())
 }
 
 fn encode_query(s: &str) -> String {
@@ -220,7 +356,7 @@ fn encode_query(s: &str) -> String {
 
 /// Builds an `ApiError::Http` from a non-2xx response, reading the gateway's JSON error body
 /// (`error.code` number or string, `metadata.provider_name`, `raw`) when there is one.
-async fn http_error(resp: Response) -> ApiError {
+async fn http_error(resp: Response, secrets: &Secrets) -> ApiError {
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -236,7 +372,7 @@ async fn http_error(resp: Response) -> ApiError {
             break;
         }
     }
-    error_from_body(status, &body, retry_after)
+    error_from_body(status, &secrets.scrub_bytes(&body), retry_after)
 }
 
 pub(crate) fn error_from_body(

@@ -206,8 +206,8 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
     {
         parts.push(format!("{tps:.0} tok/s"));
     }
-    if r.damage.is_some() {
-        parts.push("⚠ a chunk was undecodable".to_owned());
+    for note in r.warnings().into_iter().chain(r.finish_note()) {
+        parts.push(crate::sanitize::sanitize(&format!("⚠ {note}"), " "));
     }
     if let Some(served) = r.served_model.as_deref().filter(|m| *m != pane_model) {
         parts.push(format!("via {served}"));

@@ -65,10 +65,12 @@ impl CatalogCache {
     /// The cache for `base_url` under `data_dir`; `key` overrides the name derived from the URL
     /// (the demo gateway's port changes every run, so it is cached as `demo`).
     pub fn new(data_dir: &Path, base_url: &str, key: Option<&str>) -> Self {
-        let key = key.map_or_else(|| file_key(base_url), str::to_owned);
+        // A user or password in the URL goes neither into the file name nor into the file.
+        let base_url = crate::api::display_url(base_url);
+        let key = key.map_or_else(|| file_key(&base_url), str::to_owned);
         Self {
             path: data_dir.join("catalog").join(format!("{key}.json")),
-            base_url: base_url.to_owned(),
+            base_url,
         }
     }
 
