@@ -33,7 +33,11 @@ pub struct LineFramer {
     /// Invalid UTF-8 sequences replaced so far.
     replaced: u64,
     secrets: Secrets,
+    /// Past the byte-order marks at the start of the body.
+    started: bool,
 }
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// A line longer than the cap: the stream is refused rather than buffered without end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,7 @@ impl LineFramer {
             max_line: max_line.max(1),
             replaced: 0,
             secrets,
+            started: false,
         }
     }
 
@@ -56,7 +61,25 @@ impl LineFramer {
     }
 
     /// Adds `data`; every line it completes goes to `out`.
-    pub fn push(&mut self, mut data: &[u8], out: &mut VecDeque<Bytes>) -> Result<(), LineTooLong> {
+    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<Bytes>) -> Result<(), LineTooLong> {
+        if self.started {
+            return self.lines(data, out);
+        }
+        // Leading byte-order marks go here: `eventsource-stream` strips one by slicing off one
+        // byte of its three, and panics (found by the fuzz tests).
+        self.pending.extend_from_slice(data);
+        while self.pending.starts_with(BOM) {
+            self.pending.drain(..BOM.len());
+        }
+        if BOM.starts_with(&self.pending) {
+            return Ok(());
+        }
+        self.started = true;
+        let data = std::mem::take(&mut self.pending);
+        self.lines(&data, out)
+    }
+
+    fn lines(&mut self, mut data: &[u8], out: &mut VecDeque<Bytes>) -> Result<(), LineTooLong> {
         while let Some(i) = memchr::memchr2(b'\n', b'\r', data) {
             let (line, rest) = data.split_at(i + 1);
             // The line end itself does not count against the cap.
@@ -212,6 +235,14 @@ mod tests {
         let (got, replaced) = lines(&[b": ok \xff\n", b"data: \xe2\x82", b"\xac \xc3\n"], 100);
         assert_eq!(got.unwrap(), [": ok \u{fffd}\n", "data: € \u{fffd}\n"]);
         assert_eq!(replaced, 2);
+    }
+
+    #[test]
+    fn byte_order_marks_at_the_start_go_whatever_the_reads() {
+        let (got, _) = lines(&[b"\xef", b"\xbb", b"\xbf\xef\xbb\xbfdata: a\n"], 100);
+        assert_eq!(got.unwrap(), ["data: a\n"]);
+        let (got, _) = lines(&[b"data: \xef\xbb\xbf\n"], 100);
+        assert_eq!(got.unwrap(), ["data: \u{feff}\n"], "only at the start");
     }
 
     #[test]
