@@ -75,3 +75,64 @@ fn inflated_token_counts_add_up_saturating_in_the_spend_view() {
     assert_eq!(report.models[0].prompt_tokens, u64::MAX);
     assert_eq!(report.models[0].completion_tokens, u64::MAX);
 }
+
+#[test]
+fn a_refused_billed_cost_stays_unknown_with_its_reason() {
+    use modelroom::api::Generation;
+    use modelroom::app::{Action, Command, CostState, update};
+    let mut app = drive::room(&["a/b"], Settings::default(), 120, 30);
+    let live = send(&mut app, "hi")[0];
+    ev(
+        &mut app,
+        live,
+        StreamEvent::Opened {
+            generation_id: Some("gen-1".into()),
+        },
+    );
+    ev(&mut app, live, StreamEvent::Content("partial".into()));
+    update(&mut app, Action::Command(Command::Stop));
+    // What `Client::generation` gives for a record billing $5,000.
+    let record = Generation {
+        total_cost: None,
+        cost_refused: Some("reported cost $5000 is more than $1000 for one answer".into()),
+        ..Generation::default()
+    };
+    let (pane, request) = live;
+    update(
+        &mut app,
+        Action::Reconciled {
+            pane,
+            request,
+            result: Ok(record),
+        },
+    );
+    let pane = &app.panes[0];
+    let answer = pane.last_answer().unwrap();
+    assert_eq!(answer.cost, CostState::Unknown);
+    assert_eq!(app.spend().0.as_usd(), 0.0, "nothing is charged");
+    let footer = footer_text(answer, &pane.model).unwrap();
+    assert!(
+        footer.contains("cost refused: reported cost $5000"),
+        "{footer}"
+    );
+}
+
+#[test]
+fn a_fetched_catalog_with_malformed_entries_says_how_many_were_skipped() {
+    use modelroom::api::{Catalog, ModelEntry};
+    use modelroom::app::{Action, CatalogUpdate, SharedIndex, update};
+    let mut app = drive::room(&["a/b"], Settings::default(), 120, 30);
+    let entry = ModelEntry {
+        id: "a/b".into(),
+        ..ModelEntry::default()
+    };
+    let index = modelroom::catalog::Index::new(Catalog::with_skipped(vec![entry], 2));
+    let loaded = CatalogUpdate {
+        index: SharedIndex(std::sync::Arc::new(index)),
+        fetched_at: 1,
+        from_cache: false,
+    };
+    update(&mut app, Action::CatalogLoaded(Box::new(loaded)));
+    let notice = app.notice.as_ref().map(|n| n.text.as_str());
+    assert_eq!(notice, Some("2 malformed catalog entries were skipped"));
+}
