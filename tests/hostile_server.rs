@@ -198,6 +198,27 @@ async fn ask_gives_up_at_its_deadline_on_a_server_that_only_sends_keep_alives() 
     assert!(text.contains("ask_deadline_secs"), "{text}");
 }
 
+#[test]
+fn the_deadline_and_the_line_cap_are_settings_with_bounds() {
+    let path = std::path::Path::new("config.toml");
+    let parse = |text: &str| modelroom::config::parse(text, path);
+    let c = parse("ask_deadline_secs = 30\nmax_sse_line_mib = 2").unwrap();
+    assert_eq!(c.ask_deadline(), Duration::from_secs(30));
+    assert_eq!(c.max_sse_line(), 2 * 1024 * 1024);
+    let d = parse("").unwrap();
+    assert_eq!(d.ask_deadline(), modelroom::ask::DEFAULT_DEADLINE);
+    assert_eq!(d.max_sse_line(), modelroom::api::lines::DEFAULT_MAX_LINE);
+    for bad in [
+        "ask_deadline_secs = 0",
+        "ask_deadline_secs = 18446744073709551615",
+        "max_sse_line_mib = 0",
+        "max_sse_line_mib = 4096",
+    ] {
+        let err = parse(bad).unwrap_err().to_string();
+        assert!(err.contains("must be between 1 and"), "{bad}: {err}");
+    }
+}
+
 fn plan(models: Vec<String>, deadline: Duration) -> AskPlan {
     AskPlan {
         models,
