@@ -537,3 +537,46 @@ async fn an_unreachable_server_is_a_connect_error() {
         reply.error
     );
 }
+
+#[tokio::test]
+async fn hostile_directives_bad_bytes_an_echoed_key_an_absurd_cost_and_an_html_page() {
+    let sim = gateway(SimOptions::default()).await;
+    let (_, clean) = collect(&client(&sim), &request("demo/fast", "hi there")).await;
+    let (events, reply) = collect(
+        &client(&sim),
+        &request(
+            "demo/fast",
+            "[sim:badutf8] [sim:echokey] [sim:cost=1.7e308] hi there",
+        ),
+    )
+    .await;
+    assert_eq!(events.last(), Some(&StreamEvent::Done));
+    assert!(reply.failure().is_none(), "{:?}", reply.error);
+    assert_eq!(
+        reply.content,
+        format!("Your key is <redacted>. \u{fffd}{}", clean.content)
+    );
+    assert!(!format!("{reply:?}").contains(KEY));
+    assert_eq!(reply.cost(), None);
+    assert_eq!(
+        reply.warnings(),
+        [
+            "invalid UTF-8 replaced (2 sequences)",
+            "cost refused: reported cost $1.7e308 is more than $1000 for one answer"
+        ]
+    );
+    // The generation record reports the same absurd cost, and is refused the same way.
+    let record = client(&sim)
+        .generation(reply.generation_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(record.total_cost, None);
+    assert!(record.cost_refused.unwrap().contains("1.7e308"));
+
+    let (_, reply) = collect(&client(&sim), &request("demo/fast", "[sim:html] hi")).await;
+    let err = reply.error.unwrap().to_string();
+    assert!(
+        err.starts_with("the server answered with an HTML page (text/html), not an event stream"),
+        "{err}"
+    );
+}
