@@ -2,6 +2,7 @@
 //! and the wire format, nothing of the UI. `Client::stream_chat` gives a `Stream` of
 //! `StreamEvent`s that always ends in `Done` or `Failed`; dropping it closes the connection.
 
+mod bodies;
 mod catalog;
 mod client;
 pub mod clients;
