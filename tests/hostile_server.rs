@@ -331,6 +331,7 @@ async fn a_password_in_the_base_url_is_never_in_an_error() {
         None,
     ))
     .unwrap();
+    assert!(!format!("{c:?}").contains("hunter2"), "{c:?}");
     let reply = answer(&c).await;
     let err = reply.error.unwrap();
     let shown = format!("{err} {err:?}");

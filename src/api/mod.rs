@@ -110,8 +110,9 @@ impl Dialect {
     }
 }
 
-/// Where and how to reach one OpenAI-compatible server.
-#[derive(Debug, Clone)]
+/// Where and how to reach one OpenAI-compatible server. Its `Debug` shows the base URL
+/// without a user or password (and the key redacted), so it can be logged.
+#[derive(Clone)]
 pub struct Endpoint {
     pub base_url: String,
     pub api_key: Option<ApiKey>,
@@ -125,6 +126,19 @@ pub struct Endpoint {
     pub stall_timeout: Duration,
     /// The longest SSE line accepted, in bytes (see `lines`).
     pub max_line: usize,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &self.display_url())
+            .field("api_key", &self.api_key)
+            .field("dialect", &self.dialect)
+            .field("request_timeout", &self.request_timeout)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("max_line", &self.max_line)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Endpoint {

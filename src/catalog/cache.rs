@@ -162,6 +162,16 @@ mod tests {
     }
 
     #[test]
+    fn a_password_in_the_base_url_is_neither_in_the_file_name_nor_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CatalogCache::new(dir.path(), "https://me:pw-0123456789@h.example/v1", None);
+        assert!(cache.path().ends_with("catalog/h.example-v1.json"));
+        cache.save(&Catalog::new(Vec::new()), 1).unwrap();
+        let text = std::fs::read_to_string(cache.path()).unwrap();
+        assert!(!text.contains("pw-0123456789") && text.contains("https://h.example/v1"));
+    }
+
+    #[test]
     fn a_damaged_cache_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let cache = CatalogCache::new(dir.path(), "http://x", Some("demo"));
