@@ -346,18 +346,27 @@ async fn a_password_in_the_base_url_is_never_in_an_error() {
 async fn ask_says_how_an_answer_ended_and_its_json_escapes_what_a_terminal_obeys() {
     let base = serve(Router::new().route(
         "/v1/chat/completions",
-        post(|| async {
-            let body = format!(
-                "data: {}\n\ndata: {}\n\ndata: [DONE]\n\n",
-                serde_json::json!({"choices":[{"delta":{"content":"evil\u{9b}2J\u{202e}txt.exe"}}]}),
-                serde_json::json!({"choices":[{"delta":{},"finish_reason":"tool_calls"}]}),
-            );
-            sse(body)
-        }),
+        post(
+            |axum::Json(req): axum::Json<serde_json::Value>| async move {
+                // The second model ends with a finish reason no server should send.
+                let finish = if req["model"] == "a/b" {
+                    "tool_calls"
+                } else {
+                    "odd\u{202e}\u{9b}31m\u{e0041}"
+                };
+                let body = format!(
+                    "data: {}\n\ndata: {}\n\ndata: [DONE]\n\n",
+                    serde_json::json!({"model":"m\u{85}\u{202e}x",
+                    "choices":[{"delta":{"content":"evil\u{9b}2J\u{202e}txt.exe"}}]}),
+                    serde_json::json!({"choices":[{"delta":{},"finish_reason":finish}]}),
+                );
+                sse(body)
+            },
+        ),
     ))
     .await;
     let clients = Clients::new(client(&base, Dialect::OpenAi));
-    let mut p = plan(vec!["a/b".into()], Duration::from_secs(30));
+    let mut p = plan(vec!["a/b".into(), "c/d".into()], Duration::from_secs(30));
     let mut out = Vec::new();
     run(&clients, &p, &mut out).await.unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -365,31 +374,38 @@ async fn ask_says_how_an_answer_ended_and_its_json_escapes_what_a_terminal_obeys
         text.contains("⚠ ended asking to call a tool, which modelroom does not run"),
         "{text}"
     );
+    assert!(text.contains("ended with finish reason `odd"), "{text}");
     assert!(
         text.contains("\neviltxt.exe\n"),
         "C1 CSI and its sequence go: {text}"
+    );
+    assert!(
+        !text.contains('\u{9b}') && !text.contains('\u{202e}') && !text.contains('\u{e0041}'),
+        "{text:?}"
     );
     p.json = true;
     let mut out = Vec::new();
     run(&clients, &p, &mut out).await.unwrap();
     let json = String::from_utf8(out).unwrap();
     assert!(
-        !json.contains('\u{9b}') && !json.contains('\u{202e}'),
+        !json.contains('\u{9b}') && !json.contains('\u{202e}') && !json.contains('\u{e0041}'),
         "{json:?}"
     );
-    let line: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
-    assert_eq!(
-        line["content"], "evil\u{9b}2J\u{202e}txt.exe",
-        "the text is whole"
-    );
-    assert_eq!(line["finish_reason"], "tool_calls");
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["content"], "eviltxt.exe");
+    assert_eq!(lines[0]["finish_reason"], "tool_calls");
     assert!(
-        line["finish_note"]
+        lines[0]["finish_note"]
             .as_str()
             .unwrap()
             .contains("(finish: tool_calls)")
     );
-    assert_eq!(line["error"], serde_json::Value::Null);
+    assert_eq!(lines[0]["error"], serde_json::Value::Null);
+    // What is not display text (the finish reason as sent) is kept whole, escaped.
+    assert_eq!(lines[1]["finish_reason"], "odd\u{202e}\u{9b}31m\u{e0041}");
 }
 
 #[tokio::test]

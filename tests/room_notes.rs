@@ -7,7 +7,6 @@ mod common;
 
 use common::drive::{self, ev, send};
 use modelroom::api::{ApiError, Damage, StreamEvent};
-use modelroom::app::pane::footer_text;
 use modelroom::app::{AnswerState, Settings, spend};
 use modelroom::chat::{FinishReason, Usage};
 
@@ -48,7 +47,7 @@ fn the_footer_names_a_tool_call_ending_and_the_damage_an_answer_survived() {
         AnswerState::Complete,
         "damage does not fail it"
     );
-    let footer = footer_text(answer, &pane.model).unwrap();
+    let footer = pane.identity(0).footer(answer).unwrap().to_string();
     for words in [
         "an undecodable chunk was skipped",
         "invalid UTF-8 replaced (3 sequences)",
@@ -110,7 +109,7 @@ fn a_refused_billed_cost_stays_unknown_with_its_reason() {
     let answer = pane.last_answer().unwrap();
     assert_eq!(answer.cost, CostState::Unknown);
     assert_eq!(app.spend().0.as_usd(), 0.0, "nothing is charged");
-    let footer = footer_text(answer, &pane.model).unwrap();
+    let footer = pane.identity(0).footer(answer).unwrap().to_string();
     assert!(
         footer.contains("cost refused: reported cost $5000"),
         "{footer}"

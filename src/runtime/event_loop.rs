@@ -128,7 +128,10 @@ where
     }
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
-        app.save_error = saver.finish(Some(app.snapshot())).await;
+        app.save_error = saver
+            .finish(Some(app.snapshot()))
+            .await
+            .map(|e| crate::sanitize::Clean::line(&e));
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
