@@ -29,6 +29,8 @@ pub struct ChunkDecoder {
     finish: Option<FinishReason>,
     last_usage: Option<Usage>,
     done: bool,
+    /// Whether any `data:` event came at all: a body with none was not a stream.
+    fed: bool,
     secrets: Secrets,
     content: StreamScrubber,
     reasoning: StreamScrubber,
@@ -68,6 +70,7 @@ impl ChunkDecoder {
     /// Decodes one `data:` payload into `out`; returns `true` when the stream is over
     /// (`[DONE]` or a terminal error).
     pub fn feed(&mut self, data: &str, out: &mut Vec<StreamEvent>) -> bool {
+        self.fed = true;
         let data = data.trim();
         if data == "[DONE]" {
             self.done = true;
@@ -375,11 +378,17 @@ where
                 None => {
                     // No `[DONE]`: a clean end only if the answer had finished (Perplexity and
                     // llama-box never send `[DONE]`); otherwise the connection was cut.
+                    let detail = if decoder.fed {
+                        "the stream ended without a finish reason"
+                    } else {
+                        // Whatever came (a page, plain text, nothing) held no `data:` line.
+                        "the response ended without a single server-sent event"
+                    };
                     let end = if decoder.finished() {
                         StreamEvent::Done
                     } else {
                         StreamEvent::Failed(ApiError::Dropped {
-                            detail: "the stream ended without a finish reason".into(),
+                            detail: detail.into(),
                         })
                     };
                     decoder.end(end, &mut out);
