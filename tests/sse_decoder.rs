@@ -161,7 +161,7 @@ async fn a_body_without_any_event_says_so_rather_than_blaming_a_finish_reason() 
     let got = fold(&decode_recorded(b"Hello, I am a plain text page.\n", 8).await);
     let err = got.error.unwrap().to_string();
     assert!(err.contains("without a single server-sent event"), "{err}");
-    let cut = format!("{}", chunk("half"));
+    let cut = chunk("half");
     let got = fold(&decode_recorded(cut.as_bytes(), 8).await);
     assert!(
         got.error
