@@ -10,6 +10,9 @@ use serde::Deserialize;
 use crate::api::{ApiKey, Dialect};
 
 pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// Upper bounds of settings whose larger values mean nothing but trouble.
+pub const MAX_ASK_DEADLINE_SECS: u64 = 24 * 60 * 60;
+pub const MAX_SSE_LINE_MIB: u64 = 1024;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +33,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Seconds without a single byte (keep-alives count) before a stream is given up.
     pub stall_timeout_secs: u64,
+    /// Seconds `ask` waits for a whole answer, however alive the server keeps the stream.
+    pub ask_deadline_secs: u64,
+    /// The longest line of an event stream accepted, in MiB.
+    pub max_sse_line_mib: u64,
     /// A system message sent first to every model.
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
@@ -93,6 +100,8 @@ impl Default for Config {
             max_tokens: 2048,
             request_timeout_secs: 60,
             stall_timeout_secs: 60,
+            ask_deadline_secs: 600,
+            max_sse_line_mib: 8,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
             data_collection: None,
@@ -175,6 +184,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if config.request_timeout_secs == 0 || config.stall_timeout_secs == 0 {
         return Err(invalid("timeouts must be at least 1 second"));
     }
+    if !(1..=MAX_ASK_DEADLINE_SECS).contains(&config.ask_deadline_secs) {
+        return Err(invalid(&format!(
+            "ask_deadline_secs must be between 1 and {MAX_ASK_DEADLINE_SECS} (a day)"
+        )));
+    }
+    if !(1..=MAX_SSE_LINE_MIB).contains(&config.max_sse_line_mib) {
+        return Err(invalid(&format!(
+            "max_sse_line_mib must be between 1 and {MAX_SSE_LINE_MIB}"
+        )));
+    }
     if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
         return Err(invalid("base_url must start with http:// or https://"));
     }
@@ -234,6 +253,17 @@ impl Config {
 
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    /// `ask_deadline_secs`, held to its bounds even when the config was not parsed.
+    pub fn ask_deadline(&self) -> Duration {
+        Duration::from_secs(self.ask_deadline_secs.clamp(1, MAX_ASK_DEADLINE_SECS))
+    }
+
+    /// `max_sse_line_mib` in bytes, held to its bounds.
+    pub fn max_sse_line(&self) -> usize {
+        let mib = self.max_sse_line_mib.clamp(1, MAX_SSE_LINE_MIB);
+        usize::try_from(mib * 1024 * 1024).unwrap_or(usize::MAX)
     }
 
     pub fn deny_data_collection(&self) -> bool {

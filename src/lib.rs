@@ -48,7 +48,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(UsageError(msg)) => {
-            eprintln!("modelroom: {msg}");
+            // A usage error may quote a server's words or a file's: untrusted text.
+            eprintln!("modelroom: {}", sanitize::sanitize(&msg, " "));
             ExitCode::from(EXIT_USAGE)
         }
     }

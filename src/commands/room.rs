@@ -8,7 +8,7 @@ use super::pick_models;
 use crate::cli::Cli;
 use crate::cli::UsageError;
 use crate::config::{self, Config};
-use crate::{api, app, connect, keymap, runtime, sessions, store, theme};
+use crate::{api, app, connect, keymap, runtime, sanitize, sessions, store, theme};
 
 /// The interactive chat room.
 pub(crate) async fn run(
@@ -71,7 +71,7 @@ pub(crate) async fn run(
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("modelroom: {e}");
+            eprintln!("modelroom: {}", sanitize::sanitize(&e.to_string(), " "));
             Ok(ExitCode::FAILURE)
         }
     }
