@@ -183,6 +183,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("f11", Command::Zoom),
     ("alt-n", Command::AddPane),
     ("alt-w", Command::ClosePane),
+    ("alt-W", Command::ReopenPane),
     ("alt-m", Command::ChangeModel),
     ("alt-p", Command::Routing),
     ("f3", Command::Spend),

@@ -165,6 +165,7 @@ fn good(id: &str) -> Session {
         updated_at: "2026-11-24T12:00:00Z".into(),
         panes: vec![PaneRecord {
             model: "demo/fast".into(),
+            closed: false,
             routing: Default::default(),
             params: Params::default(),
             turns: vec![Turn::User {
