@@ -66,6 +66,12 @@ fn open(path: &Path) -> io::Result<File> {
             path.display()
         )));
     }
+    // A leftover file may have been made with other permissions; it says who has a chat open.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
     Ok(file)
 }
 
