@@ -52,7 +52,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(UsageError(msg)) => {
-            eprintln!("modelroom: {msg}");
+            // Messages quote ids, titles and file contents: never terminal controls.
+            eprintln!("modelroom: {}", sanitize::sanitize(&msg, " "));
             ExitCode::from(EXIT_USAGE)
         }
     }

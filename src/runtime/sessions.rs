@@ -61,3 +61,50 @@ fn run(store: &SessionStore, effect: Effect) -> Vec<Action> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FORMAT_VERSION, Session, Totals};
+
+    #[test]
+    fn alt_s_on_a_session_open_in_another_room_opens_a_copy_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = SessionStore::open(dir.path()).unwrap();
+        let theirs = SessionStore::open(dir.path()).unwrap();
+        let session = Session {
+            version: FORMAT_VERSION,
+            id: "s1".into(),
+            title: "their chat".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            panes: Vec::new(),
+            totals: Totals::default(),
+        };
+        theirs.save(&session).unwrap();
+        theirs.claim("s1").unwrap();
+        let actions = run(&mine, Effect::OpenSession("s1".into()));
+        let [Action::SessionOpened(Ok(copy)), Action::StoreNotice { error: true, text }] =
+            actions.as_slice()
+        else {
+            panic!("{actions:?}")
+        };
+        assert_ne!(copy.id, "s1");
+        assert_eq!(copy.title, "their chat (copy)");
+        assert!(text.contains("is open in another room"), "{text}");
+        // Deleting it from here is refused, with the reason.
+        let refused = run(&mine, Effect::DeleteSession("s1".into()));
+        assert!(
+            matches!(&refused[..], [Action::StoreNotice { text, .. }] if text.starts_with("not deleted: session `s1` is open in another room")),
+            "{refused:?}"
+        );
+        assert!(mine.path("s1").exists());
+        // Once the other room lets go, it opens as itself.
+        theirs.release("s1");
+        let actions = run(&mine, Effect::OpenSession("s1".into()));
+        assert!(
+            matches!(&actions[..], [Action::SessionOpened(Ok(s))] if s.id == "s1"),
+            "{actions:?}"
+        );
+    }
+}

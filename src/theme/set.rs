@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(t.names().len(), 3);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].message.contains("in a circle: a → b → a"), "{}", errors[0]);
-        assert!(errors[2].message.contains("theme `a` could not be loaded"), "{}", errors[2]);
+        assert!(errors[2].message.contains("in a circle: c → a → b → a"), "{}", errors[2]);
     }
 
     #[test]
