@@ -114,6 +114,7 @@ fn session() -> impl Strategy<Value = Session> {
         proptest::option::of(text()),
     )
         .prop_map(|(model, turns, max_tokens, t, system)| PaneRecord {
+            closed: max_tokens % 3 == 0,
             model,
             routing: Default::default(),
             params: Params {
