@@ -249,12 +249,13 @@ fn check_bounds(config: &Config, text: &str, path: &Path) -> Result<(), ConfigEr
 
 /// The line where `key` is set at the top level, if it is.
 fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -426,7 +427,10 @@ mod tests {
             ("session_budget_usd = inf", "session_budget_usd"),
         ] {
             let e = parse(bad, &p()).unwrap_err().to_string();
-            assert!(e.contains(&format!("{key} = ")) && e.contains("out of range"), "{bad}: {e}");
+            assert!(
+                e.contains(&format!("{key} = ")) && e.contains("out of range"),
+                "{bad}: {e}"
+            );
         }
         let edge = parse(
             "max_tokens = 1000000\nstall_timeout_secs = 3600\nmin_send_interval_ms = 0\n",
@@ -441,7 +445,10 @@ mod tests {
     fn a_config_that_is_not_a_regular_file_is_refused_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("config.toml");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         let e = load(Some(&fifo)).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");

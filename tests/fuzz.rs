@@ -95,7 +95,12 @@ fn input(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Runs `cases` inputs through `check`, which says whether each was accepted; prints the count.
-fn run(name: &str, cases: u32, strategy: impl Strategy<Value = Vec<u8>>, check: impl Fn(&[u8]) -> bool) {
+fn run(
+    name: &str,
+    cases: u32,
+    strategy: impl Strategy<Value = Vec<u8>>,
+    check: impl Fn(&[u8]) -> bool,
+) {
     let (ran, accepted) = (Cell::new(0u32), Cell::new(0u32));
     let mut runner = TestRunner::new(Config {
         cases,
@@ -129,38 +134,43 @@ fn session_loader_takes_1000_mutated_files() {
     let dir = tempfile::tempdir().unwrap();
     let store = SessionStore::open(dir.path()).unwrap();
     let golden = golden_session();
-    let compact = serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&golden).unwrap())
-        .unwrap();
-    run("session loader", 1000, input(vec![golden, compact]), |bytes| {
-        std::fs::write(store.path("case"), bytes).unwrap();
-        let listed = store.list().unwrap();
-        let loaded = store.load("case");
-        match (&listed[0], &loaded) {
-            (Listing::Ok(h), Ok(s)) => {
-                assert_eq!((h.id.as_str(), s.id.as_str()), ("case", "case"));
-                // What loads saves, and loads again the same.
-                let mut again = s.clone();
-                again.id = "again".into();
-                store.save(&again).unwrap();
-                assert_eq!(store.load("again").unwrap(), again);
-                std::fs::remove_file(store.path("again")).unwrap();
-                std::fs::remove_file(store.path("case")).unwrap();
-                true
+    let compact =
+        serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&golden).unwrap()).unwrap();
+    run(
+        "session loader",
+        1000,
+        input(vec![golden, compact]),
+        |bytes| {
+            std::fs::write(store.path("case"), bytes).unwrap();
+            let listed = store.list().unwrap();
+            let loaded = store.load("case");
+            match (&listed[0], &loaded) {
+                (Listing::Ok(h), Ok(s)) => {
+                    assert_eq!((h.id.as_str(), s.id.as_str()), ("case", "case"));
+                    // What loads saves, and loads again the same.
+                    let mut again = s.clone();
+                    again.id = "again".into();
+                    store.save(&again).unwrap();
+                    assert_eq!(store.load("again").unwrap(), again);
+                    std::fs::remove_file(store.path("again")).unwrap();
+                    std::fs::remove_file(store.path("case")).unwrap();
+                    true
+                }
+                // A listing reads only the header, so a file damaged inside a turn lists as
+                // readable and is refused when opened, with the reason.
+                (Listing::Damaged { .. }, Err(e))
+                | (Listing::Ok(_), Err(e @ StoreError::Corrupt { .. })) => {
+                    assert!(!e.reason().is_empty());
+                    // A damaged file is never overwritten.
+                    assert!(store.save(&modelroom_session("case")).is_err());
+                    assert_eq!(std::fs::read(store.path("case")).unwrap(), bytes);
+                    std::fs::remove_file(store.path("case")).unwrap();
+                    false
+                }
+                (l, r) => panic!("listing and loading disagree: {l:?} / {r:?}"),
             }
-            // A listing reads only the header, so a file damaged inside a turn lists as
-            // readable and is refused when opened, with the reason.
-            (Listing::Damaged { .. }, Err(e))
-            | (Listing::Ok(_), Err(e @ StoreError::Corrupt { .. })) => {
-                assert!(!e.reason().is_empty());
-                // A damaged file is never overwritten.
-                assert!(store.save(&modelroom_session("case")).is_err());
-                assert_eq!(std::fs::read(store.path("case")).unwrap(), bytes);
-                std::fs::remove_file(store.path("case")).unwrap();
-                false
-            }
-            (l, r) => panic!("listing and loading disagree: {l:?} / {r:?}"),
-        }
-    });
+        },
+    );
 }
 
 fn modelroom_session(id: &str) -> modelroom::store::Session {
@@ -175,9 +185,14 @@ fn theme_parser_takes_1000_mutated_themes() {
     let base = Theme::default();
     run("theme parser", 1000, input(seeds), |bytes| {
         let text = String::from_utf8_lossy(bytes);
-        match parse_theme(&text, "fuzz.toml", "fuzz", ColorDepth::TrueColor, Some(&base), &|_| {
-            Some(base.clone())
-        }) {
+        match parse_theme(
+            &text,
+            "fuzz.toml",
+            "fuzz",
+            ColorDepth::TrueColor,
+            Some(&base),
+            &|_| Some(base.clone()),
+        ) {
             Ok(_) => true,
             Err(e) => {
                 assert!(e.to_string().starts_with("fuzz.toml:"), "{e}");
@@ -194,7 +209,7 @@ fn config_parser_takes_1000_mutated_configs() {
     let start = readme.find("```toml\napi_key_env").unwrap() + "```toml\n".len();
     let end = start + readme[start..].find("```").unwrap();
     let seeds = vec![
-        readme[start..end].as_bytes().to_vec(),
+        readme.as_bytes()[start..end].to_vec(),
         b"[keys]\n\"ctrl-n\" = \"add_pane\"\n\"alt-n\" = \"none\"\nmax_tokens = 300\n".to_vec(),
     ];
     let path = Path::new("config.toml");

@@ -78,7 +78,9 @@ fn damaged(store: &SessionStore, id: &str) -> String {
 fn fifos_devices_and_huge_files_are_listed_as_damaged_and_never_read() {
     let dir = tempfile::tempdir().unwrap();
     let store = SessionStore::open(dir.path()).unwrap();
-    store.save(&session("good", vec![answer("a", Some(0.1))])).unwrap();
+    store
+        .save(&session("good", vec![answer("a", Some(0.1))]))
+        .unwrap();
     let made = std::process::Command::new("mkfifo")
         .arg(store.path("fifo"))
         .status()
@@ -101,7 +103,10 @@ fn fifos_devices_and_huge_files_are_listed_as_damaged_and_never_read() {
         assert!(matches!(e, StoreError::Unreadable { .. }), "{id}: {e}");
         // And the room's saver never writes over them.
         let e = store.save(&session(id, Vec::new())).unwrap_err();
-        assert!(matches!(e, StoreError::WouldOverwriteDamaged { .. }), "{id}: {e}");
+        assert!(
+            matches!(e, StoreError::WouldOverwriteDamaged { .. }),
+            "{id}: {e}"
+        );
     }
     assert_eq!(store.latest().unwrap().unwrap().id, "good");
     use std::os::unix::fs::FileTypeExt;
@@ -113,7 +118,9 @@ fn fifos_devices_and_huge_files_are_listed_as_damaged_and_never_read() {
 fn a_copied_file_is_its_own_session_in_the_listing_and_when_opened() {
     let dir = tempfile::tempdir().unwrap();
     let store = SessionStore::open(dir.path()).unwrap();
-    store.save(&session("orig", vec![answer("a", Some(0.1))])).unwrap();
+    store
+        .save(&session("orig", vec![answer("a", Some(0.1))]))
+        .unwrap();
     std::fs::copy(store.path("orig"), store.path("copied")).unwrap();
     let ids: Vec<String> = store
         .list()
@@ -129,7 +136,11 @@ fn a_copied_file_is_its_own_session_in_the_listing_and_when_opened() {
     assert_eq!(copied.id, "copied");
     copied.title = "changed".into();
     store.save(&copied).unwrap();
-    assert_eq!(store.load("orig").unwrap().title, "t", "the original is untouched");
+    assert_eq!(
+        store.load("orig").unwrap().title,
+        "t",
+        "the original is untouched"
+    );
     assert_eq!(store.load("copied").unwrap().title, "changed");
 }
 
@@ -148,7 +159,10 @@ fn costs_that_add_up_past_the_largest_number_still_save_and_load() {
         ],
     );
     assert!(s.totals.cost_usd.is_finite());
-    assert_eq!(s.totals.uncosted_answers, 3, "not-finite or negative: not a cost");
+    assert_eq!(
+        s.totals.uncosted_answers, 3,
+        "not-finite or negative: not a cost"
+    );
     store.save(&s).unwrap();
     let text = std::fs::read_to_string(store.path("big")).unwrap();
     assert!(!text.contains("\"cost_usd\":null,\"uncosted"), "{text}");
@@ -158,7 +172,11 @@ fn costs_that_add_up_past_the_largest_number_still_save_and_load() {
 
     // A file written before the fix, with `null` for the total, opens too.
     let total = serde_json::to_string(&s.totals.cost_usd).unwrap();
-    let old = text.replacen(&format!("\"cost_usd\":{total},\"uncosted"), "\"cost_usd\":null,\"uncosted", 1);
+    let old = text.replacen(
+        &format!("\"cost_usd\":{total},\"uncosted"),
+        "\"cost_usd\":null,\"uncosted",
+        1,
+    );
     assert_ne!(old, text);
     std::fs::write(store.path("old"), old).unwrap();
     let listing = store.list().unwrap();

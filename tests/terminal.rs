@@ -230,7 +230,12 @@ fn panicking_child() {
 #[test]
 fn a_panic_on_any_thread_ends_the_process() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "panicking_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "panicking_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(PANIC_CHILD, "1")
         .stdin(Stdio::null())
         .output()

@@ -97,10 +97,7 @@ async fn a_second_room_on_an_open_session_gets_a_copy_and_both_keep_their_turns(
     assert!(opened_a.note.is_none());
     let opened_b = modelroom::sessions::open_for_room(&store_b, "latest").unwrap();
     let note = opened_b.note.clone().expect("the second room is told");
-    assert!(
-        note.contains("is open in another room (pid"),
-        "{note}"
-    );
+    assert!(note.contains("is open in another room (pid"), "{note}");
     assert_ne!(opened_b.session.id, id);
     assert!(opened_b.session.title.ends_with("(copy)"));
     assert!(note.contains(&opened_b.session.id), "{note}");
@@ -152,7 +149,10 @@ async fn a_file_changed_under_a_room_without_a_lock_is_not_overwritten() {
     assert!(why.contains("changed by another program"), "{why}");
     assert!(why.contains(&a.session.id), "{why}");
     let farewell = modelroom::runtime::farewell(&a, true);
-    assert!(farewell.contains(&format!("--resume {}", a.session.id)), "{farewell}");
+    assert!(
+        farewell.contains(&format!("--resume {}", a.session.id)),
+        "{farewell}"
+    );
     assert!(farewell.contains("saved as a copy"), "{farewell}");
     assert_eq!(all_prompts(&store_a), ["from A", "from B", "zero"]);
 }
@@ -199,7 +199,13 @@ async fn a_crashed_rooms_lock_is_taken_over() {
     assert_eq!(opened.session.id, id);
     // While this room has it, it cannot be renamed or deleted from elsewhere.
     let elsewhere = SessionStore::open(dir.path()).unwrap();
-    assert!(elsewhere.remove(&id).unwrap_err().to_string().contains("open in another room"));
+    assert!(
+        elsewhere
+            .remove(&id)
+            .unwrap_err()
+            .to_string()
+            .contains("open in another room")
+    );
     assert!(elsewhere.rename(&id, "x").is_err());
     after.release(&id);
     assert!(!lock.exists());
@@ -216,7 +222,11 @@ async fn a_closed_pane_keeps_its_answers_and_cost_and_can_come_back() {
     assert_eq!(app.panes.len(), 1);
     let notice = app.notice.as_ref().unwrap().text.clone();
     assert!(notice.contains("alt-W brings it back"), "{notice}");
-    assert_eq!(app.spend().0, Cost::usd(0.5), "the session spend still counts it");
+    assert_eq!(
+        app.spend().0,
+        Cost::usd(0.5),
+        "the session spend still counts it"
+    );
     // Closing the last pane leaves a session that still holds everything.
     update(&mut app, Action::Command(Command::ClosePane));
     assert!(app.panes.is_empty());
@@ -227,7 +237,10 @@ async fn a_closed_pane_keeps_its_answers_and_cost_and_can_come_back() {
     assert!(saved.panes.iter().all(|p| p.closed && p.turns.len() == 2));
     assert_eq!((saved.totals.answers, saved.totals.cost_usd), (2, 0.5));
     let md = modelroom::sessions::markdown::markdown(&saved);
-    assert!(md.contains("demo/thinker") && md.contains("answer to one"), "{md}");
+    assert!(
+        md.contains("demo/thinker") && md.contains("answer to one"),
+        "{md}"
+    );
 
     let mut back = reopen(&saved);
     assert!(back.panes.is_empty());
@@ -263,5 +276,8 @@ fn the_quit_line_carries_no_terminal_control() {
     assert!(!line.contains("[2J"), "{line:?}");
     app.save_error = Some(format!("disk full {hostile}"));
     let line = modelroom::runtime::farewell(&app, true);
-    assert!(line.contains("could not be saved") && !line.contains('\u{1b}'), "{line:?}");
+    assert!(
+        line.contains("could not be saved") && !line.contains('\u{1b}'),
+        "{line:?}"
+    );
 }

@@ -85,7 +85,10 @@ impl CatalogCache {
     /// under the same key (the demo's) is still used: the key says it is the same gateway.
     pub fn load(&self) -> Result<Option<Cached>, String> {
         // Only a regular file, under the store's cap: a FIFO here must not hang the start.
-        let bytes = match crate::store::read::read_regular(&self.path, crate::store::read::MAX_FILE_BYTES) {
+        let bytes = match crate::store::read::read_regular(
+            &self.path,
+            crate::store::read::MAX_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),

@@ -111,7 +111,13 @@ pub fn farewell(app: &App, saving: bool) -> String {
             "modelroom: the session could not be saved: {}\n",
             line(e)
         ));
-    } else if saving && app.panes.iter().chain(&app.closed).any(|p| !p.entries.is_empty()) {
+    } else if saving
+        && app
+            .panes
+            .iter()
+            .chain(&app.closed)
+            .any(|p| !p.entries.is_empty())
+    {
         if let Some(why) = &app.session.copied_because {
             out.push_str(&format!("modelroom: {}\n", line(why)));
         }

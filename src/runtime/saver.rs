@@ -166,7 +166,10 @@ impl Worker {
         if empty && !self.store.path(&session.id).exists() {
             return Ok(None);
         }
-        let forked = self.store.save_or_fork(&session).map_err(|e| e.to_string())?;
+        let forked = self
+            .store
+            .save_or_fork(&session)
+            .map_err(|e| e.to_string())?;
         if let Some(f) = &forked {
             self.current = Some(f.id.clone());
             self.moved.push((session.id.clone(), f.clone()));

@@ -45,7 +45,11 @@ fn run(store: &SessionStore, effect: Effect) -> Vec<Action> {
         Effect::OpenSession(id) => match store.open_for_room(&id) {
             Ok(opened) => {
                 let mut out = vec![Action::SessionOpened(Ok(Box::new(opened.session)))];
-                out.extend(opened.note.map(|text| Action::StoreNotice { error: true, text }));
+                out.extend(
+                    opened
+                        .note
+                        .map(|text| Action::StoreNotice { error: true, text }),
+                );
                 out
             }
             Err(e) => vec![Action::SessionOpened(Err(e.to_string()))],
@@ -84,8 +88,10 @@ mod tests {
         theirs.save(&session).unwrap();
         theirs.claim("s1").unwrap();
         let actions = run(&mine, Effect::OpenSession("s1".into()));
-        let [Action::SessionOpened(Ok(copy)), Action::StoreNotice { error: true, text }] =
-            actions.as_slice()
+        let [
+            Action::SessionOpened(Ok(copy)),
+            Action::StoreNotice { error: true, text },
+        ] = actions.as_slice()
         else {
             panic!("{actions:?}")
         };

@@ -107,13 +107,20 @@ impl Ledger {
         loop {
             bytes.clear();
             // A line is at most MAX_LINE bytes: a longer one (damage) is skipped, not held.
-            let n = reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut bytes)?;
+            let n = reader
+                .by_ref()
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut bytes)?;
             if n == 0 {
                 break;
             }
             if bytes.last() != Some(&b'\n') && n as u64 == MAX_LINE {
                 let mut rest = Vec::new();
-                while reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut rest)? > 0
+                while reader
+                    .by_ref()
+                    .take(MAX_LINE)
+                    .read_until(b'\n', &mut rest)?
+                    > 0
                     && rest.last() != Some(&b'\n')
                 {
                     rest.clear();

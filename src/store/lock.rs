@@ -89,8 +89,8 @@ impl SessionLock {
         // A holder may remove the file between our open and our lock; then try again.
         for _ in 0..8 {
             let mut file = open(path)?;
-            match file.try_lock() {
-                Ok(()) if is_at(&file, path) => {
+            match try_lock(&file) {
+                Ok(true) if is_at(&file, path) => {
                     file.set_len(0)?;
                     file.rewind()?;
                     writeln!(file, "pid {}", std::process::id())?;
@@ -99,13 +99,13 @@ impl SessionLock {
                         path: path.to_path_buf(),
                     }));
                 }
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
+                Ok(true) => {}
+                Ok(false) => {
                     return Ok(Err(Holder {
                         pid: read_pid(&mut file),
                     }));
                 }
-                Err(fs::TryLockError::Error(e)) => return Err(e),
+                Err(e) => return Err(e),
             }
         }
         Err(io::Error::other(format!(
@@ -121,8 +121,27 @@ impl Drop for SessionLock {
         if is_at(&self.file, &self.path) {
             let _ = fs::remove_file(&self.path);
         }
-        let _ = self.file.unlock();
+        // Closing the file (dropping it, next) releases the lock.
     }
+}
+
+/// Takes the exclusive lock on `file` without waiting: `false` when someone holds it.
+#[cfg(unix)]
+fn try_lock(file: &File) -> io::Result<bool> {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> io::Result<bool> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no advisory file locks on this platform",
+    ))
 }
 
 #[cfg(test)]

@@ -407,15 +407,14 @@ impl Versioned for Header {
 /// its id, whatever the id inside says (a copied file is its own session), so listing and
 /// opening agree. (Parsing a slice is several times faster than parsing from a reader.)
 fn read_versioned<T: Versioned>(path: &Path, id: &str) -> Result<T, StoreError> {
-    let bytes = read::read_regular(path, read::MAX_FILE_BYTES).map_err(|source| {
-        match source.kind() {
+    let bytes =
+        read::read_regular(path, read::MAX_FILE_BYTES).map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
             _ => StoreError::Unreadable {
                 path: path.to_path_buf(),
                 source,
             },
-        }
-    })?;
+        })?;
     if read::nesting(&bytes, read::MAX_NESTING) > read::MAX_NESTING {
         return Err(StoreError::Corrupt {
             path: path.to_path_buf(),

@@ -36,7 +36,11 @@ fn kind(meta: &fs::Metadata) -> &'static str {
             return "a socket";
         }
     }
-    if t.is_dir() { "a directory" } else { "not a file" }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 fn check(meta: &fs::Metadata, cap: u64) -> io::Result<()> {

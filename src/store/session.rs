@@ -237,7 +237,11 @@ impl Session {
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature
 fn finite_usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    let v = if v.is_nan() { 0.0 } else { v.clamp(-f64::MAX, f64::MAX) };
+    let v = if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-f64::MAX, f64::MAX)
+    };
     s.serialize_f64(v)
 }
 

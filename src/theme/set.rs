@@ -303,8 +303,16 @@ mod tests {
         let (t, errors) = Themes::load(ColorDepth::TrueColor, Some(dir.path()));
         assert_eq!(t.names().len(), 3);
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].message.contains("in a circle: a → b → a"), "{}", errors[0]);
-        assert!(errors[2].message.contains("in a circle: c → a → b → a"), "{}", errors[2]);
+        assert!(
+            errors[0].message.contains("in a circle: a → b → a"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[2].message.contains("in a circle: c → a → b → a"),
+            "{}",
+            errors[2]
+        );
     }
 
     #[test]
@@ -326,7 +334,9 @@ mod tests {
         assert_eq!(t.names().len(), 3 + MAX_INHERITANCE + 1);
         assert_eq!(errors.len(), n - MAX_INHERITANCE - 1);
         assert!(
-            errors[0].message.contains("more than 16 themes (t0000 → t0001 → t0002 → …)"),
+            errors[0]
+                .message
+                .contains("more than 16 themes (t0000 → t0001 → t0002 → …)"),
             "{}",
             errors[0]
         );
