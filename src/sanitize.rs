@@ -1,6 +1,13 @@
 //! Model output is untrusted: before it reaches a terminal, every escape sequence (CSI, OSC,
 //! DCS…), C0 and C1 control and bidirectional override goes. Newlines stay; tabs are kept or
-//! expanded as the caller asks.
+//! expanded as the caller asks. `Clean` is the room's one trust boundary: text that state keeps
+//! for the screen has this type, and its only constructors sanitise.
+
+use std::fmt;
+use std::ops::Deref;
+
+/// Tabs in text shown in the room become this (a terminal cell cannot hold a tab).
+pub const TAB: &str = "    ";
 
 /// Removes terminal control sequences and control characters from `input`.
 /// `tab` is what a tab becomes (`"\t"` to keep it, spaces for a TUI that cannot render it).
@@ -58,6 +65,105 @@ impl Sanitizer {
             };
         }
         out
+    }
+}
+
+/// Text safe to draw: no escape sequence, no control character but the newline, no bidi
+/// override. Nothing makes one without sanitising, so a view holding a `Clean` needs no check,
+/// and a string from a server, a file or a gateway record cannot reach the screen raw: the
+/// compiler asks for the conversion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Clean(String);
+
+impl Clean {
+    /// A label, a name, a notice or an error: tabs become one space.
+    pub fn line(raw: &str) -> Self {
+        Self(sanitize(raw, " "))
+    }
+
+    /// Text shown as a block (an answer, its reasoning): tabs become `TAB`.
+    pub fn text(raw: &str) -> Self {
+        Self(sanitize(raw, TAB))
+    }
+
+    /// Appends the next piece of a stream, cleaned by that stream's own sanitiser (a sequence
+    /// cut between two pieces goes whole).
+    pub fn push_piece(&mut self, stream: &mut Sanitizer, piece: &str) {
+        self.0.push_str(&stream.push(piece, TAB));
+    }
+
+    /// Appends text that is clean already.
+    pub fn push(&mut self, more: &Clean) {
+        self.0.push_str(&more.0);
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl Deref for Clean {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Clean {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Clean {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Clean {
+    fn from(raw: &str) -> Self {
+        Self::line(raw)
+    }
+}
+
+impl From<String> for Clean {
+    fn from(raw: String) -> Self {
+        Self::line(&raw)
+    }
+}
+
+impl From<&String> for Clean {
+    fn from(raw: &String) -> Self {
+        Self::line(raw)
+    }
+}
+
+impl From<Clean> for String {
+    fn from(c: Clean) -> String {
+        c.0
+    }
+}
+
+impl PartialEq<str> for Clean {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Clean {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl serde::Serialize for Clean {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
@@ -146,6 +252,20 @@ mod tests {
             .map(|c| s.push(c.encode_utf8(&mut [0; 4]), "    "))
             .collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn clean_text_has_only_its_printable_part() {
+        let hostile = "a\u{1b}[2Jb\u{1b}]0;title\u{7}c\u{202e}d\te";
+        assert_eq!(Clean::line(hostile), "abcd e");
+        assert_eq!(Clean::text(hostile), "abcd    e");
+        assert_eq!(Clean::from(hostile.to_owned()), "abcd e");
+        let mut streamed = Clean::default();
+        let mut s = Sanitizer::default();
+        for piece in ["x\u{1b}[", "2J", "y"] {
+            streamed.push_piece(&mut s, piece);
+        }
+        assert_eq!(streamed, "xy");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `Reply`: one model's answer folded from its stream of events, with its timing.
 //! Both the headless `ask` and the room fold events through here, so they agree on what an
 //! answer is (first finish reason, merged reasoning details, partial text kept on failure).
+//! The text a server sends is sanitised as it is folded in: every displayed field is `Clean`.
 
 use std::time::Duration;
 
@@ -10,16 +11,17 @@ use tokio::time::Instant;
 use super::StreamEvent;
 use super::error::ApiError;
 use crate::chat::{Cost, FinishReason, Message, Role, Usage};
+use crate::sanitize::{Clean, Sanitizer};
 
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub generation_id: Option<String>,
     /// The model that actually served, from the response (fallbacks and canonical slugs
     /// differ from what was asked for).
-    pub served_model: Option<String>,
-    pub provider: Option<String>,
-    pub content: String,
-    pub reasoning: String,
+    pub served_model: Option<Clean>,
+    pub provider: Option<Clean>,
+    pub content: Clean,
+    pub reasoning: Clean,
     pub reasoning_details: Vec<Value>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<FinishReason>,
@@ -30,6 +32,9 @@ pub struct Reply {
     started: Instant,
     pub ttft: Option<Duration>,
     pub duration: Option<Duration>,
+    /// Where the content and reasoning streams stand inside an escape sequence.
+    content_stream: Sanitizer,
+    reasoning_stream: Sanitizer,
 }
 
 impl Reply {
@@ -38,8 +43,8 @@ impl Reply {
             generation_id: None,
             served_model: None,
             provider: None,
-            content: String::new(),
-            reasoning: String::new(),
+            content: Clean::default(),
+            reasoning: Clean::default(),
             reasoning_details: Vec::new(),
             usage: None,
             finish_reason: None,
@@ -49,6 +54,8 @@ impl Reply {
             started,
             ttft: None,
             duration: None,
+            content_stream: Sanitizer::default(),
+            reasoning_stream: Sanitizer::default(),
         }
     }
 
@@ -64,20 +71,20 @@ impl Reply {
                 if self.generation_id.is_none() {
                     self.generation_id = id;
                 }
-                if model.is_some() {
-                    self.served_model = model;
+                if let Some(m) = model {
+                    self.served_model = Some(Clean::line(&m));
                 }
-                if provider.is_some() {
-                    self.provider = provider;
+                if let Some(p) = provider {
+                    self.provider = Some(Clean::line(&p));
                 }
             }
             StreamEvent::Content(text) => {
                 self.first_token(now);
-                self.content.push_str(&text);
+                self.content.push_piece(&mut self.content_stream, &text);
             }
             StreamEvent::Reasoning(text) => {
                 self.first_token(now);
-                self.reasoning.push_str(&text);
+                self.reasoning.push_piece(&mut self.reasoning_stream, &text);
             }
             StreamEvent::ReasoningDetails(items) => {
                 merge_reasoning_details(&mut self.reasoning_details, items);
@@ -134,7 +141,7 @@ impl Reply {
     pub fn to_message(&self) -> Message {
         Message {
             role: Role::Assistant,
-            content: self.content.clone(),
+            content: self.content.to_string(),
             reasoning_details: self.reasoning_details.clone(),
         }
     }

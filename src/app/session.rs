@@ -11,6 +11,7 @@ use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
 use crate::clock;
+use crate::sanitize::Clean;
 use crate::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
     Turn,
@@ -156,7 +157,7 @@ impl App {
     /// else in the status bar.
     pub fn store_notice(&mut self, error: bool, text: String) {
         if let super::Overlay::Sessions(b) = &mut self.overlay {
-            b.message = Some(text);
+            b.message = Some(crate::sanitize::Clean::line(&text));
         } else {
             let level = if error {
                 super::NoticeLevel::Error
@@ -239,14 +240,15 @@ impl App {
     }
 }
 
-/// An answer as saved; its rows are rendered at the room's first layout.
+/// An answer as saved; its rows are rendered at the room's first layout. A session file is
+/// untrusted like a server: its text enters state through `Clean`.
 fn restore_answer(a: &AnswerRecord, request: super::RequestId) -> Answer {
     let mut reply = Reply::new(App::now());
-    reply.content.clone_from(&a.content);
-    reply.reasoning.clone_from(&a.reasoning);
+    reply.content = Clean::text(&a.content);
+    reply.reasoning = Clean::text(&a.reasoning);
     reply.reasoning_details.clone_from(&a.reasoning_details);
-    reply.served_model.clone_from(&a.model);
-    reply.provider.clone_from(&a.provider);
+    reply.served_model = a.model.as_deref().map(Clean::line);
+    reply.provider = a.provider.as_deref().map(Clean::line);
     reply.generation_id.clone_from(&a.generation_id);
     reply.usage = a.usage;
     reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);

@@ -14,6 +14,7 @@ use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pr
 use super::{account, catalog, money, overlay, stream};
 use crate::api::StreamEvent;
 use crate::markdown::Ctx;
+use crate::sanitize::Clean;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
@@ -71,7 +72,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(()) => app.save_error = None,
                 // The room carries on; the next save tries again.
-                Err(e) => app.save_error = Some(e),
+                Err(e) => app.save_error = Some(Clean::line(&e)),
             }
             app.mark_dirty();
         }
@@ -245,8 +246,12 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Routing => {
-            if let Some(p) = app.focused() {
-                let form = RoutingForm::new(p.id, &p.model, &p.routing);
+            if app.is_blind() {
+                // Provider lists and fallbacks would tell the model.
+                app.set_notice(NoticeLevel::Info, "routing is hidden in a blind round");
+            } else if let Some(p) = app.focused() {
+                let mut form = RoutingForm::new(p.id, &p.model, &p.routing);
+                form.label = p.identity(app.focus).model();
                 app.overlay = Overlay::Routing(Box::new(form));
             }
         }
@@ -337,8 +342,8 @@ fn open_picker(app: &mut App, purpose: ModelPurpose, fx: &mut Vec<Effect>) {
     let mut picker = Picker::new(purpose, app.catalog.index.clone());
     if app.catalog.index.is_none() {
         picker.message = Some(match &app.catalog.error {
-            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries"),
-            None => "the catalog is loading; type a model id or wait a moment".to_owned(),
+            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries").into(),
+            None => "the catalog is loading; type a model id or wait a moment".into(),
         });
         if !app.catalog.refreshing {
             app.catalog.refreshing = true;
@@ -436,7 +441,7 @@ fn copy(app: &mut App, fx: &mut Vec<Effect>) {
     let text = app
         .focused()
         .and_then(Pane::last_answer)
-        .map(|a| a.reply.content.clone());
+        .map(|a| a.reply.content.to_string());
     match text.filter(|t| !t.is_empty()) {
         Some(text) => {
             app.set_notice(

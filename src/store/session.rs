@@ -152,11 +152,11 @@ impl AnswerRecord {
             d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         };
         Self {
-            content: r.content.clone(),
-            reasoning: r.reasoning.clone(),
+            content: r.content.to_string(),
+            reasoning: r.reasoning.to_string(),
             reasoning_details: r.reasoning_details.clone(),
-            model: r.served_model.clone(),
-            provider: r.provider.clone(),
+            model: r.served_model.as_deref().map(str::to_owned),
+            provider: r.provider.as_deref().map(str::to_owned),
             generation_id: r.generation_id.clone(),
             usage: r.usage,
             cost_usd,

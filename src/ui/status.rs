@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use crate::app::{App, Command, Estimate, NoticeLevel, SendMode};
 use crate::chat::Cost;
-use crate::sanitize::sanitize;
 
 /// Cells of a budget gauge.
 const GAUGE_CELLS: usize = 8;
@@ -49,7 +48,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             left.push(Span::raw(format!(" · key limit left ${k:.4}")));
         }
     }
-    if let Some(p) = app.focused().and_then(|p| p.last_provider()) {
+    if let Some(p) = app.identity(app.focus).and_then(|n| n.last_provider()) {
         left.push(Span::raw(format!(" · provider {p}")));
     }
     let streaming = app.streaming_count();
@@ -60,10 +59,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         left.push(Span::styled(" · no catalog (F5 retries)", theme.error()));
     }
     if let Some(e) = &app.save_error {
-        let text = format!(
-            " · ⚠ not saved ({}); retrying with the next save",
-            sanitize(e, " ")
-        );
+        let text = format!(" · ⚠ not saved ({e}); retrying with the next save");
         left.push(Span::styled(text, theme.error()));
     }
     left.push(Span::raw(match app.send_mode {
@@ -76,7 +72,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
                 NoticeLevel::Error => theme.error(),
                 NoticeLevel::Info => theme.status_bar(),
             };
-            Span::styled(format!(" {} ", sanitize(&n.text, " ")), style)
+            Span::styled(format!(" {} ", app.scrub(&n.text)), style)
         }
         // From the live keymap: a rebound quit key is the one the hint names.
         None => {
@@ -121,7 +117,7 @@ pub fn estimate_line(app: &App, est: &Estimate, theme: &Theme) -> Line<'static> 
     if !est.unknown.is_empty() {
         let lead = if priced > 0 { " + " } else { " " };
         let what = match est.unknown.as_slice() {
-            [one] => format!("{} at an unknown price", sanitize(one, " ")),
+            [one] => format!("{one} at an unknown price"),
             many => format!("{} panes at unknown prices", many.len()),
         };
         spans.push(Span::styled(format!("{lead}{what}"), theme.dim()));
