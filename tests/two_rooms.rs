@@ -274,7 +274,7 @@ fn the_quit_line_carries_no_terminal_control() {
         assert!(!line.contains(bad), "{line:?}");
     }
     assert!(!line.contains("[2J"), "{line:?}");
-    app.save_error = Some(format!("disk full {hostile}"));
+    app.save_error = Some(format!("disk full {hostile}").as_str().into());
     let line = modelroom::runtime::farewell(&app, true);
     assert!(
         line.contains("could not be saved") && !line.contains('\u{1b}'),
