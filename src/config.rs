@@ -10,6 +10,9 @@ use serde::Deserialize;
 use crate::api::{ApiKey, Dialect};
 
 pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// Upper bounds of settings whose larger values mean nothing but trouble.
+pub const MAX_ASK_DEADLINE_SECS: u64 = 24 * 60 * 60;
+pub const MAX_SSE_LINE_MIB: u64 = 1024;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +33,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Seconds without a single byte (keep-alives count) before a stream is given up.
     pub stall_timeout_secs: u64,
+    /// Seconds `ask` waits for a whole answer, however alive the server keeps the stream.
+    pub ask_deadline_secs: u64,
+    /// The longest line of an event stream accepted, in MiB.
+    pub max_sse_line_mib: u64,
     /// A system message sent first to every model.
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
@@ -93,6 +100,8 @@ impl Default for Config {
             max_tokens: 2048,
             request_timeout_secs: 60,
             stall_timeout_secs: 60,
+            ask_deadline_secs: 600,
+            max_sse_line_mib: 8,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
             data_collection: None,
@@ -198,6 +207,8 @@ const INTEGER_BOUNDS: &[(&str, u64, u64, &str)] = &[
     ("request_timeout_secs", 1, 3600, "seconds"),
     ("stall_timeout_secs", 1, 3600, "seconds"),
     ("min_send_interval_ms", 0, 3_600_000, "milliseconds"),
+    ("ask_deadline_secs", 1, MAX_ASK_DEADLINE_SECS, "seconds"),
+    ("max_sse_line_mib", 1, MAX_SSE_LINE_MIB, "MiB"),
 ];
 
 /// Budgets: more than $0, at most $1,000,000.
@@ -209,6 +220,8 @@ fn integer(config: &Config, key: &str) -> u64 {
         "request_timeout_secs" => config.request_timeout_secs,
         "stall_timeout_secs" => config.stall_timeout_secs,
         "min_send_interval_ms" => config.min_send_interval_ms,
+        "ask_deadline_secs" => config.ask_deadline_secs,
+        "max_sse_line_mib" => config.max_sse_line_mib,
         _ => 0,
     }
 }
@@ -228,7 +241,7 @@ fn check_bounds(config: &Config, text: &str, path: &Path) -> Result<(), ConfigEr
             return Err(out_of_range(
                 key,
                 v.to_string(),
-                format!("from {min} to {max} ({unit})"),
+                format!("between {min} and {max} ({unit})"),
             ));
         }
     }
@@ -289,6 +302,17 @@ impl Config {
 
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    /// `ask_deadline_secs`, held to its bounds even when the config was not parsed.
+    pub fn ask_deadline(&self) -> Duration {
+        Duration::from_secs(self.ask_deadline_secs.clamp(1, MAX_ASK_DEADLINE_SECS))
+    }
+
+    /// `max_sse_line_mib` in bytes, held to its bounds.
+    pub fn max_sse_line(&self) -> usize {
+        let mib = self.max_sse_line_mib.clamp(1, MAX_SSE_LINE_MIB);
+        usize::try_from(mib * 1024 * 1024).unwrap_or(usize::MAX)
     }
 
     pub fn deny_data_collection(&self) -> bool {
@@ -413,7 +437,7 @@ mod tests {
         };
         assert!(
             text.contains("line 2: stall_timeout_secs = 18446744073709551615 is out of range")
-                && text.contains("from 1 to 3600 (seconds)"),
+                && text.contains("between 1 and 3600 (seconds)"),
             "{text}"
         );
         for (bad, key) in [

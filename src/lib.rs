@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(UsageError(msg)) => {
-            // Messages quote ids, titles and file contents: never terminal controls.
+            // A usage error may quote a server's words or a file's: untrusted text.
             eprintln!("modelroom: {}", sanitize::sanitize(&msg, " "));
             ExitCode::from(EXIT_USAGE)
         }
@@ -142,7 +142,7 @@ async fn room(
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("modelroom: {e}");
+            eprintln!("modelroom: {}", sanitize::sanitize(&e.to_string(), " "));
             Ok(ExitCode::FAILURE)
         }
     }

@@ -1,9 +1,12 @@
 //! Model output is untrusted: before it reaches a terminal, every escape sequence (CSI, OSC,
-//! DCS…), C0 and C1 control and bidirectional override goes. Newlines stay; tabs are kept or
-//! expanded as the caller asks. `Clean` is the room's one trust boundary: text that state keeps
-//! for the screen has this type, and its only constructors sanitise.
+//! DCS…), C0 and C1 control, bidirectional override and invisible format character goes.
+//! Newlines stay; tabs are kept or expanded as the caller asks. `Clean` is the room's one trust
+//! boundary: text that state keeps for the screen has this type, and its only constructors
+//! sanitise. JSON printed for scripts keeps the text whole but writes those characters as
+//! `\uXXXX` escapes (`write_json_line`).
 
 use std::fmt;
+use std::io::{self, Write};
 use std::ops::Deref;
 
 /// Tabs in text shown in the room become this (a terminal cell cannot hold a tab).
@@ -181,11 +184,62 @@ fn text(c: char, tab: &str, out: &mut String) -> State {
     State::Text
 }
 
-/// C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
-/// display differently from what it is ("Trojan Source").
-fn is_unsafe(c: char) -> bool {
+/// C0 and C1 controls, DEL, the bidi marks, embeddings, overrides and isolates that can make
+/// text display differently from what it is ("Trojan Source"), and invisible characters that
+/// hide text or split a word so it looks like another: zero-width space, word joiner and
+/// invisible operators, BOM, interlinear annotations, the deprecated format controls, and tag
+/// characters ("ASCII smuggling"; a subdivision flag shows as its black flag). Zero-width
+/// joiner and non-joiner stay: emoji sequences and several scripts need them.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
+}
+
+/// Writes `value` as one line of JSON in which every character `is_unsafe` rejects is an
+/// escape (`\u202e`), so a terminal showing the line cannot be driven by it, while a program
+/// reading it gets the text exactly as it was.
+pub fn write_json_line(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, SafeJson);
+    serde::Serialize::serialize(value, &mut ser).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    out.write_all(&buf)
+}
+
+/// serde_json's compact output, with unsafe characters escaped (C0 ones it escapes itself).
+struct SafeJson;
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +278,42 @@ mod tests {
         assert_eq!(clean("abc\u{202e}def\u{2066}"), "abcdef");
         assert_eq!(clean("tab\there"), "tab    here");
         assert_eq!(sanitize("tab\there", "\t"), "tab\there");
+    }
+
+    #[test]
+    fn c1_controls_and_invisible_spoofing_characters_are_removed() {
+        // C1 controls outside any sequence (NEL, PAD, a lone ST), and every bidi control.
+        assert_eq!(clean("a\u{85}b\u{80}c\u{9c}d"), "abcd");
+        let bidi = "\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}";
+        assert_eq!(clean(&format!("x{bidi}\u{200e}\u{200f}\u{61c}y")), "xy");
+        // Invisible characters that split or hide text.
+        assert_eq!(
+            clean("pay\u{200b}pal\u{2060}\u{2062}\u{feff}\u{fff9}\u{206a}!"),
+            "paypal!"
+        );
+        assert_eq!(
+            clean("ok\u{e0041}\u{e0042}\u{e007f}"),
+            "ok",
+            "tag characters"
+        );
+        // Joiners stay: emoji and scripts need them.
+        let family = "👩\u{200d}👩\u{200d}👧 \u{645}\u{200c}\u{627}";
+        assert_eq!(clean(family), family);
+    }
+
+    #[test]
+    fn json_keeps_the_text_but_escapes_what_a_terminal_would_obey() {
+        let v = serde_json::json!({"content": "a\u{1b}[2Jb\u{9b}31m\u{202e}c\u{e0041}é"});
+        let mut out = Vec::new();
+        write_json_line(&mut out, &v).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        assert_eq!(
+            line,
+            "{\"content\":\"a\\u001b[2Jb\\u009b31m\\u202ec\\udb40\\udc41é\"}\n"
+        );
+        assert!(line.chars().all(|c| c == '\n' || !is_unsafe(c)));
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

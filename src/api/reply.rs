@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::StreamEvent;
 use super::error::ApiError;
+use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Message, Role, Usage};
 use crate::sanitize::{Clean, Sanitizer};
 
@@ -25,8 +25,14 @@ pub struct Reply {
     pub reasoning_details: Vec<Value>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<FinishReason>,
-    /// The first non-terminal problem (an undecodable chunk), kept even if the stream went on.
+    /// The first undecodable chunk, kept even though the stream went on.
     pub damage: Option<ApiError>,
+    /// How many chunks were undecodable and skipped.
+    pub undecodable: u64,
+    /// Invalid UTF-8 sequences replaced with U+FFFD.
+    pub invalid_utf8: u64,
+    /// Why the reported cost was refused, when it was.
+    pub cost_refused: Option<String>,
     pub error: Option<ApiError>,
     pub done: bool,
     started: Instant,
@@ -49,6 +55,9 @@ impl Reply {
             usage: None,
             finish_reason: None,
             damage: None,
+            undecodable: 0,
+            invalid_utf8: 0,
+            cost_refused: None,
             error: None,
             done: false,
             started,
@@ -95,11 +104,16 @@ impl Reply {
                     self.finish_reason = Some(reason);
                 }
             }
-            StreamEvent::Damaged(err) => {
+            StreamEvent::Damaged(Damage::Undecodable(err)) => {
+                self.undecodable = self.undecodable.saturating_add(1);
                 if self.damage.is_none() {
                     self.damage = Some(err);
                 }
             }
+            StreamEvent::Damaged(Damage::InvalidUtf8 { replaced }) => {
+                self.invalid_utf8 = self.invalid_utf8.max(replaced);
+            }
+            StreamEvent::Damaged(Damage::CostRefused(why)) => self.cost_refused = Some(why),
             StreamEvent::Failed(err) => {
                 self.error = Some(err);
                 self.end(now);
@@ -119,9 +133,43 @@ impl Reply {
         self.duration = Some(now.saturating_duration_since(self.started));
     }
 
-    /// The error that makes this answer not-OK: a terminal failure, else damage seen on the way.
+    /// The error that makes this answer failed. This is the one rule, for `ask` and the room
+    /// alike: only a terminal failure fails an answer; damage it survived (a skipped chunk,
+    /// replaced bytes, a refused cost) leaves it complete, with `warnings` saying what.
     pub fn failure(&self) -> Option<&ApiError> {
-        self.error.as_ref().or(self.damage.as_ref())
+        self.error.as_ref()
+    }
+
+    /// What is not quite right with this answer, in words, for a footer or `ask`'s output.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.undecodable > 0 {
+            let detail = self
+                .damage
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            w.push(match self.undecodable {
+                1 => format!("an undecodable chunk was skipped{detail}"),
+                n => format!("{n} undecodable chunks were skipped; the first{detail}"),
+            });
+        }
+        if self.invalid_utf8 > 0 {
+            w.push(format!(
+                "invalid UTF-8 replaced ({} sequence{})",
+                self.invalid_utf8,
+                if self.invalid_utf8 == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(why) = &self.cost_refused {
+            w.push(format!("cost refused: {why}"));
+        }
+        w
+    }
+
+    /// How the answer ended, in words, when it is not a plain stop (see `FinishReason::note`).
+    pub fn finish_note(&self) -> Option<String> {
+        self.finish_reason.as_ref().and_then(FinishReason::note)
     }
 
     pub fn cost(&self) -> Option<Cost> {

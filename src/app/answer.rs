@@ -202,8 +202,8 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
     {
         parts.push(format!("{tps:.0} tok/s"));
     }
-    if r.damage.is_some() {
-        parts.push("⚠ a chunk was undecodable".to_owned());
+    for note in r.warnings().into_iter().chain(r.finish_note()) {
+        parts.push(format!("⚠ {note}"));
     }
     if let Some(served) = r
         .served_model

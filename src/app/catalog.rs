@@ -112,6 +112,11 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     if first || !update.from_cache {
         flag_unknown_models(app);
     }
+    let skipped = update.index.0.catalog.skipped;
+    if !update.from_cache && skipped > 0 {
+        let msg = format!("{skipped} malformed catalog entries were skipped");
+        app.set_notice(NoticeLevel::Info, msg);
+    }
     super::money::refresh_estimate(app);
     app.mark_dirty();
 }

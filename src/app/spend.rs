@@ -59,8 +59,12 @@ pub fn report(panes: &[Pane]) -> SpendReport {
             acc.stats.model = model;
             acc.stats.answers += 1;
             if let Some(u) = r.usage {
-                acc.stats.prompt_tokens += u.prompt_tokens;
-                acc.stats.completion_tokens += u.completion_tokens;
+                // Counts come from servers: a huge one must not overflow the sum.
+                acc.stats.prompt_tokens = acc.stats.prompt_tokens.saturating_add(u.prompt_tokens);
+                acc.stats.completion_tokens = acc
+                    .stats
+                    .completion_tokens
+                    .saturating_add(u.completion_tokens);
             }
             match a.cost {
                 CostState::Reported(c) => {

@@ -269,6 +269,11 @@ pub(super) fn on_reconciled(
     let cost_before = answer.cost;
     match result {
         Ok(record) => {
+            // A refused billed cost stays unknown, with its reason in the footer.
+            answer.reply.cost_refused = record
+                .cost_refused
+                .clone()
+                .or(answer.reply.cost_refused.take());
             answer.cost = record
                 .total_cost
                 .map_or(CostState::Unknown, |c| CostState::Reported(Cost::usd(c)));

@@ -65,10 +65,12 @@ impl CatalogCache {
     /// The cache for `base_url` under `data_dir`; `key` overrides the name derived from the URL
     /// (the demo gateway's port changes every run, so it is cached as `demo`).
     pub fn new(data_dir: &Path, base_url: &str, key: Option<&str>) -> Self {
-        let key = key.map_or_else(|| file_key(base_url), str::to_owned);
+        // A user or password in the URL goes neither into the file name nor into the file.
+        let base_url = crate::api::display_url(base_url);
+        let key = key.map_or_else(|| file_key(&base_url), str::to_owned);
         Self {
             path: data_dir.join("catalog").join(format!("{key}.json")),
-            base_url: base_url.to_owned(),
+            base_url,
         }
     }
 
@@ -172,6 +174,16 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", cache.path()).unwrap();
         let e = cache.load().unwrap_err();
         assert!(e.contains("a device"), "{e}");
+    }
+
+    #[test]
+    fn a_password_in_the_base_url_is_neither_in_the_file_name_nor_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CatalogCache::new(dir.path(), "https://me:pw-0123456789@h.example/v1", None);
+        assert!(cache.path().ends_with("catalog/h.example-v1.json"));
+        cache.save(&Catalog::new(Vec::new()), 1).unwrap();
+        let text = std::fs::read_to_string(cache.path()).unwrap();
+        assert!(!text.contains("pw-0123456789") && text.contains("https://h.example/v1"));
     }
 
     #[test]
