@@ -64,6 +64,19 @@ pub enum Action {
     },
     SessionsListed(Result<Vec<SessionRow>, String>),
     SessionOpened(Result<Box<Session>, String>),
+    /// The session could not be saved as itself (another room has it, or its file changed
+    /// on disk): it was saved as a copy, and the room goes on as that copy.
+    SessionMoved {
+        id: String,
+        title: String,
+        why: String,
+    },
+    /// Something the disk work on the room's behalf has to tell (a refused rename, a note
+    /// about the session just opened).
+    StoreNotice {
+        error: bool,
+        text: String,
+    },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
 }

@@ -148,6 +148,9 @@ impl Default for Settings {
 
 pub struct App {
     pub panes: Vec<Pane>,
+    /// Panes closed with Alt+W, the latest last: out of view, but their answers and cost stay
+    /// in the session (and its spend), and the last one can be brought back.
+    pub closed: Vec<Pane>,
     pub focus: usize,
     pub zoom: bool,
     pub send_mode: SendMode,
@@ -192,6 +195,7 @@ impl App {
     pub fn new(models: &[String], keymap: Keymap, settings: Settings) -> Self {
         let mut app = Self {
             panes: Vec::new(),
+            closed: Vec::new(),
             focus: 0,
             zoom: false,
             send_mode: SendMode::All,
@@ -285,7 +289,9 @@ impl App {
 
     /// The session's spend over every pane, and how many answers' costs are still pending.
     pub fn spend(&self) -> (Cost, usize) {
-        self.panes.iter().fold((Cost::ZERO, 0), |(c, n), p| {
+        // A closed pane's answers were paid for all the same.
+        let all = self.panes.iter().chain(&self.closed);
+        all.fold((Cost::ZERO, 0), |(c, n), p| {
             let (pc, pn) = p.spend();
             (c + pc, n + pn)
         })

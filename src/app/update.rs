@@ -66,6 +66,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SessionsListed(result) => overlay::on_listed(app, result),
         Action::SessionOpened(result) => overlay::on_opened(app, result, &mut fx),
+        Action::SessionMoved { id, title, why } => app.moved_to(id, title, why),
+        Action::StoreNotice { error, text } => app.store_notice(error, text),
         Action::Saved { seq, result } => app.on_saved(seq, result),
         Action::Command(cmd) => run(app, cmd, &mut fx),
         Action::Stream {
@@ -266,6 +268,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::RefreshCatalog => catalog::refresh(app, fx),
         Command::ClosePane => close_focused(app, fx),
+        Command::ReopenPane => reopen_closed(app),
         Command::Stop => {
             if let Some(i) = (app.focus < app.panes.len()).then_some(app.focus) {
                 stream::stop(app, i, fx);
@@ -376,7 +379,18 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     }
     stream::stop(app, app.focus, fx);
     let pane = app.panes.remove(app.focus);
-    app.set_notice(NoticeLevel::Info, format!("closed the {} pane", pane.model));
+    let undo = app
+        .keymap
+        .key_for(Command::ReopenPane)
+        .map_or_else(String::new, |k| format!("; {k} brings it back"));
+    app.set_notice(
+        NoticeLevel::Info,
+        format!(
+            "closed the {} pane (its answers stay in the session{undo})",
+            pane.model
+        ),
+    );
+    app.closed.push(pane);
     if app.focus >= app.panes.len() {
         app.focus = app.panes.len().saturating_sub(1);
     }
@@ -385,6 +399,24 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     }
     app.request_save();
     app.relayout();
+}
+
+/// Undoes the latest Alt+W: the pane comes back where new panes go, as it was.
+fn reopen_closed(app: &mut App) {
+    if app.closed.is_empty() {
+        app.set_notice(NoticeLevel::Info, "no closed pane to bring back");
+    } else if app.panes.len() >= app.settings.max_panes {
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("the room holds at most {} panes", app.settings.max_panes),
+        );
+    } else if let Some(pane) = app.closed.pop() {
+        app.set_notice(NoticeLevel::Info, format!("brought back {}", pane.model));
+        app.panes.push(pane);
+        app.focus = app.panes.len() - 1;
+        app.request_save();
+        app.relayout();
+    }
 }
 
 fn copy(app: &mut App, fx: &mut Vec<Effect>) {

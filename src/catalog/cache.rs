@@ -86,7 +86,11 @@ impl CatalogCache {
     /// The cached catalog; `Ok(None)` when there is none yet. A cache written for another URL
     /// under the same key (the demo's) is still used: the key says it is the same gateway.
     pub fn load(&self) -> Result<Option<Cached>, String> {
-        let bytes = match std::fs::read(&self.path) {
+        // Only a regular file, under the store's cap: a FIFO here must not hang the start.
+        let bytes = match crate::store::read::read_regular(
+            &self.path,
+            crate::store::read::MAX_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
@@ -159,6 +163,17 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_that_is_not_a_regular_file_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CatalogCache::new(dir.path(), "http://x", Some("demo"));
+        std::fs::create_dir_all(cache.path().parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", cache.path()).unwrap();
+        let e = cache.load().unwrap_err();
+        assert!(e.contains("a device"), "{e}");
     }
 
     #[test]

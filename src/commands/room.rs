@@ -48,8 +48,12 @@ pub(crate) async fn run(
     };
     let (app, effects) = match (&cli.resume, &store) {
         (Some(id), Some(store)) => {
-            let session = resume(store, id)?;
-            app::App::from_session(&session, keymap, settings)
+            let opened = resume(store, id)?;
+            let (mut app, fx) = app::App::from_session(&opened.session, keymap, settings);
+            if let Some(note) = opened.note {
+                app.set_notice(app::NoticeLevel::Error, note);
+            }
+            (app, fx)
         }
         _ => {
             let models = pick_models(global, config, cli.models.clone())?;
@@ -110,7 +114,7 @@ fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Opti
 
 /// The session to reopen: `id` (or a unique start of one), or the latest when `id` is empty.
 /// A damaged file is refused with its reason (and left as it is).
-fn resume(store: &store::SessionStore, id: &str) -> Result<store::Session, UsageError> {
+fn resume(store: &store::SessionStore, id: &str) -> Result<store::Opened, UsageError> {
     let query = if id.is_empty() { "latest" } else { id };
-    sessions::load(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
+    sessions::open_for_room(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
 }

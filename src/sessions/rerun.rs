@@ -210,6 +210,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .enumerate()
         .map(|(m, model)| PaneRecord {
             model: model.clone(),
+            closed: false,
             routing: Default::default(),
             params: params.clone(),
             turns: rounds

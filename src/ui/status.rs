@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::app::{App, Estimate, NoticeLevel, SendMode};
+use crate::app::{App, Command, Estimate, NoticeLevel, SendMode};
 use crate::chat::Cost;
 
 /// Cells of a budget gauge.
@@ -74,7 +74,16 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             };
             Span::styled(format!(" {} ", app.scrub(&n.text)), style)
         }
-        None => Span::raw(" F1 help · Ctrl+Q quit "),
+        // From the live keymap: a rebound quit key is the one the hint names.
+        None => {
+            let key = |cmd| app.keymap.label_for(cmd);
+            let hint = [(key(Command::Help), "help"), (key(Command::Quit), "quit")]
+                .into_iter()
+                .filter_map(|(k, what)| Some(format!("{} {what}", k?)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Span::raw(format!(" {hint} "))
+        }
     };
     let right_w = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
