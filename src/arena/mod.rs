@@ -11,6 +11,9 @@ pub mod fit;
 pub mod ledger;
 pub mod names;
 pub mod personal;
+pub mod round;
+#[cfg(test)]
+mod round_tests;
 pub mod tags;
 pub mod vote;
 

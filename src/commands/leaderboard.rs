@@ -40,7 +40,7 @@ pub(crate) fn run(args: &LeaderboardArgs) -> Result<ExitCode, UsageError> {
                 ));
             }
             let battles = read_battles(path, args.all_votes)?;
-            let what = format!("{} battles from {}", battles.len(), path.display());
+            let what = format!("battles from {}", path.display());
             (battles, Vec::new(), what)
         }
         None => {
@@ -63,7 +63,7 @@ pub(crate) fn run(args: &LeaderboardArgs) -> Result<ExitCode, UsageError> {
                 return Err(UsageError(format!("no battles to rate{why}")));
             }
             eprintln!(
-                "modelroom: no {what} to rate{why} yet: vote in the arena (`modelroom arena`){}",
+                "modelroom: nothing to rate{why}: {what}; vote in the arena (`modelroom arena`){}",
                 if args.all_votes {
                     ""
                 } else {
@@ -184,7 +184,7 @@ fn table(board: &Board, what: &str, opts: &BoardOptions) -> String {
         .unwrap_or(5)
         .max(5);
     let mut out = format!(
-        "Leaderboard: {what}; {} battles; 95% intervals from {} resamples (seed {}){}\n\n",
+        "Leaderboard: {what}; {} battles rated; 95% intervals from {} resamples (seed {}){}\n\n",
         board.battles,
         board.resamples,
         opts.seed,
