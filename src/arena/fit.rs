@@ -102,6 +102,19 @@ pub fn fit(
     start: Option<&[f64]>,
     ws: &mut Workspace,
 ) -> Result<Params, FitError> {
+    fit_to(design, w, l, prior, start, ws, TOLERANCE)
+}
+
+/// `fit`, stopping when no parameter moves by more than `tolerance` (log-odds).
+pub fn fit_to(
+    design: &Design,
+    w: &[f64],
+    l: &[f64],
+    prior: f64,
+    start: Option<&[f64]>,
+    ws: &mut Workspace,
+    tolerance: f64,
+) -> Result<Params, FitError> {
     let n = design.models;
     let d = n + design.k;
     let mut p = match start {
@@ -150,7 +163,7 @@ pub fn fit(
             scale /= 2.0;
         }
         std::mem::swap(&mut p, &mut ws.trial);
-        if largest * scale < TOLERANCE {
+        if largest * scale < tolerance {
             return Ok(finish(p, n, prior));
         }
     }
