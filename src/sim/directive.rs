@@ -22,6 +22,14 @@ pub struct Directives {
     pub tokens: Option<usize>,
     pub rate: Option<f64>,
     pub ttft_ms: Option<u64>,
+    /// A byte that is not UTF-8 in a keep-alive comment and in the first content delta.
+    pub badutf8: bool,
+    /// Report this cost (USD) in the usage chunk and the generation record, whatever is billed.
+    pub cost: Option<f64>,
+    /// Echo the key the request carried in the answer, cut between two deltas.
+    pub echokey: bool,
+    /// Answer 200 with an HTML page instead of a stream.
+    pub html: bool,
 }
 
 /// Parses every `[sim:NAME]` / `[sim:NAME=VALUE]` in `text`; returns them and the text without them.
@@ -52,6 +60,10 @@ pub fn parse(text: &str) -> (Directives, String) {
             "tokens" => d.tokens = num(),
             "rate" => d.rate = value.trim().parse().ok().filter(|r: &f64| *r > 0.0),
             "ttft" => d.ttft_ms = num().map(|n| n as u64),
+            "badutf8" => d.badutf8 = true,
+            "cost" => d.cost = value.trim().parse().ok(),
+            "echokey" => d.echokey = true,
+            "html" => d.html = true,
             _ => {}
         }
         rest = &rest[start + len + 1..];
