@@ -12,6 +12,7 @@ use ratatui::crossterm::event::{Event, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
+use super::frame_log::FrameLog;
 use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
@@ -44,6 +45,8 @@ pub struct Ctx {
     pub status: Option<watch::Sender<LoopStatus>>,
     /// When set, the time each frame took to render is appended (benchmarks read it).
     pub frame_log: Option<Vec<Duration>>,
+    /// `MODELROOM_FRAME_LOG`: each frame written to a file (`benches/flood.sh` reads it).
+    pub frame_file: Option<FrameLog>,
     /// Where sessions are saved; `None` keeps the room in memory only.
     pub saver: Option<Saver>,
     pub store: Option<SessionStore>,
@@ -103,6 +106,9 @@ where
                 term.draw(|f| ui::render(f, app, now)).map_err(io::Error::other)?;
                 if let Some(log) = &mut ctx.frame_log {
                     log.push(now.elapsed());
+                }
+                if let Some(log) = &mut ctx.frame_file {
+                    log.frame(now.elapsed());
                 }
                 app.mark_drawn();
                 frames += 1;
@@ -164,6 +170,16 @@ fn to_action(event: Event) -> Option<Action> {
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
     if let (Action::Saved(_), Some(saver)) = (&action, ctx.saver.as_mut()) {
         saver.done();
+    }
+    if let (
+        Action::Stream {
+            event: crate::api::StreamEvent::Content(_),
+            ..
+        },
+        Some(log),
+    ) = (&action, ctx.frame_file.as_mut())
+    {
+        log.chunk();
     }
     let effects = app::update(app, action);
     perform(ctx, effects);
