@@ -139,8 +139,11 @@ room() {
 piped curl "curl, bytes only (the floor)" "$CHUNKS" \
     curl -sN -H "Authorization: Bearer sk-flood" -H "Content-Type: application/json" \
     -d "$(curl_body "$CHUNKS")" "$URL/chat/completions"
-piped ask "modelroom ask, piped" "$CHUNKS" \
-    "$BIN" --base-url "$URL" ask -m demo/fast "$(prompt "$CHUNKS")"
+# `ask` prints each answer once it is complete, so there is no progress to sample.
+python3 "$RUN" run "$TMP/ask.json" --label "modelroom ask, piped" --chunks "$CHUNKS" \
+    --note "(ask prints an answer once it is complete: no deciles)" -- \
+    "$BIN" --base-url "$URL" ask -m demo/fast "$(prompt "$CHUNKS")" >/dev/null
+RESULTS+=("$TMP/ask.json")
 
 if [[ -n $AICHAT && -x $AICHAT ]]; then
     export AICHAT_CONFIG_DIR=$TMP/aichat

@@ -11,7 +11,8 @@ counted there), for the per-chunk cost by decile.
 `flood_run.py report RESULT.json ...` prints one row per case. For the room, whose
 frames are logged by the room itself (MODELROOM_FRAME_LOG), the row also gives the cost of the
 stream alone (CPU from the first chunk to the last over the chunks), its deciles from the
-chunk counts in the log, and the frame p50 / p99 while it streamed.
+chunk counts in the log, and the frames drawn while it streamed: how long drawing one took
+(p50, p99, max) and the longest time between two.
 """
 
 import json
@@ -125,8 +126,8 @@ def frames(path):
 
 
 def report(argv):
-    print(f"{'case':<34} {'chunks':>8} {'CPU/chunk':>10} {'stream/chunk':>12} {'peak RSS':>9} "
-          f"{'frame p50/p99':>14}  per-chunk µs by decile of the stream")
+    print(f"{'case':<34} {'chunks':>7} {'CPU/chunk':>10} {'stream/chunk':>12} {'peak RSS':>8} "
+          f"{'frames: p50/p99/max, longest gap':>33}  per-chunk µs by decile of the stream")
     for path in argv:
         with open(path) as f:
             r = json.load(f)
@@ -141,7 +142,8 @@ def report(argv):
             continue
         whole = r["cpu_us"] / n
         rss = f"{r['peak_rss_kb'] / 1024:.0f} MB"
-        stream, frame, dec = "", "", None
+        stream, frame, decs = "", "", r.get("note") or "(too short to sample)"
+        dec = None
         if log and os.path.exists(log):
             rows = frames(log)
             first = next((row for row in rows if row[4] > 0), None)
@@ -153,19 +155,21 @@ def report(argv):
                 points = [(0, start[3])] + [(row[4], row[3]) for row in rows
                                             if 0 < row[4] and row[1] <= last[1]]
                 dec = deciles(points, n, n / 10)
-            drawn = [row[2] / 1000 for row in rows
-                     if row[0] == "f" and first and first[1] <= row[1] <= (last or rows[-1])[1]]
+            end = (last or rows[-1])[1]
+            shown = [row for row in rows if row[0] == "f" and first and first[1] <= row[1] <= end]
+            drawn = [row[2] / 1000 for row in shown]
+            gaps = [(b[1] - a[1]) / 1000 for a, b in zip(shown, shown[1:])]
             if drawn:
-                frame = f"{percentile(drawn, 50):.2f}/{percentile(drawn, 99):.2f} ms"
+                frame = (f"{percentile(drawn, 50):.1f}/{percentile(drawn, 99):.1f}/"
+                         f"{max(drawn):.1f} ms, {max(gaps, default=0):.0f} ms")
         elif r["samples"]:
             s = r["samples"]
             total = s[-1][2]
             points = [(written, cpu / 1000) for _, cpu, written in s]
             dec = deciles(points, total, n / 10)
-        decs = " ".join(f"{d:.2f}" for d in dec) if dec else "(too short to sample)"
-        print(f"{r['label']:<34} {n:>8} {whole:>7.2f} µs {stream:>12} {rss:>9} {frame:>14}  {decs}")
-        if r.get("note"):
-            print(f"    {r['note']}")
+        if dec:
+            decs = " ".join(f"{d:.2f}" for d in dec)
+        print(f"{r['label']:<34} {n:>7} {whole:>7.2f} µs {stream:>12} {rss:>8} {frame:>33}  {decs}")
 
 
 def main():

@@ -109,16 +109,13 @@ pub async fn run_room(
 }
 
 /// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action
-/// (code shows plain until then). The common grammars are then compiled in the background too.
+/// (code shows plain until then). A grammar's regexes are compiled when an answer first uses
+/// it: compiling the common ones ahead of time cost about 80 MB and 0.6 s of CPU at every start
+/// (BENCHMARKS.md, issue 10), for languages most sessions never show.
 pub fn spawn_highlighter(tx: mpsc::Sender<Action>) {
     tokio::task::spawn_blocking(move || {
         let highlighter = std::sync::Arc::new(Highlighter::load());
-        if tx
-            .blocking_send(Action::HighlighterLoaded(highlighter.clone()))
-            .is_ok()
-        {
-            highlighter.warm_up();
-        }
+        let _ = tx.blocking_send(Action::HighlighterLoaded(highlighter));
     });
 }
 

@@ -139,9 +139,35 @@ pub fn tokens_exactly(base: &str, n: usize) -> Vec<String> {
 }
 
 const FLOOD_WORDS: &[&str] = &[
-    "the", "room", "renders", "**every**", "token", "as", "it", "arrives,", "with", "`inline`",
-    "code,", "*emphasis*", "and", "plain", "words", "in", "between;", "a", "stream", "of",
-    "short", "chunks", "must", "cost", "an", "append,", "not", "a", "render.",
+    "the",
+    "room",
+    "renders",
+    "**every**",
+    "token",
+    "as",
+    "it",
+    "arrives,",
+    "with",
+    "`inline`",
+    "code,",
+    "*emphasis*",
+    "and",
+    "plain",
+    "words",
+    "in",
+    "between;",
+    "a",
+    "stream",
+    "of",
+    "short",
+    "chunks",
+    "must",
+    "cost",
+    "an",
+    "append,",
+    "not",
+    "a",
+    "render.",
 ];
 
 /// One section of the flood: a heading, a paragraph, a list, and every third section a table
@@ -268,7 +294,14 @@ mod tests {
         assert_eq!(chunks.len(), 5_000);
         assert!(chunks.iter().all(|c| !c.is_empty() && c.len() <= 40));
         let text = chunks.concat();
-        for needle in ["## Section", "**every**", "`inline`", "- ", "| chunk |", "```rust"] {
+        for needle in [
+            "## Section",
+            "**every**",
+            "`inline`",
+            "- ",
+            "| chunk |",
+            "```rust",
+        ] {
             assert!(text.contains(needle), "{needle}");
         }
         let line = flood(5_000, true).concat();
