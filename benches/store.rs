@@ -44,6 +44,7 @@ fn big_session() -> Session {
     let panes = (0..PANES)
         .map(|p| PaneRecord {
             model: format!("bench/model-{p}"),
+            closed: false,
             routing: Default::default(),
             params: Params {
                 max_tokens: 2048,

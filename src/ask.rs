@@ -3,15 +3,22 @@
 //! the ones before it are done, as text blocks or as JSON lines.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::api::clients::split_endpoint;
-use crate::api::{ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Reply, Routing};
+use crate::api::{
+    ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Reply, Routing, StreamEvent,
+    dropped_routing,
+};
 use crate::chat::{Cost, Message};
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, write_json_line};
+
+/// How long an `ask` run waits for all its answers by default (`ask_deadline_secs`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 
 /// What one `ask` run is: the same messages and limits for every model.
 #[derive(Debug, Clone)]
@@ -27,6 +34,8 @@ pub struct AskPlan {
     pub deny_data_collection: bool,
     /// Where billed answers are recorded for the daily budget (`None`: nowhere).
     pub ledger: Option<crate::store::Ledger>,
+    /// The most a whole answer may take, keep-alives or not; it then fails, keeping its text.
+    pub deadline: Duration,
 }
 
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
@@ -55,19 +64,35 @@ pub fn request(model: &str, plan: &AskPlan) -> ChatRequest {
     req
 }
 
+/// One warning per endpoint whose server will not get the plan's routing (plain OpenAI
+/// dialect), naming the flags and the setting that would send them.
+pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    plan.models
+        .iter()
+        .map(|m| split_endpoint(m).0)
+        .filter(|e| seen.insert(*e))
+        .filter_map(|e| {
+            let dialect = clients.dialect(e)?;
+            dropped_routing(&plan.routing, plan.deny_data_collection, dialect, e)
+        })
+        .collect()
+}
+
 /// Asks every model concurrently and writes the answers to `out`. Returns the answers.
 pub async fn run(
     clients: &Clients,
     plan: &AskPlan,
     out: &mut dyn Write,
 ) -> io::Result<Vec<Answer>> {
+    let deadline = Instant::now() + plan.deadline;
     let tasks: Vec<_> = plan
         .models
         .iter()
         .map(|model| {
             let req = request(model, plan);
             let clients = clients.clone();
-            tokio::spawn(async move { stream_one(&clients, &req).await })
+            tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await })
         })
         .collect();
 
@@ -87,7 +112,7 @@ pub async fn run(
         let answer = costs.answer(clients, model, reply).await;
         record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
-            writeln!(out, "{}", json_line(&answer))?;
+            write_json_line(out, &json_line(&answer))?;
         } else {
             write_block(out, &answer, plan.show_reasoning)?;
         }
@@ -95,7 +120,7 @@ pub async fn run(
         answers.push(answer);
     }
     if plan.json {
-        writeln!(out, "{}", json_summary(&answers))?;
+        write_json_line(out, &json_summary(&answers))?;
     } else {
         writeln!(out, "{}", text_summary(&answers))?;
     }
@@ -112,7 +137,12 @@ pub(crate) struct Costs {
 
 impl Costs {
     /// `model`'s answer, with its cost resolved by the endpoint that served it.
-    pub(crate) async fn answer(&mut self, clients: &Clients, model: &str, reply: Reply) -> Answer {
+    pub(crate) async fn answer(
+        &mut self,
+        clients: &Clients,
+        model: &str,
+        mut reply: Reply,
+    ) -> Answer {
         let endpoint = split_endpoint(model).0;
         let (cost, cost_source) = match clients.get(endpoint) {
             Ok(client) => {
@@ -120,7 +150,7 @@ impl Costs {
                     .catalogs
                     .entry(endpoint.map(str::to_owned))
                     .or_default();
-                resolve_cost(client, &reply, catalog).await
+                resolve_cost(client, &mut reply, catalog).await
             }
             Err(_) => (None, None),
         };
@@ -150,10 +180,36 @@ pub(crate) fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
 }
 
 pub(crate) async fn stream_one(clients: &Clients, req: &ChatRequest) -> Reply {
-    let mut reply = Reply::new(Instant::now());
+    stream_until(clients, req, None).await
+}
+
+/// One answer, given up at `deadline` (keeping what came): a server that sends only
+/// keep-alives never trips the stall timeout, and would keep `ask` running for ever.
+pub(crate) async fn stream_until(
+    clients: &Clients,
+    req: &ChatRequest,
+    deadline: Option<Instant>,
+) -> Reply {
+    let started = Instant::now();
+    let mut reply = Reply::new(started);
     let mut events = clients.stream_chat(req);
-    while let Some(event) = events.next().await {
-        reply.apply(event, Instant::now());
+    loop {
+        let next = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, events.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let after = at.saturating_duration_since(started);
+                    let failed = StreamEvent::Failed(ApiError::Deadline { after });
+                    reply.apply(failed, Instant::now());
+                    break;
+                }
+            },
+            None => events.next().await,
+        };
+        match next {
+            Some(event) => reply.apply(event, Instant::now()),
+            None => break,
+        }
     }
     reply
 }
@@ -163,17 +219,28 @@ pub(crate) async fn stream_one(clients: &Clients, req: &ChatRequest) -> Reply {
 /// else unknown (never shown as $0).
 pub(crate) async fn resolve_cost(
     client: &Client,
-    reply: &Reply,
+    reply: &mut Reply,
     catalog: &mut Option<Option<Catalog>>,
 ) -> (Option<Cost>, Option<&'static str>) {
     if let Some(cost) = reply.cost() {
         return (Some(cost), Some("gateway"));
     }
-    if let (None, Some(id), Dialect::OpenRouter) =
-        (reply.usage, &reply.generation_id, client.endpoint().dialect)
-    {
-        if let Some(cost) = generation_cost(client, id).await {
-            return (Some(cost), Some("generation"));
+    // A cost the gateway reported but that was refused is not replaced by a guess.
+    if reply.cost_refused.is_some() {
+        return (None, None);
+    }
+    if let (None, Some(id), Dialect::OpenRouter) = (
+        reply.usage,
+        reply.generation_id.clone(),
+        client.endpoint().dialect,
+    ) {
+        match generation_cost(client, &id).await {
+            Ok(Some(cost)) => return (Some(cost), Some("generation")),
+            Ok(None) => {}
+            Err(why) => {
+                reply.cost_refused = Some(why);
+                return (None, None);
+            }
         }
     }
     let (Some(usage), Some(model)) = (reply.usage, reply.served_model.as_deref()) else {
@@ -186,21 +253,28 @@ pub(crate) async fn resolve_cost(
         .as_ref()
         .and_then(Option::as_ref)
         .and_then(|c| c.pricing(model))
-        .and_then(|p| p.cost_of(&usage));
+        .and_then(|p| p.cost_of(&usage))
+        .and_then(|c| Cost::of_answer(c.as_usd()).ok());
     (computed, computed.map(|_| "catalog"))
 }
 
-/// The billed cost from `/generation`, which may lag the stream by a moment (404 at first).
-async fn generation_cost(client: &Client, id: &str) -> Option<Cost> {
+/// The billed cost from `/generation`, which may lag the stream by a moment (404 at first);
+/// `Err` with the reason when the record's cost was refused.
+async fn generation_cost(client: &Client, id: &str) -> Result<Option<Cost>, String> {
     for delay_ms in [300, 700, 1500] {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
         match client.generation(id).await {
-            Ok(g) => return g.total_cost.map(Cost::usd),
+            Ok(g) => {
+                return match g.cost_refused {
+                    Some(why) => Err(why),
+                    None => Ok(g.total_cost.map(Cost::usd)),
+                };
+            }
             Err(e) if e.status() == Some(404) || e.is_transient() => {}
-            Err(_) => return None,
+            Err(_) => return Ok(None),
         }
     }
-    None
+    Ok(None)
 }
 
 pub(crate) fn json_line(a: &Answer) -> Value {
@@ -216,6 +290,8 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         "content": r.content,
         "reasoning": r.reasoning,
         "finish_reason": r.finish_reason.as_ref().map(|f| f.as_str()),
+        "finish_note": r.finish_note(),
+        "warnings": r.warnings(),
         "usage": r.usage.map(|u| json!({
             "prompt_tokens": u.prompt_tokens,
             "completion_tokens": u.completion_tokens,
@@ -296,6 +372,9 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
             writeln!(out, "  hint: {hint}")?;
         }
     }
+    for note in r.warnings().into_iter().chain(r.finish_note()) {
+        writeln!(out, "⚠ {}", sanitize(&note, " "))?;
+    }
     writeln!(out, "── {}\n", stats_line(a))?;
     Ok(())
 }
@@ -324,11 +403,6 @@ fn stats_line(a: &Answer) -> String {
     }
     if let Some(tps) = r.tokens_per_second() {
         parts.push(format!("{tps:.1} tok/s"));
-    }
-    if let Some(f) = &r.finish_reason {
-        if f.as_str() != "stop" {
-            parts.push(format!("finish: {f}"));
-        }
     }
     parts.join(" · ")
 }

@@ -58,7 +58,32 @@ impl Cost {
     pub fn as_usd(self) -> f64 {
         self.0
     }
+
+    /// A server's figure for what one answer cost, if it is believable: finite, not negative
+    /// and at most `MAX_ANSWER_USD`. Else why not, so the cost is shown as unknown with a reason
+    /// instead of lowering the spend, or making a session total infinite.
+    pub fn of_answer(usd: f64) -> Result<Cost, String> {
+        let shown = if usd.is_finite() && usd.abs() < 1e6 {
+            format!("${usd}")
+        } else {
+            format!("${usd:e}")
+        };
+        if !usd.is_finite() {
+            Err(format!("reported cost {shown} is not a number"))
+        } else if usd < 0.0 {
+            Err(format!("reported cost {shown} is negative"))
+        } else if usd > MAX_ANSWER_USD {
+            Err(format!(
+                "reported cost {shown} is more than ${MAX_ANSWER_USD} for one answer"
+            ))
+        } else {
+            Ok(Cost(usd))
+        }
+    }
 }
+
+/// The most one answer is believed to cost; a larger reported cost is a server's error.
+pub const MAX_ANSWER_USD: f64 = 1000.0;
 
 impl Add for Cost {
     type Output = Cost;
@@ -195,6 +220,26 @@ impl FinishReason {
             Self::Error => "error",
             Self::Other(s) => s,
         }
+    }
+}
+
+impl FinishReason {
+    /// What happened, in words, for an ending the room does not otherwise show: the same
+    /// sentence in a pane's footer, `ask`'s output and exports. `None` for a plain stop.
+    pub fn note(&self) -> Option<String> {
+        let text = match self {
+            Self::Stop | Self::Error => return None,
+            Self::Length => "cut off at max_tokens (finish: length)".to_owned(),
+            Self::ToolCalls => {
+                "ended asking to call a tool, which modelroom does not run (finish: tool_calls)"
+                    .to_owned()
+            }
+            Self::ContentFilter => {
+                "stopped by the provider's content filter (finish: content_filter)".to_owned()
+            }
+            Self::Other(s) => format!("ended with finish reason `{s}`"),
+        };
+        Some(text)
     }
 }
 

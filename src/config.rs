@@ -10,6 +10,9 @@ use serde::Deserialize;
 use crate::api::{ApiKey, Dialect};
 
 pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// Upper bounds of settings whose larger values mean nothing but trouble.
+pub const MAX_ASK_DEADLINE_SECS: u64 = 24 * 60 * 60;
+pub const MAX_SSE_LINE_MIB: u64 = 1024;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +33,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Seconds without a single byte (keep-alives count) before a stream is given up.
     pub stall_timeout_secs: u64,
+    /// Seconds `ask` waits for a whole answer, however alive the server keeps the stream.
+    pub ask_deadline_secs: u64,
+    /// The longest line of an event stream accepted, in MiB.
+    pub max_sse_line_mib: u64,
     /// A system message sent first to every model.
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
@@ -93,6 +100,8 @@ impl Default for Config {
             max_tokens: 2048,
             request_timeout_secs: 60,
             stall_timeout_secs: 60,
+            ask_deadline_secs: 600,
+            max_sse_line_mib: 8,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
             data_collection: None,
@@ -144,7 +153,8 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), Config
     let Some(path) = path else {
         return Ok((Config::default(), None));
     };
-    match std::fs::read_to_string(&path) {
+    // A FIFO or a device named config.toml must not hang the start or fill the memory.
+    match crate::store::read::read_settings(&path) {
         Ok(text) => parse(&text, &path).map(|c| (c, Some(path))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
             Ok((Config::default(), Some(path)))
@@ -169,24 +179,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: path.to_path_buf(),
         message: message.to_owned(),
     };
-    if config.max_tokens == 0 {
-        return Err(invalid("max_tokens must be at least 1"));
-    }
-    if config.request_timeout_secs == 0 || config.stall_timeout_secs == 0 {
-        return Err(invalid("timeouts must be at least 1 second"));
-    }
+    check_bounds(&config, text, path)?;
     if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
         return Err(invalid("base_url must start with http:// or https://"));
     }
     crate::keymap::Keymap::with_overrides(&config.keys).map_err(|e| invalid(&e))?;
-    for (name, budget) in [
-        ("session_budget_usd", config.session_budget_usd),
-        ("daily_budget_usd", config.daily_budget_usd),
-    ] {
-        if budget.is_some_and(|b| !(b.is_finite() && b > 0.0)) {
-            return Err(invalid(&format!("{name} must be a positive amount of USD")));
-        }
-    }
     for (name, ep) in &config.endpoints {
         if !crate::api::clients::valid_endpoint_name(name) {
             return Err(invalid(&format!(
@@ -201,6 +198,77 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     config.color_depth_override().map_err(|e| invalid(&e))?;
     Ok(config)
+}
+
+/// The allowed range of every number in the config: whatever a file says, nothing downstream
+/// has to cope with a timeout of 584 billion years (a `Duration` that overflows an `Instant`).
+const INTEGER_BOUNDS: &[(&str, u64, u64, &str)] = &[
+    ("max_tokens", 1, 1_000_000, "tokens"),
+    ("request_timeout_secs", 1, 3600, "seconds"),
+    ("stall_timeout_secs", 1, 3600, "seconds"),
+    ("min_send_interval_ms", 0, 3_600_000, "milliseconds"),
+    ("ask_deadline_secs", 1, MAX_ASK_DEADLINE_SECS, "seconds"),
+    ("max_sse_line_mib", 1, MAX_SSE_LINE_MIB, "MiB"),
+];
+
+/// Budgets: more than $0, at most $1,000,000.
+const MAX_BUDGET_USD: f64 = 1_000_000.0;
+
+fn integer(config: &Config, key: &str) -> u64 {
+    match key {
+        "max_tokens" => u64::from(config.max_tokens),
+        "request_timeout_secs" => config.request_timeout_secs,
+        "stall_timeout_secs" => config.stall_timeout_secs,
+        "min_send_interval_ms" => config.min_send_interval_ms,
+        "ask_deadline_secs" => config.ask_deadline_secs,
+        "max_sse_line_mib" => config.max_sse_line_mib,
+        _ => 0,
+    }
+}
+
+/// Refuses a number out of its range, naming the key, its line and the range.
+fn check_bounds(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
+    let out_of_range = |key: &str, value: String, range: String| {
+        let at = key_line(text, key).map_or_else(String::new, |l| format!("line {l}: "));
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("{at}{key} = {value} is out of range: it must be {range}"),
+        }
+    };
+    for &(key, min, max, unit) in INTEGER_BOUNDS {
+        let v = integer(config, key);
+        if !(min..=max).contains(&v) {
+            return Err(out_of_range(
+                key,
+                v.to_string(),
+                format!("between {min} and {max} ({unit})"),
+            ));
+        }
+    }
+    for (key, budget) in [
+        ("session_budget_usd", config.session_budget_usd),
+        ("daily_budget_usd", config.daily_budget_usd),
+    ] {
+        if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0 && *b <= MAX_BUDGET_USD)) {
+            return Err(out_of_range(
+                key,
+                b.to_string(),
+                format!("a positive amount of USD, at most {MAX_BUDGET_USD}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The line where `key` is set at the top level, if it is.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -234,6 +302,17 @@ impl Config {
 
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    /// `ask_deadline_secs`, held to its bounds even when the config was not parsed.
+    pub fn ask_deadline(&self) -> Duration {
+        Duration::from_secs(self.ask_deadline_secs.clamp(1, MAX_ASK_DEADLINE_SECS))
+    }
+
+    /// `max_sse_line_mib` in bytes, held to its bounds.
+    pub fn max_sse_line(&self) -> usize {
+        let mib = self.max_sse_line_mib.clamp(1, MAX_SSE_LINE_MIB);
+        usize::try_from(mib * 1024 * 1024).unwrap_or(usize::MAX)
     }
 
     pub fn deny_data_collection(&self) -> bool {
@@ -344,6 +423,61 @@ mod tests {
         );
         let err = parse("color_depth = \"lots\"\n", &p()).unwrap_err();
         assert!(err.to_string().contains("color_depth `lots`"), "{err}");
+    }
+
+    #[test]
+    fn every_number_is_bounded_and_the_error_names_key_line_and_range() {
+        let err = parse(
+            "max_tokens = 10\nstall_timeout_secs = 18446744073709551615\n",
+            &p(),
+        );
+        let text = match err {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("accepted {c:?}"),
+        };
+        assert!(
+            text.contains("line 2: stall_timeout_secs = 18446744073709551615 is out of range")
+                && text.contains("between 1 and 3600 (seconds)"),
+            "{text}"
+        );
+        for (bad, key) in [
+            ("max_tokens = 0", "max_tokens"),
+            ("max_tokens = 4294967295", "max_tokens"),
+            ("request_timeout_secs = 0", "request_timeout_secs"),
+            ("request_timeout_secs = 100000", "request_timeout_secs"),
+            ("min_send_interval_ms = 9999999999", "min_send_interval_ms"),
+            ("daily_budget_usd = 1e300", "daily_budget_usd"),
+            ("session_budget_usd = nan", "session_budget_usd"),
+            ("session_budget_usd = inf", "session_budget_usd"),
+        ] {
+            let e = parse(bad, &p()).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("{key} = ")) && e.contains("out of range"),
+                "{bad}: {e}"
+            );
+        }
+        let edge = parse(
+            "max_tokens = 1000000\nstall_timeout_secs = 3600\nmin_send_interval_ms = 0\n",
+            &p(),
+        )
+        .unwrap();
+        assert_eq!(edge.stall_timeout(), Duration::from_secs(3600));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_that_is_not_a_regular_file_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let e = load(Some(&fifo)).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let e = load(Some(Path::new("/dev/zero"))).unwrap_err().to_string();
+        assert!(e.contains("a device"), "{e}");
     }
 
     #[test]

@@ -36,7 +36,8 @@ fn http_url(url: &str, what: &str) -> Result<(), UsageError> {
         Ok(())
     } else {
         Err(UsageError(format!(
-            "{what} must start with http:// or https:// (got `{url}`)"
+            "{what} must start with http:// or https:// (got `{}`)",
+            crate::api::display_url(url)
         )))
     }
 }
@@ -97,5 +98,6 @@ pub async fn connect(
 fn client(mut endpoint: Endpoint, config: &Config) -> Result<Client, UsageError> {
     endpoint.request_timeout = config.request_timeout();
     endpoint.stall_timeout = config.stall_timeout();
+    endpoint.max_line = config.max_sse_line();
     Client::new(endpoint).map_err(|e| UsageError(e.to_string()))
 }

@@ -153,6 +153,44 @@ impl fmt::Display for KeyChord {
     }
 }
 
+impl KeyChord {
+    /// The chord as a person reads it in a hint: `Ctrl+Q`, `Alt+Shift+E`, `F1`.
+    pub fn label(&self) -> String {
+        let mut out = String::new();
+        for (m, name) in [
+            (KeyModifiers::CONTROL, "Ctrl+"),
+            (KeyModifiers::ALT, "Alt+"),
+            (KeyModifiers::SHIFT, "Shift+"),
+        ] {
+            if self.modifiers.contains(m) {
+                out.push_str(name);
+            }
+        }
+        match self.code {
+            KeyCode::Char(c) if c.is_uppercase() => {
+                out.push_str("Shift+");
+                out.push(c);
+            }
+            KeyCode::Char(c) if !self.modifiers.is_empty() => out.extend(c.to_uppercase()),
+            KeyCode::Char(' ') => out.push_str("Space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            KeyCode::PageUp => out.push_str("PgUp"),
+            KeyCode::PageDown => out.push_str("PgDn"),
+            _ => {
+                let name = self.to_string();
+                let key = name.rsplit('-').next().unwrap_or(&name);
+                let mut chars = key.chars();
+                if let Some(first) = chars.next() {
+                    out.extend(first.to_uppercase());
+                    out.push_str(chars.as_str());
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Bindings that hold everywhere, and a few that hold only while the prompt is empty (so that
 /// `?`, Home and End still type and move the cursor while writing).
 #[derive(Debug, Clone)]
@@ -183,6 +221,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("f11", Command::Zoom),
     ("alt-n", Command::AddPane),
     ("alt-w", Command::ClosePane),
+    ("alt-W", Command::ReopenPane),
     ("alt-m", Command::ChangeModel),
     ("alt-p", Command::Routing),
     ("f3", Command::Spend),
@@ -249,7 +288,24 @@ impl Keymap {
                 map.always.insert(chord, command);
             }
         }
+        // The status bar promises a way out; a keymap without one is refused, not obeyed.
+        if !map.always.values().any(|c| *c == Command::Quit) {
+            return Err(
+                "[keys] leaves no key for `quit`: bind one (e.g. \"ctrl-q\" = \"quit\") so the room can be left"
+                    .to_owned(),
+            );
+        }
         Ok(map)
+    }
+
+    /// The hint for `cmd` (`Ctrl+Q`), from the first of its chords as the help lists them.
+    pub fn label_for(&self, cmd: Command) -> Option<String> {
+        self.always
+            .iter()
+            .filter(|(_, c)| **c == cmd)
+            .map(|(k, _)| (k.to_string(), k))
+            .min_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)))
+            .map(|(_, k)| k.label())
     }
 
     pub fn resolve(&self, key: KeyEvent, prompt_empty: bool) -> Option<Command> {
@@ -400,6 +456,27 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown command `fly`")
         );
+    }
+
+    #[test]
+    fn a_keymap_without_a_quit_key_is_refused_and_hints_follow_the_keymap() {
+        let unbound = HashMap::from([("ctrl-q".to_owned(), "none".to_owned())]);
+        let e = Keymap::with_overrides(&unbound).unwrap_err();
+        assert!(e.contains("no key for `quit`"), "{e}");
+        let moved = HashMap::from([
+            ("ctrl-q".to_owned(), "none".to_owned()),
+            ("alt-x".to_owned(), "quit".to_owned()),
+        ]);
+        let k = Keymap::with_overrides(&moved).unwrap();
+        assert_eq!(k.label_for(Command::Quit).as_deref(), Some("Alt+X"));
+        let d = Keymap::default();
+        assert_eq!(d.label_for(Command::Quit).as_deref(), Some("Ctrl+Q"));
+        assert_eq!(d.label_for(Command::Help).as_deref(), Some("F1"));
+        assert_eq!(
+            d.label_for(Command::ToggleReasoningAll).as_deref(),
+            Some("Alt+Shift+E")
+        );
+        assert_eq!(d.label_for(Command::Send).as_deref(), Some("Enter"));
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(UsageError(msg)) => {
-            eprintln!("modelroom: {msg}");
+            // A usage error may quote a server's words or a file's: untrusted text.
+            eprintln!("modelroom: {}", sanitize::sanitize(&msg, " "));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -118,8 +119,12 @@ async fn room(
     };
     let (app, effects) = match (&cli.resume, &store) {
         (Some(id), Some(store)) => {
-            let session = resume(store, id)?;
-            app::App::from_session(&session, keymap, settings)
+            let opened = resume(store, id)?;
+            let (mut app, fx) = app::App::from_session(&opened.session, keymap, settings);
+            if let Some(note) = opened.note {
+                app.set_notice(app::NoticeLevel::Error, note);
+            }
+            (app, fx)
         }
         _ => {
             let models = pick_models(global, config, cli.models.clone())?;
@@ -141,7 +146,7 @@ async fn room(
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("modelroom: {e}");
+            eprintln!("modelroom: {}", sanitize::sanitize(&e.to_string(), " "));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -180,9 +185,9 @@ fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Opti
 
 /// The session to reopen: `id` (or a unique start of one), or the latest when `id` is empty.
 /// A damaged file is refused with its reason (and left as it is).
-fn resume(store: &store::SessionStore, id: &str) -> Result<store::Session, UsageError> {
+fn resume(store: &store::SessionStore, id: &str) -> Result<store::Opened, UsageError> {
     let query = if id.is_empty() { "latest" } else { id };
-    sessions::load(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
+    sessions::open_for_room(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
 }
 
 /// The models to use: given on the command line, else the demo's, else the config's defaults.

@@ -1,6 +1,16 @@
 //! Model output is untrusted: before it reaches a terminal, every escape sequence (CSI, OSC,
-//! DCS…), C0 and C1 control and bidirectional override goes. Newlines stay; tabs are kept or
-//! expanded as the caller asks.
+//! DCS…), C0 and C1 control, bidirectional override and invisible format character goes.
+//! Newlines stay; tabs are kept or expanded as the caller asks. `Clean` is the room's one trust
+//! boundary: text that state keeps for the screen has this type, and its only constructors
+//! sanitise. JSON printed for scripts keeps the text whole but writes those characters as
+//! `\uXXXX` escapes (`write_json_line`).
+
+use std::fmt;
+use std::io::{self, Write};
+use std::ops::Deref;
+
+/// Tabs in text shown in the room become this (a terminal cell cannot hold a tab).
+pub const TAB: &str = "    ";
 
 /// Removes terminal control sequences and control characters from `input`.
 /// `tab` is what a tab becomes (`"\t"` to keep it, spaces for a TUI that cannot render it).
@@ -61,6 +71,105 @@ impl Sanitizer {
     }
 }
 
+/// Text safe to draw: no escape sequence, no control character but the newline, no bidi
+/// override. Nothing makes one without sanitising, so a view holding a `Clean` needs no check,
+/// and a string from a server, a file or a gateway record cannot reach the screen raw: the
+/// compiler asks for the conversion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Clean(String);
+
+impl Clean {
+    /// A label, a name, a notice or an error: tabs become one space.
+    pub fn line(raw: &str) -> Self {
+        Self(sanitize(raw, " "))
+    }
+
+    /// Text shown as a block (an answer, its reasoning): tabs become `TAB`.
+    pub fn text(raw: &str) -> Self {
+        Self(sanitize(raw, TAB))
+    }
+
+    /// Appends the next piece of a stream, cleaned by that stream's own sanitiser (a sequence
+    /// cut between two pieces goes whole).
+    pub fn push_piece(&mut self, stream: &mut Sanitizer, piece: &str) {
+        self.0.push_str(&stream.push(piece, TAB));
+    }
+
+    /// Appends text that is clean already.
+    pub fn push(&mut self, more: &Clean) {
+        self.0.push_str(&more.0);
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl Deref for Clean {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Clean {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Clean {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Clean {
+    fn from(raw: &str) -> Self {
+        Self::line(raw)
+    }
+}
+
+impl From<String> for Clean {
+    fn from(raw: String) -> Self {
+        Self::line(&raw)
+    }
+}
+
+impl From<&String> for Clean {
+    fn from(raw: &String) -> Self {
+        Self::line(raw)
+    }
+}
+
+impl From<Clean> for String {
+    fn from(c: Clean) -> String {
+        c.0
+    }
+}
+
+impl PartialEq<str> for Clean {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Clean {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl serde::Serialize for Clean {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// One character outside any sequence: kept, expanded, dropped, or the start of a sequence.
 fn text(c: char, tab: &str, out: &mut String) -> State {
     match c {
@@ -75,11 +184,62 @@ fn text(c: char, tab: &str, out: &mut String) -> State {
     State::Text
 }
 
-/// C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
-/// display differently from what it is ("Trojan Source").
-fn is_unsafe(c: char) -> bool {
+/// C0 and C1 controls, DEL, the bidi marks, embeddings, overrides and isolates that can make
+/// text display differently from what it is ("Trojan Source"), and invisible characters that
+/// hide text or split a word so it looks like another: zero-width space, word joiner and
+/// invisible operators, BOM, interlinear annotations, the deprecated format controls, and tag
+/// characters ("ASCII smuggling"; a subdivision flag shows as its black flag). Zero-width
+/// joiner and non-joiner stay: emoji sequences and several scripts need them.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
+}
+
+/// Writes `value` as one line of JSON in which every character `is_unsafe` rejects is an
+/// escape (`\u202e`), so a terminal showing the line cannot be driven by it, while a program
+/// reading it gets the text exactly as it was.
+pub fn write_json_line(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, SafeJson);
+    serde::Serialize::serialize(value, &mut ser).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    out.write_all(&buf)
+}
+
+/// serde_json's compact output, with unsafe characters escaped (C0 ones it escapes itself).
+struct SafeJson;
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +281,42 @@ mod tests {
     }
 
     #[test]
+    fn c1_controls_and_invisible_spoofing_characters_are_removed() {
+        // C1 controls outside any sequence (NEL, PAD, a lone ST), and every bidi control.
+        assert_eq!(clean("a\u{85}b\u{80}c\u{9c}d"), "abcd");
+        let bidi = "\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}";
+        assert_eq!(clean(&format!("x{bidi}\u{200e}\u{200f}\u{61c}y")), "xy");
+        // Invisible characters that split or hide text.
+        assert_eq!(
+            clean("pay\u{200b}pal\u{2060}\u{2062}\u{feff}\u{fff9}\u{206a}!"),
+            "paypal!"
+        );
+        assert_eq!(
+            clean("ok\u{e0041}\u{e0042}\u{e007f}"),
+            "ok",
+            "tag characters"
+        );
+        // Joiners stay: emoji and scripts need them.
+        let family = "👩\u{200d}👩\u{200d}👧 \u{645}\u{200c}\u{627}";
+        assert_eq!(clean(family), family);
+    }
+
+    #[test]
+    fn json_keeps_the_text_but_escapes_what_a_terminal_would_obey() {
+        let v = serde_json::json!({"content": "a\u{1b}[2Jb\u{9b}31m\u{202e}c\u{e0041}é"});
+        let mut out = Vec::new();
+        write_json_line(&mut out, &v).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        assert_eq!(
+            line,
+            "{\"content\":\"a\\u001b[2Jb\\u009b31m\\u202ec\\udb40\\udc41é\"}\n"
+        );
+        assert!(line.chars().all(|c| c == '\n' || !is_unsafe(c)));
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
     fn truncated_sequences_do_not_swallow_text_after_a_newline() {
         assert_eq!(clean("a\u{1b}[12\nb"), "a\nb");
         assert_eq!(clean("end\u{1b}"), "end");
@@ -146,6 +342,20 @@ mod tests {
             .map(|c| s.push(c.encode_utf8(&mut [0; 4]), "    "))
             .collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn clean_text_has_only_its_printable_part() {
+        let hostile = "a\u{1b}[2Jb\u{1b}]0;title\u{7}c\u{202e}d\te";
+        assert_eq!(Clean::line(hostile), "abcd e");
+        assert_eq!(Clean::text(hostile), "abcd    e");
+        assert_eq!(Clean::from(hostile.to_owned()), "abcd e");
+        let mut streamed = Clean::default();
+        let mut s = Sanitizer::default();
+        for piece in ["x\u{1b}[", "2J", "y"] {
+            streamed.push_piece(&mut s, piece);
+        }
+        assert_eq!(streamed, "xy");
     }
 
     #[test]

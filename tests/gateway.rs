@@ -183,7 +183,7 @@ async fn a_failing_provider_falls_back_and_the_reply_names_who_served() {
             status: 502,
             provider: Some(p),
             ..
-        }) => assert_ne!(Some(p), flaky.provider),
+        }) => assert_ne!(Some(p), flaky.provider.map(String::from)),
         other => panic!("expected a 502 naming the provider, got {other:?}"),
     }
 }
@@ -360,14 +360,23 @@ async fn a_malformed_chunk_is_reported_and_the_rest_of_the_answer_kept() {
         &request("demo/fast", "[sim:malformed=4] hi there"),
     )
     .await;
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, StreamEvent::Damaged(ApiError::Malformed { .. })))
-    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        StreamEvent::Damaged(modelroom::api::Damage::Undecodable(
+            ApiError::Malformed { .. }
+        ))
+    )));
     assert_eq!(events.last(), Some(&StreamEvent::Done));
     assert_eq!(reply.content, clean.content);
-    assert!(matches!(reply.failure(), Some(ApiError::Malformed { .. })));
+    // One rule for `ask` and the room: a finished answer with a skipped chunk is complete,
+    // with a warning, not failed.
+    assert!(reply.failure().is_none());
+    assert!(matches!(reply.damage, Some(ApiError::Malformed { .. })));
+    assert!(
+        reply.warnings()[0].starts_with("an undecodable chunk was skipped"),
+        "{:?}",
+        reply.warnings()
+    );
 }
 
 #[tokio::test]
@@ -505,7 +514,7 @@ async fn catalog_credits_key_and_generation_are_typed() {
         .generation(reply.generation_id.as_deref().unwrap())
         .await
         .unwrap();
-    assert_eq!(record.provider_name, reply.provider);
+    assert_eq!(record.provider_name, reply.provider.map(String::from));
     assert_eq!(record.cancelled, Some(false));
     let missing = c.generation("gen-nope").await.unwrap_err();
     assert_eq!(missing.status(), Some(404));
@@ -560,4 +569,47 @@ async fn a_flood_streams_exactly_n_words_unpaced_and_past_max_tokens() {
     )
     .await;
     assert!(!one.content.contains('\n'));
+}
+
+#[tokio::test]
+async fn hostile_directives_bad_bytes_an_echoed_key_an_absurd_cost_and_an_html_page() {
+    let sim = gateway(SimOptions::default()).await;
+    let (_, clean) = collect(&client(&sim), &request("demo/fast", "hi there")).await;
+    let (events, reply) = collect(
+        &client(&sim),
+        &request(
+            "demo/fast",
+            "[sim:badutf8] [sim:echokey] [sim:cost=1.7e308] hi there",
+        ),
+    )
+    .await;
+    assert_eq!(events.last(), Some(&StreamEvent::Done));
+    assert!(reply.failure().is_none(), "{:?}", reply.error);
+    assert_eq!(
+        reply.content.as_str(),
+        format!("Your key is <redacted>. \u{fffd}{}", clean.content)
+    );
+    assert!(!format!("{reply:?}").contains(KEY));
+    assert_eq!(reply.cost(), None);
+    assert_eq!(
+        reply.warnings(),
+        [
+            "invalid UTF-8 replaced (2 sequences)",
+            "cost refused: reported cost $1.7e308 is more than $1000 for one answer"
+        ]
+    );
+    // The generation record reports the same absurd cost, and is refused the same way.
+    let record = client(&sim)
+        .generation(reply.generation_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(record.total_cost, None);
+    assert!(record.cost_refused.unwrap().contains("1.7e308"));
+
+    let (_, reply) = collect(&client(&sim), &request("demo/fast", "[sim:html] hi")).await;
+    let err = reply.error.unwrap().to_string();
+    assert!(
+        err.starts_with("the server answered with an HTML page (text/html), not an event stream"),
+        "{err}"
+    );
 }

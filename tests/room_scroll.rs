@@ -55,6 +55,7 @@ fn long_session() -> Session {
         updated_at: String::new(),
         panes: vec![PaneRecord {
             model: "a/b".into(),
+            closed: false,
             routing: Default::default(),
             params: Params::default(),
             turns,

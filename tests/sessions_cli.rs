@@ -94,6 +94,7 @@ fn sample() -> Session {
         panes: vec![
             PaneRecord {
                 model: "demo/fast".into(),
+                closed: false,
                 routing: Default::default(),
                 params: Params {
                     max_tokens: 512,
@@ -109,6 +110,7 @@ fn sample() -> Session {
             },
             PaneRecord {
                 model: "demo/thinker".into(),
+                closed: false,
                 routing: Default::default(),
                 params: Params {
                     max_tokens: 512,

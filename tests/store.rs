@@ -114,6 +114,7 @@ fn session() -> impl Strategy<Value = Session> {
         proptest::option::of(text()),
     )
         .prop_map(|(model, turns, max_tokens, t, system)| PaneRecord {
+            closed: max_tokens % 3 == 0,
             model,
             routing: Default::default(),
             params: Params {
@@ -165,6 +166,7 @@ fn good(id: &str) -> Session {
         updated_at: "2026-11-24T12:00:00Z".into(),
         panes: vec![PaneRecord {
             model: "demo/fast".into(),
+            closed: false,
             routing: Default::default(),
             params: Params::default(),
             turns: vec![Turn::User {

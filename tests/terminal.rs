@@ -210,3 +210,37 @@ fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
     assert_eq!(slow.finish, Finish::Interrupted);
     assert!(!slow.content.is_empty());
 }
+
+/// Set in the child process that `a_panic_on_any_thread_ends_the_process` starts.
+const PANIC_CHILD: &str = "MODELROOM_TEST_PANIC_CHILD";
+
+/// Not a test on its own: the child process of the test below (this test binary run again
+/// with `PANIC_CHILD` set). It installs the room's panic hook, panics on another thread, as a
+/// stream task would, and would exit 0 if the process outlived the panic.
+#[test]
+fn panicking_child() {
+    if std::env::var_os(PANIC_CHILD).is_none() {
+        return;
+    }
+    modelroom::runtime::terminal::install_panic_hook();
+    let _ = std::thread::spawn(|| panic!("boom in a background task")).join();
+    std::process::exit(0);
+}
+
+#[test]
+fn a_panic_on_any_thread_ends_the_process() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "panicking_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(PANIC_CHILD, "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("boom in a background task"), "{stderr}");
+    assert_eq!(out.status.code(), Some(101), "{stderr}");
+}

@@ -13,6 +13,8 @@ pub struct Catalog {
     pub models: Vec<ModelEntry>,
     /// Id and canonical slug → index into `models`.
     index: HashMap<String, usize>,
+    /// Entries of the server's list that could not be read (or had no id), left out.
+    pub skipped: usize,
 }
 
 impl PartialEq for Catalog {
@@ -22,9 +24,17 @@ impl PartialEq for Catalog {
 }
 
 impl Catalog {
-    pub fn new(mut models: Vec<ModelEntry>) -> Self {
+    pub fn new(models: Vec<ModelEntry>) -> Self {
+        Self::with_skipped(models, 0)
+    }
+
+    /// The catalog of `models`, `bad` more entries having been unreadable.
+    pub fn with_skipped(mut models: Vec<ModelEntry>, bad: usize) -> Self {
+        let listed = models.len();
+        models.retain(|m| !m.id.trim().is_empty());
+        let skipped = bad + (listed - models.len());
         // Batch endpoints are not for interactive use (openrouter-api.md §2.4).
-        models.retain(|m| !m.id.ends_with(":batch") && !m.id.trim().is_empty());
+        models.retain(|m| !m.id.ends_with(":batch"));
         let mut index = HashMap::with_capacity(models.len() * 2);
         for (i, m) in models.iter().enumerate() {
             index.entry(m.id.clone()).or_insert(i);
@@ -35,7 +45,11 @@ impl Catalog {
                 index.entry(slug.clone()).or_insert(i);
             }
         }
-        Self { models, index }
+        Self {
+            models,
+            index,
+            skipped,
+        }
     }
 
     pub fn len(&self) -> usize {

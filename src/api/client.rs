@@ -5,27 +5,33 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
+use super::bodies::{MAX_ERROR_BODY, describe, http_error, not_a_stream};
 use super::catalog::Catalog;
 use super::error::ApiError;
-use super::sse::{self, TransportError};
+use super::redact::Secrets;
+use super::sse::{self, DecodeOptions, TransportError};
 use super::wire::{
-    ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, ModelEntry, StreamOptions,
-    UsageFlag,
+    ChatBody, Credits, DataEnvelope, ErrorBody, Generation, KeyInfo, Lenient, ModelEntry,
+    StreamOptions, UsageFlag,
 };
 use super::{ChatRequest, Dialect, Endpoint, StreamEvent};
+use crate::chat::Cost;
 
 pub type ChatStream = Pin<Box<dyn Stream<Item = StreamEvent> + Send>>;
 
-/// Error bodies are read up to this size; a server that sends more is not telling us anything.
-const MAX_ERROR_BODY: usize = 64 * 1024;
+/// The catalog: OpenRouter's is about 1 MB for 400 models, so this is generous.
+pub const MAX_CATALOG_BODY: usize = 64 * 1024 * 1024;
+/// `/credits`, `/key` and `/generation`: one small record each.
+pub const MAX_RECORD_BODY: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     endpoint: Arc<Endpoint>,
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for Client {
@@ -42,17 +48,23 @@ impl Client {
             .connect_timeout(endpoint.request_timeout.min(Duration::from_secs(15)))
             .build()
             .map_err(|e| ApiError::Connect {
-                url: endpoint.base_url.clone(),
-                detail: describe(&e),
+                url: endpoint.display_url(),
+                detail: endpoint.secrets().scrub(&describe(&e)).into_owned(),
             })?;
         Ok(Self {
             http,
+            secrets: endpoint.secrets(),
             endpoint: Arc::new(endpoint),
         })
     }
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// What this endpoint's server must never get shown or kept (its key).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     fn url(&self, path: &str) -> String {
@@ -109,7 +121,11 @@ impl Client {
     pub fn stream_chat(&self, req: &ChatRequest) -> ChatStream {
         let body = self.body(req);
         let this = self.clone();
-        let stall = self.endpoint.stall_timeout;
+        let opts = DecodeOptions {
+            stall_timeout: self.endpoint.stall_timeout,
+            max_line: self.endpoint.max_line,
+            secrets: self.secrets.clone(),
+        };
         stream::once(async move { this.open(body).await })
             .flat_map(move |opened| match opened {
                 Ok(resp) => {
@@ -117,12 +133,12 @@ impl Client {
                         .headers()
                         .get("x-generation-id")
                         .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
+                        .map(|id| opts.secrets.scrub(id).into_owned());
                     let bytes = resp
                         .bytes_stream()
                         .map(|r| r.map_err(|e| TransportError::Io(describe(&e))));
                     stream::once(async move { StreamEvent::Opened { generation_id } })
-                        .chain(sse::decode(Box::pin(bytes), stall))
+                        .chain(sse::decode(Box::pin(bytes), opts.clone()))
                         .boxed()
                 }
                 Err(err) => stream::once(async move { StreamEvent::Failed(err) }).boxed(),
@@ -137,10 +153,52 @@ impl Client {
             .header("Accept", "text/event-stream")
             .body(body);
         let resp = self.send(rb).await?;
-        if resp.status().is_success() {
-            Ok(resp)
+        if !resp.status().is_success() {
+            let mut err = http_error(resp, &self.secrets).await;
+            err.scrub(&self.secrets);
+            return Err(err);
+        }
+        match not_a_stream(&resp) {
+            None => Ok(resp),
+            Some(content_type) => Err(self.not_a_stream(resp, content_type).await),
+        }
+    }
+
+    /// What a 200 that is not an event stream said: the error in it, else what it was.
+    async fn not_a_stream(&self, resp: Response, content_type: String) -> ApiError {
+        let body = match self.read_capped(resp, "the answer", MAX_ERROR_BODY).await {
+            Ok(b) => b,
+            Err(ApiError::TooLarge { .. }) => b"(a large body)".to_vec(),
+            Err(e) => return e,
+        };
+        let body = self.secrets.scrub_bytes(&body).into_owned();
+        if let Ok(ErrorBody {
+            error: Some(err), ..
+        }) = serde_json::from_slice(&body)
+        {
+            return ApiError::InStream {
+                code: err.code,
+                message: err
+                    .message
+                    .unwrap_or_else(|| "the server reported an error".into()),
+                provider: err.metadata.and_then(|m| m.provider_name),
+            };
+        }
+        let what = if content_type.contains("json") {
+            format!("a JSON document ({content_type})")
+        } else if content_type.contains("html") {
+            format!("an HTML page ({content_type})")
         } else {
-            Err(http_error(resp).await)
+            content_type
+        };
+        let text = String::from_utf8_lossy(&body);
+        let mut preview: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if preview.chars().count() > 200 {
+            preview = preview.chars().take(200).collect::<String>() + "…";
+        }
+        ApiError::NotAStream {
+            content_type: what,
+            preview,
         }
     }
 
@@ -150,60 +208,118 @@ impl Client {
             Err(_) => Err(ApiError::Timeout { after }),
             Ok(Err(e)) if e.is_timeout() => Err(ApiError::Timeout { after }),
             Ok(Err(e)) => Err(ApiError::Connect {
-                url: self.endpoint.base_url.clone(),
-                detail: describe(&e),
+                url: self.endpoint.display_url(),
+                detail: self.secrets.scrub(&describe(&e)).into_owned(),
             }),
             Ok(Ok(resp)) => Ok(resp),
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    /// The body, up to `limit` bytes (a larger one is refused, not buffered), within the
+    /// request timeout.
+    async fn read_capped(
+        &self,
+        resp: Response,
+        what: &str,
+        limit: usize,
+    ) -> Result<Vec<u8>, ApiError> {
+        let too_large = || ApiError::TooLarge {
+            what: what.to_owned(),
+            limit,
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+        {
+            return Err(too_large());
+        }
+        let after = self.endpoint.request_timeout;
+        let read = async {
+            let mut body = Vec::new();
+            let mut chunks = resp.bytes_stream();
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|e| ApiError::Dropped {
+                    detail: self.secrets.scrub(&describe(&e)).into_owned(),
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        };
+        tokio::time::timeout(after, read)
+            .await
+            .unwrap_or(Err(ApiError::Timeout { after }))
+    }
+
+    /// A JSON body of at most `limit` bytes, with the endpoint's secrets replaced in it.
+    async fn get_json<T: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<T, ApiError> {
         let resp = self
             .send(self.authorized(self.http.get(self.url(path))))
             .await?;
         if !resp.status().is_success() {
-            return Err(http_error(resp).await);
+            let mut err = http_error(resp, &self.secrets).await;
+            err.scrub(&self.secrets);
+            return Err(err);
         }
-        let after = self.endpoint.request_timeout;
-        let bytes = match tokio::time::timeout(after, resp.bytes()).await {
-            Err(_) => return Err(ApiError::Timeout { after }),
-            Ok(Err(e)) => {
-                return Err(ApiError::Dropped {
-                    detail: describe(&e),
-                });
-            }
-            Ok(Ok(b)) => b,
-        };
+        let bytes = self.read_capped(resp, path, limit).await?;
+        let bytes = self.secrets.scrub_bytes(&bytes);
         // OpenRouter pads slow bodies with leading whitespace; serde_json skips it.
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed {
             detail: format!("{path}: {e}"),
         })
     }
 
-    /// `GET /models`: the catalog (`:batch` variants removed).
+    /// `GET /models`: the catalog (`:batch` variants removed). An entry that cannot be read is
+    /// skipped and counted (`Catalog::skipped`), not a reason to refuse the other 400.
     pub async fn models(&self) -> Result<Catalog, ApiError> {
-        let env: DataEnvelope<Vec<ModelEntry>> = self.get_json("/models").await?;
-        Ok(Catalog::new(env.data))
+        let env: DataEnvelope<Vec<Lenient<ModelEntry>>> =
+            self.get_json("/models", MAX_CATALOG_BODY).await?;
+        let mut bad = 0;
+        let models = env
+            .data
+            .into_iter()
+            .filter_map(|e| match e {
+                Lenient::Good(m) => Some(m),
+                Lenient::Bad(_) => {
+                    bad += 1;
+                    None
+                }
+            })
+            .collect();
+        Ok(Catalog::with_skipped(models, bad))
     }
 
     /// `GET /credits`: purchased and used credits (OpenRouter wants a management key).
     pub async fn credits(&self) -> Result<Credits, ApiError> {
         Ok(self
-            .get_json::<DataEnvelope<Credits>>("/credits")
+            .get_json::<DataEnvelope<Credits>>("/credits", MAX_RECORD_BODY)
             .await?
             .data)
     }
 
     /// `GET /key`: the key's limit and usage.
     pub async fn key_info(&self) -> Result<KeyInfo, ApiError> {
-        Ok(self.get_json::<DataEnvelope<KeyInfo>>("/key").await?.data)
+        Ok(self
+            .get_json::<DataEnvelope<KeyInfo>>("/key", MAX_RECORD_BODY)
+            .await?
+            .data)
     }
 
     /// `GET /generation?id=`: the billed cost and serving provider of one request. Right after
     /// a request it may not exist yet (404); callers retry with a delay.
     pub async fn generation(&self, id: &str) -> Result<Generation, ApiError> {
         let path = format!("/generation?id={}", encode_query(id));
-        Ok(self.get_json::<DataEnvelope<Generation>>(&path).await?.data)
+        let mut record = self
+            .get_json::<DataEnvelope<Generation>>(&path, MAX_RECORD_BODY)
+            .await?
+            .data;
+        if let Some(Err(why)) = record.total_cost.map(Cost::of_answer) {
+            record.total_cost = None;
+            record.cost_refused = Some(why);
+        }
+        Ok(record)
     }
 }
 
@@ -218,177 +334,9 @@ fn encode_query(s: &str) -> String {
         .collect()
 }
 
-/// Builds an `ApiError::Http` from a non-2xx response, reading the gateway's JSON error body
-/// (`error.code` number or string, `metadata.provider_name`, `raw`) when there is one.
-async fn http_error(resp: Response) -> ApiError {
-    let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let mut body = Vec::new();
-    let mut chunks = resp.bytes_stream();
-    while let Some(Ok(chunk)) = chunks.next().await {
-        body.extend_from_slice(&chunk);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    error_from_body(status, &body, retry_after)
-}
-
-pub(crate) fn error_from_body(
-    status: StatusCode,
-    body: &[u8],
-    retry_after: Option<Duration>,
-) -> ApiError {
-    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let (mut code, mut message, mut provider, mut raw) = (None, None, None, None);
-    if let Some(parsed) = parsed {
-        if let Some(err) = parsed.error {
-            code = err.code;
-            message = err.message;
-            if let Some(meta) = err.metadata {
-                provider = meta.provider_name;
-                raw = meta.raw.map(|r| match r {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                });
-                if let (Some(reasons), Some(m)) = (meta.reasons, message.as_mut()) {
-                    if !reasons.is_empty() {
-                        m.push_str(&format!(" (flagged: {})", reasons.join(", ")));
-                    }
-                }
-            }
-        }
-        message = message
-            .or(parsed.message)
-            .or(parsed.detail.map(|d| match d {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            }));
-    }
-    let message = message.unwrap_or_else(|| {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            status.canonical_reason().unwrap_or("error").to_owned()
-        } else {
-            text.chars().take(200).collect()
-        }
-    });
-    // A provider's own explanation beats OpenRouter's generic "Provider returned error".
-    let message = match &raw {
-        Some(r) if message == "Provider returned error" => format!("{message}: {r}"),
-        _ => message,
-    };
-    ApiError::Http {
-        status: status.as_u16(),
-        code,
-        message,
-        provider,
-        raw,
-        retry_after,
-    }
-}
-
-/// A reqwest error as one line. reqwest's own text ("error sending request for url …") hides
-/// the cause, so the root cause is named, after the kind of failure when that adds anything.
-fn describe(e: &reqwest::Error) -> String {
-    let mut root: &dyn std::error::Error = e;
-    while let Some(next) = root.source() {
-        root = next;
-    }
-    let cause = root.to_string();
-    if e.is_body() || e.is_decode() {
-        format!("reading the response failed: {cause}")
-    } else {
-        cause
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ErrorCode;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/tests/fixtures/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
-
-    #[test]
-    fn recorded_401_body() {
-        let e = error_from_body(
-            StatusCode::UNAUTHORIZED,
-            &fixture("openrouter/errors/401-missing-auth.json"),
-            None,
-        );
-        assert_eq!(
-            e.to_string(),
-            "401 Unauthorized: Missing Authentication header"
-        );
-    }
-
-    #[test]
-    fn recorded_429_body_names_the_provider_and_its_raw_message() {
-        let e = error_from_body(
-            StatusCode::TOO_MANY_REQUESTS,
-            &fixture("openrouter/errors/429-upstream-rate-limit-free.json"),
-            Some(Duration::from_secs(7)),
-        );
-        let ApiError::Http {
-            provider,
-            raw,
-            message,
-            ..
-        } = &e
-        else {
-            panic!("{e:?}")
-        };
-        assert_eq!(provider.as_deref(), Some("Google"));
-        assert!(raw.as_deref().unwrap().contains("temporarily rate-limited"));
-        assert!(message.contains("temporarily rate-limited"));
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
-    }
-
-    #[test]
-    fn recorded_400_context_length_and_llama_server_errors() {
-        let e = error_from_body(
-            StatusCode::BAD_REQUEST,
-            &fixture("openrouter/errors/400-context-length.json"),
-            None,
-        );
-        assert!(e.to_string().contains("maximum context length"));
-        let e = error_from_body(
-            StatusCode::UNAUTHORIZED,
-            &fixture("other/llama-server/error-badkey.json"),
-            None,
-        );
-        assert_eq!(e.to_string(), "401 Unauthorized: Invalid API Key");
-    }
-
-    #[test]
-    fn string_codes_and_non_json_bodies() {
-        let e = error_from_body(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            br#"{"error":{"code":"server_error","message":"boom"}}"#,
-            None,
-        );
-        assert_eq!(e.code(), ErrorCode::Text("server_error".into()));
-        let e = error_from_body(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>", None);
-        assert_eq!(e.to_string(), "502 Bad Gateway: <html>bad gateway</html>");
-        let e = error_from_body(StatusCode::SERVICE_UNAVAILABLE, b"", None);
-        assert_eq!(
-            e.to_string(),
-            "503 Service Unavailable: Service Unavailable"
-        );
-    }
 
     #[test]
     fn query_values_are_encoded() {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::redact::Secrets;
+
 /// The gateway's `error.code`: a number on OpenRouter, a string on LiteLLM and in some docs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -58,6 +60,18 @@ pub enum ApiError {
     /// No response headers within the request timeout.
     #[error("no response within {} s", .after.as_secs())]
     Timeout { after: Duration },
+    /// A 200 whose body is not an event stream (an HTML page, a JSON document…).
+    #[error("the server answered with {content_type}, not an event stream: {preview}")]
+    NotAStream {
+        content_type: String,
+        preview: String,
+    },
+    /// A body larger than is believable for what was asked.
+    #[error("{what}: the response is larger than {} MiB; refused", limit / (1024 * 1024))]
+    TooLarge { what: String, limit: usize },
+    /// The whole answer took longer than the overall deadline (`ask`).
+    #[error("no complete answer within {} s; gave up", .after.as_secs())]
+    Deadline { after: Duration },
 }
 
 fn provider_suffix(provider: Option<&str>) -> String {
@@ -115,6 +129,9 @@ impl ApiError {
             Self::Malformed { .. } => ErrorCode::Text("malformed".into()),
             Self::Connect { .. } => ErrorCode::Text("connect".into()),
             Self::Timeout { .. } => ErrorCode::Text("timeout".into()),
+            Self::NotAStream { .. } => ErrorCode::Text("not_a_stream".into()),
+            Self::TooLarge { .. } => ErrorCode::Text("too_large".into()),
+            Self::Deadline { .. } => ErrorCode::Text("deadline".into()),
         }
     }
 
@@ -133,8 +150,9 @@ impl ApiError {
             | Self::Dropped { .. }
             | Self::Stalled { .. }
             | Self::Connect { .. }
-            | Self::Timeout { .. } => true,
-            Self::Malformed { .. } => false,
+            | Self::Timeout { .. }
+            | Self::Deadline { .. } => true,
+            Self::Malformed { .. } | Self::NotAStream { .. } | Self::TooLarge { .. } => false,
         }
     }
 
@@ -177,8 +195,61 @@ impl ApiError {
             Self::Timeout { .. } => {
                 "the server is slow to answer; retry or raise request_timeout_secs".into()
             }
+            Self::NotAStream { .. } => {
+                "check the base URL: it should be the API's, ending in /v1 or /api/v1".into()
+            }
+            Self::TooLarge { .. } => "the server sent far more than expected".into(),
+            Self::Deadline { .. } => "retry, or raise ask_deadline_secs in config.toml".into(),
         };
         Some(text)
+    }
+
+    /// Replaces the endpoint's secrets in every text a server provided.
+    pub fn scrub(&mut self, secrets: &Secrets) {
+        if secrets.is_empty() {
+            return;
+        }
+        match self {
+            Self::Http {
+                message,
+                provider,
+                raw,
+                code,
+                ..
+            } => {
+                secrets.scrub_string(message);
+                secrets.scrub_opt(provider);
+                secrets.scrub_opt(raw);
+                if let Some(ErrorCode::Text(c)) = code {
+                    secrets.scrub_string(c);
+                }
+            }
+            Self::InStream {
+                message,
+                provider,
+                code,
+            } => {
+                secrets.scrub_string(message);
+                secrets.scrub_opt(provider);
+                if let Some(ErrorCode::Text(c)) = code {
+                    secrets.scrub_string(c);
+                }
+            }
+            Self::Dropped { detail } | Self::Malformed { detail } => secrets.scrub_string(detail),
+            Self::Connect { url, detail } => {
+                secrets.scrub_string(url);
+                secrets.scrub_string(detail);
+            }
+            Self::NotAStream {
+                content_type,
+                preview,
+            } => {
+                secrets.scrub_string(content_type);
+                secrets.scrub_string(preview);
+            }
+            Self::TooLarge { what, .. } => secrets.scrub_string(what),
+            Self::Stalled { .. } | Self::Timeout { .. } | Self::Deadline { .. } => {}
+        }
     }
 }
 

@@ -2,11 +2,14 @@
 //! and the wire format, nothing of the UI. `Client::stream_chat` gives a `Stream` of
 //! `StreamEvent`s that always ends in `Done` or `Failed`; dropping it closes the connection.
 
+mod bodies;
 mod catalog;
 mod client;
 pub mod clients;
 mod error;
+pub mod lines;
 mod pricing;
+pub mod redact;
 mod reply;
 pub mod routing;
 pub mod sse;
@@ -20,8 +23,9 @@ pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
 pub use pricing::Pricing;
+pub use redact::Secrets;
 pub use reply::{Reply, merge_reasoning_details};
-pub use routing::{MaxPrice, ProviderSort, Routing, Variant};
+pub use routing::{MaxPrice, ProviderSort, Routing, Variant, dropped_routing};
 pub use wire::{
     Architecture, Credits, Generation, KeyInfo, ModelEntry, PriceOverride, PricingEntry,
     TopProvider,
@@ -48,10 +52,23 @@ pub enum StreamEvent {
     ReasoningDetails(Vec<serde_json::Value>),
     Usage(Usage),
     Finished(FinishReason),
-    /// A problem that did not end the stream (an undecodable chunk was skipped).
-    Damaged(ApiError),
+    /// A problem that did not end the stream: the answer goes on, but is not exactly what
+    /// was sent, and says so.
+    Damaged(Damage),
     Failed(ApiError),
     Done,
+}
+
+/// What was wrong with an answer that still went on. An answer with damage but no failure is
+/// complete (with a warning), in `ask` and in the room alike.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Damage {
+    /// A chunk that is not the JSON it should be was skipped.
+    Undecodable(ApiError),
+    /// Bytes that are not UTF-8 were replaced with U+FFFD; the count so far.
+    InvalidUtf8 { replaced: u64 },
+    /// The reported cost was refused (not finite, negative or absurd); why.
+    CostRefused(String),
 }
 
 /// An API key. Its `Debug` and `Display` never show it, so it cannot leak into logs or errors.
@@ -93,8 +110,9 @@ impl Dialect {
     }
 }
 
-/// Where and how to reach one OpenAI-compatible server.
-#[derive(Debug, Clone)]
+/// Where and how to reach one OpenAI-compatible server. Its `Debug` shows the base URL
+/// without a user or password (and the key redacted), so it can be logged.
+#[derive(Clone)]
 pub struct Endpoint {
     pub base_url: String,
     pub api_key: Option<ApiKey>,
@@ -106,6 +124,21 @@ pub struct Endpoint {
     pub request_timeout: Duration,
     /// Time allowed without a single byte once streaming (keep-alives count).
     pub stall_timeout: Duration,
+    /// The longest SSE line accepted, in bytes (see `lines`).
+    pub max_line: usize,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &self.display_url())
+            .field("api_key", &self.api_key)
+            .field("dialect", &self.dialect)
+            .field("request_timeout", &self.request_timeout)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("max_line", &self.max_line)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Endpoint {
@@ -119,8 +152,71 @@ impl Endpoint {
             app_title: "modelroom".into(),
             request_timeout: Duration::from_secs(60),
             stall_timeout: Duration::from_secs(60),
+            max_line: lines::DEFAULT_MAX_LINE,
         }
     }
+
+    /// The base URL as it may be shown: without a user or password in it.
+    pub fn display_url(&self) -> String {
+        display_url(&self.base_url)
+    }
+
+    /// What a server of this endpoint must never get shown or kept: the key, and a user or
+    /// password in the base URL (as written and percent-decoded).
+    pub fn secrets(&self) -> Secrets {
+        let mut list: Vec<String> = self.api_key.iter().map(|k| k.expose().to_owned()).collect();
+        if let Ok(url) = reqwest::Url::parse(&self.base_url) {
+            for part in [url.username(), url.password().unwrap_or("")] {
+                if !part.is_empty() {
+                    list.push(part.to_owned());
+                    list.push(percent_decode(part));
+                }
+            }
+        }
+        Secrets::new(list)
+    }
+}
+
+/// `url` without its userinfo (`https://user:pass@host/v1` → `https://host/v1`), for messages.
+pub fn display_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            // Only fails for URLs that cannot have a user, which then have none.
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string().trim_end_matches('/').to_owned()
+        }
+        Ok(_) => url.to_owned(),
+        // Not a URL at all: whatever sits between `//` and `@` could still be a password.
+        Err(_) => match (url.find("//"), url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}{}", &url[..s + 2], &url[at + 1..]),
+            _ => url.to_owned(),
+        },
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One request for one model. Conversation state lives with the caller; the client is stateless.

@@ -1,35 +1,46 @@
 //! `Reply`: one model's answer folded from its stream of events, with its timing.
 //! Both the headless `ask` and the room fold events through here, so they agree on what an
 //! answer is (first finish reason, merged reasoning details, partial text kept on failure).
+//! The text a server sends is sanitised as it is folded in: every displayed field is `Clean`.
 
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::StreamEvent;
 use super::error::ApiError;
+use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Message, Role, Usage};
+use crate::sanitize::{Clean, Sanitizer};
 
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub generation_id: Option<String>,
     /// The model that actually served, from the response (fallbacks and canonical slugs
     /// differ from what was asked for).
-    pub served_model: Option<String>,
-    pub provider: Option<String>,
-    pub content: String,
-    pub reasoning: String,
+    pub served_model: Option<Clean>,
+    pub provider: Option<Clean>,
+    pub content: Clean,
+    pub reasoning: Clean,
     pub reasoning_details: Vec<Value>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<FinishReason>,
-    /// The first non-terminal problem (an undecodable chunk), kept even if the stream went on.
+    /// The first undecodable chunk, kept even though the stream went on.
     pub damage: Option<ApiError>,
+    /// How many chunks were undecodable and skipped.
+    pub undecodable: u64,
+    /// Invalid UTF-8 sequences replaced with U+FFFD.
+    pub invalid_utf8: u64,
+    /// Why the reported cost was refused, when it was.
+    pub cost_refused: Option<String>,
     pub error: Option<ApiError>,
     pub done: bool,
     started: Instant,
     pub ttft: Option<Duration>,
     pub duration: Option<Duration>,
+    /// Where the content and reasoning streams stand inside an escape sequence.
+    content_stream: Sanitizer,
+    reasoning_stream: Sanitizer,
 }
 
 impl Reply {
@@ -38,17 +49,22 @@ impl Reply {
             generation_id: None,
             served_model: None,
             provider: None,
-            content: String::new(),
-            reasoning: String::new(),
+            content: Clean::default(),
+            reasoning: Clean::default(),
             reasoning_details: Vec::new(),
             usage: None,
             finish_reason: None,
             damage: None,
+            undecodable: 0,
+            invalid_utf8: 0,
+            cost_refused: None,
             error: None,
             done: false,
             started,
             ttft: None,
             duration: None,
+            content_stream: Sanitizer::default(),
+            reasoning_stream: Sanitizer::default(),
         }
     }
 
@@ -64,20 +80,20 @@ impl Reply {
                 if self.generation_id.is_none() {
                     self.generation_id = id;
                 }
-                if model.is_some() {
-                    self.served_model = model;
+                if let Some(m) = model {
+                    self.served_model = Some(Clean::line(&m));
                 }
-                if provider.is_some() {
-                    self.provider = provider;
+                if let Some(p) = provider {
+                    self.provider = Some(Clean::line(&p));
                 }
             }
             StreamEvent::Content(text) => {
                 self.first_token(now);
-                self.content.push_str(&text);
+                self.content.push_piece(&mut self.content_stream, &text);
             }
             StreamEvent::Reasoning(text) => {
                 self.first_token(now);
-                self.reasoning.push_str(&text);
+                self.reasoning.push_piece(&mut self.reasoning_stream, &text);
             }
             StreamEvent::ReasoningDetails(items) => {
                 merge_reasoning_details(&mut self.reasoning_details, items);
@@ -88,11 +104,16 @@ impl Reply {
                     self.finish_reason = Some(reason);
                 }
             }
-            StreamEvent::Damaged(err) => {
+            StreamEvent::Damaged(Damage::Undecodable(err)) => {
+                self.undecodable = self.undecodable.saturating_add(1);
                 if self.damage.is_none() {
                     self.damage = Some(err);
                 }
             }
+            StreamEvent::Damaged(Damage::InvalidUtf8 { replaced }) => {
+                self.invalid_utf8 = self.invalid_utf8.max(replaced);
+            }
+            StreamEvent::Damaged(Damage::CostRefused(why)) => self.cost_refused = Some(why),
             StreamEvent::Failed(err) => {
                 self.error = Some(err);
                 self.end(now);
@@ -112,9 +133,43 @@ impl Reply {
         self.duration = Some(now.saturating_duration_since(self.started));
     }
 
-    /// The error that makes this answer not-OK: a terminal failure, else damage seen on the way.
+    /// The error that makes this answer failed. This is the one rule, for `ask` and the room
+    /// alike: only a terminal failure fails an answer; damage it survived (a skipped chunk,
+    /// replaced bytes, a refused cost) leaves it complete, with `warnings` saying what.
     pub fn failure(&self) -> Option<&ApiError> {
-        self.error.as_ref().or(self.damage.as_ref())
+        self.error.as_ref()
+    }
+
+    /// What is not quite right with this answer, in words, for a footer or `ask`'s output.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.undecodable > 0 {
+            let detail = self
+                .damage
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            w.push(match self.undecodable {
+                1 => format!("an undecodable chunk was skipped{detail}"),
+                n => format!("{n} undecodable chunks were skipped; the first{detail}"),
+            });
+        }
+        if self.invalid_utf8 > 0 {
+            w.push(format!(
+                "invalid UTF-8 replaced ({} sequence{})",
+                self.invalid_utf8,
+                if self.invalid_utf8 == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(why) = &self.cost_refused {
+            w.push(format!("cost refused: {why}"));
+        }
+        w
+    }
+
+    /// How the answer ended, in words, when it is not a plain stop (see `FinishReason::note`).
+    pub fn finish_note(&self) -> Option<String> {
+        self.finish_reason.as_ref().and_then(FinishReason::note)
     }
 
     pub fn cost(&self) -> Option<Cost> {
@@ -134,7 +189,7 @@ impl Reply {
     pub fn to_message(&self) -> Message {
         Message {
             role: Role::Assistant,
-            content: self.content.clone(),
+            content: self.content.to_string(),
             reasoning_details: self.reasoning_details.clone(),
         }
     }

@@ -272,9 +272,84 @@ impl Routing {
     }
 }
 
+/// The routing preferences `routing` asks for, by the `ask` flag that sets each.
+pub fn requested_flags(routing: &Routing, deny_data_collection: bool) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    let mut add = |on: bool, flag| {
+        if on {
+            flags.push(flag);
+        }
+    };
+    add(routing.sort.is_some(), "--sort");
+    add(routing.variant.is_some(), "--variant");
+    add(!routing.fallbacks.is_empty(), "--fallback");
+    add(!routing.order.is_empty(), "--provider-order");
+    add(!routing.only.is_empty(), "--provider-only");
+    add(!routing.ignore.is_empty(), "--provider-ignore");
+    add(!routing.allow_fallbacks, "--no-fallbacks");
+    add(routing.max_price.is_some(), "--max-price");
+    add(deny_data_collection, "--deny-data-collection");
+    flags
+}
+
+/// What to tell a person whose routing will not be sent: a server of the plain OpenAI dialect
+/// never gets it (it would reject the fields). `endpoint` is the `[endpoints.NAME]` serving
+/// the request, `None` for the default one. `None` when nothing is dropped.
+pub fn dropped_routing(
+    routing: &Routing,
+    deny_data_collection: bool,
+    dialect: super::Dialect,
+    endpoint: Option<&str>,
+) -> Option<String> {
+    if dialect == super::Dialect::OpenRouter {
+        return None;
+    }
+    let flags = requested_flags(routing, deny_data_collection);
+    if flags.is_empty() {
+        return None;
+    }
+    let (server, setting) = match endpoint {
+        Some(name) => (
+            format!("endpoint `{name}`"),
+            format!("`dialect = \"openrouter\"` under [endpoints.{name}]"),
+        ),
+        None => (
+            "the server".to_owned(),
+            "`dialect = \"openrouter\"`".to_owned(),
+        ),
+    };
+    Some(format!(
+        "routing not sent ({}): {server} speaks the plain OpenAI dialect; set {setting} in \
+         config.toml if it takes OpenRouter's routing",
+        flags.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routing_for_a_plain_openai_server_is_named_with_the_setting_that_sends_it() {
+        use crate::api::Dialect;
+        let r = Routing {
+            sort: Some(ProviderSort::Price),
+            only: vec!["a".into()],
+            ..Routing::default()
+        };
+        let note = dropped_routing(&r, true, Dialect::OpenAi, Some("local")).unwrap();
+        assert!(
+            note.contains("--sort, --provider-only, --deny-data-collection")
+                && note.contains("[endpoints.local]")
+                && note.contains("dialect = \"openrouter\""),
+            "{note}"
+        );
+        assert_eq!(dropped_routing(&r, true, Dialect::OpenRouter, None), None);
+        assert_eq!(
+            dropped_routing(&Routing::default(), false, Dialect::OpenAi, None),
+            None
+        );
+    }
 
     #[test]
     fn every_preference_lands_under_the_api_names() {

@@ -1,8 +1,9 @@
-//! Bytes from the socket → SSE events (`eventsource-stream`) → typed `StreamEvent`s.
-//! `ChunkDecoder` is pure and fixture-tested; `decode` adds the stall timer and the rules for
-//! how a stream may end.
+//! Bytes from the socket → whole, valid, scrubbed lines (`lines`) → SSE events
+//! (`eventsource-stream`) → typed `StreamEvent`s. `ChunkDecoder` is pure and fixture-tested;
+//! `decode` adds the stall timer and the rules for how a stream may end.
 
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -11,25 +12,54 @@ use eventsource_stream::{EventStreamError, Eventsource};
 use futures::{Stream, StreamExt, stream};
 use tokio::time::{Instant, Sleep};
 
-use super::StreamEvent;
 use super::error::ApiError;
+use super::lines::{DEFAULT_MAX_LINE, Lines};
+use super::redact::{Secrets, StreamScrubber};
 use super::wire::{Chunk, WireCost, WireError};
+use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Usage};
 
 /// Turns the `data:` payloads of one response into events. It keeps the little state the
 /// protocol needs: the first finish reason wins (OpenRouter's usage chunk repeats it, or sends
-/// `null`), and the serving model/provider are announced once.
+/// `null`), and the serving model/provider are announced once. Text is scrubbed of the
+/// endpoint's secrets as it streams.
 #[derive(Debug, Default)]
 pub struct ChunkDecoder {
     served: Option<(Option<String>, Option<String>)>,
     finish: Option<FinishReason>,
     last_usage: Option<Usage>,
     done: bool,
+    /// Whether any `data:` event came at all: a body with none was not a stream.
+    fed: bool,
+    secrets: Secrets,
+    content: StreamScrubber,
+    reasoning: StreamScrubber,
 }
 
 impl ChunkDecoder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn with_secrets(secrets: Secrets) -> Self {
+        Self {
+            secrets,
+            ..Self::default()
+        }
+    }
+
+    /// Ends the answer with `terminal` (`Done` or `Failed`), after any text held back in
+    /// case it was the start of a key.
+    pub fn end(&mut self, terminal: StreamEvent, out: &mut Vec<StreamEvent>) {
+        let reasoning = self.reasoning.flush();
+        if !reasoning.is_empty() {
+            out.push(StreamEvent::Reasoning(reasoning));
+        }
+        let content = self.content.flush();
+        if !content.is_empty() {
+            out.push(StreamEvent::Content(content));
+        }
+        out.push(terminal);
     }
 
     /// True once `[DONE]`, an error or a finish reason ended the answer.
@@ -40,6 +70,7 @@ impl ChunkDecoder {
     /// Decodes one `data:` payload into `out`; returns `true` when the stream is over
     /// (`[DONE]` or a terminal error).
     pub fn feed(&mut self, data: &str, out: &mut Vec<StreamEvent>) -> bool {
+        self.fed = true;
         let data = data.trim();
         if data == "[DONE]" {
             self.done = true;
@@ -48,15 +79,23 @@ impl ChunkDecoder {
         if data.is_empty() {
             return false;
         }
-        let chunk: Chunk = match serde_json::from_str(data) {
+        let mut chunk: Chunk = match serde_json::from_str(data) {
             Ok(c) => c,
             Err(e) => {
-                out.push(StreamEvent::Damaged(ApiError::Malformed {
-                    detail: format!("undecodable chunk ({e}): {}", preview(data)),
-                }));
+                out.push(StreamEvent::Damaged(Damage::Undecodable(
+                    ApiError::Malformed {
+                        detail: format!(
+                            "undecodable chunk ({e}): {}",
+                            self.secrets.scrub(&preview(data))
+                        ),
+                    },
+                )));
                 return false;
             }
         };
+        // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one.
+        self.secrets.scrub_opt(&mut chunk.model);
+        self.secrets.scrub_opt(&mut chunk.provider);
         self.chunk(chunk, out)
     }
 
@@ -78,13 +117,19 @@ impl ChunkDecoder {
             if let Some(delta) = choice.delta {
                 let reasoning = delta.reasoning.or(delta.reasoning_content);
                 if let Some(r) = reasoning.filter(|r| !r.is_empty()) {
-                    out.push(StreamEvent::Reasoning(r));
+                    let r = self.reasoning.push(&self.secrets, &r);
+                    if !r.is_empty() {
+                        out.push(StreamEvent::Reasoning(r));
+                    }
                 }
                 if let Some(details) = delta.reasoning_details.filter(|d| !d.is_empty()) {
                     out.push(StreamEvent::ReasoningDetails(details));
                 }
                 if let Some(c) = delta.content.filter(|c| !c.is_empty()) {
-                    out.push(StreamEvent::Content(c));
+                    let c = self.content.push(&self.secrets, &c);
+                    if !c.is_empty() {
+                        out.push(StreamEvent::Content(c));
+                    }
                 }
             }
             if choice.error.is_some() {
@@ -105,9 +150,12 @@ impl ChunkDecoder {
                 }
             }
         }
-        if let Some(usage) = chunk.usage.map(usage_from_wire) {
+        if let Some((usage, refused)) = chunk.usage.map(usage_from_wire) {
             if self.last_usage != Some(usage) {
                 self.last_usage = Some(usage);
+                if let Some(why) = refused {
+                    out.push(StreamEvent::Damaged(Damage::CostRefused(why)));
+                }
                 out.push(StreamEvent::Usage(usage));
             }
         }
@@ -127,8 +175,9 @@ impl ChunkDecoder {
             }),
             (None, None) => None,
         };
-        if let Some(err) = failure {
-            out.push(StreamEvent::Failed(err));
+        if let Some(mut err) = failure {
+            err.scrub(&self.secrets);
+            self.end(StreamEvent::Failed(err), out);
             self.done = true;
             return true;
         }
@@ -147,11 +196,17 @@ fn in_stream(err: WireError, chunk_provider: Option<String>) -> ApiError {
     }
 }
 
-fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
-    let cost = match u.cost {
-        Some(WireCost::Usd(v)) => Some(Cost::usd(v)),
-        Some(WireCost::Breakdown { total_cost }) => total_cost.map(Cost::usd),
+/// The usage, and why its cost was refused if it was (see `Cost::of_answer`).
+fn usage_from_wire(u: super::wire::WireUsage) -> (Usage, Option<String>) {
+    let reported = match u.cost {
+        Some(WireCost::Usd(v)) => Some(v),
+        Some(WireCost::Breakdown { total_cost }) => total_cost,
         None => None,
+    };
+    let (cost, refused) = match reported.map(Cost::of_answer) {
+        Some(Ok(c)) => (Some(c), None),
+        Some(Err(why)) => (None, Some(why)),
+        None => (None, None),
     };
     // Only a split that adds up to the total is believed: some recordings carry zeros.
     let completion_cost = match (&u.cost_details, cost) {
@@ -162,13 +217,13 @@ fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
             (Some(p), Some(c))
                 if ((p + c) - total.as_usd()).abs() <= 1e-9 + total.as_usd() * 0.01 =>
             {
-                Some(Cost::usd(c))
+                Cost::of_answer(c).ok()
             }
             _ => None,
         },
         _ => None,
     };
-    Usage {
+    let usage = Usage {
         prompt_tokens: u.prompt_tokens.unwrap_or(0),
         completion_tokens: u.completion_tokens.unwrap_or(0),
         reasoning_tokens: u
@@ -182,7 +237,8 @@ fn usage_from_wire(u: super::wire::WireUsage) -> Usage {
             .unwrap_or(0),
         cost,
         completion_cost,
-    }
+    };
+    (usage, refused)
 }
 
 fn preview(s: &str) -> String {
@@ -198,6 +254,8 @@ fn preview(s: &str) -> String {
 pub enum TransportError {
     Io(String),
     Stalled(Duration),
+    /// A line longer than this many bytes (see `lines`).
+    LineTooLong(usize),
 }
 
 impl std::fmt::Display for TransportError {
@@ -205,6 +263,28 @@ impl std::fmt::Display for TransportError {
         match self {
             Self::Io(e) => f.write_str(e),
             Self::Stalled(d) => write!(f, "stalled for {} s", d.as_secs()),
+            Self::LineTooLong(max) => write!(f, "a line longer than {max} bytes"),
+        }
+    }
+}
+
+/// How one stream is read.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// Time allowed without a single byte (keep-alives count).
+    pub stall_timeout: Duration,
+    /// The longest SSE line accepted, in bytes.
+    pub max_line: usize,
+    /// Replaced wherever they appear in what the server sends.
+    pub secrets: Secrets,
+}
+
+impl DecodeOptions {
+    pub fn new(stall_timeout: Duration) -> Self {
+        Self {
+            stall_timeout,
+            max_line: DEFAULT_MAX_LINE,
+            secrets: Secrets::default(),
         }
     }
 }
@@ -258,42 +338,60 @@ where
 
 /// The whole body of a streaming response as events. Always ends with exactly one terminal
 /// event, `Done` or `Failed`, so consumers need no separate end-of-stream signal.
-pub fn decode<S>(bytes: S, stall_timeout: Duration) -> impl Stream<Item = StreamEvent> + Send
+pub fn decode<S>(bytes: S, opts: DecodeOptions) -> impl Stream<Item = StreamEvent> + Send
 where
     S: Stream<Item = Result<Bytes, TransportError>> + Send + Unpin + 'static,
 {
-    let events = StallGuard::new(bytes, stall_timeout).eventsource();
-    let state = Some((events, ChunkDecoder::new()));
+    let guarded = StallGuard::new(bytes, opts.stall_timeout);
+    let (lines, replaced) = Lines::new(guarded, opts.max_line, opts.secrets.clone());
+    let events = lines.eventsource();
+    let decoder = ChunkDecoder::with_secrets(opts.secrets);
+    let state = Some((events, decoder, replaced, 0u64));
     stream::unfold(state, |state| async move {
-        let (mut events, mut decoder) = state?;
+        let (mut events, mut decoder, replaced, mut reported) = state?;
         let mut out = Vec::new();
         loop {
-            match events.next().await {
+            let next = events.next().await;
+            // Bad bytes were replaced in what came before this event (or the end).
+            let now = replaced.load(Ordering::Relaxed);
+            if now > reported {
+                reported = now;
+                out.push(StreamEvent::Damaged(Damage::InvalidUtf8 { replaced: now }));
+            }
+            match next {
                 Some(Ok(event)) => {
                     if decoder.feed(&event.data, &mut out) {
                         if !matches!(out.last(), Some(StreamEvent::Failed(_))) {
-                            out.push(StreamEvent::Done);
+                            decoder.end(StreamEvent::Done, &mut out);
                         }
                         return Some((stream::iter(out), None));
                     }
                     if !out.is_empty() {
-                        return Some((stream::iter(out), Some((events, decoder))));
+                        let state = Some((events, decoder, replaced, reported));
+                        return Some((stream::iter(out), state));
                     }
                 }
                 Some(Err(err)) => {
-                    out.push(StreamEvent::Failed(transport_failure(err)));
+                    decoder.end(StreamEvent::Failed(transport_failure(err)), &mut out);
                     return Some((stream::iter(out), None));
                 }
                 None => {
                     // No `[DONE]`: a clean end only if the answer had finished (Perplexity and
                     // llama-box never send `[DONE]`); otherwise the connection was cut.
-                    out.push(if decoder.finished() {
+                    let detail = if decoder.fed {
+                        "the stream ended without a finish reason"
+                    } else {
+                        // Whatever came (a page, plain text, nothing) held no `data:` line.
+                        "the response ended without a single server-sent event"
+                    };
+                    let end = if decoder.finished() {
                         StreamEvent::Done
                     } else {
                         StreamEvent::Failed(ApiError::Dropped {
-                            detail: "the stream ended without a finish reason".into(),
+                            detail: detail.into(),
                         })
-                    });
+                    };
+                    decoder.end(end, &mut out);
                     return Some((stream::iter(out), None));
                 }
             }
@@ -306,12 +404,28 @@ fn transport_failure(err: EventStreamError<TransportError>) -> ApiError {
     match err {
         EventStreamError::Transport(TransportError::Stalled(after)) => ApiError::Stalled { after },
         EventStreamError::Transport(TransportError::Io(detail)) => ApiError::Dropped { detail },
+        EventStreamError::Transport(TransportError::LineTooLong(max)) => ApiError::Malformed {
+            detail: format!(
+                "the server sent a line of more than {} without a line end; \
+                 reading stopped there (the limit is max_sse_line_mib in config.toml)",
+                mib(max)
+            ),
+        },
+        // `lines` hands the parser valid UTF-8 only; kept for completeness.
         EventStreamError::Utf8(e) => ApiError::Malformed {
             detail: format!("invalid UTF-8 in the stream: {e}"),
         },
         EventStreamError::Parser(e) => ApiError::Malformed {
             detail: format!("invalid SSE framing: {e}"),
         },
+    }
+}
+
+fn mib(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -322,7 +436,10 @@ pub async fn decode_recorded(body: &[u8], piece: usize) -> Vec<StreamEvent> {
         .chunks(piece.max(1))
         .map(|c| Ok(Bytes::copy_from_slice(c)))
         .collect();
-    decode(stream::iter(pieces), Duration::from_secs(3600))
-        .collect()
-        .await
+    decode(
+        stream::iter(pieces),
+        DecodeOptions::new(Duration::from_secs(3600)),
+    )
+    .collect()
+    .await
 }

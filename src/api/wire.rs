@@ -143,6 +143,14 @@ pub(crate) struct DataEnvelope<T> {
     pub data: T,
 }
 
+/// One entry of a list that may be malformed; it is then skipped (and counted), not fatal.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Lenient<T> {
+    Good(T),
+    Bad(serde::de::IgnoredAny),
+}
+
 /// One entry of `GET /models`. Prices stay strings here; `catalog` interprets them.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
@@ -253,4 +261,7 @@ pub struct Generation {
     pub native_tokens_reasoning: Option<u64>,
     pub latency: Option<f64>,
     pub generation_time: Option<f64>,
+    /// Why `total_cost` was refused (not finite, negative or absurd), when it was.
+    #[serde(skip)]
+    pub cost_refused: Option<String>,
 }

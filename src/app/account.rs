@@ -4,11 +4,14 @@
 
 use super::{App, Balance};
 use crate::api::{ApiError, Credits, KeyInfo};
+use crate::sanitize::Clean;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Account {
-    pub credits: Option<Result<Credits, String>>,
-    pub key: Option<Result<KeyInfo, String>>,
+    pub credits: Option<Result<Credits, Clean>>,
+    pub key: Option<Result<KeyInfo, Clean>>,
+    /// The key's label as the server named it, made safe to show.
+    pub key_label: Option<Clean>,
     /// A refresh is under way.
     pub loading: bool,
     /// Unix seconds of the last answer.
@@ -37,9 +40,16 @@ impl AccountInfo {
 
 pub(super) fn on_account(app: &mut App, info: AccountInfo) {
     let balance = info.balance();
+    let key_label = info
+        .key
+        .as_ref()
+        .ok()
+        .and_then(|k| k.label.as_deref())
+        .map(Clean::line);
     app.account = Account {
-        credits: Some(info.credits.map_err(|e| e.to_string())),
-        key: Some(info.key.map_err(|e| e.to_string())),
+        credits: Some(info.credits.map_err(|e| Clean::line(&e.to_string()))),
+        key: Some(info.key.map_err(|e| Clean::line(&e.to_string()))),
+        key_label,
         loading: false,
         fetched_at: Some(crate::clock::unix_now()),
     };

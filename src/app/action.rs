@@ -60,6 +60,19 @@ pub enum Action {
     Saved(Result<(), String>),
     SessionsListed(Result<Vec<SessionRow>, String>),
     SessionOpened(Result<Box<Session>, String>),
+    /// The session could not be saved as itself (another room has it, or its file changed
+    /// on disk): it was saved as a copy, and the room goes on as that copy.
+    SessionMoved {
+        id: String,
+        title: String,
+        why: String,
+    },
+    /// Something the disk work on the room's behalf has to tell (a refused rename, a note
+    /// about the session just opened).
+    StoreNotice {
+        error: bool,
+        text: String,
+    },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
 }
@@ -156,7 +169,8 @@ commands! {
     Focus9 = "focus_9": "focus pane 9",
     Zoom = "zoom": "zoom the focused pane to the full screen and back",
     AddPane = "add_pane": "add a pane: pick its model from the catalog",
-    ClosePane = "close_pane": "close the focused pane",
+    ClosePane = "close_pane": "close the focused pane (its answers stay in the session)",
+    ReopenPane = "reopen_pane": "bring back the last closed pane",
     ChangeModel = "change_model": "change the focused pane's model (the catalog picker)",
     Routing = "routing": "the focused pane's routing: providers, price cap, fallbacks",
     Spend = "spend": "spend view: cost per model and provider, speed, TTFT",

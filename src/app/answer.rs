@@ -9,7 +9,7 @@ use super::text::WrappedText;
 use crate::api::{ApiError, Reply};
 use crate::chat::Cost;
 use crate::markdown::{Ctx, MarkdownText};
-use crate::sanitize::Sanitizer;
+use crate::sanitize::Clean;
 
 /// Columns the reasoning block's bar takes ("│ ").
 pub const REASONING_BAR: u16 = 2;
@@ -71,9 +71,6 @@ pub struct Answer {
     pub text: MarkdownText,
     /// The reasoning as plain rows, narrower by the block's bar.
     pub thinking: WrappedText,
-    /// Where the content and reasoning streams stand inside an escape sequence.
-    pub clean_content: Sanitizer,
-    pub clean_reasoning: Sanitizer,
 }
 
 impl Answer {
@@ -86,8 +83,6 @@ impl Answer {
             attempts: 1,
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
-            clean_content: Sanitizer::default(),
-            clean_reasoning: Sanitizer::default(),
         }
     }
 
@@ -166,8 +161,9 @@ impl Answer {
 }
 
 /// What a finished answer's footer says: provider, cost, tokens, speed, or the failure.
-/// `None` while it is live (the view draws a spinner then).
-pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
+/// `None` while it is live (the view draws a spinner then). A blind round leaves out the
+/// provider and the model that served; views reach this through `Identity::footer`.
+pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<Clean> {
     let r = &a.reply;
     let mut parts = Vec::new();
     match &a.state {
@@ -181,8 +177,8 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
         }
         AnswerState::Complete => parts.push("──".to_owned()),
     }
-    if let Some(p) = &r.provider {
-        parts.push(p.clone());
+    if let Some(p) = r.provider.as_ref().filter(|_| !blind) {
+        parts.push(p.to_string());
     }
     parts.push(match a.cost {
         CostState::Reported(c) => c.to_string(),
@@ -206,22 +202,26 @@ pub fn footer_text(a: &Answer, pane_model: &str) -> Option<String> {
     {
         parts.push(format!("{tps:.0} tok/s"));
     }
-    if r.damage.is_some() {
-        parts.push("⚠ a chunk was undecodable".to_owned());
+    for note in r.warnings().into_iter().chain(r.finish_note()) {
+        parts.push(format!("⚠ {note}"));
     }
-    if let Some(served) = r.served_model.as_deref().filter(|m| *m != pane_model) {
+    if let Some(served) = r
+        .served_model
+        .as_deref()
+        .filter(|m| *m != pane_model && !blind)
+    {
         parts.push(format!("via {served}"));
     }
     let text = parts.join(" · ");
-    Some(text.replacen("── · ", "── ", 1))
+    Some(Clean::line(&text.replacen("── · ", "── ", 1)))
 }
 
 /// A failure in words a person can act on: what happened, then what to do.
-pub fn error_text(e: &ApiError) -> String {
+pub fn error_text(e: &ApiError) -> Clean {
     let text = match e.hint() {
         Some(hint) => format!("✗ {e} — {hint}"),
         None => format!("✗ {e}"),
     };
     // Gateway messages are untrusted text too.
-    crate::sanitize::sanitize(&text, " ")
+    Clean::line(&text)
 }

@@ -5,19 +5,22 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Effect, Prompt};
+use crate::sanitize::Clean;
 use crate::store::Listing;
 
 /// One saved session as the browser shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRow {
     pub id: String,
-    pub title: String,
-    pub updated: String,
-    pub models: Vec<String>,
+    /// The id as the screen shows it (a file name is untrusted text too).
+    pub shown_id: Clean,
+    pub title: Clean,
+    pub updated: Clean,
+    pub models: Vec<Clean>,
     pub prompts: usize,
     pub cost_usd: f64,
     /// Why the file cannot be opened, when it cannot.
-    pub damaged: Option<String>,
+    pub damaged: Option<Clean>,
 }
 
 impl SessionRow {
@@ -25,28 +28,30 @@ impl SessionRow {
         match l {
             Listing::Ok(h) => Self {
                 id: h.id.clone(),
-                title: h.title.clone(),
-                updated: h.updated_at.clone(),
-                models: h.panes.iter().map(|p| p.model.clone()).collect(),
+                shown_id: Clean::line(&h.id),
+                title: Clean::line(&h.title),
+                updated: Clean::line(&h.updated_at),
+                models: h.panes.iter().map(|p| Clean::line(&p.model)).collect(),
                 prompts: h.totals.prompts,
                 cost_usd: h.totals.cost_usd,
                 damaged: None,
             },
             Listing::Damaged { id, reason, .. } => Self {
                 id: id.clone(),
-                title: String::new(),
-                updated: String::new(),
+                shown_id: Clean::line(id),
+                title: Clean::default(),
+                updated: Clean::default(),
                 models: Vec::new(),
                 prompts: 0,
                 cost_usd: 0.0,
-                damaged: Some(reason.clone()),
+                damaged: Some(Clean::line(reason)),
             },
         }
     }
 
     fn matches(&self, needle: &str) -> bool {
         needle.is_empty()
-            || [&self.title, &self.id]
+            || [self.title.as_str(), &self.id]
                 .iter()
                 .any(|s| s.to_lowercase().contains(needle))
             || self
@@ -70,7 +75,7 @@ pub struct Browser {
     pub rows: Option<Vec<SessionRow>>,
     pub selected: usize,
     pub mode: BrowserMode,
-    pub message: Option<String>,
+    pub message: Option<Clean>,
 }
 
 impl Browser {
@@ -130,14 +135,12 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
                 return Outcome::Stay;
             };
             if matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                b.message = Some(format!(
-                    "deleted {}",
-                    if row.title.is_empty() {
-                        &row.id
-                    } else {
-                        &row.title
-                    }
-                ));
+                let name = if row.title.is_empty() {
+                    &row.shown_id
+                } else {
+                    &row.title
+                };
+                b.message = Some(format!("deleted {name}").into());
                 return Outcome::Effect(Effect::DeleteSession(row.id));
             }
             b.message = Some("kept it".into());
@@ -189,11 +192,14 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
             }
             KeyCode::Enter => match b.current() {
                 Some(row) if row.damaged.is_some() => {
-                    b.message = Some(format!(
-                        "cannot open {}: {}",
-                        row.id,
-                        row.damaged.clone().unwrap_or_default()
-                    ));
+                    b.message = Some(
+                        format!(
+                            "cannot open {}: {}",
+                            row.shown_id,
+                            row.damaged.clone().unwrap_or_default()
+                        )
+                        .into(),
+                    );
                     Outcome::Stay
                 }
                 Some(row) if row.id == open_id => Outcome::Close,

@@ -9,6 +9,7 @@ use crate::api::Routing;
 use crate::api::clients::split_endpoint;
 use crate::api::routing::split_variant;
 use crate::catalog::{Index, suggest};
+use crate::sanitize::Clean;
 
 /// An `Index` shared between the room and its picker; compared by identity.
 #[derive(Debug, Clone)]
@@ -111,6 +112,11 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     if first || !update.from_cache {
         flag_unknown_models(app);
     }
+    let skipped = update.index.0.catalog.skipped;
+    if !update.from_cache && skipped > 0 {
+        let msg = format!("{skipped} malformed catalog entries were skipped");
+        app.set_notice(NoticeLevel::Info, msg);
+    }
     super::money::refresh_estimate(app);
     app.mark_dirty();
 }
@@ -136,7 +142,7 @@ pub(super) fn on_failed(app: &mut App, error: String) {
             .catalog
             .error
             .clone()
-            .map(|e| format!("refresh failed: {e}"));
+            .map(|e| format!("refresh failed: {e}").into());
     }
     app.mark_dirty();
 }
@@ -212,7 +218,7 @@ pub(super) fn flag_unknown_models(app: &mut App) {
         .collect();
     for (pane, note) in app.panes.iter_mut().zip(notes) {
         if note.is_some() || pane.note.as_deref().is_some_and(|n| n.starts_with('⚠')) {
-            pane.note = note;
+            pane.note = note.map(Clean::from);
         }
     }
     refresh_served(app);

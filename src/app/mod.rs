@@ -7,6 +7,7 @@ mod action;
 mod answer;
 mod browser;
 pub mod catalog;
+mod identity;
 mod input;
 pub mod layout;
 pub mod money;
@@ -30,6 +31,7 @@ pub use account::{Account, AccountInfo};
 pub use action::{Action, Command, Effect};
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
+pub use identity::{Identity, blind_label};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
 pub use money::{Estimate, Money};
@@ -42,6 +44,7 @@ pub use update::update;
 use crate::chat::Cost;
 use crate::keymap::Keymap;
 use crate::markdown::{Ctx, Highlighter};
+use crate::sanitize::Clean;
 use crate::theme::{Theme, Themes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,7 +101,7 @@ pub enum NoticeLevel {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    pub text: String,
+    pub text: Clean,
     pub level: NoticeLevel,
 }
 
@@ -146,6 +149,9 @@ impl Default for Settings {
 
 pub struct App {
     pub panes: Vec<Pane>,
+    /// Panes closed with Alt+W, the latest last: out of view, but their answers and cost stay
+    /// in the session (and its spend), and the last one can be brought back.
+    pub closed: Vec<Pane>,
     pub focus: usize,
     pub zoom: bool,
     pub send_mode: SendMode,
@@ -170,7 +176,7 @@ pub struct App {
     /// Who this room is on disk.
     pub session: SessionMeta,
     /// Why the last save failed, until one succeeds (shown in the status bar).
-    pub save_error: Option<String>,
+    pub save_error: Option<Clean>,
     /// The themes to cycle through; answers are rendered in the current one.
     themes: Themes,
     /// Code highlighting, once the runtime has loaded it (code is plain until then).
@@ -182,12 +188,15 @@ pub struct App {
     next_id: u64,
     quit: bool,
     dirty: bool,
+    /// A blind round: every model's identity is hidden on screen (see `identity`).
+    blind: bool,
 }
 
 impl App {
     pub fn new(models: &[String], keymap: Keymap, settings: Settings) -> Self {
         let mut app = Self {
             panes: Vec::new(),
+            closed: Vec::new(),
             focus: 0,
             zoom: false,
             send_mode: SendMode::All,
@@ -216,6 +225,7 @@ impl App {
             next_id: 1,
             quit: false,
             dirty: true,
+            blind: false,
         };
         for model in models {
             let id = app.fresh_pane_id();
@@ -270,7 +280,9 @@ impl App {
 
     /// The session's spend over every pane, and how many answers' costs are still pending.
     pub fn spend(&self) -> (Cost, usize) {
-        self.panes.iter().fold((Cost::ZERO, 0), |(c, n), p| {
+        // A closed pane's answers were paid for all the same.
+        let all = self.panes.iter().chain(&self.closed);
+        all.fold((Cost::ZERO, 0), |(c, n), p| {
             let (pc, pn) = p.spend();
             (c + pc, n + pn)
         })
@@ -351,7 +363,7 @@ impl App {
         }
     }
 
-    pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<String>) {
+    pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<Clean>) {
         self.notice = Some(Notice {
             text: text.into(),
             level,

@@ -24,8 +24,8 @@ pub struct Estimate {
     /// Sum over the panes whose prices are known.
     pub max: Cost,
     pub panes: usize,
-    /// Models whose price is unknown (no catalog, a router, another endpoint).
-    pub unknown: Vec<String>,
+    /// Models whose price is unknown (no catalog, a router, another endpoint), as shown.
+    pub unknown: Vec<crate::sanitize::Clean>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,7 +105,7 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
         }
         match dearest {
             Some(c) => est.max += c,
-            None => est.unknown.push(p.model.clone()),
+            None => est.unknown.push(p.identity(i).model()),
         }
     }
     est

@@ -12,6 +12,7 @@ use super::{
 };
 use super::{money, stream};
 use crate::api::Routing;
+use crate::sanitize::Clean;
 use crate::store::Session;
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -128,7 +129,7 @@ pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) 
             }
             Err(e) => {
                 b.rows = Some(Vec::new());
-                b.message = Some(format!("cannot list sessions: {e}"));
+                b.message = Some(format!("cannot list sessions: {e}").into());
             }
         }
     }
@@ -143,7 +144,7 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
         Ok(s) => s,
         Err(e) => {
             if let Overlay::Sessions(b) = &mut app.overlay {
-                b.message = Some(e);
+                b.message = Some(Clean::line(&e));
             } else {
                 app.set_notice(NoticeLevel::Error, e);
             }
@@ -193,12 +194,13 @@ pub(super) fn confirm_model(
             .unwrap_or_default(),
     };
     let warning = check_model(app, model, &routing).err();
-    let note = warning.as_ref().map(|w| format!("⚠ {w}"));
+    let note = warning.as_ref().map(|w| Clean::line(&format!("⚠ {w}")));
     match purpose {
         ModelPurpose::AddPane => {
             let id = app.fresh_pane_id();
             let mut pane = Pane::new(id, model);
             pane.note.clone_from(&note);
+            pane.blind = app.blind;
             app.panes.push(pane);
             app.focus = app.panes.len() - 1;
             app.set_notice(NoticeLevel::Info, format!("added {model}"));
@@ -230,7 +232,7 @@ fn apply_routing(app: &mut App, pane: PaneId, routing: Routing) {
     let label = routing.label();
     app.panes[i].routing = routing;
     let check = check_model(app, &app.panes[i].model, &app.panes[i].routing);
-    app.panes[i].note = check.as_ref().err().map(|w| format!("⚠ {w}"));
+    app.panes[i].note = check.as_ref().err().map(|w| Clean::line(&format!("⚠ {w}")));
     match check {
         Err(w) => app.set_notice(NoticeLevel::Error, w),
         Ok(()) if label.is_empty() => {

@@ -2,11 +2,13 @@
 //! Text is rendered here (in `update`), once per width and theme; views only copy the rows in
 //! view.
 
-pub use super::answer::{Answer, AnswerState, CostState, error_text, footer_text};
+pub use super::answer::{Answer, AnswerState, CostState, error_text};
+pub use super::identity::Identity;
 use super::text::{WrappedText, wrap};
 use super::{PaneId, RequestId};
 use crate::chat::{Cost, Message};
 use crate::markdown::Ctx;
+use crate::sanitize::Clean;
 
 #[derive(Debug, Clone)]
 pub enum Entry {
@@ -48,13 +50,16 @@ pub struct Pane {
     /// Rows the transcript shows (the pane's inner height).
     pub height: u16,
     /// A note about the pane itself, e.g. "model rejected: rebind with Alt+M".
-    pub note: Option<String>,
+    pub note: Option<Clean>,
     /// OpenRouter routing preferences for this pane's requests.
     pub routing: crate::api::Routing,
     /// The model that served the latest answer, when it is not the one asked for (a fallback).
-    pub served_instead: Option<String>,
+    pub served_instead: Option<Clean>,
     /// Whether reasoning blocks show their text or only a header line.
     pub reasoning_expanded: bool,
+    /// A blind round: the model's identity is hidden on screen (set through `App::set_blind`,
+    /// read through `Identity`).
+    pub(super) blind: bool,
 }
 
 impl Pane {
@@ -70,6 +75,7 @@ impl Pane {
             routing: crate::api::Routing::default(),
             served_instead: None,
             reasoning_expanded: false,
+            blind: false,
         }
     }
 
@@ -116,11 +122,16 @@ impl Pane {
         (total, pending)
     }
 
-    /// The provider that served the latest answer that named one.
+    /// The provider that served the latest answer that named one (views ask `Identity`).
     pub fn last_provider(&self) -> Option<&str> {
         self.answers()
             .rev()
             .find_map(|a| a.reply.provider.as_deref())
+    }
+
+    /// The names views may show for this pane, the `index`th of the room.
+    pub fn identity(&self, index: usize) -> Identity<'_> {
+        Identity::new(self, index)
     }
 
     /// The conversation before entry `upto`: each prompt with its latest answer (a regenerated
@@ -160,7 +171,7 @@ impl Pane {
         let width = self.width;
         match self.entries.get_mut(i) {
             Some(Entry::Prompt { text, lines }) if lines.width() != width => {
-                *lines = WrappedText::new(text, width);
+                *lines = WrappedText::new(&Clean::text(text), width);
             }
             Some(Entry::Answer(a)) => a.render(width, cx),
             Some(Entry::Prompt { .. }) | None => {}
@@ -237,7 +248,7 @@ impl Pane {
                 a.reasoning_rows(self.reasoning_expanded)
                     + a.text.len()
                     + 1
-                    + footer_rows(a, self.width, &self.model)
+                    + footer_rows(a, self.width, &self.identity(0))
             }
         }
     }
@@ -312,12 +323,12 @@ impl Pane {
 }
 
 /// A live answer's footer is one row (a spinner); a finished one's wraps like text.
-fn footer_rows(a: &Answer, width: u16, pane_model: &str) -> usize {
-    footer_text(a, pane_model).map_or(1, |t| wrap_note(&t, width).len())
+fn footer_rows(a: &Answer, width: u16, names: &Identity<'_>) -> usize {
+    names.footer(a).map_or(1, |t| wrap_note(&t, width).len())
 }
 
 pub fn prompt_entry(text: String, width: u16) -> Entry {
-    let lines = WrappedText::new(&text, width);
+    let lines = WrappedText::new(&Clean::text(&text), width);
     Entry::Prompt { text, lines }
 }
 

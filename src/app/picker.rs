@@ -21,7 +21,7 @@ pub struct Picker {
     pub hits: Vec<usize>,
     pub selected: usize,
     /// A line for the person: a refresh under way, why a choice was refused.
-    pub message: Option<String>,
+    pub message: Option<crate::sanitize::Clean>,
     index: Option<Arc<Index>>,
     matcher: Matcher,
     /// What `hits` were found for, so typing on only searches them again.

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{PaneId, Prompt};
 use crate::api::routing::parse_list;
 use crate::api::{MaxPrice, ProviderSort, Routing, Variant};
+use crate::sanitize::Clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -54,6 +55,8 @@ impl Field {
 pub struct RoutingForm {
     pub pane: PaneId,
     pub model: String,
+    /// The pane's model as the screen names it (`Identity::model`).
+    pub label: Clean,
     pub field: usize,
     pub sort: Option<ProviderSort>,
     pub variant: Option<Variant>,
@@ -97,6 +100,7 @@ impl RoutingForm {
         Self {
             pane,
             model: model.to_owned(),
+            label: Clean::line(model),
             field: 0,
             sort: r.sort,
             variant: r.variant,
@@ -117,6 +121,27 @@ impl RoutingForm {
             ignore: text(&r.ignore.join(", "), "none; provider slugs"),
             error: None,
         }
+    }
+
+    /// What the request will carry, or why it cannot be sent.
+    pub fn preview(&self, deny_data_collection: bool) -> Result<Clean, Clean> {
+        let r = match (&self.error, self.routing()) {
+            (Some(e), _) => return Err(Clean::line(&format!("✗ {e}"))),
+            (None, Err(e)) => return Err(Clean::line(&format!("✗ {e}"))),
+            (None, Ok(r)) => r,
+        };
+        let provider = r
+            .provider_object(deny_data_collection)
+            .map_or_else(|| "none".to_owned(), |v| v.to_string());
+        let models = if r.fallbacks.is_empty() {
+            String::new()
+        } else {
+            format!(" · models: {}", r.fallbacks.join(", "))
+        };
+        Ok(Clean::line(&format!(
+            "sends model: {}{models} · provider: {provider}",
+            r.model_id(&self.model)
+        )))
     }
 
     pub fn current(&self) -> Field {

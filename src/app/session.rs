@@ -11,6 +11,7 @@ use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
 use crate::clock;
+use crate::sanitize::Clean;
 use crate::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
     Turn,
@@ -23,6 +24,8 @@ pub struct SessionMeta {
     /// Set by a named save; otherwise the title is the first prompt.
     pub title: Option<String>,
     pub created_at: String,
+    /// Why this room went on as a copy of the session it had open, if it did.
+    pub copied_because: Option<String>,
 }
 
 impl SessionMeta {
@@ -32,6 +35,7 @@ impl SessionMeta {
             id: crate::store::new_id(now),
             title: None,
             created_at: clock::rfc3339(now),
+            copied_because: None,
         }
     }
 }
@@ -66,7 +70,7 @@ impl App {
         if let Some(t) = &self.session.title {
             return t.clone();
         }
-        let first = self.panes.iter().find_map(|p| {
+        let first = self.panes.iter().chain(&self.closed).find_map(|p| {
             p.entries.iter().find_map(|e| match e {
                 Entry::Prompt { text, .. } => Some(text.as_str()),
                 Entry::Answer(_) => None,
@@ -96,11 +100,12 @@ impl App {
             temperature: self.settings.temperature,
             system: self.settings.system.clone(),
         };
-        let panes = self
-            .panes
-            .iter()
-            .map(|p| PaneRecord {
+        let open = self.panes.iter().map(|p| (p, false));
+        let panes = open
+            .chain(self.closed.iter().map(|p| (p, true)))
+            .map(|(p, closed)| PaneRecord {
                 model: p.model.clone(),
+                closed,
                 routing: p.routing.clone(),
                 params: params.clone(),
                 turns: p
@@ -139,6 +144,31 @@ impl App {
         s
     }
 
+    /// Goes on as the copy `id` that the saver made of this session, and says why.
+    pub fn moved_to(&mut self, id: String, title: String, why: String) {
+        self.session.id = id;
+        self.session.title = Some(title);
+        self.session.copied_because = Some(why.clone());
+        self.set_notice(super::NoticeLevel::Error, why);
+        self.mark_dirty();
+    }
+
+    /// A message from the store's background work: in the session browser when it is open,
+    /// else in the status bar.
+    pub fn store_notice(&mut self, error: bool, text: String) {
+        if let super::Overlay::Sessions(b) = &mut self.overlay {
+            b.message = Some(crate::sanitize::Clean::line(&text));
+        } else {
+            let level = if error {
+                super::NoticeLevel::Error
+            } else {
+                super::NoticeLevel::Info
+            };
+            self.set_notice(level, text);
+        }
+        self.mark_dirty();
+    }
+
     /// A room reopened from `session`, and the effects that finish its business (costs still
     /// pending when it was saved are reconciled now).
     pub fn from_session(
@@ -159,6 +189,7 @@ impl App {
             id: session.id.clone(),
             title: Some(session.title.clone()).filter(|t| !t.is_empty() && *t != "untitled"),
             created_at: session.created_at.clone(),
+            copied_because: None,
         };
         let mut fx = Vec::new();
         for (i, record) in session.panes.iter().enumerate() {
@@ -195,20 +226,29 @@ impl App {
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
         }
+        // Closed panes stay closed, their answers kept for the session's record.
+        for i in (0..session.panes.len()).rev() {
+            if session.panes[i].closed {
+                let pane = app.panes.remove(i);
+                app.closed.insert(0, pane);
+            }
+        }
+        app.focus = 0;
         super::catalog::refresh_served(&mut app);
         app.relayout();
         (app, fx)
     }
 }
 
-/// An answer as saved; its rows are rendered at the room's first layout.
+/// An answer as saved; its rows are rendered at the room's first layout. A session file is
+/// untrusted like a server: its text enters state through `Clean`.
 fn restore_answer(a: &AnswerRecord, request: super::RequestId) -> Answer {
     let mut reply = Reply::new(App::now());
-    reply.content.clone_from(&a.content);
-    reply.reasoning.clone_from(&a.reasoning);
+    reply.content = Clean::text(&a.content);
+    reply.reasoning = Clean::text(&a.reasoning);
     reply.reasoning_details.clone_from(&a.reasoning_details);
-    reply.served_model.clone_from(&a.model);
-    reply.provider.clone_from(&a.provider);
+    reply.served_model = a.model.as_deref().map(Clean::line);
+    reply.provider = a.provider.as_deref().map(Clean::line);
     reply.generation_id.clone_from(&a.generation_id);
     reply.usage = a.usage;
     reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);

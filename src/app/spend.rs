@@ -1,19 +1,21 @@
 //! The spend view's numbers, from the transcripts alone: per model (the one that served) its
 //! answers, tokens, cost, mean time to first token and speed, with the speeds of its recent
-//! answers; per provider its cost. They add up to the room's spend by construction.
+//! answers; per provider its cost. They add up to the room's spend by construction. Models and
+//! providers are named through `Identity`: a blind round groups by pane and names no provider.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::pane::{AnswerState, CostState, Pane};
 use crate::chat::Cost;
+use crate::sanitize::Clean;
 
 /// Recent answers kept per model for the speed sparkline.
 pub const RECENT: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelStats {
-    pub model: String,
+    pub model: Clean,
     pub answers: usize,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -31,7 +33,7 @@ pub struct SpendReport {
     /// Dearest first.
     pub models: Vec<ModelStats>,
     /// Provider and what it was paid, dearest first.
-    pub providers: Vec<(String, Cost)>,
+    pub providers: Vec<(Clean, Cost)>,
     pub total: Cost,
     pub uncosted: usize,
 }
@@ -42,28 +44,37 @@ pub fn report(panes: &[Pane]) -> SpendReport {
         stats: ModelStats,
         ttft: Vec<Duration>,
     }
-    let mut models: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut providers: BTreeMap<String, Cost> = BTreeMap::new();
+    let mut models: BTreeMap<Clean, Acc> = BTreeMap::new();
+    let mut providers: BTreeMap<Clean, Cost> = BTreeMap::new();
     let mut out = SpendReport::default();
-    for pane in panes {
+    for (i, pane) in panes.iter().enumerate() {
+        let names = pane.identity(i);
         for a in pane.answers() {
             let r = &a.reply;
-            let model = r.served_model.clone().unwrap_or_else(|| pane.model.clone());
+            let model = match &r.served_model {
+                Some(served) if !names.is_blind() => served.clone(),
+                _ => names.model(),
+            };
             let acc = models.entry(model.clone()).or_default();
             acc.stats.model = model;
             acc.stats.answers += 1;
             if let Some(u) = r.usage {
-                acc.stats.prompt_tokens += u.prompt_tokens;
-                acc.stats.completion_tokens += u.completion_tokens;
+                // Counts come from servers: a huge one must not overflow the sum.
+                acc.stats.prompt_tokens = acc.stats.prompt_tokens.saturating_add(u.prompt_tokens);
+                acc.stats.completion_tokens = acc
+                    .stats
+                    .completion_tokens
+                    .saturating_add(u.completion_tokens);
             }
             match a.cost {
                 CostState::Reported(c) => {
                     acc.stats.cost += c;
                     out.total += c;
-                    let provider = r
-                        .provider
-                        .clone()
-                        .unwrap_or_else(|| "unknown provider".into());
+                    let provider = match names.provider(a) {
+                        Some(p) => p.clone(),
+                        None if names.is_blind() => Clean::line("hidden in a blind round"),
+                        None => Clean::line("unknown provider"),
+                    };
                     *providers.entry(provider).or_default() += c;
                 }
                 CostState::Pending | CostState::Unknown => {

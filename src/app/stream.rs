@@ -11,10 +11,7 @@ use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
-use crate::sanitize::{Sanitizer, sanitize};
-
-/// Tabs in model output become this (a terminal cell cannot hold a tab).
-const TAB: &str = "    ";
+use crate::sanitize::Clean;
 
 pub(super) fn on_event(
     app: &mut App,
@@ -40,22 +37,8 @@ pub(super) fn on_event(
         return;
     };
     let cost_before = answer.cost;
-    // Untrusted text is made safe before it enters state; nothing downstream sees raw escapes.
-    // Each stream keeps its sanitizer's state, so a sequence cut between deltas goes whole.
-    let event = match event {
-        StreamEvent::Content(t) => StreamEvent::Content(answer.clean_content.push(&t, TAB)),
-        StreamEvent::Reasoning(t) => StreamEvent::Reasoning(answer.clean_reasoning.push(&t, TAB)),
-        StreamEvent::Served {
-            id,
-            model,
-            provider,
-        } => StreamEvent::Served {
-            id,
-            model: model.map(|m| sanitize(&m, " ")),
-            provider: provider.map(|p| sanitize(&p, " ")),
-        },
-        other => other,
-    };
+    // Untrusted text is made safe as the reply folds it in (`Reply::apply`, per stream, so a
+    // sequence cut between deltas goes whole); nothing downstream sees raw escapes.
     let mut rejected = false;
     match &event {
         StreamEvent::Content(_) | StreamEvent::Reasoning(_) => {
@@ -115,10 +98,10 @@ pub(super) fn on_event(
         }
     }
     if rejected {
-        p.note = Some(format!(
+        p.note = Some(Clean::line(&format!(
             "{} was rejected: change this pane's model with Alt+M",
             p.model
-        ));
+        )));
     }
     money::charge(app, i, request, cost_before, fx);
     if served {
@@ -209,8 +192,6 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
     answer.attempts += 1;
     answer.state = AnswerState::Waiting;
     answer.reply = Reply::new(App::now());
-    answer.clean_content = Sanitizer::default();
-    answer.clean_reasoning = Sanitizer::default();
     answer.render(width, &cx);
     fx.push(Effect::StartStream {
         pane,
@@ -286,11 +267,17 @@ pub(super) fn on_reconciled(
     let cost_before = answer.cost;
     match result {
         Ok(record) => {
+            // A refused billed cost stays unknown, with its reason in the footer.
+            answer.reply.cost_refused = record
+                .cost_refused
+                .clone()
+                .or(answer.reply.cost_refused.take());
             answer.cost = record
                 .total_cost
                 .map_or(CostState::Unknown, |c| CostState::Reported(Cost::usd(c)));
+            // The gateway's record is server text like any other: it enters state clean.
             if answer.reply.provider.is_none() {
-                answer.reply.provider = record.provider_name;
+                answer.reply.provider = record.provider_name.as_deref().map(Clean::line);
             }
             if answer.reply.usage.is_none() {
                 answer.reply.usage = Some(Usage {

@@ -5,6 +5,8 @@
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use crate::sanitize::Clean;
+
 /// Display columns of `s`.
 pub fn width_of(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -86,7 +88,8 @@ fn wrap_line(line: &str, width: usize, out: &mut Vec<String>) {
     }
 }
 
-/// The wrapped rows of a text that may still be growing.
+/// The wrapped rows of a text that may still be growing. Its rows reach the screen, so it
+/// wraps only `Clean` text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WrappedText {
     width: u16,
@@ -101,7 +104,7 @@ pub struct WrappedText {
 }
 
 impl WrappedText {
-    pub fn new(text: &str, width: u16) -> Self {
+    pub fn new(text: &Clean, width: u16) -> Self {
         let mut w = Self {
             width,
             ..Self::default()
@@ -111,10 +114,12 @@ impl WrappedText {
     }
 
     /// Catches up with `text`, which must extend the text seen so far.
-    pub fn update(&mut self, text: &str) {
+    pub fn update(&mut self, text: &Clean) {
+        let clean = text;
+        let text = clean.as_str();
         let width = usize::from(self.width.max(1));
         if self.consumed > text.len() || !text.is_char_boundary(self.consumed) {
-            *self = Self::new(text, self.width);
+            *self = Self::new(clean, self.width);
             return;
         }
         let fresh = &text[self.consumed..];
@@ -141,7 +146,7 @@ impl WrappedText {
         self.width == width && self.seen == text.len()
     }
 
-    pub fn rewrap(&mut self, text: &str, width: u16) {
+    pub fn rewrap(&mut self, text: &Clean, width: u16) {
         *self = Self::new(text, width);
     }
 
@@ -197,11 +202,11 @@ mod tests {
     fn incremental_wrapping_matches_wrapping_at_once() {
         let text =
             "First line of an answer that wraps.\nSecond, with 日本語 and more words\n\nLast";
-        let mut w = WrappedText::new("", 12);
+        let mut w = WrappedText::new(&Clean::default(), 12);
         let mut seen = String::new();
         for piece in text.split_inclusive([' ', '\n']) {
             seen.push_str(piece);
-            w.update(&seen);
+            w.update(&Clean::text(&seen));
         }
         let expected = wrap(text, 12);
         let got: Vec<&str> = (0..w.len()).filter_map(|i| w.row(i)).collect();

@@ -14,6 +14,7 @@ use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pr
 use super::{account, catalog, money, overlay, stream};
 use crate::api::StreamEvent;
 use crate::markdown::Ctx;
+use crate::sanitize::Clean;
 
 /// Lines the mouse wheel scrolls per notch.
 const WHEEL_LINES: isize = 3;
@@ -65,11 +66,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SessionsListed(result) => overlay::on_listed(app, result),
         Action::SessionOpened(result) => overlay::on_opened(app, result, &mut fx),
+        Action::SessionMoved { id, title, why } => app.moved_to(id, title, why),
+        Action::StoreNotice { error, text } => app.store_notice(error, text),
         Action::Saved(result) => {
             match result {
                 Ok(()) => app.save_error = None,
                 // The room carries on; the next save tries again.
-                Err(e) => app.save_error = Some(e),
+                Err(e) => app.save_error = Some(Clean::line(&e)),
             }
             app.mark_dirty();
         }
@@ -243,8 +246,12 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Routing => {
-            if let Some(p) = app.focused() {
-                let form = RoutingForm::new(p.id, &p.model, &p.routing);
+            if app.is_blind() {
+                // Provider lists and fallbacks would tell the model.
+                app.set_notice(NoticeLevel::Info, "routing is hidden in a blind round");
+            } else if let Some(p) = app.focused() {
+                let mut form = RoutingForm::new(p.id, &p.model, &p.routing);
+                form.label = p.identity(app.focus).model();
                 app.overlay = Overlay::Routing(Box::new(form));
             }
         }
@@ -265,6 +272,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::RefreshCatalog => refresh_catalog(app, fx),
         Command::ClosePane => close_focused(app, fx),
+        Command::ReopenPane => reopen_closed(app),
         Command::Stop => {
             if let Some(i) = (app.focus < app.panes.len()).then_some(app.focus) {
                 stream::stop(app, i, fx);
@@ -334,8 +342,8 @@ fn open_picker(app: &mut App, purpose: ModelPurpose, fx: &mut Vec<Effect>) {
     let mut picker = Picker::new(purpose, app.catalog.index.clone());
     if app.catalog.index.is_none() {
         picker.message = Some(match &app.catalog.error {
-            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries"),
-            None => "the catalog is loading; type a model id or wait a moment".to_owned(),
+            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries").into(),
+            None => "the catalog is loading; type a model id or wait a moment".into(),
         });
         if !app.catalog.refreshing {
             app.catalog.refreshing = true;
@@ -389,7 +397,18 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     }
     stream::stop(app, app.focus, fx);
     let pane = app.panes.remove(app.focus);
-    app.set_notice(NoticeLevel::Info, format!("closed the {} pane", pane.model));
+    let undo = app
+        .keymap
+        .key_for(Command::ReopenPane)
+        .map_or_else(String::new, |k| format!("; {k} brings it back"));
+    app.set_notice(
+        NoticeLevel::Info,
+        format!(
+            "closed the {} pane (its answers stay in the session{undo})",
+            pane.model
+        ),
+    );
+    app.closed.push(pane);
     if app.focus >= app.panes.len() {
         app.focus = app.panes.len().saturating_sub(1);
     }
@@ -400,11 +419,29 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     app.relayout();
 }
 
+/// Undoes the latest Alt+W: the pane comes back where new panes go, as it was.
+fn reopen_closed(app: &mut App) {
+    if app.closed.is_empty() {
+        app.set_notice(NoticeLevel::Info, "no closed pane to bring back");
+    } else if app.panes.len() >= app.settings.max_panes {
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("the room holds at most {} panes", app.settings.max_panes),
+        );
+    } else if let Some(pane) = app.closed.pop() {
+        app.set_notice(NoticeLevel::Info, format!("brought back {}", pane.model));
+        app.panes.push(pane);
+        app.focus = app.panes.len() - 1;
+        app.request_save();
+        app.relayout();
+    }
+}
+
 fn copy(app: &mut App, fx: &mut Vec<Effect>) {
     let text = app
         .focused()
         .and_then(Pane::last_answer)
-        .map(|a| a.reply.content.clone());
+        .map(|a| a.reply.content.to_string());
     match text.filter(|t| !t.is_empty()) {
         Some(text) => {
             app.set_notice(

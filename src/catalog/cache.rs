@@ -65,10 +65,12 @@ impl CatalogCache {
     /// The cache for `base_url` under `data_dir`; `key` overrides the name derived from the URL
     /// (the demo gateway's port changes every run, so it is cached as `demo`).
     pub fn new(data_dir: &Path, base_url: &str, key: Option<&str>) -> Self {
-        let key = key.map_or_else(|| file_key(base_url), str::to_owned);
+        // A user or password in the URL goes neither into the file name nor into the file.
+        let base_url = crate::api::display_url(base_url);
+        let key = key.map_or_else(|| file_key(&base_url), str::to_owned);
         Self {
             path: data_dir.join("catalog").join(format!("{key}.json")),
-            base_url: base_url.to_owned(),
+            base_url,
         }
     }
 
@@ -84,7 +86,11 @@ impl CatalogCache {
     /// The cached catalog; `Ok(None)` when there is none yet. A cache written for another URL
     /// under the same key (the demo's) is still used: the key says it is the same gateway.
     pub fn load(&self) -> Result<Option<Cached>, String> {
-        let bytes = match std::fs::read(&self.path) {
+        // Only a regular file, under the store's cap: a FIFO here must not hang the start.
+        let bytes = match crate::store::read::read_regular(
+            &self.path,
+            crate::store::read::MAX_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
@@ -157,6 +163,27 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_that_is_not_a_regular_file_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CatalogCache::new(dir.path(), "http://x", Some("demo"));
+        std::fs::create_dir_all(cache.path().parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", cache.path()).unwrap();
+        let e = cache.load().unwrap_err();
+        assert!(e.contains("a device"), "{e}");
+    }
+
+    #[test]
+    fn a_password_in_the_base_url_is_neither_in_the_file_name_nor_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CatalogCache::new(dir.path(), "https://me:pw-0123456789@h.example/v1", None);
+        assert!(cache.path().ends_with("catalog/h.example-v1.json"));
+        cache.save(&Catalog::new(Vec::new()), 1).unwrap();
+        let text = std::fs::read_to_string(cache.path()).unwrap();
+        assert!(!text.contains("pw-0123456789") && text.contains("https://h.example/v1"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
+use crate::sanitize::sanitize;
 use crate::{api, ask, catalog, chat, clock, connect, pick_models, store};
 
 pub(crate) async fn run(
@@ -45,7 +46,11 @@ pub(crate) async fn run(
         routing,
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
         ledger: store::Ledger::open_default(),
+        deadline: config.ask_deadline(),
     };
+    for warning in ask::routing_warnings(&conn.clients, &plan) {
+        eprintln!("modelroom: {}", sanitize(&warning, " "));
+    }
     if let Err(e) = check_daily_budget(config, &plan, index.as_ref()) {
         conn.close().await;
         return Err(e);
@@ -59,7 +64,10 @@ pub(crate) async fn run(
         // A closed pipe (`| head`) is the reader's choice, not a failure worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("modelroom: cannot write the answers: {e}");
+            eprintln!(
+                "modelroom: cannot write the answers: {}",
+                sanitize(&e.to_string(), " ")
+            );
             Ok(ExitCode::FAILURE)
         }
     }

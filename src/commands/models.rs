@@ -1,11 +1,11 @@
 //! `modelroom models`: the catalog, listed and searched.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::UsageError;
 use crate::cli::{GlobalArgs, ModelsArgs};
 use crate::config::Config;
+use crate::sanitize::{self, sanitize};
 use crate::{catalog, connect};
 
 pub(crate) async fn run(
@@ -25,10 +25,12 @@ pub(crate) async fn run(
     let (catalog, source) = match loaded {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("modelroom: {e}");
+            // The error may quote the server's body: untrusted text.
+            eprintln!("modelroom: {}", sanitize(&e.to_string(), " "));
             return Ok(ExitCode::FAILURE);
         }
     };
+    let skipped = catalog.skipped;
     let index = catalog::Index::new(catalog);
     let query = args.query.as_deref().unwrap_or("");
     let rows = catalog::listing::select(&index, query, args.sort, args.free);
@@ -36,7 +38,7 @@ pub(crate) async fn run(
     let written = if args.json {
         let list: Vec<serde_json::Value> =
             rows.iter().map(|r| catalog::listing::json_row(r)).collect();
-        writeln!(out, "{}", serde_json::Value::Array(list))
+        sanitize::write_json_line(&mut out, &serde_json::Value::Array(list))
     } else if rows.is_empty() {
         Ok(())
     } else {
@@ -44,19 +46,29 @@ pub(crate) async fn run(
     };
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("modelroom: cannot write the list: {e}");
+            eprintln!(
+                "modelroom: cannot write the list: {}",
+                sanitize(&e.to_string(), " ")
+            );
             return Ok(ExitCode::FAILURE);
         }
         _ => {}
     }
+    let skipped = match skipped {
+        0 => String::new(),
+        n => format!(
+            " · {n} malformed entr{} skipped",
+            if n == 1 { "y" } else { "ies" }
+        ),
+    };
     eprintln!(
-        "{} of {} models · {}",
+        "{} of {} models · {}{skipped}",
         rows.len(),
         index.len(),
-        source.note()
+        sanitize(&source.note(), " ")
     );
     if rows.is_empty() {
-        eprintln!("no model matches `{query}`");
+        eprintln!("no model matches `{}`", sanitize(query, " "));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

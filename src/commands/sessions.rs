@@ -40,7 +40,7 @@ pub(crate) async fn run(
         Err(sessions::SessionsError::Usage(m)) => Err(UsageError(m)),
         Err(sessions::SessionsError::Closed) => Ok(ExitCode::SUCCESS),
         Err(sessions::SessionsError::Failed(m)) => {
-            eprintln!("modelroom: {m}");
+            eprintln!("modelroom: {}", crate::sanitize::sanitize(&m, " "));
             Ok(ExitCode::FAILURE)
         }
     }

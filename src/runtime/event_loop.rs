@@ -125,7 +125,11 @@ where
     }
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
-        app.save_error = saver.finish(Some(app.snapshot())).await;
+        let report = saver.finish(Some(app.snapshot())).await;
+        app.save_error = report.error.map(|e| crate::sanitize::Clean::line(&e));
+        if let Some(f) = report.moved {
+            app.moved_to(f.id, f.title, f.why);
+        }
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();

@@ -96,16 +96,42 @@ pub async fn run_room(
     let input = EventStream::new().map(|r| r);
     let result = run_loop(&mut app, &mut term, input, &mut ctx).await;
     terminal::restore();
-    if let Some(e) = &app.save_error {
-        eprintln!("modelroom: the session could not be saved: {e}");
-    } else if ctx.store.is_some() && app.panes.iter().any(|p| !p.entries.is_empty()) {
-        eprintln!(
-            "session saved: {} (reopen it with `modelroom --resume {}`)",
-            app.title(),
-            app.session.id
-        );
-    }
+    eprint!("{}", farewell(&app, ctx.store.is_some()));
     result
+}
+
+/// What is printed once the terminal is back: where the session went, or why it did not.
+/// Titles and errors are text from prompts and servers, so they are sanitised like answers.
+pub fn farewell(app: &App, saving: bool) -> String {
+    let line = |s: &str| {
+        crate::sanitize::sanitize(s, " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = String::new();
+    if let Some(e) = &app.save_error {
+        out.push_str(&format!(
+            "modelroom: the session could not be saved: {}\n",
+            line(e)
+        ));
+    } else if saving
+        && app
+            .panes
+            .iter()
+            .chain(&app.closed)
+            .any(|p| !p.entries.is_empty())
+    {
+        if let Some(why) = &app.session.copied_because {
+            out.push_str(&format!("modelroom: {}\n", line(why)));
+        }
+        out.push_str(&format!(
+            "session saved: {} (reopen it with `modelroom --resume {}`)\n",
+            line(&app.title()),
+            app.session.id
+        ));
+    }
+    out
 }
 
 /// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action

@@ -1,5 +1,7 @@
 //! The session browser's disk work, off the UI thread: list, open, rename, delete. Each result
-//! comes back as an `Action`.
+//! comes back as an `Action`. Opening claims the session for this room (a session open in
+//! another room opens as a copy, with a note saying so); renaming or deleting one that another
+//! room has open is refused with the reason.
 
 use tokio::sync::mpsc;
 
@@ -15,14 +17,14 @@ pub fn perform(store: Option<SessionStore>, actions: mpsc::Sender<Action>, effec
         return;
     };
     tokio::spawn(async move {
-        let action = tokio::task::spawn_blocking(move || run(&store, effect)).await;
-        if let Ok(Some(action)) = action {
+        let results = tokio::task::spawn_blocking(move || run(&store, effect)).await;
+        for action in results.unwrap_or_default() {
             let _ = actions.send(action).await;
         }
     });
 }
 
-fn run(store: &SessionStore, effect: Effect) -> Option<Action> {
+fn run(store: &SessionStore, effect: Effect) -> Vec<Action> {
     let listed = |store: &SessionStore| {
         Action::SessionsListed(
             store
@@ -31,23 +33,84 @@ fn run(store: &SessionStore, effect: Effect) -> Option<Action> {
                 .map_err(|e| e.to_string()),
         )
     };
+    let refused = |what: &str, e: &crate::store::StoreError| {
+        tracing::warn!("{what} failed: {e}");
+        vec![Action::StoreNotice {
+            error: true,
+            text: format!("not {what}d: {e}"),
+        }]
+    };
     match effect {
-        Effect::ListSessions => Some(listed(store)),
-        Effect::OpenSession(id) => Some(Action::SessionOpened(
-            store.load(&id).map(Box::new).map_err(|e| e.to_string()),
-        )),
-        Effect::RenameSession { id, title } => {
-            if let Err(e) = store.rename(&id, &title) {
-                tracing::warn!("rename failed: {e}");
+        Effect::ListSessions => vec![listed(store)],
+        Effect::OpenSession(id) => match store.open_for_room(&id) {
+            Ok(opened) => {
+                let mut out = vec![Action::SessionOpened(Ok(Box::new(opened.session)))];
+                out.extend(
+                    opened
+                        .note
+                        .map(|text| Action::StoreNotice { error: true, text }),
+                );
+                out
             }
-            None
-        }
-        Effect::DeleteSession(id) => {
-            if let Err(e) = store.remove(&id) {
-                tracing::warn!("delete failed: {e}");
-            }
-            None
-        }
-        _ => None,
+            Err(e) => vec![Action::SessionOpened(Err(e.to_string()))],
+        },
+        Effect::RenameSession { id, title } => match store.rename(&id, &title) {
+            Ok(_) => Vec::new(),
+            Err(e) => refused("rename", &e),
+        },
+        Effect::DeleteSession(id) => match store.remove(&id) {
+            Ok(()) => Vec::new(),
+            Err(e) => refused("delete", &e),
+        },
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FORMAT_VERSION, Session, Totals};
+
+    #[test]
+    fn alt_s_on_a_session_open_in_another_room_opens_a_copy_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = SessionStore::open(dir.path()).unwrap();
+        let theirs = SessionStore::open(dir.path()).unwrap();
+        let session = Session {
+            version: FORMAT_VERSION,
+            id: "s1".into(),
+            title: "their chat".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            panes: Vec::new(),
+            totals: Totals::default(),
+        };
+        theirs.save(&session).unwrap();
+        theirs.claim("s1").unwrap();
+        let actions = run(&mine, Effect::OpenSession("s1".into()));
+        let [
+            Action::SessionOpened(Ok(copy)),
+            Action::StoreNotice { error: true, text },
+        ] = actions.as_slice()
+        else {
+            panic!("{actions:?}")
+        };
+        assert_ne!(copy.id, "s1");
+        assert_eq!(copy.title, "their chat (copy)");
+        assert!(text.contains("is open in another room"), "{text}");
+        // Deleting it from here is refused, with the reason.
+        let refused = run(&mine, Effect::DeleteSession("s1".into()));
+        assert!(
+            matches!(&refused[..], [Action::StoreNotice { text, .. }] if text.starts_with("not deleted: session `s1` is open in another room")),
+            "{refused:?}"
+        );
+        assert!(mine.path("s1").exists());
+        // Once the other room lets go, it opens as itself.
+        theirs.release("s1");
+        let actions = run(&mine, Effect::OpenSession("s1".into()));
+        assert!(
+            matches!(&actions[..], [Action::SessionOpened(Ok(s))] if s.id == "s1"),
+            "{actions:?}"
+        );
     }
 }

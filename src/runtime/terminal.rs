@@ -75,11 +75,16 @@ pub fn restore() {
     let _ = out.flush();
 }
 
-fn install_panic_hook() {
+/// From now on a panic on any thread restores the terminal, reports, and ends the process.
+/// Ending it matters: a panic in a background task would otherwise leave the loop running on
+/// a terminal no longer in raw mode, where no key (Ctrl+Q included) reaches it. What was
+/// saved stays saved; answers that were streaming are found *interrupted* on the next start.
+pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
+        std::process::exit(101);
     }));
 }
 

@@ -71,6 +71,19 @@ pub fn load(store: &SessionStore, query: &str) -> Result<Session, SessionsError>
     })
 }
 
+/// Opens the session a person named for a room (`--resume`): claimed for it, or a copy when
+/// another room has it open (`Opened::note` says so).
+pub fn open_for_room(
+    store: &SessionStore,
+    query: &str,
+) -> Result<crate::store::Opened, SessionsError> {
+    let id = store.resolve(query)?;
+    store.open_for_room(&id).map_err(|e| match e {
+        e @ StoreError::NotFound(_) => SessionsError::from(e),
+        e => SessionsError::Failed(format!("session `{id}` cannot be opened: {}", e.reason())),
+    })
+}
+
 /// `sessions list`: a table, or JSON lines. Damaged files are listed with their reason.
 pub fn list(store: &SessionStore, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let listing = match store.list() {

@@ -147,7 +147,7 @@ fn print_round(
         for a in answers {
             let mut line = ask::json_line(a);
             line["prompt"] = json!(k + 1);
-            writeln!(out, "{line}")?;
+            crate::sanitize::write_json_line(out, &line)?;
         }
     } else {
         writeln!(out, "══ prompt {} of {} ══", k + 1, plan.prompts.len())?;
@@ -215,6 +215,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .enumerate()
         .map(|(m, model)| PaneRecord {
             model: model.clone(),
+            closed: false,
             routing: Default::default(),
             params: params.clone(),
             turns: rounds

@@ -231,6 +231,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, turns)| PaneRecord {
                     model: format!("m{i}"),
+                    closed: false,
                     routing: Default::default(),
                     params: Params::default(),
                     turns,

@@ -28,6 +28,14 @@ pub struct Directives {
     /// With `flood`: never a line break, one endless line (minified JSON, a model that never
     /// breaks lines).
     pub oneline: bool,
+    /// A byte that is not UTF-8 in a keep-alive comment and in the first content delta.
+    pub badutf8: bool,
+    /// Report this cost (USD) in the usage chunk and the generation record, whatever is billed.
+    pub cost: Option<f64>,
+    /// Echo the key the request carried in the answer, cut between two deltas.
+    pub echokey: bool,
+    /// Answer 200 with an HTML page instead of a stream.
+    pub html: bool,
 }
 
 /// Parses every `[sim:NAME]` / `[sim:NAME=VALUE]` in `text`; returns them and the text without them.
@@ -60,6 +68,10 @@ pub fn parse(text: &str) -> (Directives, String) {
             "ttft" => d.ttft_ms = num().map(|n| n as u64),
             "flood" => d.flood = num(),
             "oneline" => d.oneline = true,
+            "badutf8" => d.badutf8 = true,
+            "cost" => d.cost = value.trim().parse().ok(),
+            "echokey" => d.echokey = true,
+            "html" => d.html = true,
             _ => {}
         }
         rest = &rest[start + len + 1..];

@@ -176,6 +176,19 @@ async fn chat(
     if let Some(code) = directives.status {
         return status_error(code, requested);
     }
+    if directives.html {
+        let page =
+            "<!DOCTYPE html><html><body><h1>Welcome</h1><p>Sign in to continue.</p></body></html>";
+        return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
+    }
+    let echo = directives.echokey.then(|| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim_start_matches("Bearer ")
+            .to_owned()
+    });
     let chain: Vec<String> = std::iter::once(requested.to_owned())
         .chain(as_list(&req["models"]))
         .collect();
@@ -249,6 +262,7 @@ async fn chat(
         directives,
         attempts,
     );
+    let plan = Plan { echo, ..plan };
     if req["stream"].as_bool().unwrap_or(false) {
         let id = plan.id.clone();
         let mut resp = Response::new(stream::body(plan, shared));
@@ -352,6 +366,7 @@ fn plan(
         ttft: Duration::from_secs_f64(ttft_ms as f64 / 1000.0 * scale),
         per_token: Duration::from_secs_f64(scale / rate.max(0.001)),
         instant: scale == 0.0,
+        echo: None,
     }
 }
 

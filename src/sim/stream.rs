@@ -34,6 +34,8 @@ pub struct Plan {
     pub per_token: Duration,
     /// Never wait at all (time scale 0).
     pub instant: bool,
+    /// The key to echo back (`[sim:echokey]`).
+    pub echo: Option<String>,
 }
 
 impl Plan {
@@ -57,7 +59,10 @@ impl Plan {
     }
 
     pub fn usage(&self, completion: u64, reasoning: u64) -> Value {
-        let cost = self.cost(completion);
+        let cost = self
+            .directives
+            .cost
+            .unwrap_or_else(|| self.cost(completion));
         let prompt_cost = self.cost(0);
         let mut u = json!({
             "prompt_tokens": self.prompt_tokens,
@@ -127,6 +132,11 @@ impl Out {
     async fn data(&self, v: &Value) -> bool {
         self.send(&format!("data: {v}\n\n")).await
     }
+
+    /// Bytes as they are, valid UTF-8 or not.
+    async fn raw(&self, bytes: &'static [u8]) -> bool {
+        self.tx.send(Ok(Bytes::from_static(bytes))).await.is_ok()
+    }
 }
 
 async fn produce(plan: Plan, shared: Arc<Shared>, tx: mpsc::Sender<Result<Bytes, io::Error>>) {
@@ -153,7 +163,7 @@ async fn produce(plan: Plan, shared: Arc<Shared>, tx: mpsc::Sender<Result<Bytes,
             Ended::Aborted => {}
         }
         if let Some(g) = b.generations.get_mut(&plan.id) {
-            g.cost = billed;
+            g.cost = plan.directives.cost.unwrap_or(billed);
             g.completion_tokens =
                 if matches!(ended, Ended::Cancelled) && plan.provider.bills_full_after_cancel {
                     planned
@@ -185,6 +195,19 @@ async fn run(plan: &Plan, out: &Out, reasoning_sent: &mut u64, content_sent: &mu
     // Queued: keep-alives until the first token.
     if !out.send(KEEP_ALIVE).await {
         return Ended::Cancelled;
+    }
+    if d.badutf8 && !out.raw(b": PROCESSING \xff\n\n").await {
+        return Ended::Cancelled;
+    }
+    if let Some(key) = &plan.echo {
+        // Cut inside the key, so only a client that holds back a possible start catches it.
+        let (a, b) = key.split_at(key.len() / 2);
+        for piece in [format!("Your key is {a}"), format!("{b}. ")] {
+            let delta = json!({ "role": "assistant", "content": piece });
+            if !out.data(&plan.chunk(&delta, None)).await {
+                return Ended::Cancelled;
+            }
+        }
     }
     if !plan.instant {
         let first = Instant::now() + plan.ttft;
@@ -252,6 +275,14 @@ async fn run(plan: &Plan, out: &Out, reasoning_sent: &mut u64, content_sent: &mu
         }
         paced += 1;
         pace(paced).await;
+        if d.badutf8
+            && i == 0
+            && !out
+                .raw(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\"}}]}\n\n")
+                .await
+        {
+            return Ended::Cancelled;
+        }
         if !out
             .data(&plan.chunk(&json!({ "role": "assistant", "content": piece }), None))
             .await

@@ -3,7 +3,7 @@
 //! and `ask` run. Lines are only appended; a damaged line is skipped, never fatal.
 
 use std::fs::OpenOptions;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,9 @@ impl SpendRecord {
         }
     }
 }
+
+/// The longest line of the ledger read; a record is a few hundred bytes.
+const MAX_LINE: u64 = 64 << 10;
 
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -75,28 +78,64 @@ impl Ledger {
         let mut options = OpenOptions::new();
         options.create(true).append(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A FIFO planted here must neither block the room nor take the records.
+            options.mode(0o600).custom_flags(libc::O_NONBLOCK);
+        }
         let mut file = options.open(&self.path)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file",
+                self.path.display()
+            )));
+        }
         file.write_all(text.as_bytes())?;
         file.sync_data()
     }
 
     /// The USD spent on `day` (UTC `YYYY-MM-DD`); no ledger yet is $0.
     pub fn total_on(&self, day: &str) -> io::Result<f64> {
-        let file = match std::fs::File::open(&self.path) {
+        let file = match super::read::open_regular(&self.path, super::read::MAX_FILE_BYTES) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0.0),
             Err(e) => return Err(e),
         };
-        let mut total = 0.0;
-        for line in BufReader::new(file).lines() {
-            let line = line?;
+        let mut total = 0.0f64;
+        let mut reader = BufReader::new(file.take(super::read::MAX_FILE_BYTES));
+        let mut bytes = Vec::new();
+        loop {
+            bytes.clear();
+            // A line is at most MAX_LINE bytes: a longer one (damage) is skipped, not held.
+            let n = reader
+                .by_ref()
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut bytes)?;
+            if n == 0 {
+                break;
+            }
+            if bytes.last() != Some(&b'\n') && n as u64 == MAX_LINE {
+                let mut rest = Vec::new();
+                while reader
+                    .by_ref()
+                    .take(MAX_LINE)
+                    .read_until(b'\n', &mut rest)?
+                    > 0
+                    && rest.last() != Some(&b'\n')
+                {
+                    rest.clear();
+                }
+                continue;
+            }
+            let line = String::from_utf8_lossy(&bytes);
             // The day is checked before parsing, so old lines cost almost nothing to skip.
             if !line.contains(day) {
                 continue;
             }
             match serde_json::from_str::<SpendRecord>(&line) {
-                Ok(r) if r.day == day && r.usd.is_finite() && r.usd > 0.0 => total += r.usd,
+                Ok(r) if r.day == day && r.usd.is_finite() && r.usd > 0.0 => {
+                    total = (total + r.usd).min(f64::MAX);
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!("skipping a damaged line of {}: {e}", self.path.display()),
             }
@@ -147,6 +186,36 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn an_overlong_line_is_skipped_and_a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path());
+        ledger.append(&[record("2026-11-24", 0.25)]).unwrap();
+        let mut long = vec![b'x'; 200_000];
+        long.extend_from_slice(b"2026-11-24\n");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(ledger.path())
+            .unwrap()
+            .write_all(&long)
+            .unwrap();
+        ledger.append(&[record("2026-11-24", 0.5)]).unwrap();
+        assert!((ledger.total_on("2026-11-24").unwrap() - 0.75).abs() < 1e-12);
+        #[cfg(unix)]
+        {
+            let other = tempfile::tempdir().unwrap();
+            let fifo = Ledger::new(other.path());
+            let made = std::process::Command::new("mkfifo")
+                .arg(fifo.path())
+                .status()
+                .unwrap();
+            assert!(made.success());
+            let e = fifo.total_on("2026-11-24").unwrap_err();
+            assert!(e.to_string().contains("named pipe"), "{e}");
+            assert!(fifo.append(&[record("2026-11-24", 1.0)]).is_err());
         }
     }
 }

@@ -3,6 +3,9 @@
 //! cannot be read is reported as damaged with the reason, and is never overwritten or deleted.
 
 mod ledger;
+mod lock;
+pub mod read;
+mod rooms;
 mod session;
 
 use std::collections::HashMap;
@@ -12,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use ledger::{Ledger, SpendRecord};
+pub use lock::Holder;
+pub use rooms::{Forked, Opened};
 pub use session::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
     Params, Session, Totals, Turn,
@@ -35,6 +40,10 @@ pub enum StoreError {
     Ambiguous { query: String, examples: String },
     #[error("refusing to overwrite {}: it could not be read ({reason})", path.display())]
     WouldOverwriteDamaged { path: PathBuf, reason: String },
+    #[error("session `{id}` is open in {holder}")]
+    OpenElsewhere { id: String, holder: Holder },
+    #[error("{} changed on disk since this room read or saved it", path.display())]
+    ChangedOnDisk { path: PathBuf },
 }
 
 impl StoreError {
@@ -51,6 +60,8 @@ impl StoreError {
             }
             Self::Write { source, .. } => format!("cannot be written: {source}"),
             Self::WouldOverwriteDamaged { reason, .. } => format!("damaged ({reason})"),
+            Self::OpenElsewhere { holder, .. } => format!("open in {holder}"),
+            Self::ChangedOnDisk { .. } => "changed on disk by another program".into(),
         }
     }
 }
@@ -90,12 +101,20 @@ pub struct SessionStore {
     /// A file that still matches is known to be readable, so saving over it needs no scan
     /// (a 50 MB session would otherwise be parsed again before every save).
     known: Arc<Mutex<HashMap<String, Stamp>>>,
+    /// The sessions this store (this room) has open, locked against other rooms.
+    locks: Arc<Mutex<HashMap<String, lock::SessionLock>>>,
 }
 
-type Stamp = (u64, Option<std::time::SystemTime>);
+/// Size, modification time and inode: every save renames a new file into place, so the inode
+/// alone changes with each write, whoever made it.
+type Stamp = (u64, Option<std::time::SystemTime>, u64);
 
 fn stamp(meta: &fs::Metadata) -> Stamp {
-    (meta.len(), meta.modified().ok())
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    (meta.len(), meta.modified().ok(), inode)
 }
 
 /// Ids are file names: letters, digits, `-` and `_` only, so no id can name a path elsewhere.
@@ -128,6 +147,7 @@ impl SessionStore {
         Ok(Self {
             dir,
             known: Arc::default(),
+            locks: Arc::default(),
         })
     }
 
@@ -178,7 +198,9 @@ impl SessionStore {
         Ok(session)
     }
 
-    /// Writes `session` atomically. Never replaces a file that exists but cannot be read.
+    /// Writes `session` atomically. Never replaces a file that exists but cannot be read, nor
+    /// one that changed since this store last read or wrote it (another room, an editor):
+    /// that is `ChangedOnDisk`, and the caller saves elsewhere (`save_or_fork`).
     pub fn save(&self, session: &Session) -> Result<(), StoreError> {
         let path = self.path(&session.id);
         if !valid_id(&session.id) {
@@ -195,6 +217,7 @@ impl SessionStore {
                         reason: e.to_string(),
                     });
                 }
+                return Err(StoreError::ChangedOnDisk { path });
             }
         }
         write_atomic(&path, |w| {
@@ -284,23 +307,29 @@ impl SessionStore {
         }
     }
 
+    /// Renames a session that no other room has open (that room would keep its own title).
     pub fn rename(&self, id: &str, title: &str) -> Result<Session, StoreError> {
-        let mut s = self.load(id)?;
-        title.trim().clone_into(&mut s.title);
-        s.updated_at = crate::clock::rfc3339(crate::clock::unix_now());
-        self.save(&s)?;
-        Ok(s)
+        self.while_claimed(id, || {
+            let mut s = self.load(id)?;
+            title.trim().clone_into(&mut s.title);
+            s.updated_at = crate::clock::rfc3339(crate::clock::unix_now());
+            self.save(&s)?;
+            Ok(s)
+        })
     }
 
-    /// Deletes a session file. Damaged files are only deleted when asked for by id.
+    /// Deletes a session file that no room has open. Damaged files are only deleted when
+    /// asked for by id.
     pub fn remove(&self, id: &str) -> Result<(), StoreError> {
         if !valid_id(id) {
             return Err(StoreError::NotFound(id.to_owned()));
         }
-        let path = self.path(id);
-        fs::remove_file(&path).map_err(|source| match source.kind() {
-            io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
-            _ => StoreError::Write { path, source },
+        self.while_claimed(id, || {
+            let path = self.path(id);
+            fs::remove_file(&path).map_err(|source| match source.kind() {
+                io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
+                _ => StoreError::Write { path, source },
+            })
         })
     }
 }
@@ -339,36 +368,70 @@ fn check_version(path: &Path, value: &serde_json::Value) -> Result<(), StoreErro
 }
 
 fn read_json(path: &Path, id: &str) -> Result<Session, StoreError> {
-    read_versioned(path, id, |s: &Session| s.version)
+    let mut session: Session = read_versioned(path, id)?;
+    // Totals are derived; files from before they were kept finite may hold `null`.
+    session.retotal();
+    Ok(session)
 }
 
 fn read_header(path: &Path, id: &str) -> Result<Header, StoreError> {
-    read_versioned(path, id, |h: &Header| h.version)
+    read_versioned(path, id)
+}
+
+/// What `read_versioned` needs of a file's contents.
+trait Versioned: serde::de::DeserializeOwned {
+    fn version(&self) -> u32;
+    fn set_id(&mut self, id: &str);
+}
+
+impl Versioned for Session {
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn set_id(&mut self, id: &str) {
+        id.clone_into(&mut self.id);
+    }
+}
+
+impl Versioned for Header {
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn set_id(&mut self, id: &str) {
+        id.clone_into(&mut self.id);
+    }
 }
 
 /// Reads a whole file and parses it as `T`, checking its format version. A file that does not
-/// parse but names another version says "unknown version", not "corrupt". (Parsing a slice is
-/// several times faster than parsing from a reader.)
-fn read_versioned<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    id: &str,
-    version: impl Fn(&T) -> u32,
-) -> Result<T, StoreError> {
-    let bytes = fs::read(path).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
-        _ => StoreError::Unreadable {
+/// parse but names another version says "unknown version", not "corrupt". The file's name is
+/// its id, whatever the id inside says (a copied file is its own session), so listing and
+/// opening agree. (Parsing a slice is several times faster than parsing from a reader.)
+fn read_versioned<T: Versioned>(path: &Path, id: &str) -> Result<T, StoreError> {
+    let bytes =
+        read::read_regular(path, read::MAX_FILE_BYTES).map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound(id.to_owned()),
+            _ => StoreError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+    if read::nesting(&bytes, read::MAX_NESTING) > read::MAX_NESTING {
+        return Err(StoreError::Corrupt {
             path: path.to_path_buf(),
-            source,
-        },
-    })?;
-    match serde_json::from_slice::<T>(&bytes) {
-        Ok(v) if version(&v) == FORMAT_VERSION => Ok(v),
+            detail: format!("nested more than {} levels deep", read::MAX_NESTING),
+        });
+    }
+    match read::from_slice_deep::<T>(&bytes) {
+        Ok(mut v) if v.version() == FORMAT_VERSION => {
+            v.set_id(id);
+            Ok(v)
+        }
         Ok(v) => Err(StoreError::UnknownVersion {
             path: path.to_path_buf(),
-            found: u64::from(version(&v)),
+            found: u64::from(v.version()),
         }),
         Err(e) => {
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            if let Ok(value) = read::from_slice_deep::<serde_json::Value>(&bytes) {
                 check_version(path, &value)?;
             }
             Err(classify(path, &e))

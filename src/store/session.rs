@@ -26,7 +26,10 @@ pub struct Session {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
-    /// Sum of every answer's known cost, in USD.
+    /// Sum of every answer's known cost, in USD: always a finite number on disk (JSON has no
+    /// infinity; serde would write `null`). Files from before that rule may hold `null`: it
+    /// reads as NaN, shown as unknown, and a full load adds the turns up again.
+    #[serde(serialize_with = "finite_usd", deserialize_with = "usd_or_null")]
     pub cost_usd: f64,
     /// Answers whose cost was still pending or unknown when saved.
     pub uncosted_answers: usize,
@@ -37,6 +40,10 @@ pub struct Totals {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaneRecord {
     pub model: String,
+    /// Closed in the room (Alt+W): not shown when the session is reopened, but its turns and
+    /// their cost stay part of the session, its totals and its exports. Absent means open.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
     /// OpenRouter routing preferences (sort, variant, price cap, fallback models, provider
     /// lists); absent in files from before routing existed, and when nothing is set.
     #[serde(default, skip_serializing_if = "Routing::is_default")]
@@ -145,11 +152,11 @@ impl AnswerRecord {
             d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         };
         Self {
-            content: r.content.clone(),
-            reasoning: r.reasoning.clone(),
+            content: r.content.to_string(),
+            reasoning: r.reasoning.to_string(),
             reasoning_details: r.reasoning_details.clone(),
-            model: r.served_model.clone(),
-            provider: r.provider.clone(),
+            model: r.served_model.as_deref().map(str::to_owned),
+            provider: r.provider.as_deref().map(str::to_owned),
             generation_id: r.generation_id.clone(),
             usage: r.usage,
             cost_usd,
@@ -165,6 +172,8 @@ impl AnswerRecord {
 
 impl Session {
     /// Recomputes the totals from the turns (they are stored for listings, derived here).
+    /// Only finite, non-negative costs count, and the sum saturates: no cost a server sent can
+    /// make the total something the file cannot hold.
     pub fn retotal(&mut self) {
         let mut t = Totals {
             prompts: self.prompts().len(),
@@ -177,7 +186,9 @@ impl Session {
                     Turn::Assistant(a) => {
                         t.answers += 1;
                         match (a.cost_status, a.cost_usd) {
-                            (CostStatus::Reported, Some(c)) => t.cost_usd += c,
+                            (CostStatus::Reported, Some(c)) if c.is_finite() && c >= 0.0 => {
+                                t.cost_usd = (t.cost_usd + c).min(f64::MAX);
+                            }
                             _ => t.uncosted_answers += 1,
                         }
                     }
@@ -222,6 +233,20 @@ impl Session {
     pub fn models(&self) -> Vec<&str> {
         self.panes.iter().map(|p| p.model.as_str()).collect()
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature
+fn finite_usd<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    let v = if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-f64::MAX, f64::MAX)
+    };
+    s.serialize_f64(v)
+}
+
+fn usd_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// What a listing needs, read without keeping the transcripts in memory.

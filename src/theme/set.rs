@@ -52,7 +52,7 @@ impl Themes {
         let Some(dir) = dir else {
             return (themes, errors);
         };
-        let mut pending: Vec<(String, String, String)> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         if let Ok(entries) = std::fs::read_dir(dir) {
             let mut paths: Vec<_> = entries
                 .filter_map(Result::ok)
@@ -65,8 +65,9 @@ impl Themes {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => pending.push((name.to_owned(), file, text)),
+                // A FIFO or a device named `x.toml` must not hang the start.
+                match crate::store::read::read_settings(&path) {
+                    Ok(text) => pending.push(Pending::new(name, file, text)),
                     Err(e) => errors.push(ThemeError {
                         file,
                         line: 0,
@@ -75,33 +76,34 @@ impl Themes {
                 }
             }
         }
-        // A theme may inherit from another of the person's own: resolve in rounds until none
-        // gets further (what is left inherits from a missing theme or in a circle).
-        loop {
-            let before = pending.len();
-            let names = pending_names(&pending);
-            let mut waiting = Vec::new();
-            for (name, file, text) in std::mem::take(&mut pending) {
-                let default = themes.list.first().cloned();
-                let lookup = |n: &str| themes.get(n).cloned();
-                match parse_theme(&text, &file, &name, depth, default.as_ref(), &lookup) {
-                    Ok(theme) => themes.insert(theme),
-                    Err(e) if waits_for(&e, &names) => {
-                        waiting.push((name, file, text));
-                    }
-                    Err(e) => errors.push(e),
-                }
-            }
-            pending = waiting;
-            if pending.is_empty() || pending.len() == before {
-                break;
+        // Parents before children, each file parsed once; a circle or a chain deeper than
+        // `MAX_INHERITANCE` is an error for the themes in it, never a search.
+        let mut order: Vec<(usize, usize)> = Vec::new();
+        for i in 0..pending.len() {
+            match chain(&pending, i) {
+                Ok(depth) => order.push((depth, i)),
+                Err(message) => errors.push(pending[i].error(message)),
             }
         }
-        for (name, file, text) in pending {
+        order.sort_unstable();
+        let mut failed: Vec<&str> = Vec::new();
+        for (_, i) in order {
+            let p = &pending[i];
+            if let Some(parent) = p.parent_in(&pending).filter(|n| failed.contains(n)) {
+                errors.push(p.error(format!(
+                    "inherits: theme `{parent}` could not be loaded (see its error)"
+                )));
+                failed.push(&p.name);
+                continue;
+            }
             let default = themes.list.first().cloned();
             let lookup = |n: &str| themes.get(n).cloned();
-            if let Err(e) = parse_theme(&text, &file, &name, depth, default.as_ref(), &lookup) {
-                errors.push(e);
+            match parse_theme(&p.text, &p.file, &p.name, depth, default.as_ref(), &lookup) {
+                Ok(theme) => themes.insert(theme),
+                Err(e) => {
+                    errors.push(e);
+                    failed.push(&p.name);
+                }
             }
         }
         (themes, errors)
@@ -148,16 +150,89 @@ impl Themes {
     }
 }
 
-fn pending_names(pending: &[(String, String, String)]) -> Vec<String> {
-    pending.iter().map(|(n, _, _)| n.clone()).collect()
+/// How many of the person's own themes a theme may inherit through.
+pub const MAX_INHERITANCE: usize = 16;
+
+/// A person's theme file, read but not parsed yet.
+struct Pending {
+    name: String,
+    file: String,
+    text: String,
+    /// What `inherits` names, and its line (a file that does not parse has none here; its
+    /// parse reports the mistake).
+    inherits: Option<(String, usize)>,
 }
 
-/// Whether `e` only says "inherits a theme not loaded yet" for one of `pending`.
-fn waits_for(e: &ThemeError, pending: &[String]) -> bool {
-    e.message
-        .strip_prefix("inherits: no theme named `")
-        .map(|rest| rest.trim_end_matches('`'))
-        .is_some_and(|wanted| pending.iter().any(|n| n == wanted))
+#[derive(serde::Deserialize)]
+struct InheritsOnly {
+    inherits: Option<toml::Spanned<String>>,
+}
+
+impl Pending {
+    fn new(name: &str, file: String, text: String) -> Self {
+        let inherits = toml::from_str::<InheritsOnly>(&text)
+            .ok()
+            .and_then(|t| t.inherits)
+            .map(|s| {
+                let line = text.as_bytes()[..s.span().start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
+                (s.into_inner(), line)
+            });
+        Self {
+            name: name.to_owned(),
+            file,
+            text,
+            inherits,
+        }
+    }
+
+    /// The parent when it is another of the person's themes (a theme inheriting its own name
+    /// starts from the built-in one it replaces).
+    fn parent_in<'a>(&self, pending: &'a [Pending]) -> Option<&'a str> {
+        let (parent, _) = self.inherits.as_ref()?;
+        if *parent == self.name {
+            return None;
+        }
+        pending
+            .iter()
+            .find(|p| p.name == *parent)
+            .map(|p| p.name.as_str())
+    }
+
+    fn error(&self, message: String) -> ThemeError {
+        ThemeError {
+            file: self.file.clone(),
+            line: self.inherits.as_ref().map_or(1, |(_, l)| *l),
+            message,
+        }
+    }
+}
+
+/// How many of the person's themes `pending[i]` inherits through, or why it cannot load.
+fn chain(pending: &[Pending], i: usize) -> Result<usize, String> {
+    let mut names: Vec<&str> = vec![&pending[i].name];
+    let mut at = &pending[i];
+    while let Some(parent) = at.parent_in(pending) {
+        if names.contains(&parent) {
+            names.push(parent);
+            return Err(format!("inherits in a circle: {}", names.join(" → ")));
+        }
+        names.push(parent);
+        if names.len() > MAX_INHERITANCE + 1 {
+            return Err(format!(
+                "inherits through more than {MAX_INHERITANCE} themes ({} → …)",
+                names[..3].join(" → ")
+            ));
+        }
+        let Some(next) = pending.iter().find(|p| p.name == parent) else {
+            break;
+        };
+        at = next;
+    }
+    Ok(names.len() - 1)
 }
 
 #[cfg(test)]
@@ -224,8 +299,48 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.toml"), "inherits = \"b\"\n").unwrap();
         std::fs::write(dir.path().join("b.toml"), "inherits = \"a\"\n").unwrap();
+        std::fs::write(dir.path().join("c.toml"), "inherits = \"a\"\n").unwrap();
         let (t, errors) = Themes::load(ColorDepth::TrueColor, Some(dir.path()));
         assert_eq!(t.names().len(), 3);
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].message.contains("in a circle: a → b → a"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[2].message.contains("in a circle: c → a → b → a"),
+            "{}",
+            errors[2]
+        );
+    }
+
+    #[test]
+    fn a_chain_deeper_than_the_cap_is_refused_with_the_reason() {
+        // t0000 inherits t0001 … t1999: thousands of levels (the sorted file order is the worst
+        // for a resolver that goes round until nothing changes).
+        let dir = tempfile::tempdir().unwrap();
+        let n = 2000;
+        for i in 0..n {
+            let text = if i + 1 < n {
+                format!("inherits = \"t{:04}\"\n[ui]\nerror = \"red\"\n", i + 1)
+            } else {
+                "[ui]\nerror = \"blue\"\n".to_owned()
+            };
+            std::fs::write(dir.path().join(format!("t{i:04}.toml")), text).unwrap();
+        }
+        let (t, errors) = Themes::load(ColorDepth::TrueColor, Some(dir.path()));
+        // The root and the 16 themes above it load; every deeper one says why it does not.
+        assert_eq!(t.names().len(), 3 + MAX_INHERITANCE + 1);
+        assert_eq!(errors.len(), n - MAX_INHERITANCE - 1);
+        assert!(
+            errors[0]
+                .message
+                .contains("more than 16 themes (t0000 → t0001 → t0002 → …)"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(errors[0].line, 1);
+        assert_eq!(t.get("t1983").unwrap().error().fg, Some(Color::Red));
     }
 }

@@ -74,8 +74,10 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
         SendMode::All if app.panes.len() == 1 => " prompt → the pane ".to_owned(),
         SendMode::All => format!(" prompt → all {} panes ", app.panes.len()),
         SendMode::Focused => {
-            let model = app.focused().map_or("no pane", |p| p.model.as_str());
-            format!(" prompt → {} only ", crate::sanitize::sanitize(model, " "))
+            let model = app
+                .identity(app.focus)
+                .map_or_else(|| "no pane".to_owned(), |n| n.model().into_string());
+            format!(" prompt → {model} only ")
         }
     };
     let focused = matches!(app.overlay, Overlay::None);

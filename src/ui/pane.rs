@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
-use crate::app::pane::{Answer, AnswerState, Entry, Pane, footer_text, wrap_note};
+use crate::app::pane::{Answer, AnswerState, Entry, Identity, Pane, wrap_note};
 use crate::chat::Cost;
 use crate::theme::Theme;
 
@@ -55,42 +55,44 @@ impl Widget for PaneView<'_> {
                 buf.set_line(inner.x, y, &line, inner.width);
             }
         }
-        if let Some(note) = &pane.note {
+        if let Some(note) = self.names().note() {
             let y = inner.bottom() - 1;
-            let text = crate::sanitize::sanitize(note, " ");
-            buf.set_line(inner.x, y, &Line::styled(text, t.error()), inner.width);
+            buf.set_line(
+                inner.x,
+                y,
+                &Line::styled(note.into_string(), t.error()),
+                inner.width,
+            );
         }
     }
 }
 
 impl PaneView<'_> {
+    /// Every name of the pane's model goes through here (a blind round hides them).
+    fn names(&self) -> Identity<'_> {
+        self.pane.identity(self.index)
+    }
+
     /// Number, model, provider, spend and spinner; the provider goes first when space is short
     /// (the status bar and the answer footers name it too).
     fn title(&self, width: u16) -> Line<'static> {
         let t = self.theme;
         let pane = self.pane;
+        let names = self.names();
         let mut head = vec![
             Span::styled(format!(" {} ", self.index + 1), t.key()),
-            Span::styled(
-                crate::sanitize::sanitize(&pane.model, " "),
-                t.title(self.focused),
-            ),
+            Span::styled(names.model().into_string(), t.title(self.focused)),
         ];
         // The model that really answered (a fallback), and the routing asked for.
-        if let Some(served) = &pane.served_instead {
-            let text = format!(" → {}", crate::sanitize::sanitize(served, " "));
-            head.push(Span::styled(text, t.routing()));
+        if let Some(served) = names.served_instead() {
+            head.push(Span::styled(format!(" → {served}"), t.routing()));
         }
-        if !pane.routing.is_default() {
-            let text = format!(
-                " [{}]",
-                crate::sanitize::sanitize(&pane.routing.label(), " ")
-            );
-            head.push(Span::styled(text, t.routing()));
+        if let Some(routing) = names.routing() {
+            head.push(Span::styled(format!(" [{routing}]"), t.routing()));
         }
-        let provider = pane
+        let provider = names
             .last_provider()
-            .map(|p| vec![Span::raw(" · "), Span::styled(p.to_owned(), t.provider())])
+            .map(|p| vec![Span::raw(" · "), Span::styled(p.to_string(), t.provider())])
             .unwrap_or_default();
         let (spent, pending) = pane.spend();
         let mut tail = Vec::new();
@@ -216,7 +218,7 @@ impl PaneView<'_> {
             AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
                 Some("thinking".to_owned())
             }
-            AnswerState::Streaming => Some(match &a.reply.provider {
+            AnswerState::Streaming => Some(match self.names().provider(a) {
                 Some(p) => format!("streaming from {p}"),
                 None => "streaming".to_owned(),
             }),
@@ -237,7 +239,7 @@ impl PaneView<'_> {
             AnswerState::Stopped | AnswerState::Interrupted => t.stopped(),
             _ => t.dim(),
         };
-        let text = footer_text(a, &self.pane.model).unwrap_or_default();
+        let text = self.names().footer(a).unwrap_or_default();
         wrap_note(&text, self.pane.width)
             .into_iter()
             .map(|row| Line::styled(row, style))

@@ -26,7 +26,8 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
         ModelPurpose::Rebind(id) => {
             let current = app
                 .pane_index(id)
-                .map(|i| crate::sanitize::sanitize(&app.panes[i].model, " "))
+                .and_then(|i| app.identity(i))
+                .map(|n| n.model().into_string())
                 .unwrap_or_default();
             format!(" change the model of {current} ")
         }
@@ -84,7 +85,7 @@ fn status_line(app: &App, p: &Picker) -> String {
         ));
     }
     if let Some(m) = &p.message {
-        parts.push(crate::sanitize::sanitize(m, " "));
+        parts.push(m.to_string());
     }
     parts.join(" · ")
 }

@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::{Theme, centered};
 use crate::app::routing::Field;
 use crate::app::{App, RoutingForm};
-use crate::sanitize::sanitize;
 
 pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
     let rows = u16::try_from(Field::ALL.len()).unwrap_or(8);
@@ -17,7 +16,7 @@ pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
-        .title(format!(" routing for {} ", sanitize(&form.model, " ")))
+        .title(format!(" routing for {} ", form.label))
         .title_bottom(Line::styled(
             " ↑↓ field · ←→ Space change · Enter applies · Ctrl+R resets · Esc cancels ",
             theme.dim(),
@@ -74,28 +73,12 @@ pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
         Paragraph::new(Line::styled(policy_text, theme.dim())).wrap(Wrap { trim: true }),
         policy,
     );
-    let (text, style) = match (form.error.clone(), form.routing()) {
-        (Some(e), _) | (None, Err(e)) => (format!("✗ {e}"), theme.error()),
-        (None, Ok(r)) => {
-            let provider = r
-                .provider_object(app.settings.deny_data_collection)
-                .map_or_else(|| "none".to_owned(), |v| v.to_string());
-            let models = if r.fallbacks.is_empty() {
-                String::new()
-            } else {
-                format!(" · models: {}", r.fallbacks.join(", "))
-            };
-            (
-                format!(
-                    "sends model: {}{models} · provider: {provider}",
-                    r.model_id(&form.model)
-                ),
-                theme.dim(),
-            )
-        }
+    let (text, style) = match form.preview(app.settings.deny_data_collection) {
+        Ok(text) => (text, theme.dim()),
+        Err(text) => (text, theme.error()),
     };
     frame.render_widget(
-        Paragraph::new(Line::styled(sanitize(&text, " "), style)).wrap(Wrap { trim: true }),
+        Paragraph::new(Line::styled(text.into_string(), style)).wrap(Wrap { trim: true }),
         preview,
     );
 }

@@ -9,7 +9,17 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableSta
 use super::{Theme, centered, small_prompt};
 use crate::app::{App, Browser, BrowserMode};
 use crate::chat::Cost;
-use crate::sanitize::sanitize;
+use crate::sanitize::Clean;
+
+/// A session's models, unless this is a blind round (another session may hold this one's
+/// models, so none are named).
+fn models(app: &App, models: &[Clean]) -> String {
+    if app.is_blind() {
+        return "hidden in a blind round".to_owned();
+    }
+    let names: Vec<&str> = models.iter().map(Clean::as_str).collect();
+    names.join(", ")
+}
 
 pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
     let area = centered(
@@ -39,7 +49,7 @@ pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
     frame.render_widget(b.filter.textarea(), filter);
     let message = match (&b.rows, &b.message) {
         (None, _) => "reading sessions…".to_owned(),
-        (_, Some(m)) => sanitize(m, " "),
+        (_, Some(m)) => m.to_string(),
         (Some(_), None) => format!(
             "{} of {} sessions",
             b.visible().len(),
@@ -54,14 +64,14 @@ pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
             let open = if r.id == app.session.id { "● " } else { "  " };
             match &r.damaged {
                 Some(reason) => Row::new(vec![
-                    Line::styled(format!("{open}{}", r.id), theme.error()),
-                    Line::styled(format!("DAMAGED: {}", sanitize(reason, " ")), theme.error()),
+                    Line::styled(format!("{open}{}", r.shown_id), theme.error()),
+                    Line::styled(format!("DAMAGED: {reason}"), theme.error()),
                     Line::raw(""),
                     Line::raw(""),
                 ]),
                 None => Row::new(vec![
-                    Line::raw(format!("{open}{}", sanitize(&r.title, " "))),
-                    Line::styled(sanitize(&r.models.join(", "), " "), theme.dim()),
+                    Line::raw(format!("{open}{}", r.title)),
+                    Line::styled(models(app, &r.models), theme.dim()),
                     Line::styled(
                         r.updated.replace('T', " ").trim_end_matches('Z').to_owned(),
                         theme.dim(),

@@ -13,7 +13,7 @@ use crate::app::spend::{ModelStats, SpendReport, report};
 use crate::catalog::cache::age_label;
 use crate::chat::Cost;
 use crate::clock::unix_now;
-use crate::sanitize::sanitize;
+use crate::sanitize::Clean;
 
 fn frame_block<'a>(title: String, keys: &'a str, theme: &Theme) -> Block<'a> {
     Block::bordered()
@@ -57,14 +57,14 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(inner);
     let [by_model, by_provider] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
-    let models: Vec<(String, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
+    let models: Vec<(Clean, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
     bar_chart(frame, by_model, "per model", &models, theme);
     bar_chart(frame, by_provider, "per provider", &r.providers, theme);
     render_table(frame, table, &r, theme);
 }
 
 /// Horizontal bars scaled to the dearest; costs are drawn as text beside them.
-fn bar_chart(frame: &mut Frame, area: Rect, title: &str, items: &[(String, Cost)], theme: &Theme) {
+fn bar_chart(frame: &mut Frame, area: Rect, title: &str, items: &[(Clean, Cost)], theme: &Theme) {
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(
         Paragraph::new(Line::styled(title.to_owned(), theme.dim())),
@@ -82,7 +82,7 @@ fn bar_chart(frame: &mut Frame, area: Rect, title: &str, items: &[(String, Cost)
             // Micro-dollars: bars need integers, and fractions of a cent must still show.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let value = (cost.as_usd() * 1e6).round().max(0.0) as u64;
-            let label: String = sanitize(name, " ").chars().take(label_w).collect();
+            let label: String = name.chars().take(label_w).collect();
             Bar::default()
                 .value(value)
                 .label(Line::raw(format!("{label:label_w$}")))
@@ -169,7 +169,7 @@ fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
         m.cost.to_string()
     };
     vec![
-        Line::raw(sanitize(&m.model, " ")),
+        Line::raw(m.model.to_string()),
         Line::raw(m.answers.to_string()).right_aligned(),
         Line::raw(format!("{} → {}", m.prompt_tokens, m.completion_tokens)).right_aligned(),
         Line::raw(cost).right_aligned(),
@@ -214,10 +214,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         ])),
         Some(Err(e)) => lines.push(Line::from(vec![
             label("credits"),
-            Span::styled(
-                format!("not available: {}", sanitize(e, " ")),
-                theme.error(),
-            ),
+            Span::styled(format!("not available: {e}"), theme.error()),
         ])),
     }
     match &a.key {
@@ -243,10 +240,10 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
             } else {
                 ""
             };
-            let name = k
-                .label
-                .as_deref()
-                .map(|l| format!("{} · ", sanitize(l, " ")))
+            let name = a
+                .key_label
+                .as_ref()
+                .map(|l| format!("{l} · "))
                 .unwrap_or_default();
             lines.push(Line::from(vec![
                 label("key"),
@@ -255,10 +252,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         }
         Some(Err(e)) => lines.push(Line::from(vec![
             label("key"),
-            Span::styled(
-                format!("not available: {}", sanitize(e, " ")),
-                theme.error(),
-            ),
+            Span::styled(format!("not available: {e}"), theme.error()),
         ])),
     }
     lines.push(Line::default());

@@ -8,9 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::app::{App, Estimate, NoticeLevel, SendMode};
+use crate::app::{App, Command, Estimate, NoticeLevel, SendMode};
 use crate::chat::Cost;
-use crate::sanitize::sanitize;
 
 /// Cells of a budget gauge.
 const GAUGE_CELLS: usize = 8;
@@ -49,7 +48,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             left.push(Span::raw(format!(" · key limit left ${k:.4}")));
         }
     }
-    if let Some(p) = app.focused().and_then(|p| p.last_provider()) {
+    if let Some(p) = app.identity(app.focus).and_then(|n| n.last_provider()) {
         left.push(Span::raw(format!(" · provider {p}")));
     }
     let streaming = app.streaming_count();
@@ -60,10 +59,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         left.push(Span::styled(" · no catalog (F5 retries)", theme.error()));
     }
     if let Some(e) = &app.save_error {
-        let text = format!(
-            " · ⚠ not saved ({}); retrying with the next save",
-            sanitize(e, " ")
-        );
+        let text = format!(" · ⚠ not saved ({e}); retrying with the next save");
         left.push(Span::styled(text, theme.error()));
     }
     left.push(Span::raw(match app.send_mode {
@@ -76,9 +72,18 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
                 NoticeLevel::Error => theme.error(),
                 NoticeLevel::Info => theme.status_bar(),
             };
-            Span::styled(format!(" {} ", sanitize(&n.text, " ")), style)
+            Span::styled(format!(" {} ", app.scrub(&n.text)), style)
         }
-        None => Span::raw(" F1 help · Ctrl+Q quit "),
+        // From the live keymap: a rebound quit key is the one the hint names.
+        None => {
+            let key = |cmd| app.keymap.label_for(cmd);
+            let hint = [(key(Command::Help), "help"), (key(Command::Quit), "quit")]
+                .into_iter()
+                .filter_map(|(k, what)| Some(format!("{} {what}", k?)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Span::raw(format!(" {hint} "))
+        }
     };
     let right_w = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
@@ -112,7 +117,7 @@ pub fn estimate_line(app: &App, est: &Estimate, theme: &Theme) -> Line<'static> 
     if !est.unknown.is_empty() {
         let lead = if priced > 0 { " + " } else { " " };
         let what = match est.unknown.as_slice() {
-            [one] => format!("{} at an unknown price", sanitize(one, " ")),
+            [one] => format!("{one} at an unknown price"),
             many => format!("{} panes at unknown prices", many.len()),
         };
         spans.push(Span::styled(format!("{lead}{what}"), theme.dim()));

@@ -104,7 +104,9 @@ async fn undecodable_chunk_is_skipped_and_the_rest_kept() {
             assert!(
                 matches!(
                     damaged.as_slice(),
-                    [StreamEvent::Damaged(ApiError::Malformed { .. })]
+                    [StreamEvent::Damaged(Damage::Undecodable(
+                        ApiError::Malformed { .. }
+                    ))]
                 ),
                 "{}: {damaged:?}",
                 exp.file

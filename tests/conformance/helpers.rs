@@ -61,13 +61,13 @@ pub(crate) fn fold(events: &[StreamEvent]) -> Folded {
         reply.apply(event.clone(), now);
     }
     Folded {
-        content: reply.content,
-        reasoning: reply.reasoning,
+        content: reply.content.into_string(),
+        reasoning: reply.reasoning.into_string(),
         reasoning_details: reply.reasoning_details,
         usage: reply.usage,
         finish: reply.finish_reason.as_ref().map(|f| f.as_str().to_owned()),
-        served_model: reply.served_model,
-        provider: reply.provider,
+        served_model: reply.served_model.map(String::from),
+        provider: reply.provider.map(String::from),
         generation_id: reply.generation_id,
         damage: reply.damage,
         error: reply.error,

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use modelroom::api::sse::decode_recorded;
-use modelroom::api::{ApiError, ErrorCode, Reply, StreamEvent};
+use modelroom::api::{ApiError, Damage, ErrorCode, Reply, StreamEvent};
 use modelroom::chat::Usage;
 use serde_json::Value;
 use tokio::time::Instant;
