@@ -39,10 +39,14 @@ pub(crate) struct UsageError(pub(crate) String);
 
 /// Runs the parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread for the room and `ask`: a streamed chunk goes from the socket to the screen
+    // without waking another thread (on several, each chunk crossed two). Blocking work still
+    // has its own pool. The standalone gateway serves many clients: a thread per core.
+    let mut builder = match cli.command {
+        Some(Command::Simulate(_)) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("modelroom: cannot start the async runtime: {e}");

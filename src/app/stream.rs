@@ -81,13 +81,11 @@ pub(super) fn on_event(
         | StreamEvent::Finished(_)
         | StreamEvent::Damaged(_) => {}
     }
-    let grew = matches!(
-        event,
-        StreamEvent::Content(_) | StreamEvent::Reasoning(_) | StreamEvent::ReasoningDetails(_)
-    );
     let served = matches!(event, StreamEvent::Served { .. });
     answer.reply.apply(event, now);
-    if grew || !answer.state.is_live() {
+    // A token only appends to the reply: its rows are rendered once per frame, just before it
+    // is drawn (`App::render_visible`), however many tokens came in between.
+    if !answer.state.is_live() {
         answer.render(width, &cx);
     }
     if answer.cost == CostState::Pending {

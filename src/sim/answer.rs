@@ -167,6 +167,93 @@ pub fn tokens_exactly(base: &str, n: usize) -> Vec<String> {
     unit.iter().cycle().take(n).cloned().collect()
 }
 
+const FLOOD_WORDS: &[&str] = &[
+    "the",
+    "room",
+    "renders",
+    "**every**",
+    "token",
+    "as",
+    "it",
+    "arrives,",
+    "with",
+    "`inline`",
+    "code,",
+    "*emphasis*",
+    "and",
+    "plain",
+    "words",
+    "in",
+    "between;",
+    "a",
+    "stream",
+    "of",
+    "short",
+    "chunks",
+    "must",
+    "cost",
+    "an",
+    "append,",
+    "not",
+    "a",
+    "render.",
+];
+
+/// One section of the flood: a heading, a paragraph, a list, and every third section a table
+/// or a fenced code block, so the markdown renderer and the highlighter both have work.
+fn flood_section(k: usize, out: &mut String) {
+    let mut rng = Rng(fnv1a(&k.to_string()) | 1);
+    out.push_str(&format!("## Section {k}\n\n"));
+    for i in 0..48 {
+        out.push_str(rng.pick(FLOOD_WORDS));
+        out.push(if i == 47 { '\n' } else { ' ' });
+    }
+    out.push('\n');
+    for _ in 0..3 {
+        out.push_str(&format!(
+            "- {} {} {}\n",
+            rng.pick(POINTS),
+            rng.pick(FLOOD_WORDS),
+            rng.pick(FLOOD_WORDS)
+        ));
+    }
+    out.push('\n');
+    match k % 6 {
+        2 => out.push_str(&format!(
+            "| chunk | cost | note |\n|---|---|---|\n| {k} | low | `flat` |\n| {} | low | *still* |\n\n",
+            k + 1
+        )),
+        5 => out.push_str(&format!(
+            "```rust\nfn section_{k}(tokens: &[&str]) -> usize {{\n    tokens.iter().map(|t| t.len()).sum::<usize>() + {k}\n}}\n```\n\n"
+        )),
+        _ => {}
+    }
+}
+
+/// Exactly `n` chunks of one short word each (with the space or line break after it): markdown
+/// sections, or with `oneline` the sections' words on one endless line.
+pub fn flood(n: usize, oneline: bool) -> Vec<String> {
+    let mut out = Vec::with_capacity(n);
+    let mut text = String::new();
+    let mut k = 0;
+    while out.len() < n {
+        text.clear();
+        flood_section(k, &mut text);
+        k += 1;
+        if oneline {
+            out.extend(
+                text.split_whitespace()
+                    .filter(|w| !w.starts_with('#') && !w.starts_with('|') && !w.starts_with('`'))
+                    .map(|w| format!("{w} ")),
+            );
+        } else {
+            out.extend(text.split_inclusive([' ', '\n']).map(str::to_owned));
+        }
+    }
+    out.truncate(n);
+    out
+}
+
 /// Text whose tokens nearly all hold multi-byte characters (for split-UTF-8 tests).
 pub fn multibyte_text() -> String {
     "日本語の テキストと 絵文字🦀、 café naïve — ελληνικά ÿ€ñ ".repeat(8)
@@ -273,5 +360,27 @@ mod tests {
         assert_eq!(tokens.concat(), text);
         assert!(tokens.iter().all(|t| (1..=6).contains(&t.chars().count())));
         assert_eq!(tokens_exactly("a b c", 7).len(), 7);
+    }
+
+    #[test]
+    fn a_flood_is_exactly_n_short_words_of_markdown() {
+        let chunks = flood(5_000, false);
+        assert_eq!(chunks.len(), 5_000);
+        assert!(chunks.iter().all(|c| !c.is_empty() && c.len() <= 40));
+        let text = chunks.concat();
+        for needle in [
+            "## Section",
+            "**every**",
+            "`inline`",
+            "- ",
+            "| chunk |",
+            "```rust",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
+        let line = flood(5_000, true).concat();
+        assert!(!line.contains('\n'));
+        assert!(line.contains("**every**"));
+        assert_eq!(flood(5_000, true).len(), 5_000);
     }
 }
