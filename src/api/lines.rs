@@ -244,4 +244,61 @@ mod tests {
         let (got, _) = lines(&[b"data: 12345\n"], 10);
         assert_eq!(got, Err(LineTooLong { max: 10 }));
     }
+
+    /// The data of every event the lines dispatch.
+    fn events(lines: &[&str]) -> Vec<String> {
+        let mut p = EventParser::default();
+        lines
+            .iter()
+            .filter_map(|l| p.line(l).map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn data_fields_join_and_an_empty_line_dispatches_them() {
+        let got = events(&["data: a\n", "data:b\n", "data:  c\n", "data\n", "\n"]);
+        assert_eq!(got, ["a\nb\n c\n"]);
+        let got = events(&["data\n", "\n", "data: \n", "\n"]);
+        assert_eq!(got, ["", ""], "an empty data field still makes an event");
+    }
+
+    #[test]
+    fn comments_other_fields_and_events_without_data_are_not_dispatched() {
+        let got = events(&[
+            ": OPENROUTER PROCESSING\n",
+            "\n",
+            "event: ping\n",
+            "id: 7\n",
+            "retry: 100\n",
+            "\n",
+            "Data: x\n",
+            "\n",
+            "event: message\n",
+            "data: {}\n",
+            "\n",
+        ]);
+        assert_eq!(got, ["{}"]);
+    }
+
+    #[test]
+    fn cr_and_crlf_end_lines_and_the_unfinished_last_event_is_dropped() {
+        let got = events(&["data: a\r", "\n", "\r", "\n", "data: b\r", "\r", "\n", "\n"]);
+        assert_eq!(got, ["a", "b"], "the LF of a CRLF is no empty line");
+        let got = events(&["data: a\n", "\n", "data: b\n", "data: c"]);
+        assert_eq!(got, ["a"]);
+    }
+
+    #[test]
+    fn a_secret_is_scrubbed_from_lines_whatever_the_reads() {
+        let key = "sk-or-v1-0123456789abcdef";
+        let body = format!("data: {key}\n: {key}{key}\n");
+        for cut in 1..body.len() {
+            let mut f = LineFramer::new(100, Secrets::new([key]));
+            let mut out = Vec::new();
+            let mut each = |line: &str, _| out.push(line.to_owned());
+            f.push(&body.as_bytes()[..cut], &mut each).unwrap();
+            f.push(&body.as_bytes()[cut..], &mut each).unwrap();
+            assert_eq!(out, ["data: <redacted>\n", ": <redacted><redacted>\n"]);
+        }
+    }
 }
