@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod arena;
 pub mod ask;
 pub mod catalog;
 pub mod chat;
@@ -77,6 +78,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
         Some(Command::Sessions(cmd)) => {
             commands::sessions::run(&cli.global, &config, config_path, cmd).await
         }
+        Some(Command::Leaderboard(args)) => commands::leaderboard::run(&args),
+        Some(Command::Votes(cmd)) => commands::leaderboard::votes(cmd),
         None => room(&cli, &config, config_path).await,
     }
 }

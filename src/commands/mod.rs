@@ -2,6 +2,7 @@
 //! The room itself (no subcommand) stays in `lib.rs`.
 
 pub(crate) mod ask;
+pub(crate) mod leaderboard;
 pub(crate) mod models;
 pub(crate) mod sessions;
 pub(crate) mod simulate;

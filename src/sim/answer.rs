@@ -69,6 +69,10 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
     if hostile {
         s.push_str(HOSTILE);
     }
+    if let Some(intro) = introduction(model.id, prompt) {
+        s.push_str(intro);
+        s.push_str("\n\n");
+    }
     match model.style {
         Style::Terse => {
             s.push_str(&format!(
@@ -80,13 +84,25 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
         }
         Style::Normal | Style::Verbose | Style::Code | Style::Multilingual => {}
     }
+    // The heading does not name the model: in a blind round nothing on screen may.
     s.push_str(&format!(
-        "## About \"{topic}\"\n\n{} Answering from {}.\n\n",
-        rng.pick(OPENERS),
-        model.name
+        "## About \"{topic}\"\n\n{}\n\n",
+        rng.pick(OPENERS)
     ));
     for _ in 0..3 {
         s.push_str(&format!("- {}\n", rng.pick(POINTS)));
+    }
+    // The demo's arena needs answers a person can tell apart: fast is short and shallow,
+    // thinker weighs trade-offs in bold, coder shows more code (below).
+    if model.id == "demo/fast" {
+        s.push_str("\nThat is the gist; ask again for details.\n");
+        return s;
+    }
+    if model.id == "demo/thinker" {
+        s.push_str(&format!(
+            "\n### Trade-offs\n\n**Pro:** {}. **Con:** it takes longer. **Verdict:** worth it when \"{topic}\" matters.\n",
+            rng.pick(POINTS)
+        ));
     }
     s.push_str("\n1. Read the question\n   - twice, *carefully*\n2. Answer it\n3. Check the `edge cases`\n\n");
     s.push_str("| Aspect | Notes |\n|---|---|\n| speed | fast enough |\n| cost | a fraction of a cent |\n| 日本語 | ✓ |\n\n");
@@ -117,6 +133,19 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
         }
     }
     s
+}
+
+/// How two demo models sometimes introduce themselves (for one prompt in three, and whenever
+/// they are asked who they are), as real models do: in a blind round it gives them away, and
+/// the arena shows that it did.
+fn introduction(id: &str, prompt: &str) -> Option<&'static str> {
+    let asked = prompt.to_lowercase().contains("who are you");
+    let sometimes = asked || fnv1a(prompt) % 3 == 0;
+    match id {
+        "demo/fast" if sometimes => Some("As Demo Fast, I'll keep this quick."),
+        "demo/thinker" if sometimes => Some("I am Thinker, and I have weighed this carefully."),
+        _ => None,
+    }
 }
 
 /// A reasoning model's thinking before it answers.
@@ -259,6 +288,51 @@ mod tests {
         let m = find("demo/fast").unwrap();
         assert_eq!(answer(m, "hello", false), answer(m, "hello", false));
         assert_ne!(answer(m, "hello", false), answer(m, "goodbye", false));
+    }
+
+    #[test]
+    fn demo_models_are_told_apart_and_some_name_themselves() {
+        let (fast, thinker, coder) = (
+            find("demo/fast").unwrap(),
+            find("demo/thinker").unwrap(),
+            find("demo/coder").unwrap(),
+        );
+        let who = "who are you?";
+        assert!(crate::arena::names_itself(
+            &answer(fast, who, false),
+            fast.id,
+            None
+        ));
+        assert!(crate::arena::names_itself(
+            &answer(thinker, who, false),
+            thinker.id,
+            None
+        ));
+        assert!(!crate::arena::names_itself(
+            &answer(coder, who, false),
+            coder.id,
+            None
+        ));
+        let prompts: Vec<String> = (0..30).map(|i| format!("question {i}")).collect();
+        let naming = prompts
+            .iter()
+            .filter(|p| crate::arena::names_itself(&answer(fast, p, false), fast.id, None))
+            .count();
+        assert!((3..=20).contains(&naming), "{naming} of 30");
+        for p in &prompts {
+            let (f, t, c) = (
+                answer(fast, p, false),
+                answer(thinker, p, false),
+                answer(coder, p, false),
+            );
+            assert!(f.len() * 3 < t.len() && t.len() < c.len(), "{p}");
+            let bold = |s: &str| crate::arena::MarkdownCounts::of(s).bold;
+            assert!(bold(&t) > bold(&c));
+            // No answer names its model except by introducing itself.
+            for (text, m) in [(&f, fast), (&t, thinker), (&c, coder)] {
+                assert!(!text.contains(m.name), "{text}");
+            }
+        }
     }
 
     #[test]
