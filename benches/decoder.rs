@@ -1,4 +1,4 @@
-//! Throughput of the stream decoder (`eventsource-stream` + `ChunkDecoder`) on a recorded
+//! Throughput of the stream decoder (`lines` framing and SSE + `ChunkDecoder`) on a recorded
 //! OpenRouter stream and on a synthetic stream of many small chunks, fed in 1500-byte reads
 //! (about one TCP segment). Results and the command that produced them: BENCHMARKS.md.
 //!

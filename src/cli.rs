@@ -77,6 +77,52 @@ pub enum Command {
     /// Saved sessions: list, show, export, rerun against other models, remove.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Your leaderboard from your arena votes (or from a file of battles): Bradley–Terry
+    /// ratings on the Elo scale with bootstrap 95% intervals.
+    Leaderboard(LeaderboardArgs),
+    /// Your arena votes.
+    #[command(subcommand)]
+    Votes(VotesCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LeaderboardArgs {
+    /// Only votes on prompts with this tag (`code` or `#code`).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// One JSON object per model per line, best first.
+    #[arg(long)]
+    pub json: bool,
+    /// Count votes that were not blind too (by default only blind votes count).
+    #[arg(long)]
+    pub all_votes: bool,
+    /// Control for answer length and markdown (headers, list items, bold), and report them.
+    #[arg(long)]
+    pub style_control: bool,
+    /// Leave out models with fewer battles than this.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_votes: u32,
+    /// Rate a file of battles in LMArena's format (JSON lines or a JSON array) instead of
+    /// your votes.
+    #[arg(long, value_name = "FILE")]
+    pub battles: Option<PathBuf>,
+    /// Bootstrap resamples for the intervals (0: none).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub resamples: usize,
+    /// Seed of the bootstrap, so a rerun prints the same board.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VotesCommand {
+    /// Write your votes as battles in LMArena's format (JSON lines): one line per pair of
+    /// answers a vote compared.
+    Export {
+        /// Write to this file (created with mode 0600) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// A session is named by its id, by a unique start of its id, or by `latest`.

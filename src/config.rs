@@ -57,6 +57,8 @@ pub struct Config {
     pub theme: Option<String>,
     /// `auto` (from COLORTERM/TERM), `truecolor`, `256`, `16` or `none`.
     pub color_depth: Option<String>,
+    /// `[arena]`: blind comparisons.
+    pub arena: ArenaConfig,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -111,6 +113,7 @@ impl Default for Config {
             endpoints: BTreeMap::new(),
             theme: None,
             color_depth: None,
+            arena: ArenaConfig::default(),
         }
     }
 }
@@ -197,7 +200,33 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     config.color_depth_override().map_err(|e| invalid(&e))?;
+    config.arena.check().map_err(|e| invalid(&e))?;
     Ok(config)
+}
+
+// ---- [arena] (issue 9) ----
+
+/// `[arena]`: where blind rounds take their models from when `-m` gives none.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArenaConfig {
+    /// Models to compare two at a time, each pair drawn as evenly as possible over time.
+    pub pool: Vec<String>,
+}
+
+impl ArenaConfig {
+    fn check(&self) -> Result<(), String> {
+        let mut distinct: Vec<&str> = self.pool.iter().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if self.pool.iter().any(|m| m.trim().is_empty()) {
+            return Err("[arena] pool has an empty model id".into());
+        }
+        if !self.pool.is_empty() && distinct.len() < 2 {
+            return Err("[arena] pool needs at least two different models".into());
+        }
+        Ok(())
+    }
 }
 
 /// The allowed range of every number in the config: whatever a file says, nothing downstream
@@ -326,6 +355,20 @@ mod tests {
 
     fn p() -> PathBuf {
         PathBuf::from("config.toml")
+    }
+
+    #[test]
+    fn the_arena_pool_is_read_and_checked() {
+        let c = parse("[arena]\npool = [\"a/x\", \"b/y\"]\n", &p()).unwrap();
+        assert_eq!(c.arena.pool, ["a/x", "b/y"]);
+        assert!(parse("", &p()).unwrap().arena.pool.is_empty());
+        for bad in [
+            "[arena]\npool = [\"a/x\", \"a/x\"]",
+            "[arena]\npool = [\"\"]",
+            "[arena]\npol = []",
+        ] {
+            assert!(parse(bad, &p()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod arena;
 pub mod ask;
 pub mod catalog;
 pub mod chat;
@@ -34,10 +35,14 @@ const EXIT_USAGE: u8 = 2;
 
 /// Runs the parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread for the room and `ask`: a streamed chunk goes from the socket to the screen
+    // without waking another thread (on several, each chunk crossed two). Blocking work still
+    // has its own pool. The standalone gateway serves many clients: a thread per core.
+    let mut builder = match cli.command {
+        Some(Command::Simulate(_)) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("modelroom: cannot start the async runtime: {e}");
@@ -69,6 +74,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
         Some(Command::Sessions(cmd)) => {
             commands::sessions::run(&cli.global, &config, config_path, cmd).await
         }
+        Some(Command::Leaderboard(args)) => commands::leaderboard::run(&args),
+        Some(Command::Votes(cmd)) => commands::leaderboard::votes(cmd),
         None => commands::room::run(&cli, &config, config_path).await,
     }
 }

@@ -230,3 +230,51 @@ fn config_parser_takes_1000_mutated_configs() {
         }
     });
 }
+
+/// The committed reference battles, as JSON lines and as one JSON array.
+fn battle_seeds() -> Vec<Vec<u8>> {
+    let lines =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/arena/battles.jsonl"))
+            .unwrap();
+    // A few hundred bytes of each shape keep a mutation likely to land on something that matters.
+    let first: Vec<&[u8]> = lines.split(|&b| b == b'\n').take(6).collect();
+    let jsonl = first.join(&b'\n');
+    let array = [b"[".as_slice(), &first.join(&b",\n"[..]), b"]"].concat();
+    vec![jsonl, array]
+}
+
+#[test]
+fn battles_import_takes_1000_mutated_files() {
+    run("battles import", 1000, input(battle_seeds()), |bytes| {
+        let import = modelroom::arena::battles::parse(bytes);
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        // Nothing is made up: at most one battle (or one error) per line, or per array element.
+        assert!(
+            import.battles.len() <= bytes.len() / 20 + 1,
+            "more battles than input"
+        );
+        for e in &import.errors {
+            let n: usize = e
+                .strip_prefix("line ")
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("an error without its line number: {e}"));
+            assert!((1..=lines).contains(&n), "line {n} of {lines}: {e}");
+        }
+        // Whatever was read can be rated without a panic (a few resamples keep it quick).
+        let opts = modelroom::arena::board::BoardOptions {
+            resamples: 5,
+            style_control: bytes.len() % 2 == 0,
+            ..Default::default()
+        };
+        if let Ok(board) = modelroom::arena::board::compute(&import.battles, &opts) {
+            for row in &board.rows {
+                assert!(
+                    row.rating.is_finite() && row.ci_low <= row.ci_high,
+                    "{row:?}"
+                );
+            }
+        }
+        import.errors.is_empty() && !import.battles.is_empty()
+    });
+}

@@ -539,6 +539,39 @@ async fn an_unreachable_server_is_a_connect_error() {
 }
 
 #[tokio::test]
+async fn a_flood_streams_exactly_n_words_unpaced_and_past_max_tokens() {
+    // At real pace demo/slow would take minutes for this (12 tokens/s, 1.5 s to first token).
+    let sim = sim::start(
+        0,
+        SimOptions {
+            api_key: Some(KEY.into()),
+            time_scale: 1.0,
+            balance_usd: 1000.0,
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut req = request("demo/slow", "[sim:flood=3000] go");
+    req.max_tokens = 50;
+    let (events, reply) = collect(&client(&sim), &req).await;
+    let chunks = events
+        .iter()
+        .filter(|e| matches!(e, StreamEvent::Content(_)))
+        .count();
+    assert_eq!(chunks, 3000);
+    assert!(reply.error.is_none(), "{:?}", reply.error);
+    assert_eq!(reply.finish_reason, Some(FinishReason::Stop));
+    assert!(reply.content.contains("## Section"));
+    let (_, one) = collect(
+        &client(&sim),
+        &request("demo/slow", "[sim:flood=500] [sim:oneline] go"),
+    )
+    .await;
+    assert!(!one.content.contains('\n'));
+}
+
+#[tokio::test]
 async fn hostile_directives_bad_bytes_an_echoed_key_an_absurd_cost_and_an_html_page() {
     let sim = gateway(SimOptions::default()).await;
     let (_, clean) = collect(&client(&sim), &request("demo/fast", "hi there")).await;

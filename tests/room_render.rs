@@ -102,6 +102,45 @@ fn two_panes_mid_stream() {
 }
 
 #[test]
+fn tokens_only_append_and_the_frame_renders_them_once() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let md = "## Streaming\n\nA paragraph with **bold** and `code`, then a list:\n\n- one\n- two and more words";
+    let tokens = common::tokens(md);
+    // A frame after every token, as the old per-token rendering showed it…
+    let mut each = room(1, 60, 20);
+    let live = send(&mut each, "go")[0];
+    for t in &tokens {
+        ev(&mut each, live, StreamEvent::Content(t.clone()));
+    }
+    // …and one frame after them all.
+    let mut once = room(1, 60, 20);
+    let live = send(&mut once, "go")[0];
+    for t in &tokens {
+        update(
+            &mut once,
+            Action::Stream {
+                pane: live.0,
+                request: live.1,
+                event: StreamEvent::Content(t.clone()),
+            },
+        );
+    }
+    let cx = modelroom::markdown::Ctx {
+        theme: once.theme(),
+        highlighter: once.highlighter(),
+    };
+    let width = once.panes[0].width;
+    let answer = once.panes[0].last_answer().unwrap();
+    assert!(
+        !answer.is_rendered(width, &cx),
+        "no token rendered its answer"
+    );
+    once.render_visible();
+    assert_eq!(text(&draw(&once)), text(&draw(&each)));
+}
+
+#[test]
 fn help_overlay() {
     let rt = paused_clock();
     let _clock = rt.enter();

@@ -1,31 +1,25 @@
-//! Bytes from the socket → whole SSE lines, before `eventsource-stream` parses them.
+//! Bytes from the socket → whole SSE lines → the `data` of each event, in one pass.
 //!
-//! Two things the parser does badly are done here instead. It re-scans its whole buffer each
-//! time bytes arrive without a line end, so one long `data:` line costs time quadratic in its
-//! length (8 MB took 9 s, 50 MB never finished: upstream issue
+//! `eventsource-stream` was used for the SSE part and did two things badly. It re-scanned its
+//! whole buffer each time bytes arrived without a line end, so one long `data:` line cost time
+//! quadratic in its length (8 MB took 9 s, 50 MB never finished: upstream issue
 //! <https://github.com/jpopesculian/eventsource-stream/issues/11>); here each byte is looked
 //! at once and a line longer than the cap is refused with a clear error. And one invalid UTF-8
-//! byte anywhere (even in a comment) fails its whole stream; here bad bytes become U+FFFD,
-//! are counted, and the answer goes on.
+//! byte anywhere (even in a comment) failed its whole stream; here bad bytes become U+FFFD,
+//! are counted, and the answer goes on. Its field parsing (a second copy of every line, and a
+//! `String` per event) cost as much as the rest of the decoding, so the few SSE rules the chat
+//! protocol needs are applied here to the lines as they are framed (`EventParser`).
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
-
-use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use memchr::memmem::Finder;
 
 use super::redact::Secrets;
-use super::sse::TransportError;
 
 /// The longest SSE line accepted by default. OpenRouter's largest chunks (a signed or
 /// encrypted reasoning item) are tens of KB; 8 MiB leaves room for any honest server.
 pub const DEFAULT_MAX_LINE: usize = 8 * 1024 * 1024;
 
 /// Splits bytes into lines (each ending with its `\n` or `\r`, the last one maybe not), each
-/// valid UTF-8. Pure, so it is tested and fuzzed without a socket.
+/// valid UTF-8 and scrubbed of secrets. Pure, so it is tested and fuzzed without a socket.
 #[derive(Debug)]
 pub struct LineFramer {
     pending: Vec<u8>,
@@ -33,6 +27,8 @@ pub struct LineFramer {
     /// Invalid UTF-8 sequences replaced so far.
     replaced: u64,
     secrets: Secrets,
+    /// Built once: building a finder per secret per line cost more than the search.
+    finders: Vec<Finder<'static>>,
     /// Past the byte-order marks at the start of the body.
     started: bool,
 }
@@ -51,6 +47,7 @@ impl LineFramer {
             pending: Vec::new(),
             max_line: max_line.max(1),
             replaced: 0,
+            finders: secrets.finders(),
             secrets,
             started: false,
         }
@@ -60,13 +57,17 @@ impl LineFramer {
         self.replaced
     }
 
-    /// Adds `data`; every line it completes goes to `out`.
-    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<Bytes>) -> Result<(), LineTooLong> {
+    /// Adds `data`; every line it completes goes to `each`, with the count of replaced
+    /// sequences so far.
+    pub fn push(
+        &mut self,
+        data: &[u8],
+        each: &mut impl FnMut(&str, u64),
+    ) -> Result<(), LineTooLong> {
         if self.started {
-            return self.lines(data, out);
+            return self.lines(data, each);
         }
-        // Leading byte-order marks go here: `eventsource-stream` strips one by slicing off one
-        // byte of its three, and panics (found by the fuzz tests).
+        // Leading byte-order marks go here, whatever the reads: they are not part of a line.
         self.pending.extend_from_slice(data);
         while self.pending.starts_with(BOM) {
             self.pending.drain(..BOM.len());
@@ -76,19 +77,30 @@ impl LineFramer {
         }
         self.started = true;
         let data = std::mem::take(&mut self.pending);
-        self.lines(&data, out)
+        self.lines(&data, each)
     }
 
-    fn lines(&mut self, mut data: &[u8], out: &mut VecDeque<Bytes>) -> Result<(), LineTooLong> {
+    fn lines(
+        &mut self,
+        mut data: &[u8],
+        each: &mut impl FnMut(&str, u64),
+    ) -> Result<(), LineTooLong> {
         while let Some(i) = memchr::memchr2(b'\n', b'\r', data) {
             let (line, rest) = data.split_at(i + 1);
             // The line end itself does not count against the cap.
             if self.pending.len() + i > self.max_line {
                 return Err(self.too_long());
             }
-            self.pending.extend_from_slice(line);
-            let line = std::mem::take(&mut self.pending);
-            out.push_back(self.valid(line));
+            if self.pending.is_empty() {
+                // The usual case: the whole line is in this read, so it is not copied.
+                self.emit(line, each);
+            } else {
+                self.pending.extend_from_slice(line);
+                let mut whole = std::mem::take(&mut self.pending);
+                self.emit(&whole, each);
+                whole.clear();
+                self.pending = whole;
+            }
             data = rest;
         }
         if self.pending.len() + data.len() > self.max_line {
@@ -99,10 +111,10 @@ impl LineFramer {
     }
 
     /// The unfinished last line, at the end of the body.
-    pub fn finish(&mut self, out: &mut VecDeque<Bytes>) {
+    pub fn finish(&mut self, each: &mut impl FnMut(&str, u64)) {
         if !self.pending.is_empty() {
             let line = std::mem::take(&mut self.pending);
-            out.push_back(self.valid(line));
+            self.emit(&line, each);
         }
     }
 
@@ -113,13 +125,10 @@ impl LineFramer {
 
     /// The line as valid UTF-8, without secrets. A line end is ASCII, so no character is ever
     /// cut between two lines and each line can be checked alone.
-    fn valid(&mut self, line: Vec<u8>) -> Bytes {
-        let line = match self.secrets.scrub_bytes(&line) {
-            std::borrow::Cow::Owned(clean) => clean,
-            std::borrow::Cow::Borrowed(_) => line,
-        };
-        if std::str::from_utf8(&line).is_ok() {
-            return Bytes::from(line);
+    fn emit(&mut self, line: &[u8], each: &mut impl FnMut(&str, u64)) {
+        let line = self.secrets.scrub_bytes_with(&self.finders, line);
+        if let Ok(text) = std::str::from_utf8(&line) {
+            return each(text, self.replaced);
         }
         let mut fixed = String::with_capacity(line.len() + 8);
         for chunk in line.utf8_chunks() {
@@ -129,72 +138,56 @@ impl LineFramer {
                 self.replaced += 1;
             }
         }
-        Bytes::from(fixed)
+        each(&fixed, self.replaced)
     }
 }
 
-/// `LineFramer` over a byte stream. The count of replaced sequences is shared with whoever
-/// turns the events into answers, since the SSE parser in between cannot carry it.
-pub struct Lines<S> {
-    inner: S,
-    framer: LineFramer,
-    ready: VecDeque<Bytes>,
-    replaced: Arc<AtomicU64>,
-    ended: bool,
+/// Whole lines → the `data` of each event, after the HTML spec's "Interpreting an event
+/// stream": `data` fields are joined with `\n` and dispatched by an empty line, an event with
+/// no `data` field is not dispatched, and an unfinished event at the end is dropped. The chat
+/// protocol reads nothing else, so comments, `event`, `id`, `retry` and unknown fields are
+/// ignored.
+#[derive(Debug, Default)]
+pub struct EventParser {
+    data: String,
+    /// A `data` field came since the last dispatch (it may have been empty).
+    has_data: bool,
+    /// The last line ended with `\r`: a lone `\n` next is the rest of its `\r\n`.
+    after_cr: bool,
 }
 
-impl<S> Lines<S> {
-    pub fn new(inner: S, max_line: usize, secrets: Secrets) -> (Self, Arc<AtomicU64>) {
-        let replaced = Arc::new(AtomicU64::new(0));
-        let lines = Self {
-            inner,
-            framer: LineFramer::new(max_line, secrets),
-            ready: VecDeque::new(),
-            replaced: replaced.clone(),
-            ended: false,
-        };
-        (lines, replaced)
-    }
-}
-
-impl<S> Stream for Lines<S>
-where
-    S: Stream<Item = Result<Bytes, TransportError>> + Unpin,
-{
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            // One line per item: the parser then never holds more than one line.
-            if let Some(line) = self.ready.pop_front() {
-                return Poll::Ready(Some(Ok(line)));
-            }
-            if self.ended {
-                return Poll::Ready(None);
-            }
-            let this = &mut *self;
-            match this.inner.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    this.ended = true;
-                    this.framer.finish(&mut this.ready);
-                }
-                Poll::Ready(Some(Err(e))) => {
-                    this.ended = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                Poll::Ready(Some(Ok(bytes))) => {
-                    let pushed = this.framer.push(&bytes, &mut this.ready);
-                    this.replaced
-                        .store(this.framer.replaced(), Ordering::Relaxed);
-                    if let Err(LineTooLong { max }) = pushed {
-                        this.ended = true;
-                        this.ready.clear();
-                        return Poll::Ready(Some(Err(TransportError::LineTooLong(max))));
-                    }
-                }
-            }
+impl EventParser {
+    /// One line from `LineFramer`; the data of the event it completes, if it does.
+    pub fn line(&mut self, line: &str) -> Option<&str> {
+        let after_cr = std::mem::replace(&mut self.after_cr, line.ends_with('\r'));
+        if after_cr && line == "\n" {
+            return None;
         }
+        // A line without its end is the unfinished last one: dropped, as the spec says.
+        let body = line.strip_suffix(['\n', '\r'])?;
+        if body.is_empty() {
+            if !std::mem::take(&mut self.has_data) {
+                return None;
+            }
+            return Some(&self.data);
+        }
+        if body.starts_with(':') {
+            return None;
+        }
+        let (name, value) = match body.split_once(':') {
+            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+            None => (body, ""),
+        };
+        if name == "data" {
+            if self.has_data {
+                self.data.push('\n');
+            } else {
+                self.data.clear();
+                self.has_data = true;
+            }
+            self.data.push_str(value);
+        }
+        None
     }
 }
 
@@ -204,18 +197,15 @@ mod tests {
 
     fn lines(pieces: &[&[u8]], max: usize) -> (Result<Vec<String>, LineTooLong>, u64) {
         let mut f = LineFramer::new(max, Secrets::default());
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
+        let mut each = |line: &str, _| out.push(line.to_owned());
         for p in pieces {
-            if let Err(e) = f.push(p, &mut out) {
+            if let Err(e) = f.push(p, &mut each) {
                 return (Err(e), f.replaced());
             }
         }
-        f.finish(&mut out);
-        let text = out
-            .into_iter()
-            .map(|b| String::from_utf8(b.to_vec()).unwrap())
-            .collect();
-        (Ok(text), f.replaced())
+        f.finish(&mut each);
+        (Ok(out), f.replaced())
     }
 
     #[test]
@@ -253,5 +243,62 @@ mod tests {
         assert_eq!(got, Err(LineTooLong { max: 10 }));
         let (got, _) = lines(&[b"data: 12345\n"], 10);
         assert_eq!(got, Err(LineTooLong { max: 10 }));
+    }
+
+    /// The data of every event the lines dispatch.
+    fn events(lines: &[&str]) -> Vec<String> {
+        let mut p = EventParser::default();
+        lines
+            .iter()
+            .filter_map(|l| p.line(l).map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn data_fields_join_and_an_empty_line_dispatches_them() {
+        let got = events(&["data: a\n", "data:b\n", "data:  c\n", "data\n", "\n"]);
+        assert_eq!(got, ["a\nb\n c\n"]);
+        let got = events(&["data\n", "\n", "data: \n", "\n"]);
+        assert_eq!(got, ["", ""], "an empty data field still makes an event");
+    }
+
+    #[test]
+    fn comments_other_fields_and_events_without_data_are_not_dispatched() {
+        let got = events(&[
+            ": OPENROUTER PROCESSING\n",
+            "\n",
+            "event: ping\n",
+            "id: 7\n",
+            "retry: 100\n",
+            "\n",
+            "Data: x\n",
+            "\n",
+            "event: message\n",
+            "data: {}\n",
+            "\n",
+        ]);
+        assert_eq!(got, ["{}"]);
+    }
+
+    #[test]
+    fn cr_and_crlf_end_lines_and_the_unfinished_last_event_is_dropped() {
+        let got = events(&["data: a\r", "\n", "\r", "\n", "data: b\r", "\r", "\n", "\n"]);
+        assert_eq!(got, ["a", "b"], "the LF of a CRLF is no empty line");
+        let got = events(&["data: a\n", "\n", "data: b\n", "data: c"]);
+        assert_eq!(got, ["a"]);
+    }
+
+    #[test]
+    fn a_secret_is_scrubbed_from_lines_whatever_the_reads() {
+        let key = "sk-or-v1-0123456789abcdef";
+        let body = format!("data: {key}\n: {key}{key}\n");
+        for cut in 1..body.len() {
+            let mut f = LineFramer::new(100, Secrets::new([key]));
+            let mut out = Vec::new();
+            let mut each = |line: &str, _| out.push(line.to_owned());
+            f.push(&body.as_bytes()[..cut], &mut each).unwrap();
+            f.push(&body.as_bytes()[cut..], &mut each).unwrap();
+            assert_eq!(out, ["data: <redacted>\n", ": <redacted><redacted>\n"]);
+        }
     }
 }

@@ -64,9 +64,25 @@ impl Secrets {
     /// A body or line as bytes, before it is parsed. Secrets are ASCII in practice; bytes
     /// that are not UTF-8 are matched as they are.
     pub fn scrub_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        self.scrub_bytes_with(&self.finders(), bytes)
+    }
+
+    /// One searcher per secret, in order, for `scrub_bytes_with`.
+    pub fn finders(&self) -> Vec<memchr::memmem::Finder<'static>> {
+        self.0
+            .iter()
+            .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+            .collect()
+    }
+
+    /// `scrub_bytes` with searchers built once (`finders`), for the many lines of a stream.
+    pub fn scrub_bytes_with<'a>(
+        &self,
+        finders: &[memchr::memmem::Finder<'static>],
+        bytes: &'a [u8],
+    ) -> Cow<'a, [u8]> {
         let mut out = Cow::Borrowed(bytes);
-        for s in self.0.iter() {
-            let finder = memchr::memmem::Finder::new(s.as_bytes());
+        for (s, finder) in self.0.iter().zip(finders) {
             if finder.find(&out).is_none() {
                 continue;
             }

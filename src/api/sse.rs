@@ -1,19 +1,19 @@
-//! Bytes from the socket → whole, valid, scrubbed lines (`lines`) → SSE events
-//! (`eventsource-stream`) → typed `StreamEvent`s. `ChunkDecoder` is pure and fixture-tested;
+//! Bytes from the socket → whole, valid, scrubbed lines and their SSE events (`lines`) →
+//! typed `StreamEvent`s. `ChunkDecoder` is pure and fixture-tested;
 //! `decode` adds the stall timer and the rules for how a stream may end.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use eventsource_stream::{EventStreamError, Eventsource};
 use futures::{Stream, StreamExt, stream};
 use tokio::time::{Instant, Sleep};
 
 use super::error::ApiError;
-use super::lines::{DEFAULT_MAX_LINE, Lines};
+use super::lines::{DEFAULT_MAX_LINE, EventParser, LineFramer, LineTooLong};
 use super::redact::{Secrets, StreamScrubber};
 use super::wire::{Chunk, WireCost, WireError};
 use super::{Damage, StreamEvent};
@@ -79,7 +79,7 @@ impl ChunkDecoder {
         if data.is_empty() {
             return false;
         }
-        let mut chunk: Chunk = match serde_json::from_str(data) {
+        let mut chunk: Chunk<'_> = match serde_json::from_str(data) {
             Ok(c) => c,
             Err(e) => {
                 out.push(StreamEvent::Damaged(Damage::Undecodable(
@@ -94,20 +94,25 @@ impl ChunkDecoder {
             }
         };
         // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one.
-        self.secrets.scrub_opt(&mut chunk.model);
-        self.secrets.scrub_opt(&mut chunk.provider);
+        chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
+        chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
         self.chunk(chunk, out)
     }
 
-    fn chunk(&mut self, chunk: Chunk, out: &mut Vec<StreamEvent>) -> bool {
+    fn chunk(&mut self, chunk: Chunk<'_>, out: &mut Vec<StreamEvent>) -> bool {
         if chunk.model.is_some() || chunk.provider.is_some() {
-            let served = (chunk.model.clone(), chunk.provider.clone());
-            if self.served.as_ref() != Some(&served) {
-                self.served = Some(served);
+            // Compared borrowed: every chunk repeats them, and they change once if ever.
+            let same = self.served.as_ref().is_some_and(|(m, p)| {
+                m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
+            });
+            if !same {
+                let model = chunk.model.as_deref().map(str::to_owned);
+                let provider = chunk.provider.as_deref().map(str::to_owned);
+                self.served = Some((model.clone(), provider.clone()));
                 out.push(StreamEvent::Served {
-                    id: chunk.id.clone(),
-                    model: chunk.model.clone(),
-                    provider: chunk.provider.clone(),
+                    id: chunk.id.as_deref().map(str::to_owned),
+                    model,
+                    provider,
                 });
             }
         }
@@ -142,7 +147,7 @@ impl ChunkDecoder {
             }
             if self.finish.is_none() {
                 if let Some(reason) = choice.finish_reason {
-                    let reason = FinishReason::from(reason);
+                    let reason = FinishReason::from(reason.into_owned());
                     if reason != FinishReason::Error {
                         out.push(StreamEvent::Finished(reason.clone()));
                     }
@@ -160,7 +165,7 @@ impl ChunkDecoder {
             }
         }
         // Any chunk with an error is terminal, whatever `choices` holds (§3.6).
-        let provider = chunk.provider;
+        let provider = chunk.provider.map(Cow::into_owned);
         let failure = match (chunk.error.or(choice_error), native_failure) {
             (Some(err), _) => Some(in_stream(err, provider)),
             (None, Some(native)) => Some(ApiError::InStream {
@@ -183,6 +188,15 @@ impl ChunkDecoder {
         }
         false
     }
+}
+
+/// `text` without secrets, still borrowed when it had none.
+fn scrub_cow<'a>(secrets: &Secrets, text: Cow<'a, str>) -> Cow<'a, str> {
+    let clean = match secrets.scrub(&text) {
+        Cow::Owned(clean) => Some(clean),
+        Cow::Borrowed(_) => None,
+    };
+    clean.map_or(text, Cow::Owned)
 }
 
 fn in_stream(err: WireError, chunk_provider: Option<String>) -> ApiError {
@@ -342,81 +356,145 @@ pub fn decode<S>(bytes: S, opts: DecodeOptions) -> impl Stream<Item = StreamEven
 where
     S: Stream<Item = Result<Bytes, TransportError>> + Send + Unpin + 'static,
 {
-    let guarded = StallGuard::new(bytes, opts.stall_timeout);
-    let (lines, replaced) = Lines::new(guarded, opts.max_line, opts.secrets.clone());
-    let events = lines.eventsource();
-    let decoder = ChunkDecoder::with_secrets(opts.secrets);
-    let state = Some((events, decoder, replaced, 0u64));
-    stream::unfold(state, |state| async move {
-        let (mut events, mut decoder, replaced, mut reported) = state?;
-        let mut out = Vec::new();
-        loop {
-            let next = events.next().await;
-            // Bad bytes were replaced in what came before this event (or the end).
-            let now = replaced.load(Ordering::Relaxed);
-            if now > reported {
-                reported = now;
-                out.push(StreamEvent::Damaged(Damage::InvalidUtf8 { replaced: now }));
-            }
-            match next {
-                Some(Ok(event)) => {
-                    if decoder.feed(&event.data, &mut out) {
-                        if !matches!(out.last(), Some(StreamEvent::Failed(_))) {
-                            decoder.end(StreamEvent::Done, &mut out);
-                        }
-                        return Some((stream::iter(out), None));
-                    }
-                    if !out.is_empty() {
-                        let state = Some((events, decoder, replaced, reported));
-                        return Some((stream::iter(out), state));
-                    }
-                }
-                Some(Err(err)) => {
-                    decoder.end(StreamEvent::Failed(transport_failure(err)), &mut out);
-                    return Some((stream::iter(out), None));
-                }
-                None => {
-                    // No `[DONE]`: a clean end only if the answer had finished (Perplexity and
-                    // llama-box never send `[DONE]`); otherwise the connection was cut.
-                    let detail = if decoder.fed {
-                        "the stream ended without a finish reason"
-                    } else {
-                        // Whatever came (a page, plain text, nothing) held no `data:` line.
-                        "the response ended without a single server-sent event"
-                    };
-                    let end = if decoder.finished() {
-                        StreamEvent::Done
-                    } else {
-                        StreamEvent::Failed(ApiError::Dropped {
-                            detail: detail.into(),
-                        })
-                    };
-                    decoder.end(end, &mut out);
-                    return Some((stream::iter(out), None));
-                }
-            }
-        }
-    })
-    .flatten()
+    Decode {
+        bytes: StallGuard::new(bytes, opts.stall_timeout),
+        framer: LineFramer::new(opts.max_line, opts.secrets.clone()),
+        events: EventParser::default(),
+        decoder: ChunkDecoder::with_secrets(opts.secrets),
+        out: Vec::new(),
+        ready: VecDeque::new(),
+        reported: 0,
+        over: false,
+    }
 }
 
-fn transport_failure(err: EventStreamError<TransportError>) -> ApiError {
+/// Each read goes through framing, SSE and JSON in one pass, into a queue of events reused
+/// from read to read (no task, buffer or string per chunk beyond the text itself).
+struct Decode<S> {
+    bytes: StallGuard<S>,
+    framer: LineFramer,
+    events: EventParser,
+    decoder: ChunkDecoder,
+    out: Vec<StreamEvent>,
+    ready: VecDeque<StreamEvent>,
+    /// Replaced UTF-8 sequences already reported.
+    reported: u64,
+    /// The terminal event is queued.
+    over: bool,
+}
+
+impl<S> Decode<S> {
+    /// Bad bytes were replaced in what came before this point.
+    fn report_replaced(reported: &mut u64, now: u64, out: &mut Vec<StreamEvent>) {
+        if now > *reported {
+            *reported = now;
+            out.push(StreamEvent::Damaged(Damage::InvalidUtf8 { replaced: now }));
+        }
+    }
+
+    fn read(&mut self, bytes: &[u8]) {
+        let Self {
+            framer,
+            events,
+            decoder,
+            out,
+            reported,
+            over,
+            ..
+        } = self;
+        let mut each = |line: &str, replaced: u64| {
+            if *over {
+                return;
+            }
+            let Some(data) = events.line(line) else {
+                return;
+            };
+            Self::report_replaced(reported, replaced, out);
+            if decoder.feed(data, out) {
+                if !matches!(out.last(), Some(StreamEvent::Failed(_))) {
+                    decoder.end(StreamEvent::Done, out);
+                }
+                *over = true;
+            }
+        };
+        let framed = framer.push(bytes, &mut each);
+        if let Err(LineTooLong { max }) = framed {
+            if !self.over {
+                self.fail(TransportError::LineTooLong(max));
+            }
+        }
+    }
+
+    fn fail(&mut self, err: TransportError) {
+        Self::report_replaced(&mut self.reported, self.framer.replaced(), &mut self.out);
+        self.decoder
+            .end(StreamEvent::Failed(transport_failure(err)), &mut self.out);
+        self.over = true;
+    }
+
+    /// The body ended: a clean end only if the answer had finished (Perplexity and llama-box
+    /// never send `[DONE]`); otherwise the connection was cut.
+    fn ended(&mut self) {
+        let mut last = |_: &str, _: u64| {};
+        self.framer.finish(&mut last);
+        if self.over {
+            return;
+        }
+        Self::report_replaced(&mut self.reported, self.framer.replaced(), &mut self.out);
+        let detail = if self.decoder.fed {
+            "the stream ended without a finish reason"
+        } else {
+            // Whatever came (a page, plain text, nothing) held no `data:` line.
+            "the response ended without a single server-sent event"
+        };
+        let end = if self.decoder.finished() {
+            StreamEvent::Done
+        } else {
+            StreamEvent::Failed(ApiError::Dropped {
+                detail: detail.into(),
+            })
+        };
+        self.decoder.end(end, &mut self.out);
+        self.over = true;
+    }
+}
+
+impl<S> Stream for Decode<S>
+where
+    S: Stream<Item = Result<Bytes, TransportError>> + Unpin,
+{
+    type Item = StreamEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(event) = this.ready.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            if this.over {
+                return Poll::Ready(None);
+            }
+            match this.bytes.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(bytes))) => this.read(&bytes),
+                Poll::Ready(Some(Err(err))) => this.fail(err),
+                Poll::Ready(None) => this.ended(),
+            }
+            this.ready.extend(this.out.drain(..));
+        }
+    }
+}
+
+fn transport_failure(err: TransportError) -> ApiError {
     match err {
-        EventStreamError::Transport(TransportError::Stalled(after)) => ApiError::Stalled { after },
-        EventStreamError::Transport(TransportError::Io(detail)) => ApiError::Dropped { detail },
-        EventStreamError::Transport(TransportError::LineTooLong(max)) => ApiError::Malformed {
+        TransportError::Stalled(after) => ApiError::Stalled { after },
+        TransportError::Io(detail) => ApiError::Dropped { detail },
+        TransportError::LineTooLong(max) => ApiError::Malformed {
             detail: format!(
                 "the server sent a line of more than {} without a line end; \
                  reading stopped there (the limit is max_sse_line_mib in config.toml)",
                 mib(max)
             ),
-        },
-        // `lines` hands the parser valid UTF-8 only; kept for completeness.
-        EventStreamError::Utf8(e) => ApiError::Malformed {
-            detail: format!("invalid UTF-8 in the stream: {e}"),
-        },
-        EventStreamError::Parser(e) => ApiError::Malformed {
-            detail: format!("invalid SSE framing: {e}"),
         },
     }
 }

@@ -2,6 +2,8 @@
 //! Every response field is optional: key presence and order change between gateway versions
 //! and between servers (see `docs/protocol.md`, "Chunks" and "Other servers").
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -44,32 +46,44 @@ pub(crate) struct UsageFlag {
 
 // ---------------------------------------------------------------- stream chunks
 
+/// Borrowed from the line where it can be: a string with no escapes is not copied, since
+/// most chunks carry a word or two and their ids, model and provider are read only to compare.
 #[derive(Debug, Deserialize)]
-pub(crate) struct Chunk {
-    pub id: Option<String>,
-    pub model: Option<String>,
-    pub provider: Option<String>,
-    pub choices: Option<Vec<Choice>>,
+pub(crate) struct Chunk<'a> {
+    #[serde(borrow)]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub model: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub provider: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub choices: Option<Vec<Choice<'a>>>,
     pub usage: Option<WireUsage>,
     pub error: Option<WireError>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct Choice {
-    pub delta: Option<Delta>,
-    pub finish_reason: Option<String>,
-    pub native_finish_reason: Option<String>,
+pub(crate) struct Choice<'a> {
+    #[serde(borrow)]
+    pub delta: Option<Delta<'a>>,
+    #[serde(borrow)]
+    pub finish_reason: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub native_finish_reason: Option<Cow<'a, str>>,
     /// Some providers put the error on the choice instead of the chunk.
     pub error: Option<WireError>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct Delta {
-    pub content: Option<String>,
+pub(crate) struct Delta<'a> {
+    #[serde(borrow)]
+    pub content: Option<Cow<'a, str>>,
     /// OpenRouter and Ollama.
-    pub reasoning: Option<String>,
+    #[serde(borrow)]
+    pub reasoning: Option<Cow<'a, str>>,
     /// vLLM, llama.cpp, DeepSeek, GPUStack.
-    pub reasoning_content: Option<String>,
+    #[serde(borrow)]
+    pub reasoning_content: Option<Cow<'a, str>>,
     pub reasoning_details: Option<Vec<Value>>,
 }
 

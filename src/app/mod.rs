@@ -316,8 +316,9 @@ impl App {
 
     /// Renders, in every pane, the entries the next frame can show that are not yet rendered
     /// for its width, theme and highlighter. Cheap when nothing changed; `update` calls it
-    /// after every action that can reveal entries, so views always find what they draw
-    /// rendered.
+    /// after every action that can reveal entries, and the runtime before every frame (a
+    /// streamed token only appends to its answer's text, so a live answer's new text is
+    /// rendered here, once per frame, whatever the token rate).
     pub fn render_visible(&mut self) {
         let cx = Ctx {
             theme: self.themes.current(),

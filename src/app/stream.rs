@@ -41,7 +41,9 @@ pub(super) fn on_event(
         app.mark_dirty();
         return;
     }
-    if applied.grew || applied.ended {
+    // A token only appends to the reply: its rows are rendered once per frame, just before it
+    // is drawn (`App::render_visible`), however many tokens came in between.
+    if applied.ended {
         answer.render(width, &cx);
     }
     if let Some(id) = answer.to_reconcile().filter(|_| applied.ended) {

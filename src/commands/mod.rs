@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::sim;
 
 pub(crate) mod ask;
+pub(crate) mod leaderboard;
 pub(crate) mod models;
 pub(crate) mod room;
 pub(crate) mod sessions;

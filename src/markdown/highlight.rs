@@ -1,7 +1,8 @@
 //! Syntax highlighting with syntect (pure-Rust regexes). `Highlighter::load` reads syntect's
 //! bundled syntaxes and themes plus ours in `assets/syntaxes/`; the runtime calls it once, off
-//! the UI thread, and hands the result to `update`. `LineHighlighter` colours a code block one
-//! line at a time, so a streaming block never highlights a line twice.
+//! the UI thread, and hands the result to `update`. A grammar is read and its regexes compiled
+//! when a block first needs it. `LineHighlighter` colours a code block one line at a time, so a
+//! streaming block never highlights a line twice.
 
 use std::fmt;
 
@@ -21,8 +22,8 @@ const EXTRA_SYNTAXES: &[(&str, &str)] = &[(
     include_str!("../../assets/syntaxes/TOML.sublime-syntax"),
 )];
 
-/// Languages highlighted once in the background at startup, so their regexes are compiled
-/// before the first answer needs them.
+/// Samples of common languages, for `warm_up` (benchmarks that want compiled grammars). The
+/// room does not run it: its ~80 MB of compiled regexes were most of its memory (issue 10).
 const WARM_UP: &[(&str, &str)] = &[
     (
         "rust",
@@ -70,7 +71,12 @@ const WARM_UP: &[(&str, &str)] = &[
 ];
 
 pub struct Highlighter {
+    /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is
+    /// first used, so the ~75 grammars cost little until an answer needs one.
     syntaxes: SyntaxSet,
+    /// Ours, a set of their own (added to the bundled set, they would make it read every
+    /// grammar at load: tens of MB and a few hundred ms). Searched first.
+    extra: SyntaxSet,
     themes: ThemeSet,
 }
 
@@ -78,6 +84,7 @@ impl fmt::Debug for Highlighter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Highlighter")
             .field("syntaxes", &self.syntaxes.syntaxes().len())
+            .field("extra", &self.extra.syntaxes().len())
             .field("themes", &self.themes.themes.len())
             .finish()
     }
@@ -91,10 +98,9 @@ impl PartialEq for Highlighter {
 }
 
 impl Highlighter {
-    /// syntect's bundled syntaxes and themes, and ours. Takes a few hundred milliseconds: call
-    /// it off the UI thread.
+    /// syntect's bundled syntaxes and themes, and ours. Call it off the UI thread.
     pub fn load() -> Self {
-        let mut builder: SyntaxSetBuilder = SyntaxSet::load_defaults_newlines().into_builder();
+        let mut builder = SyntaxSetBuilder::new();
         for (name, text) in EXTRA_SYNTAXES {
             match syntect::parsing::SyntaxDefinition::load_from_str(text, true, Some(name)) {
                 Ok(def) => builder.add(def),
@@ -102,12 +108,13 @@ impl Highlighter {
             }
         }
         Self {
-            syntaxes: builder.build(),
+            syntaxes: SyntaxSet::load_defaults_newlines(),
+            extra: builder.build(),
             themes: ThemeSet::load_defaults(),
         }
     }
 
-    /// Compiles the regexes of common languages (syntect compiles them on first use).
+    /// Compiles the regexes of common languages (syntect otherwise compiles each on first use).
     pub fn warm_up(&self) {
         let theme = Theme::default();
         for (lang, code) in WARM_UP {
@@ -122,14 +129,17 @@ impl Highlighter {
     /// The grammar for a fence's language tag; `None` means plain text.
     pub fn syntax(&self, tag: &str) -> Option<&SyntaxReference> {
         let token = canonical(tag)?;
-        self.syntaxes
+        self.extra
             .find_syntax_by_token(token)
+            .or_else(|| self.syntaxes.find_syntax_by_token(token))
             .filter(|s| s.name != "Plain Text")
     }
 
     /// A tagless block is guessed from its first line (`#!/bin/sh`, `<?php`, …) and no further.
     pub fn syntax_for_first_line(&self, line: &str) -> Option<&SyntaxReference> {
-        self.syntaxes.find_syntax_by_first_line(line)
+        self.extra
+            .find_syntax_by_first_line(line)
+            .or_else(|| self.syntaxes.find_syntax_by_first_line(line))
     }
 
     fn code_theme(&self, name: &str) -> Option<&CodeTheme> {
@@ -175,6 +185,8 @@ pub struct LineHighlighter {
     parse: ParseState,
     highlight: HighlightState,
     theme_name: String,
+    /// The grammar is one of ours (`Highlighter::extra`).
+    ours: bool,
 }
 
 impl LineHighlighter {
@@ -192,6 +204,7 @@ impl LineHighlighter {
             parse: ParseState::new(syntax),
             highlight: HighlightState::new(&painter, ScopeStack::new()),
             theme_name: theme.code_theme().to_owned(),
+            ours: h.extra.syntaxes().iter().any(|s| std::ptr::eq(s, syntax)),
         })
     }
 
@@ -208,7 +221,8 @@ impl LineHighlighter {
             owned = format!("{line}\n");
             &owned
         };
-        let ops = self.parse.parse_line(line, &h.syntaxes).ok()?;
+        let set = if self.ours { &h.extra } else { &h.syntaxes };
+        let ops = self.parse.parse_line(line, set).ok()?;
         let base = theme.code();
         let mut out: Vec<Piece> = Vec::new();
         for (style, text) in HighlightIterator::new(&mut self.highlight, &ops, line, &painter) {

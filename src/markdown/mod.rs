@@ -6,6 +6,7 @@
 
 mod code;
 mod highlight;
+mod partial;
 mod render;
 mod table;
 mod wrap;
@@ -19,6 +20,7 @@ pub use code::Fence;
 pub use highlight::Highlighter;
 
 use self::code::{CodeCache, label_row, line_rows, plain};
+use self::partial::{LINE_CAP, LongLine};
 use self::render::Writer;
 use crate::theme::{ColorDepth, Theme};
 
@@ -127,6 +129,9 @@ pub struct MarkdownText {
     live: Option<LiveCode>,
     /// Rows of the complete lines after `settled`: the unfinished block as far as it goes.
     tail: Vec<Line<'static>>,
+    /// The line being written when it is long: the rows of its finished pieces (they come
+    /// before `partial`, which is then its last piece).
+    long: LongLine<Line<'static>>,
     /// Rows of the line still being written (of a live fence, or on its own).
     partial: Vec<Line<'static>>,
     /// `tail` holds the line being written too (a small block rendered whole).
@@ -186,6 +191,7 @@ impl MarkdownText {
         let fresh = !same_key
             || width != self.width
             || text.len() < self.seen
+            || !text.is_char_boundary(self.seen)
             || !text.is_char_boundary(self.settled)
             || !text.is_char_boundary(self.complete)
             || self
@@ -204,12 +210,15 @@ impl MarkdownText {
                 ..Self::default()
             };
         }
-        self.seen = text.len();
+        // Only the new text can hold a new line end: a long line is not searched again.
         let complete = if finished {
             text.len()
         } else {
-            text.rfind('\n').map_or(0, |i| i + 1)
+            text[self.seen..]
+                .rfind('\n')
+                .map_or(self.complete, |i| self.seen + i + 1)
         };
+        self.seen = text.len();
         let advanced = complete > self.complete;
         if advanced {
             self.advance(text, complete, cx);
@@ -332,26 +341,55 @@ impl MarkdownText {
 
     /// Renders what comes after the finished blocks. The complete lines of the unfinished
     /// block are rendered again only when a line completes; the line still being written is
-    /// rendered on its own at every token (it is the whole block when the block is one line,
-    /// as most paragraphs are), so a token costs its line, not its block.
+    /// rendered on its own at every update (it is the whole block when the block is one line,
+    /// as most paragraphs are), so an update costs its line, not its block, and a long line
+    /// only its last piece.
     fn render_tail(&mut self, text: &str, advanced: bool, cx: &Ctx<'_>) {
         let width = usize::from(self.width);
         self.partial.clear();
         if let Some(live) = &self.live {
             self.tail.clear();
-            let partial = &text[live.fed.min(text.len())..];
-            if !partial.is_empty() {
+            let from = live.fed.min(text.len());
+            if text.len() - from <= LINE_CAP {
+                self.long.clear();
+            }
+            let fence = &live.fence;
+            let code_rows = |piece: &str, at: usize| {
+                let piece = if at == from {
+                    fence.strip(piece)
+                } else {
+                    piece
+                };
                 let mut rows = Vec::new();
-                line_rows(&plain(live.fence.strip(partial), cx), width, cx, &mut rows);
-                self.partial = rows.into_iter().map(Line::from).collect();
+                line_rows(&plain(piece, cx), width, cx, &mut rows);
+                rows.into_iter().map(Line::from).collect::<Vec<_>>()
+            };
+            let last = if text.len() - from > LINE_CAP {
+                self.long.update(text, from, code_rows)
+            } else {
+                from
+            };
+            if last < text.len() {
+                self.partial = code_rows(&text[last..], last);
             }
             return;
         }
         let from = self.complete.max(self.settled);
         let lines = &text[self.settled..from];
-        let partial = &text[from..];
-        // A small block, or a table growing a row, is worth rendering whole at every token.
-        let whole = !partial.trim().is_empty()
+        let mut partial = &text[from..];
+        let mut at = from;
+        if partial.len() > LINE_CAP {
+            let cache = &mut self.cache;
+            at = self.long.update(text, from, |piece, offset| {
+                Writer::new(cx, cache, width, piece, offset).render(&parse(piece))
+            });
+            partial = &text[at..];
+        } else {
+            self.long.clear();
+        }
+        // A small block, or a table growing a row, is worth rendering whole at every update.
+        let whole = at == from
+            && !partial.trim().is_empty()
             && (lines.len() <= SMALL_TAIL || partial.trim_start().starts_with('|'));
         if whole {
             let rest = &text[self.settled..];
@@ -370,14 +408,17 @@ impl MarkdownText {
         }
         if !partial.trim().is_empty() {
             self.partial =
-                Writer::new(cx, &mut self.cache, width, partial, from).render(&parse(partial));
+                Writer::new(cx, &mut self.cache, width, partial, at).render(&parse(partial));
         }
     }
 
     fn separated(&self) -> bool {
         !self.done.is_empty()
             && !self.glued
-            && (self.live.is_some() || !self.tail.is_empty() || !self.partial.is_empty())
+            && (self.live.is_some()
+                || !self.tail.is_empty()
+                || !self.long.rows().is_empty()
+                || !self.partial.is_empty())
     }
 
     pub fn len(&self) -> usize {
@@ -385,6 +426,7 @@ impl MarkdownText {
             + usize::from(self.separated())
             + self.live.as_ref().map_or(0, |l| l.rows.len())
             + self.tail.len()
+            + self.long.rows().len()
             + self.partial.len()
     }
 
@@ -417,7 +459,12 @@ impl MarkdownText {
         if i < self.tail.len() {
             return self.tail.get(i);
         }
-        self.partial.get(i - self.tail.len())
+        let i = i - self.tail.len();
+        let long = self.long.rows();
+        if i < long.len() {
+            return long.get(i);
+        }
+        self.partial.get(i - long.len())
     }
 
     /// Whether these rows are already `text` at `width` in `cx`'s theme: nothing to do.

@@ -317,3 +317,83 @@ fn any_text_renders_without_panicking_and_within_the_width() {
         }
     }
 }
+
+/// One line of `n` words with some markdown in it, and never a line break.
+fn long_line(n: usize) -> String {
+    let words = [
+        "plain",
+        "**bold**",
+        "`code`",
+        "*it*",
+        "日本語",
+        "word,",
+        "🦀",
+        "[a](b)",
+    ];
+    (0..n)
+        .map(|i| format!("{} ", words[i % words.len()]))
+        .collect()
+}
+
+#[test]
+fn a_long_line_streamed_token_by_token_renders_as_it_does_at_once() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: Some(highlighter()),
+    };
+    let line = long_line(1000);
+    let json: String = (0..300)
+        .map(|i| format!("{{\"k{i}\":[{i},true]}},"))
+        .collect();
+    for doc in [
+        line.clone(),
+        format!("Intro\n\n- {line}\n- after"),
+        format!("> {line}\n"),
+        format!("```json\n{json}\n```\nafter"),
+        format!("Before\n{json}"),
+    ] {
+        let mut live = MarkdownText::default();
+        let mut seen = String::new();
+        for (i, token) in crate::sim::answer::tokenize(&doc).into_iter().enumerate() {
+            seen.push_str(&token);
+            live.update(&seen, 44, false, &cx);
+            // The line being written is rendered a piece at a time, never whole.
+            let from = live
+                .live
+                .as_ref()
+                .map_or(live.complete.max(live.settled), |l| l.fed);
+            let piece = seen.len() - live.long.last_piece(from);
+            assert!(piece <= 2 * LINE_CAP + 8, "{piece} bytes in one piece");
+            if i % 499 == 0 {
+                let once = MarkdownText::render(&seen, 44, false, &cx);
+                assert_eq!(rows(&live), rows(&once), "after {} bytes", seen.len());
+            }
+        }
+        live.update(&seen, 44, true, &cx);
+        assert_eq!(
+            rows(&live),
+            rows(&MarkdownText::render(&doc, 44, true, &cx))
+        );
+    }
+}
+
+#[test]
+fn a_long_line_shows_while_it_streams_and_settles_whole() {
+    let theme = Theme::default();
+    let cx = Ctx {
+        theme: &theme,
+        highlighter: None,
+    };
+    let line = long_line(2000);
+    let mut m = MarkdownText::render(&line, 60, false, &cx);
+    assert!(m.long.active(0));
+    // Every word is on screen while the line is still being written.
+    let shown = |m: &MarkdownText| rows(m).concat().split_whitespace().collect::<String>();
+    let whole = MarkdownText::render(&line, 60, true, &cx);
+    assert!(shown(&m) == shown(&whole), "the pieces show the whole line");
+    m.update(&format!("{line}\n\nNext"), 60, false, &cx);
+    assert!(!m.long.active(0));
+    let whole = MarkdownText::render(&format!("{line}\n\nNext"), 60, true, &cx);
+    assert_eq!(rows(&m), rows(&whole));
+}

@@ -12,6 +12,7 @@ use ratatui::crossterm::event::{Event, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
+use super::frame_log::FrameLog;
 use super::saver::Saver;
 use super::tasks::TaskPool;
 use crate::app::{self, Action, App, Effect};
@@ -53,6 +54,8 @@ pub struct Ctx {
     pub status: Option<watch::Sender<LoopStatus>>,
     /// When set, the time each frame took to render is appended (benchmarks read it).
     pub frame_log: Option<Vec<Duration>>,
+    /// `MODELROOM_FRAME_LOG`: each frame written to a file (`benches/flood.sh` reads it).
+    pub frame_file: Option<FrameLog>,
     /// Where sessions are saved; `None` keeps the room in memory only.
     pub saver: Option<Saver>,
     pub store: Option<SessionStore>,
@@ -108,18 +111,7 @@ where
                 None => break,
             },
             () = sleep_until(next_frame), if redraw => {
-                if let Some((width, height)) = pending_resize.take() {
-                    dispatch(app, ctx, Action::Resize { width, height });
-                }
-                let now = Instant::now();
-                term.draw(|f| ui::render(f, app, now)).map_err(io::Error::other)?;
-                if let Some(log) = &mut ctx.frame_log {
-                    log.push(now.elapsed());
-                }
-                app.mark_drawn();
-                frames += 1;
-                next_frame = now + FRAME_INTERVAL;
-                publish(app, ctx, frames);
+                next_frame = draw_frame(app, term, ctx, &mut pending_resize, &mut frames)?;
             }
             Some(action) = ctx.actions.recv() => {
                 dispatch(app, ctx, action);
@@ -132,6 +124,11 @@ where
             }
             _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
         }
+        // While actions keep coming, the timer above may not get its turn: a frame that is due
+        // is drawn here, so the screen keeps its pace however fast tokens arrive.
+        if (app.is_dirty() || pending_resize.is_some()) && Instant::now() >= next_frame {
+            next_frame = draw_frame(app, term, ctx, &mut pending_resize, &mut frames)?;
+        }
     }
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
@@ -143,10 +140,43 @@ where
     }
     // One last frame so the screen shows the final state if it stays visible.
     let now = Instant::now();
+    app.render_visible();
     term.draw(|f| ui::render(f, app, now))
         .map_err(io::Error::other)?;
     publish(app, ctx, frames + 1);
     Ok(())
+}
+
+/// One frame: the resize that waited for it, the rows that streams appended text for since
+/// the last frame (rendered here, once), then the screen. Returns when the next may be drawn.
+fn draw_frame<B>(
+    app: &mut App,
+    term: &mut Terminal<B>,
+    ctx: &mut Ctx,
+    pending_resize: &mut Option<(u16, u16)>,
+    frames: &mut u64,
+) -> io::Result<Instant>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    if let Some((width, height)) = pending_resize.take() {
+        dispatch(app, ctx, Action::Resize { width, height });
+    }
+    let now = Instant::now();
+    app.render_visible();
+    term.draw(|f| ui::render(f, app, now))
+        .map_err(io::Error::other)?;
+    if let Some(log) = &mut ctx.frame_log {
+        log.push(now.elapsed());
+    }
+    if let Some(log) = &mut ctx.frame_file {
+        log.frame(now.elapsed());
+    }
+    app.mark_drawn();
+    *frames += 1;
+    publish(app, ctx, *frames);
+    Ok(now + FRAME_INTERVAL)
 }
 
 fn publish(app: &App, ctx: &Ctx, frames: u64) {
@@ -183,6 +213,16 @@ fn to_action(event: Event) -> Option<Action> {
 
 /// `update`, then perform what it asked for.
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
+    if let (
+        Action::Stream {
+            event: crate::api::StreamEvent::Content(_),
+            ..
+        },
+        Some(log),
+    ) = (&action, ctx.frame_file.as_mut())
+    {
+        log.chunk();
+    }
     let effects = app::update(app, action);
     perform(ctx, effects);
 }

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod event_loop;
+mod frame_log;
 mod saver;
 mod sessions;
 mod tasks;
@@ -16,6 +17,7 @@ use ratatui::crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
 pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loop};
+pub use frame_log::{FrameLog, process_cpu};
 pub use saver::Saver;
 pub use tasks::TaskPool;
 
@@ -43,6 +45,7 @@ pub fn context(clients: impl Into<Clients>) -> (Ctx, mpsc::Sender<Action>) {
         clipboard: Box::new(terminal::osc52_copy),
         status: None,
         frame_log: None,
+        frame_file: None,
         saver: None,
         store: None,
         catalog_cache: None,
@@ -84,6 +87,7 @@ pub async fn run_room(
     ctx.store = store;
     ctx.catalog_cache = catalog_cache;
     ctx.ledger = Ledger::open_default();
+    ctx.frame_file = FrameLog::from_env();
     spawn_signal_watch(tx.clone());
     spawn_highlighter(tx.clone());
     start_background(&ctx);
@@ -131,16 +135,13 @@ pub fn farewell(app: &App, saving: bool) -> String {
 }
 
 /// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action
-/// (code shows plain until then). The common grammars are then compiled in the background too.
+/// (code shows plain until then). A grammar's regexes are compiled when an answer first uses
+/// it: compiling the common ones ahead of time cost about 80 MB and 0.6 s of CPU at every start
+/// (BENCHMARKS.md, issue 10), for languages most sessions never show.
 pub fn spawn_highlighter(tx: mpsc::Sender<Action>) {
     tokio::task::spawn_blocking(move || {
         let highlighter = std::sync::Arc::new(Highlighter::load());
-        if tx
-            .blocking_send(Action::HighlighterLoaded(highlighter.clone()))
-            .is_ok()
-        {
-            highlighter.warm_up();
-        }
+        let _ = tx.blocking_send(Action::HighlighterLoaded(highlighter));
     });
 }
 

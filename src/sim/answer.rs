@@ -69,6 +69,10 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
     if hostile {
         s.push_str(HOSTILE);
     }
+    if let Some(intro) = introduction(model.id, prompt) {
+        s.push_str(intro);
+        s.push_str("\n\n");
+    }
     match model.style {
         Style::Terse => {
             s.push_str(&format!(
@@ -80,13 +84,25 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
         }
         Style::Normal | Style::Verbose | Style::Code | Style::Multilingual => {}
     }
+    // The heading does not name the model: in a blind round nothing on screen may.
     s.push_str(&format!(
-        "## About \"{topic}\"\n\n{} Answering from {}.\n\n",
-        rng.pick(OPENERS),
-        model.name
+        "## About \"{topic}\"\n\n{}\n\n",
+        rng.pick(OPENERS)
     ));
     for _ in 0..3 {
         s.push_str(&format!("- {}\n", rng.pick(POINTS)));
+    }
+    // The demo's arena needs answers a person can tell apart: fast is short and shallow,
+    // thinker weighs trade-offs in bold, coder shows more code (below).
+    if model.id == "demo/fast" {
+        s.push_str("\nThat is the gist; ask again for details.\n");
+        return s;
+    }
+    if model.id == "demo/thinker" {
+        s.push_str(&format!(
+            "\n### Trade-offs\n\n**Pro:** {}. **Con:** it takes longer. **Verdict:** worth it when \"{topic}\" matters.\n",
+            rng.pick(POINTS)
+        ));
     }
     s.push_str("\n1. Read the question\n   - twice, *carefully*\n2. Answer it\n3. Check the `edge cases`\n\n");
     s.push_str("| Aspect | Notes |\n|---|---|\n| speed | fast enough |\n| cost | a fraction of a cent |\n| 日本語 | ✓ |\n\n");
@@ -119,6 +135,19 @@ pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
     s
 }
 
+/// How two demo models sometimes introduce themselves (for one prompt in three, and whenever
+/// they are asked who they are), as real models do: in a blind round it gives them away, and
+/// the arena shows that it did.
+fn introduction(id: &str, prompt: &str) -> Option<&'static str> {
+    let asked = prompt.to_lowercase().contains("who are you");
+    let sometimes = asked || fnv1a(prompt) % 3 == 0;
+    match id {
+        "demo/fast" if sometimes => Some("As Demo Fast, I'll keep this quick."),
+        "demo/thinker" if sometimes => Some("I am Thinker, and I have weighed this carefully."),
+        _ => None,
+    }
+}
+
 /// A reasoning model's thinking before it answers.
 pub fn reasoning(prompt: &str) -> String {
     let topic = topic(prompt);
@@ -136,6 +165,93 @@ pub fn tokens_exactly(base: &str, n: usize) -> Vec<String> {
         return vec!["x ".to_owned(); n];
     }
     unit.iter().cycle().take(n).cloned().collect()
+}
+
+const FLOOD_WORDS: &[&str] = &[
+    "the",
+    "room",
+    "renders",
+    "**every**",
+    "token",
+    "as",
+    "it",
+    "arrives,",
+    "with",
+    "`inline`",
+    "code,",
+    "*emphasis*",
+    "and",
+    "plain",
+    "words",
+    "in",
+    "between;",
+    "a",
+    "stream",
+    "of",
+    "short",
+    "chunks",
+    "must",
+    "cost",
+    "an",
+    "append,",
+    "not",
+    "a",
+    "render.",
+];
+
+/// One section of the flood: a heading, a paragraph, a list, and every third section a table
+/// or a fenced code block, so the markdown renderer and the highlighter both have work.
+fn flood_section(k: usize, out: &mut String) {
+    let mut rng = Rng(fnv1a(&k.to_string()) | 1);
+    out.push_str(&format!("## Section {k}\n\n"));
+    for i in 0..48 {
+        out.push_str(rng.pick(FLOOD_WORDS));
+        out.push(if i == 47 { '\n' } else { ' ' });
+    }
+    out.push('\n');
+    for _ in 0..3 {
+        out.push_str(&format!(
+            "- {} {} {}\n",
+            rng.pick(POINTS),
+            rng.pick(FLOOD_WORDS),
+            rng.pick(FLOOD_WORDS)
+        ));
+    }
+    out.push('\n');
+    match k % 6 {
+        2 => out.push_str(&format!(
+            "| chunk | cost | note |\n|---|---|---|\n| {k} | low | `flat` |\n| {} | low | *still* |\n\n",
+            k + 1
+        )),
+        5 => out.push_str(&format!(
+            "```rust\nfn section_{k}(tokens: &[&str]) -> usize {{\n    tokens.iter().map(|t| t.len()).sum::<usize>() + {k}\n}}\n```\n\n"
+        )),
+        _ => {}
+    }
+}
+
+/// Exactly `n` chunks of one short word each (with the space or line break after it): markdown
+/// sections, or with `oneline` the sections' words on one endless line.
+pub fn flood(n: usize, oneline: bool) -> Vec<String> {
+    let mut out = Vec::with_capacity(n);
+    let mut text = String::new();
+    let mut k = 0;
+    while out.len() < n {
+        text.clear();
+        flood_section(k, &mut text);
+        k += 1;
+        if oneline {
+            out.extend(
+                text.split_whitespace()
+                    .filter(|w| !w.starts_with('#') && !w.starts_with('|') && !w.starts_with('`'))
+                    .map(|w| format!("{w} ")),
+            );
+        } else {
+            out.extend(text.split_inclusive([' ', '\n']).map(str::to_owned));
+        }
+    }
+    out.truncate(n);
+    out
 }
 
 /// Text whose tokens nearly all hold multi-byte characters (for split-UTF-8 tests).
@@ -175,6 +291,51 @@ mod tests {
     }
 
     #[test]
+    fn demo_models_are_told_apart_and_some_name_themselves() {
+        let (fast, thinker, coder) = (
+            find("demo/fast").unwrap(),
+            find("demo/thinker").unwrap(),
+            find("demo/coder").unwrap(),
+        );
+        let who = "who are you?";
+        assert!(crate::arena::names_itself(
+            &answer(fast, who, false),
+            fast.id,
+            None
+        ));
+        assert!(crate::arena::names_itself(
+            &answer(thinker, who, false),
+            thinker.id,
+            None
+        ));
+        assert!(!crate::arena::names_itself(
+            &answer(coder, who, false),
+            coder.id,
+            None
+        ));
+        let prompts: Vec<String> = (0..30).map(|i| format!("question {i}")).collect();
+        let naming = prompts
+            .iter()
+            .filter(|p| crate::arena::names_itself(&answer(fast, p, false), fast.id, None))
+            .count();
+        assert!((3..=20).contains(&naming), "{naming} of 30");
+        for p in &prompts {
+            let (f, t, c) = (
+                answer(fast, p, false),
+                answer(thinker, p, false),
+                answer(coder, p, false),
+            );
+            assert!(f.len() * 3 < t.len() && t.len() < c.len(), "{p}");
+            let bold = |s: &str| crate::arena::MarkdownCounts::of(s).bold;
+            assert!(bold(&t) > bold(&c));
+            // No answer names its model except by introducing itself.
+            for (text, m) in [(&f, fast), (&t, thinker), (&c, coder)] {
+                assert!(!text.contains(m.name), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn answers_hold_real_markdown() {
         let a = answer(find("demo/coder").unwrap(), "write code", false);
         for needle in [
@@ -199,5 +360,27 @@ mod tests {
         assert_eq!(tokens.concat(), text);
         assert!(tokens.iter().all(|t| (1..=6).contains(&t.chars().count())));
         assert_eq!(tokens_exactly("a b c", 7).len(), 7);
+    }
+
+    #[test]
+    fn a_flood_is_exactly_n_short_words_of_markdown() {
+        let chunks = flood(5_000, false);
+        assert_eq!(chunks.len(), 5_000);
+        assert!(chunks.iter().all(|c| !c.is_empty() && c.len() <= 40));
+        let text = chunks.concat();
+        for needle in [
+            "## Section",
+            "**every**",
+            "`inline`",
+            "- ",
+            "| chunk |",
+            "```rust",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
+        let line = flood(5_000, true).concat();
+        assert!(!line.contains('\n'));
+        assert!(line.contains("**every**"));
+        assert_eq!(flood(5_000, true).len(), 5_000);
     }
 }

@@ -22,6 +22,12 @@ pub struct Directives {
     pub tokens: Option<usize>,
     pub rate: Option<f64>,
     pub ttft_ms: Option<u64>,
+    /// Stream exactly N one-word chunks of markdown with no delay at all, whatever the time
+    /// scale and `max_tokens` say (the benchmarks' flood, `benches/flood.sh`).
+    pub flood: Option<usize>,
+    /// With `flood`: never a line break, one endless line (minified JSON, a model that never
+    /// breaks lines).
+    pub oneline: bool,
     /// A byte that is not UTF-8 in a keep-alive comment and in the first content delta.
     pub badutf8: bool,
     /// Report this cost (USD) in the usage chunk and the generation record, whatever is billed.
@@ -60,6 +66,8 @@ pub fn parse(text: &str) -> (Directives, String) {
             "tokens" => d.tokens = num(),
             "rate" => d.rate = value.trim().parse().ok().filter(|r: &f64| *r > 0.0),
             "ttft" => d.ttft_ms = num().map(|n| n as u64),
+            "flood" => d.flood = num(),
+            "oneline" => d.oneline = true,
             "badutf8" => d.badutf8 = true,
             "cost" => d.cost = value.trim().parse().ok(),
             "echokey" => d.echokey = true,
@@ -83,6 +91,10 @@ mod tests {
         assert!(d.crlf);
         assert_eq!(d.status, Some(429));
         assert_eq!(text, "tell me a story");
+        let (d, text) = parse("[sim:flood=50000] [sim:oneline] go");
+        assert_eq!(d.flood, Some(50_000));
+        assert!(d.oneline);
+        assert_eq!(text, "go");
     }
 
     #[test]

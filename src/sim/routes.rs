@@ -321,11 +321,12 @@ fn plan(
     } else {
         answer::answer(model, prompt, d.escape)
     };
-    let mut content = match d.tokens {
-        Some(n) => answer::tokens_exactly(&text, n),
-        None => tokenize(&text),
+    let mut content = match (d.flood, d.tokens) {
+        (Some(n), _) => answer::flood(n, d.oneline),
+        (None, Some(n)) => answer::tokens_exactly(&text, n),
+        (None, None) => tokenize(&text),
     };
-    let reasoning = if model.reasoning {
+    let reasoning = if model.reasoning && d.flood.is_none() {
         tokenize(&answer::reasoning(prompt))
     } else {
         Vec::new()
@@ -334,14 +335,19 @@ fn plan(
         .unwrap_or(usize::MAX)
         .saturating_sub(reasoning.len())
         .max(1);
-    let finish = if content.len() > budget {
+    // A flood ignores max_tokens, as a misbehaving server would.
+    let finish = if content.len() > budget && d.flood.is_none() {
         content.truncate(budget);
         "length"
     } else {
         "stop"
     };
     let opts = shared.books().options().clone();
-    let scale = opts.time_scale.max(0.0);
+    let scale = if d.flood.is_some() {
+        0.0
+    } else {
+        opts.time_scale.max(0.0)
+    };
     let ttft_ms = d.ttft_ms.unwrap_or(model.ttft_ms);
     let rate = d.rate.unwrap_or(model.tokens_per_sec * provider.speed);
     let created = unix_now();

@@ -80,15 +80,20 @@ pub fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
         .collect()
 }
 
+/// One stream event through `update`, then what the runtime does before it draws a frame
+/// (tokens only append to their answer's text; the rows are rendered once per frame), so a
+/// test sees what a frame after this event shows.
 pub fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) -> Vec<Effect> {
-    update(
+    let fx = update(
         app,
         Action::Stream {
             pane,
             request,
             event,
         },
-    )
+    );
+    app.render_visible();
+    fx
 }
 
 /// The end of an answer as the gateway sends it: usage, the finish reason, then done.

@@ -1,5 +1,5 @@
 //! Conformance: every recorded stream in `tests/fixtures` goes through the real decoder
-//! (`eventsource-stream` + `ChunkDecoder`) and the `Reply` fold, and must give what its chunks say.
+//! (`lines` framing and SSE + `ChunkDecoder`) and the `Reply` fold, and must give what its chunks say.
 //!
 //! The expectations (`expect_*.rs`) were computed from the recordings by a separate script that
 //! reads each `data:` line as plain JSON (concatenated `delta.content`, `delta.reasoning` or else
