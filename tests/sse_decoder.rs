@@ -62,7 +62,8 @@ async fn a_50_mb_line_without_a_line_end_is_refused_with_a_clear_error() {
         panic!("{:?}", got.error)
     };
     assert!(
-        detail.contains("a line of more than 8 MiB") && detail.contains("max_sse_line_mib"),
+        detail.contains("a line (or one event's data) of more than 8 MiB")
+            && detail.contains("max_sse_line_mib"),
         "{detail}"
     );
 }
@@ -84,6 +85,24 @@ async fn a_long_line_under_the_cap_is_read_whole_and_the_cap_can_be_set() {
     small.max_line = 1024 * 1024;
     let got = fold(&decode_with(body, 64 * 1024, small).await);
     assert!(matches!(got.error, Some(ApiError::Malformed { .. })));
+}
+
+#[tokio::test]
+async fn an_event_of_endless_short_data_lines_is_refused_like_a_long_line() {
+    // Each line is short, but no blank line ever ends the event: its data would grow without
+    // end if only lines were capped.
+    let mut body = chunk("kept").into_bytes();
+    for _ in 0..40_000 {
+        body.extend_from_slice(b"data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+    }
+    let mut small = DecodeOptions::new(Duration::from_secs(60));
+    small.max_line = 1024 * 1024;
+    let got = fold(&decode_with(body, 4096, small).await);
+    assert_eq!(got.content, "kept", "the answer so far is kept");
+    let Some(ApiError::Malformed { detail }) = &got.error else {
+        panic!("{:?}", got.error)
+    };
+    assert!(detail.contains("one event's data"), "{detail}");
 }
 
 #[tokio::test]

@@ -147,9 +147,12 @@ impl LineFramer {
 /// no `data` field is not dispatched, and an unfinished event at the end is dropped. The chat
 /// protocol reads nothing else, so comments, `event`, `id`, `retry` and unknown fields are
 /// ignored.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventParser {
     data: String,
+    /// The most an event's joined `data` may hold: many short `data:` lines without the blank
+    /// line that ends an event would otherwise grow it without end, past the line cap.
+    max: usize,
     /// A `data` field came since the last dispatch (it may have been empty).
     has_data: bool,
     /// The last line ended with `\r`: a lone `\n` next is the rest of its `\r\n`.
@@ -157,22 +160,35 @@ pub struct EventParser {
 }
 
 impl EventParser {
-    /// One line from `LineFramer`; the data of the event it completes, if it does.
-    pub fn line(&mut self, line: &str) -> Option<&str> {
+    /// An event's data may hold at most `max` bytes (the line cap serves).
+    pub fn new(max: usize) -> Self {
+        Self {
+            data: String::new(),
+            max: max.max(1),
+            has_data: false,
+            after_cr: false,
+        }
+    }
+
+    /// One line from `LineFramer`; the data of the event it completes, if it does. An event
+    /// whose data passes the cap is refused like a line that does.
+    pub fn line(&mut self, line: &str) -> Result<Option<&str>, LineTooLong> {
         let after_cr = std::mem::replace(&mut self.after_cr, line.ends_with('\r'));
         if after_cr && line == "\n" {
-            return None;
+            return Ok(None);
         }
         // A line without its end is the unfinished last one: dropped, as the spec says.
-        let body = line.strip_suffix(['\n', '\r'])?;
+        let Some(body) = line.strip_suffix(['\n', '\r']) else {
+            return Ok(None);
+        };
         if body.is_empty() {
             if !std::mem::take(&mut self.has_data) {
-                return None;
+                return Ok(None);
             }
-            return Some(&self.data);
+            return Ok(Some(&self.data));
         }
         if body.starts_with(':') {
-            return None;
+            return Ok(None);
         }
         let (name, value) = match body.split_once(':') {
             Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
@@ -185,9 +201,14 @@ impl EventParser {
                 self.data.clear();
                 self.has_data = true;
             }
+            if self.data.len() + value.len() > self.max {
+                self.data = String::new();
+                self.has_data = false;
+                return Err(LineTooLong { max: self.max });
+            }
             self.data.push_str(value);
         }
-        None
+        Ok(None)
     }
 }
 
@@ -247,10 +268,10 @@ mod tests {
 
     /// The data of every event the lines dispatch.
     fn events(lines: &[&str]) -> Vec<String> {
-        let mut p = EventParser::default();
+        let mut p = EventParser::new(DEFAULT_MAX_LINE);
         lines
             .iter()
-            .filter_map(|l| p.line(l).map(str::to_owned))
+            .filter_map(|l| p.line(l).unwrap().map(str::to_owned))
             .collect()
     }
 

@@ -359,7 +359,7 @@ where
     Decode {
         bytes: StallGuard::new(bytes, opts.stall_timeout),
         framer: LineFramer::new(opts.max_line, opts.secrets.clone()),
-        events: EventParser::default(),
+        events: EventParser::new(opts.max_line),
         decoder: ChunkDecoder::with_secrets(opts.secrets),
         out: Vec::new(),
         ready: VecDeque::new(),
@@ -402,12 +402,18 @@ impl<S> Decode<S> {
             over,
             ..
         } = self;
+        let mut too_long = None;
         let mut each = |line: &str, replaced: u64| {
-            if *over {
+            if *over || too_long.is_some() {
                 return;
             }
-            let Some(data) = events.line(line) else {
-                return;
+            let data = match events.line(line) {
+                Ok(Some(data)) => data,
+                Ok(None) => return,
+                Err(e) => {
+                    too_long = Some(e);
+                    return;
+                }
             };
             Self::report_replaced(reported, replaced, out);
             if decoder.feed(data, out) {
@@ -418,7 +424,7 @@ impl<S> Decode<S> {
             }
         };
         let framed = framer.push(bytes, &mut each);
-        if let Err(LineTooLong { max }) = framed {
+        if let Err(LineTooLong { max }) = too_long.map_or(framed, Err) {
             if !self.over {
                 self.fail(TransportError::LineTooLong(max));
             }
@@ -491,7 +497,7 @@ fn transport_failure(err: TransportError) -> ApiError {
         TransportError::Io(detail) => ApiError::Dropped { detail },
         TransportError::LineTooLong(max) => ApiError::Malformed {
             detail: format!(
-                "the server sent a line of more than {} without a line end; \
+                "the server sent a line (or one event's data) of more than {} without an end; \
                  reading stopped there (the limit is max_sse_line_mib in config.toml)",
                 mib(max)
             ),
