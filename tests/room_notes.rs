@@ -135,3 +135,27 @@ fn a_fetched_catalog_with_malformed_entries_says_how_many_were_skipped() {
     let notice = app.notice.as_ref().map(|n| n.text.as_str());
     assert_eq!(notice, Some("2 malformed catalog entries were skipped"));
 }
+
+#[test]
+fn routing_a_plain_openai_server_will_not_get_is_named_in_its_pane() {
+    let settings = Settings {
+        endpoints: vec!["local".into()],
+        plain_openai: vec![Some("local".into())],
+        ..Settings::default()
+    };
+    let mut app = drive::room(&["@local/qwen3", "a/b"], settings, 160, 30);
+    for pane in &mut app.panes {
+        pane.routing.sort = Some(modelroom::api::ProviderSort::Price);
+    }
+    send(&mut app, "hi");
+    let note = app.panes[0].note.as_ref().expect("the local pane says so");
+    assert!(
+        note.as_str().contains("routing not sent")
+            && note.as_str().contains("[endpoints.local]")
+            && note.as_str().contains("dialect"),
+        "{note:?}"
+    );
+    assert!(app.panes[1].note.is_none(), "OpenRouter gets its routing");
+    let screen = common::text(&common::draw(&app));
+    assert!(screen.contains("routing not sent"), "{screen}");
+}

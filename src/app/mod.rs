@@ -124,6 +124,9 @@ pub struct Settings {
     pub min_send_interval: std::time::Duration,
     /// Names of the configured `[endpoints.*]`, for `@name/model` panes.
     pub endpoints: Vec<String>,
+    /// Servers of the plain OpenAI dialect (`None`: the default server; `Some(name)`: an
+    /// endpoint): routing is not sent to them, and a pane that has some says so.
+    pub plain_openai: Vec<Option<String>>,
     /// The default endpoint's catalog is complete (OpenRouter's): models it lacks are refused.
     pub checks_models: bool,
 }
@@ -141,6 +144,7 @@ impl Default for Settings {
             daily_budget: None,
             min_send_interval: std::time::Duration::ZERO,
             endpoints: Vec::new(),
+            plain_openai: Vec::new(),
             checks_models: true,
         }
     }

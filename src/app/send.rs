@@ -4,7 +4,9 @@
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
 use super::{App, Effect, NoticeLevel, SendMode, catalog, money, stream};
-use crate::api::Reply;
+use crate::api::clients::split_endpoint;
+use crate::api::{Dialect, Reply, dropped_routing};
+use crate::sanitize::Clean;
 
 /// The panes a send in `mode` goes to.
 /// Why none of `targets` may be asked now, if so: the first problem found, in words.
@@ -57,7 +59,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
 pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let request = app.fresh_request_id();
     let pane = &mut app.panes[i];
-    pane.note = None;
+    pane.note = dropped_routing_note(&app.settings, &pane.model, &pane.routing);
     pane.served_instead = None;
     let chat = pane.chat_for(pane.entries.len(), &app.settings);
     pane.entries.push(Entry::Answer(Box::new(Answer::new(
@@ -71,6 +73,29 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
         request,
         chat: Box::new(chat),
     });
+}
+
+/// Routing this pane has but its server will not be sent (a plain OpenAI server), in words.
+fn dropped_routing_note(
+    settings: &super::Settings,
+    model: &str,
+    routing: &crate::api::Routing,
+) -> Option<Clean> {
+    let endpoint = split_endpoint(model).0;
+    let plain = settings
+        .plain_openai
+        .iter()
+        .any(|e| e.as_deref() == endpoint);
+    if !plain {
+        return None;
+    }
+    dropped_routing(
+        routing,
+        settings.deny_data_collection,
+        Dialect::OpenAi,
+        endpoint,
+    )
+    .map(|w| Clean::line(&w))
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {

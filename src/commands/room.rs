@@ -26,6 +26,7 @@ pub(crate) async fn run(
         daily_budget: config.daily_budget_usd,
         min_send_interval: std::time::Duration::from_millis(config.min_send_interval_ms),
         endpoints: config.endpoints.keys().cloned().collect(),
+        plain_openai: plain_openai_servers(global, config),
         // Only OpenRouter's catalog is complete enough to refuse a model it lacks.
         checks_models: global.demo
             || config.dialect.unwrap_or_else(|| {
@@ -117,4 +118,24 @@ fn apply_theme(app: &mut app::App, cli: &Cli, config: &Config, config_path: Opti
 fn resume(store: &store::SessionStore, id: &str) -> Result<store::Opened, UsageError> {
     let query = if id.is_empty() { "latest" } else { id };
     sessions::open_for_room(store, query).map_err(|e| UsageError(format!("cannot resume: {e}")))
+}
+
+/// The servers of the plain OpenAI dialect, which are not sent routing: the default server
+/// (unless `--demo`) and the `[endpoints.*]`, each as its `dialect` says or its URL suggests.
+fn plain_openai_servers(global: &crate::cli::GlobalArgs, config: &Config) -> Vec<Option<String>> {
+    let plain = |dialect: Option<api::Dialect>, url: &str| {
+        dialect.unwrap_or_else(|| api::Dialect::guess(url)) == api::Dialect::OpenAi
+    };
+    let default_url = global.base_url.as_deref().unwrap_or(&config.base_url);
+    let default = (!global.demo && plain(config.dialect, default_url)).then_some(None);
+    default
+        .into_iter()
+        .chain(
+            config
+                .endpoints
+                .iter()
+                .filter(|(_, e)| plain(e.dialect, &e.base_url))
+                .map(|(name, _)| Some(name.clone())),
+        )
+        .collect()
 }
