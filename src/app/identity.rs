@@ -67,7 +67,7 @@ impl<'a> Identity<'a> {
 
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
-        footer_text(a, &self.pane.model, self.pane.blind).map(|t| self.scrub(&t))
+        footer_text(a, &self.pane.model, self.pane.blind).map(|t| self.hide(t))
     }
 
     /// The note about the pane itself ("… was rejected").
@@ -78,10 +78,16 @@ impl<'a> Identity<'a> {
     /// `text` with every name that tells this pane's model (its id, the served model, the
     /// providers) replaced by the blind label; unchanged when the round is not blind.
     pub fn scrub(&self, text: &Clean) -> Clean {
+        self.hide(text.clone())
+    }
+
+    /// `scrub`, taking the text: views call it every frame, and outside a blind round it
+    /// costs nothing.
+    fn hide(&self, text: Clean) -> Clean {
         if !self.pane.blind {
-            return text.clone();
+            return text;
         }
-        scrub_names(text, &self.names(), &blind_label(self.index))
+        scrub_names(&text, &self.names(), &blind_label(self.index))
     }
 
     /// Every name of this pane that a blind round hides, longest first (so a model id goes
@@ -173,7 +179,7 @@ impl super::App {
         self.panes
             .iter()
             .enumerate()
-            .fold(text.clone(), |t, (i, p)| Identity::new(p, i).scrub(&t))
+            .fold(text.clone(), |t, (i, p)| Identity::new(p, i).hide(t))
     }
 }
 
