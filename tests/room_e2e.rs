@@ -64,7 +64,11 @@ async fn a_broadcast_prompt_streams_into_every_pane_and_the_spend_adds_up() {
     let rows = screen(&term);
     let text = rows.join("\n");
     for pane in &app.panes {
-        assert!(text.contains(&pane.model), "title names {}", pane.model);
+        assert!(
+            text.contains(pane.model.as_str()),
+            "title names {}",
+            pane.model
+        );
         let provider = pane.last_provider().unwrap();
         assert!(
             rows[0].contains(provider),

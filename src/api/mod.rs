@@ -32,6 +32,7 @@ pub use wire::{
 };
 
 use crate::chat::{FinishReason, Message, Usage};
+use crate::model::ModelRef;
 
 /// What the stream of one answer says, in order. `Done` or `Failed` comes exactly once, last.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,21 +255,20 @@ impl ChatRequest {
         }
     }
 
-    /// The request for `model` as a person writes it (`@endpoint/model` goes to that
-    /// endpoint). The room, `ask` and `sessions rerun` all build their requests here.
+    /// The request for `model` (`@endpoint/model` goes to that endpoint). The room, `ask`
+    /// and `sessions rerun` all build their requests here.
     pub fn for_model(
-        model: &str,
+        model: &ModelRef,
         messages: Vec<Message>,
         limits: Limits,
         routing: Routing,
     ) -> Self {
-        let (endpoint, id) = clients::split_endpoint(model);
         Self {
             temperature: limits.temperature,
-            endpoint: endpoint.map(str::to_owned),
+            endpoint: model.endpoint().map(str::to_owned),
             routing,
             deny_data_collection: limits.deny_data_collection,
-            ..Self::new(id, messages, limits.max_tokens)
+            ..Self::new(model.id(), messages, limits.max_tokens)
         }
     }
 }

@@ -10,6 +10,7 @@ use super::{App, Effect, Settings};
 use crate::api::{ApiError, ErrorCode, Reply};
 use crate::chat::{Cost, FinishReason};
 use crate::clock;
+use crate::model::ModelRefError;
 use crate::sanitize::Clean;
 use crate::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
@@ -173,7 +174,7 @@ impl App {
         let panes = open
             .chain(self.closed.iter().map(|p| (p, true)))
             .map(|(p, closed)| PaneRecord {
-                model: p.model.clone(),
+                model: p.model.to_string(),
                 closed,
                 routing: p.routing.clone(),
                 params: params.clone(),
@@ -239,12 +240,14 @@ impl App {
     }
 
     /// A room reopened from `session`, and the effects that finish its business (costs still
-    /// pending when it was saved are reconciled now).
+    /// pending when it was saved are reconciled now). A session file is an edge like the
+    /// command line: a model in it that cannot be sent refuses the whole file, which is left
+    /// as it is.
     pub fn from_session(
         session: &Session,
         keymap: crate::keymap::Keymap,
         mut settings: Settings,
-    ) -> (Self, Vec<Effect>) {
+    ) -> Result<(Self, Vec<Effect>), ModelRefError> {
         if let Some(params) = session.panes.first().map(|p| &p.params) {
             if params.max_tokens > 0 {
                 settings.max_tokens = params.max_tokens;
@@ -252,7 +255,7 @@ impl App {
             settings.temperature = params.temperature.or(settings.temperature);
             settings.system = params.system.clone().or(settings.system);
         }
-        let models: Vec<String> = session.panes.iter().map(|p| p.model.clone()).collect();
+        let models = crate::model::parse_all(&session.models())?;
         let mut app = App::new(&models, keymap, settings);
         app.session = SessionMeta {
             id: session.id.clone(),
@@ -305,7 +308,7 @@ impl App {
         app.focus = 0;
         super::catalog::refresh_served(&mut app);
         app.relayout();
-        (app, fx)
+        Ok((app, fx))
     }
 }
 

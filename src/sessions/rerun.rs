@@ -14,6 +14,7 @@ use crate::api::{ApiError, ChatRequest, Clients, Limits, Reply, Routing};
 use crate::ask::{self, Answer};
 use crate::chat::{Cost, Message, push_turn};
 use crate::clock;
+use crate::model::ModelRef;
 use crate::sanitize::sanitize;
 use crate::store::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
@@ -22,7 +23,7 @@ use crate::store::{
 
 #[derive(Debug, Clone)]
 pub struct RerunPlan {
-    pub models: Vec<String>,
+    pub models: Vec<ModelRef>,
     pub prompts: Vec<String>,
     pub system: Option<String>,
     pub max_tokens: u32,
@@ -108,7 +109,7 @@ async fn converse(
     clients: &Clients,
     plan: &RerunPlan,
     m: usize,
-    model: String,
+    model: ModelRef,
     tx: mpsc::UnboundedSender<(usize, usize, Reply)>,
 ) {
     let mut history: Vec<Message> = Vec::new();
@@ -209,7 +210,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .iter()
         .enumerate()
         .map(|(m, model)| PaneRecord {
-            model: model.clone(),
+            model: model.to_string(),
             closed: false,
             routing: Default::default(),
             params: params.clone(),
