@@ -18,6 +18,8 @@ pub mod keymap;
 pub mod logging;
 pub mod markdown;
 pub mod model;
+pub mod record;
+pub mod routing;
 pub mod runtime;
 pub mod sanitize;
 pub mod sessions;

@@ -394,7 +394,7 @@ fn a_rejected_model_is_noted_and_the_pane_can_be_rebound() {
     );
     assert!(matches!(
         app.panes[0].last_answer().unwrap().state,
-        AnswerState::Failed(_)
+        AnswerState::Failed
     ));
     assert!(app.panes[0].note.as_ref().unwrap().contains("Alt+M"));
     press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);

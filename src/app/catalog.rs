@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::{App, Effect, NoticeLevel, Overlay};
 use crate::api::Routing;
-use crate::api::routing::split_variant;
 use crate::catalog::{Index, suggest};
 use crate::model::ModelRef;
+use crate::routing::split_variant;
 use crate::sanitize::Clean;
 
 /// An `Index` shared between the room and its picker; compared by identity.

@@ -3,7 +3,7 @@
 //! `Identity`, so a blind round (the arena) hides it everywhere at once by setting one flag
 //! (`App::set_blind`).
 
-use super::answer::{Answer, AnswerState, footer_text};
+use super::answer::{Answer, footer_text};
 use super::pane::{Pane, wrap_note};
 use crate::api::ApiError;
 use crate::sanitize::Clean;
@@ -102,7 +102,7 @@ impl<'a> Identity<'a> {
         for a in p.answers() {
             names.extend(a.reply.provider.iter().map(ToString::to_string));
             names.extend(a.reply.served_model.iter().map(ToString::to_string));
-            if let AnswerState::Failed(
+            if let Some(
                 ApiError::Http {
                     provider: Some(provider),
                     ..
@@ -111,7 +111,7 @@ impl<'a> Identity<'a> {
                     provider: Some(provider),
                     ..
                 },
-            ) = &a.state
+            ) = &a.reply.error
             {
                 names.push(Clean::line(provider).into_string());
             }

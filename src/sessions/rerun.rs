@@ -17,8 +17,7 @@ use crate::clock;
 use crate::model::ModelRef;
 use crate::sanitize::sanitize;
 use crate::store::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
-    Totals, Turn,
+    AnswerRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
 };
 
 #[derive(Debug, Clone)]
@@ -241,14 +240,12 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
     session
 }
 
+/// A rerun's answer ended complete or failed (nothing stops it), its cost settled.
 fn record(a: &Answer) -> AnswerRecord {
-    let (finish, error) = match &a.reply.error {
-        Some(e) => (Finish::Failed, Some(ErrorRecord::of(e))),
-        None => (Finish::Complete, None),
+    let finish = if a.ok() {
+        Finish::Complete
+    } else {
+        Finish::Failed
     };
-    let cost = match a.cost {
-        Some(c) => (Some(c.as_usd()), CostStatus::Reported),
-        None => (None, CostStatus::Unknown),
-    };
-    AnswerRecord::of_reply(&a.reply, finish, error, cost)
+    crate::record::answer_record(&a.reply, finish, a.cost.into())
 }
