@@ -27,7 +27,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
-pub use action::{Action, Command, Effect};
+pub use action::{Action, Command, Effect, WorkError};
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use identity::{Identity, blind_label};

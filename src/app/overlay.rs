@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::WorkError;
 use super::browser::{self, Outcome, SessionRow};
 use super::catalog::check_model;
 use super::routing::FormOutcome;
@@ -122,7 +123,7 @@ fn retitle(app: &mut App, title: String) {
     app.request_save();
 }
 
-pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) {
+pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, WorkError>) {
     if let Overlay::Sessions(b) = &mut app.overlay {
         match result {
             Ok(rows) => {
@@ -141,9 +142,13 @@ pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) 
 
 /// Switches the room to another session: answers here stop, this session is saved first,
 /// and the room takes the other's panes and transcripts.
-pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx: &mut Vec<Effect>) {
+pub(super) fn on_opened(
+    app: &mut App,
+    result: Result<Box<Session>, WorkError>,
+    fx: &mut Vec<Effect>,
+) {
     app.mark_dirty();
-    let opened = result.and_then(|session| {
+    let opened = result.map_err(|e| e.to_string()).and_then(|session| {
         App::from_session(&session, app.keymap.clone(), app.settings.clone())
             .map(|next| (session, next))
             .map_err(|e| format!("cannot open that session: {e}"))
