@@ -166,7 +166,6 @@ pub struct App {
     /// The key shown in collapsed reasoning headers (looked up once: views run every frame).
     pub reasoning_key: Option<String>,
     pub settings: Settings,
-    pub balance: Option<Balance>,
     pub account: Account,
     pub catalog: CatalogState,
     pub money: Money,
@@ -210,7 +209,6 @@ impl App {
             reasoning_key: keymap.key_for(Command::ToggleReasoning),
             keymap,
             settings,
-            balance: None,
             account: Account::default(),
             catalog: CatalogState::default(),
             money: Money::default(),

@@ -169,7 +169,6 @@ pub(super) fn on_opened(
     // The catalog, the account and today's spend belong to the room, not to a session.
     next.catalog = std::mem::take(&mut app.catalog);
     next.account = std::mem::take(&mut app.account);
-    next.balance = app.balance;
     next.money.ledger_today = app.money.ledger_today;
     next.money.spent_this_run = app.money.spent_this_run;
     next.money.last_send = app.money.last_send;
