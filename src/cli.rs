@@ -293,6 +293,7 @@ impl RoutingArgs {
             only: lists(&self.provider_only),
             ignore: lists(&self.provider_ignore),
             allow_fallbacks: !self.no_fallbacks,
+            ..crate::api::Routing::default()
         })
     }
 }

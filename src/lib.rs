@@ -17,6 +17,7 @@ mod connect;
 pub mod keymap;
 pub mod logging;
 pub mod markdown;
+pub mod pane_settings;
 pub mod runtime;
 pub mod sanitize;
 pub mod sessions;

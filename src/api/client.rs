@@ -102,6 +102,8 @@ impl Client {
             stream: true,
             max_tokens: req.max_tokens,
             temperature: req.temperature,
+            top_p: req.top_p,
+            seed: req.seed,
             stream_options: Some(StreamOptions {
                 include_usage: true,
             }),

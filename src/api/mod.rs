@@ -226,6 +226,8 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub seed: Option<i64>,
     /// OpenRouter's `reasoning` object.
     pub reasoning: Option<serde_json::Value>,
     /// Keeps one conversation on one provider for prompt caching.
@@ -246,6 +248,8 @@ impl ChatRequest {
             messages,
             max_tokens,
             temperature: None,
+            top_p: None,
+            seed: None,
             reasoning: None,
             session_id: None,
             routing: Routing::default(),

@@ -223,6 +223,7 @@ impl RoutingForm {
             only: parse_list(&self.only.text()),
             ignore: parse_list(&self.ignore.text()),
             allow_fallbacks: self.allow_fallbacks,
+            ..Routing::default()
         })
     }
 
