@@ -1,6 +1,8 @@
 //! `modelroom ask`: one prompt to several models at once, headless. Each model streams in its
 //! own tokio task; answers print in the order the models were named, each as soon as it and
-//! the ones before it are done, as text blocks or as JSON lines.
+//! the ones before it are done, as text blocks or as JSON lines. A pane is a model with its
+//! own settings; with several samples each pane is asked K times, its samples printed in
+//! order and followed by their spread.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -15,7 +17,9 @@ use crate::api::{
     dropped_routing,
 };
 use crate::chat::{Cost, Message};
+use crate::pane_settings::{PaneSettings, PaneSpec};
 use crate::sanitize::{sanitize, write_json_line};
+use crate::spread;
 
 /// How long an `ask` run waits for all its answers by default (`ask_deadline_secs`).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
@@ -23,7 +27,10 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 /// What one `ask` run is: the same messages and limits for every model.
 #[derive(Debug, Clone)]
 pub struct AskPlan {
-    pub models: Vec<String>,
+    /// The panes: a model each, with its own settings and routing keys.
+    pub panes: Vec<PaneSpec>,
+    /// How many times each pane is asked (1 or more).
+    pub samples: usize,
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
@@ -42,6 +49,12 @@ pub struct AskPlan {
 #[derive(Debug)]
 pub struct Answer {
     pub model: String,
+    /// The pane (from 1, in the order given) and the sample of it (from 1).
+    pub pane: usize,
+    pub sample: usize,
+    /// How many samples its pane has.
+    pub samples: usize,
+    pub settings: PaneSettings,
     pub reply: Reply,
     pub cost: Option<Cost>,
     pub cost_source: Option<&'static str>,
@@ -53,28 +66,50 @@ impl Answer {
     }
 }
 
-/// The request for one model as written (`@endpoint/model` goes to that endpoint).
-pub fn request(model: &str, plan: &AskPlan) -> ChatRequest {
+impl AskPlan {
+    /// The models asked, one per pane.
+    pub fn models(&self) -> Vec<String> {
+        self.panes.iter().map(|p| p.model.clone()).collect()
+    }
+
+    /// A pane's routing: the run's, with the pane's own keys over it (checked when the pane
+    /// was read, so only a key that cannot be read keeps the run's).
+    pub fn routing_of(&self, pane: &PaneSpec) -> Routing {
+        pane.routing_over(&self.routing)
+            .unwrap_or_else(|_| self.routing.clone())
+    }
+}
+
+/// The request for one pane (`@endpoint/model` goes to that endpoint), its settings over the
+/// run's.
+pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
     let limits = Limits {
         max_tokens: plan.max_tokens,
         temperature: plan.temperature,
         deny_data_collection: plan.deny_data_collection,
     };
-    ChatRequest::for_model(model, plan.messages.clone(), limits, plan.routing.clone())
+    let mut req = ChatRequest::for_model(
+        &pane.model,
+        plan.messages.clone(),
+        limits,
+        plan.routing_of(pane),
+    );
+    pane.settings.apply(&mut req);
+    req
 }
 
 /// One warning per endpoint whose server will not get the plan's routing (plain OpenAI
 /// dialect), naming the flags and the setting that would send them.
 pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    plan.models
+    plan.panes
         .iter()
-        .map(|m| split_endpoint(m).0)
-        .filter(|e| seen.insert(*e))
-        .filter_map(|e| {
+        .map(|p| (split_endpoint(&p.model).0, plan.routing_of(p)))
+        .filter_map(|(e, routing)| {
             let dialect = clients.dialect(e)?;
-            dropped_routing(&plan.routing, plan.deny_data_collection, dialect, e)
+            dropped_routing(&routing, plan.deny_data_collection, dialect, e)
         })
+        .filter(|w| seen.insert(w.clone()))
         .collect()
 }
 
@@ -85,19 +120,24 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> io::Result<Vec<Answer>> {
     let deadline = Instant::now() + plan.deadline;
+    let samples = plan.samples.max(1);
     let tasks: Vec<_> = plan
-        .models
+        .panes
         .iter()
-        .map(|model| {
-            let req = request(model, plan);
+        .enumerate()
+        .flat_map(|(i, pane)| (0..samples).map(move |k| (i, k, pane)))
+        .map(|(i, k, pane)| {
+            let req = request(pane, plan);
             let clients = clients.clone();
-            tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await })
+            let task =
+                tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await });
+            (i, k, pane, task)
         })
         .collect();
 
     let mut costs = Costs::default();
-    let mut answers = Vec::with_capacity(tasks.len());
-    for (model, task) in plan.models.iter().zip(tasks) {
+    let mut answers: Vec<Answer> = Vec::with_capacity(tasks.len());
+    for (i, k, pane, task) in tasks {
         let reply = match task.await {
             Ok(reply) => reply,
             Err(join) => {
@@ -108,15 +148,20 @@ pub async fn run(
                 r
             }
         };
-        let answer = costs.answer(clients, model, reply).await;
+        let mut answer = costs.answer(clients, &pane.model, reply).await;
+        (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, samples);
+        answer.settings = pane.settings.clone();
         record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             write_json_line(out, &json_line(&answer))?;
         } else {
             write_block(out, &answer, plan.show_reasoning)?;
         }
-        out.flush()?;
         answers.push(answer);
+        if k + 1 == samples {
+            write_spread(out, plan.json, &answers[answers.len() - samples..])?;
+        }
+        out.flush()?;
     }
     if plan.json {
         write_json_line(out, &json_summary(&answers))?;
@@ -155,6 +200,10 @@ impl Costs {
         };
         Answer {
             model: model.to_owned(),
+            pane: 1,
+            sample: 1,
+            samples: 1,
+            settings: PaneSettings::default(),
             reply,
             cost,
             cost_source,
@@ -283,6 +332,9 @@ pub(crate) fn json_line(a: &Answer) -> Value {
     };
     json!({
         "model": a.model,
+        "pane": a.pane,
+        "sample": a.sample,
+        "settings": a.settings,
         "served_model": r.served_model,
         "provider": r.provider,
         "generation_id": r.generation_id,
@@ -342,9 +394,40 @@ pub(crate) fn text_summary(answers: &[Answer]) -> String {
     s
 }
 
+/// After a pane's samples (when there are several): how far apart they are.
+fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Result<()> {
+    let figures: Vec<spread::Sample<'_>> = samples
+        .iter()
+        .map(|a| spread::Sample {
+            text: &a.reply.content,
+            cost: a.cost,
+            duration: a.reply.duration,
+        })
+        .collect();
+    let (Some(sp), Some(first)) = (spread::spread(&figures), samples.first()) else {
+        return Ok(());
+    };
+    if json {
+        let mut line = sp.json();
+        line["spread"] = json!(true);
+        line["pane"] = json!(first.pane);
+        line["model"] = json!(first.model);
+        write_json_line(out, &line)
+    } else {
+        writeln!(out, "≈≈ spread of pane {}: {}\n", first.pane, sp.line())
+    }
+}
+
 pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
     let mut title = format!("━━ {}", sanitize(&a.model, " "));
+    let label = a.settings.label();
+    if !label.is_empty() {
+        title.push_str(&format!(" {{{}}}", sanitize(&label, " ")));
+    }
+    if a.samples > 1 {
+        title.push_str(&format!(" · sample {} of {}", a.sample, a.samples));
+    }
     if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model) {
         title.push_str(&format!(" (served by {})", sanitize(served, " ")));
     }

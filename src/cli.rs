@@ -328,6 +328,11 @@ pub struct AskArgs {
     #[arg(long)]
     pub show_reasoning: bool,
 
+    /// Ask each pane this many times, in parallel, and show how far apart the samples are.
+    #[arg(short = 'n', long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub samples: u32,
+
     #[command(flatten)]
     pub routing: RoutingArgs,
 }

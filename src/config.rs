@@ -167,7 +167,7 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), Config
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let (line, column) = e
             .span()
             .map_or((1, 1), |span| line_column(text, span.start));
@@ -201,6 +201,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     config.color_depth_override().map_err(|e| invalid(&e))?;
     config.arena.check().map_err(|e| invalid(&e))?;
+    // `system_prompt = "@prompts/terse.md"`: the file's text, read beside the config.
+    if let Some(system) = config.system_prompt.as_deref() {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let (text, _) = crate::pane_settings::system_prompt(system, dir)
+            .map_err(|e| invalid(&format!("system_prompt: {e}")))?;
+        config.system_prompt = Some(text);
+    }
     Ok(config)
 }
 

@@ -22,6 +22,7 @@ pub mod runtime;
 pub mod sanitize;
 pub mod sessions;
 pub mod sim;
+pub mod spread;
 pub mod store;
 pub mod text;
 pub mod theme;

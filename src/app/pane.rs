@@ -53,6 +53,9 @@ pub struct Pane {
     pub note: Option<Clean>,
     /// OpenRouter routing preferences for this pane's requests.
     pub routing: crate::api::Routing,
+    /// This pane's own settings (system prompt, temperature, seed, reasoning…), over the
+    /// room's.
+    pub settings: crate::pane_settings::PaneSettings,
     /// The model that served the latest answer, when it is not the one asked for (a fallback).
     pub served_instead: Option<Clean>,
     /// Whether reasoning blocks show their text or only a header line.
@@ -73,6 +76,7 @@ impl Pane {
             height: 10,
             note: None,
             routing: crate::api::Routing::default(),
+            settings: crate::pane_settings::PaneSettings::default(),
             served_instead: None,
             reasoning_expanded: false,
             blind: false,
@@ -174,7 +178,9 @@ impl Pane {
             temperature: settings.temperature,
             deny_data_collection: settings.deny_data_collection,
         };
-        ChatRequest::for_model(&self.model, messages, limits, self.routing.clone())
+        let mut req = ChatRequest::for_model(&self.model, messages, limits, self.routing.clone());
+        self.settings.apply(&mut req);
+        req
     }
 
     /// Takes a new width. Nothing is rendered here: entries render when they come into view

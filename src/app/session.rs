@@ -176,6 +176,7 @@ impl App {
                 model: p.model.clone(),
                 closed,
                 routing: p.routing.clone(),
+                settings: p.settings.clone(),
                 params: params.clone(),
                 turns: p
                     .entries
@@ -294,6 +295,7 @@ impl App {
             }
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
+            app.panes[i].settings = record.settings.clone();
         }
         // Closed panes stay closed, their answers kept for the session's record.
         for i in (0..session.panes.len()).rev() {

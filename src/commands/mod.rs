@@ -35,3 +35,18 @@ pub(crate) fn pick_models(
         ))
     }
 }
+
+/// The panes to open: `MODEL` or `MODEL{key=value,...}` each, read and checked here so a bad
+/// setting is refused (exit status 2) before anything is sent. `@FILE` system prompts are read
+/// relative to the working directory.
+pub(crate) fn pick_panes(
+    global: &GlobalArgs,
+    config: &Config,
+    given: Vec<String>,
+) -> Result<Vec<crate::pane_settings::PaneSpec>, UsageError> {
+    let here = std::path::Path::new(".");
+    pick_models(global, config, given)?
+        .iter()
+        .map(|m| crate::pane_settings::parse_spec(m, here).map_err(UsageError))
+        .collect()
+}

@@ -61,19 +61,41 @@ async fn rerun(
             session.id
         )));
     }
-    let models = if args.models.is_empty() {
-        session.models().into_iter().map(str::to_owned).collect()
-    } else {
-        args.models.clone()
-    };
+    // The session's own panes keep their settings and routing; panes named with -m have
+    // theirs (`MODEL{key=value,...}`).
+    let (models, settings, routings): (Vec<String>, Vec<_>, Vec<api::Routing>) =
+        if args.models.is_empty() {
+            session
+                .panes
+                .iter()
+                .map(|p| (p.model.clone(), p.settings.clone(), p.routing.clone()))
+                .collect()
+        } else {
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for m in &args.models {
+                let spec = crate::pane_settings::parse_spec(m, std::path::Path::new("."))
+                    .map_err(UsageError)?;
+                let routing = spec
+                    .routing_over(&api::Routing::default())
+                    .map_err(UsageError)?;
+                out.0.push(spec.model);
+                out.1.push(spec.settings);
+                out.2.push(routing);
+            }
+            out
+        };
     let params = session
         .panes
         .first()
         .map(|p| p.params.clone())
         .unwrap_or_default();
-    let routing = api::Routing::default();
+    let routed: Vec<(String, api::Routing)> = models
+        .iter()
+        .cloned()
+        .zip(routings.iter().cloned())
+        .collect();
     let conn = connect::connect(global, config, config_path).await?;
-    let index = match check_models(&conn, &models, &routing).await {
+    let index = match check_models(&conn, &routed).await {
         Ok(index) => index,
         Err(e) => {
             conn.close().await;
@@ -82,6 +104,8 @@ async fn rerun(
     };
     let plan = sessions::rerun::RerunPlan {
         models,
+        settings,
+        routings,
         prompts,
         system: params.system.or_else(|| config.system_prompt.clone()),
         max_tokens: args
@@ -110,10 +134,14 @@ async fn rerun(
         })
         .collect();
     let spend = BudgetCheck {
-        models: &plan.models,
-        routing: &routing,
+        models: &routed,
         requests: &requests,
-        max_tokens: plan.max_tokens,
+        max_tokens: plan
+            .settings
+            .iter()
+            .filter_map(|s| s.max_tokens)
+            .fold(plan.max_tokens, u32::max),
+        samples: 1,
     };
     if let Err(e) = spend.check(config, plan.ledger.as_ref(), index.as_ref()) {
         conn.close().await;

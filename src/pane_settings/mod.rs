@@ -111,12 +111,7 @@ impl PaneSettings {
     /// Sets `key` from its written `value`; `Ok(false)` when `key` is not a setting. `@FILE`
     /// system prompts are read relative to `base` (the working directory for the command
     /// line, the config's directory for the config).
-    pub fn set(
-        &mut self,
-        key: &str,
-        value: &str,
-        base: &std::path::Path,
-    ) -> Result<bool, String> {
+    pub fn set(&mut self, key: &str, value: &str, base: &std::path::Path) -> Result<bool, String> {
         let v = value.trim();
         match key {
             "system" => {

@@ -21,7 +21,10 @@ fn a_spec_with_every_setting_reads_into_the_pane_and_its_title() {
     assert_eq!(spec.model, "openai/gpt-5.1");
     let s = &spec.settings;
     assert_eq!(s.effort, Some(Effort::High));
-    assert_eq!((s.temperature, s.top_p, s.seed), (Some(0.2), Some(0.9), Some(7)));
+    assert_eq!(
+        (s.temperature, s.top_p, s.seed),
+        (Some(0.2), Some(0.9), Some(7))
+    );
     assert_eq!(s.max_tokens, Some(900));
     assert_eq!(s.system.as_deref(), Some("terse, please"));
     assert_eq!(
@@ -44,21 +47,39 @@ fn a_plain_model_is_a_spec_without_settings() {
 #[test]
 fn bad_keys_and_values_are_named_with_what_is_allowed() {
     for (written, says) in [
-        ("a/b{temperature=7}", "temperature `7` is not allowed: it must be a number from 0 to 2"),
-        ("a/b{effort=max}", "effort `max` is not allowed: none, minimal, low, medium, high"),
-        ("a/b{seed=x}", "seed `x` is not allowed: it must be a whole number"),
+        (
+            "a/b{temperature=7}",
+            "temperature `7` is not allowed: it must be a number from 0 to 2",
+        ),
+        (
+            "a/b{effort=max}",
+            "effort `max` is not allowed: none, minimal, low, medium, high",
+        ),
+        (
+            "a/b{seed=x}",
+            "seed `x` is not allowed: it must be a whole number",
+        ),
         ("a/b{temprature=1}", "unknown setting `temprature`"),
         ("a/b{top_p=1.5}", "top_p `1.5`"),
         ("a/b{max_tokens=0}", "max_tokens `0`"),
         ("a/b{effort=low,reasoning_tokens=2000}", "not both"),
-        ("a/b{reasoning_tokens=900,max_tokens=500}", "must be below max_tokens=500"),
-        ("a/b{only=x,quantizations=fp9}", "quantization `fp9` is not allowed"),
+        (
+            "a/b{reasoning_tokens=900,max_tokens=500}",
+            "must be below max_tokens=500",
+        ),
+        (
+            "a/b{only=x,quantizations=fp9}",
+            "quantization `fp9` is not allowed",
+        ),
         ("a/b{sort=cheap}", "sort by price, throughput or latency"),
         ("a/b{temperature}", "`temperature` has no value"),
         ("a/b{system=\"open}", "no closing \""),
         ("a/b{temperature=1", "must end with `}`"),
         ("{temperature=1}", "no model"),
-        ("a/b{system=@/nonexistent/terse.md}", "system prompt file `/nonexistent/terse.md`"),
+        (
+            "a/b{system=@/nonexistent/terse.md}",
+            "system prompt file `/nonexistent/terse.md`",
+        ),
     ] {
         let err = parse_spec(written, here()).unwrap_err();
         assert!(err.contains(says), "{written}: {err}");
@@ -91,7 +112,10 @@ fn settings_go_on_the_request_over_the_defaults() {
     spec.settings.apply(&mut req);
     assert_eq!(req.messages[0].content, "Be terse");
     assert_eq!(req.messages.len(), 2);
-    assert_eq!((req.temperature, req.seed, req.max_tokens), (Some(0.3), Some(-4), 3000));
+    assert_eq!(
+        (req.temperature, req.seed, req.max_tokens),
+        (Some(0.3), Some(-4), 3000)
+    );
     assert_eq!(req.reasoning, Some(json!({"max_tokens": 2000})));
 
     let mut plain = ChatRequest::new("a/b", vec![Message::user("hi")], 1000);
@@ -138,5 +162,8 @@ fn settings_round_trip_through_json_and_default_to_nothing() {
     assert_eq!(v, json!({"effort": "medium", "seed": 3}));
     let back: PaneSettings = serde_json::from_value(v).unwrap();
     assert_eq!(back, spec.settings);
-    assert_eq!(serde_json::to_value(PaneSettings::default()).unwrap(), json!({}));
+    assert_eq!(
+        serde_json::to_value(PaneSettings::default()).unwrap(),
+        json!({})
+    );
 }

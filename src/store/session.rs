@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::api::Routing;
 use crate::chat::Usage;
+use crate::pane_settings::PaneSettings;
 
 /// Bumped when a change would make older files mean something else.
 pub const FORMAT_VERSION: u32 = 1;
@@ -48,6 +49,10 @@ pub struct PaneRecord {
     /// lists); absent in files from before routing existed, and when nothing is set.
     #[serde(default, skip_serializing_if = "Routing::is_default")]
     pub routing: Routing,
+    /// This pane's own settings (system prompt, temperature, seed, reasoning…), over the
+    /// room's `params`; absent when it has none.
+    #[serde(default, skip_serializing_if = "PaneSettings::is_default")]
+    pub settings: PaneSettings,
     pub params: Params,
     pub turns: Vec<Turn>,
 }

@@ -91,6 +91,9 @@ impl PaneView<'_> {
         if let Some(routing) = names.routing() {
             head.push(Span::styled(format!(" [{routing}]"), t.routing()));
         }
+        if let Some(settings) = names.settings() {
+            head.push(Span::styled(format!(" {{{settings}}}"), t.routing()));
+        }
         let provider = names
             .last_provider()
             .map(|p| vec![Span::raw(" · "), Span::styled(p.to_string(), t.provider())])
