@@ -75,6 +75,8 @@ pub struct Answer {
     pub text: MarkdownText,
     /// The reasoning as plain rows, narrower by the block's bar.
     pub thinking: WrappedText,
+    /// Which of its prompt's samples this answer is, when there are several: (k, of K).
+    pub sample: Option<(u32, u32)>,
 }
 
 /// What the room needs to know about an answer to apply an event.
@@ -203,6 +205,7 @@ impl Answer {
             attempts: 1,
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
+            sample: None,
         }
     }
 
@@ -328,6 +331,9 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
             parts.push("⚠ interrupted when modelroom last stopped".to_owned())
         }
         AnswerState::Complete => parts.push("──".to_owned()),
+    }
+    if let Some((k, n)) = a.sample {
+        parts.push(format!("sample {k}/{n}"));
     }
     if let Some(p) = r.provider.as_ref().filter(|_| !blind) {
         parts.push(p.to_string());

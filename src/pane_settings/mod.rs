@@ -89,7 +89,14 @@ pub struct PaneSettings {
     /// `reasoning.exclude`: the model still reasons (and bills it) but the text is not sent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub exclude_reasoning: bool,
+    /// How many times the pane is asked each prompt (in parallel); `None` is once, or the
+    /// run's `-n`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
 }
+
+/// Most samples a pane takes per prompt.
+pub const MAX_SAMPLES: u32 = 50;
 
 /// The keys `MODEL{...}` takes for settings, as they are named in messages.
 pub const KEYS: &[&str] = &[
@@ -101,6 +108,7 @@ pub const KEYS: &[&str] = &[
     "effort",
     "reasoning_tokens",
     "exclude_reasoning",
+    "samples",
 ];
 
 impl PaneSettings {
@@ -129,6 +137,14 @@ impl PaneSettings {
             "max_tokens" => self.max_tokens = Some(count(key, v)?),
             "effort" => self.effort = Some(v.parse()?),
             "reasoning_tokens" => self.reasoning_tokens = Some(count(key, v)?),
+            "samples" => match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_SAMPLES).contains(&n) => self.samples = Some(n),
+                _ => {
+                    return Err(format!(
+                        "samples `{v}` is not allowed: a whole number from 1 to {MAX_SAMPLES}"
+                    ));
+                }
+            },
             "exclude_reasoning" => {
                 self.exclude_reasoning = match v {
                     "true" | "yes" | "1" | "" => true,
@@ -268,7 +284,36 @@ impl PaneSettings {
         if let Some(system) = &self.system {
             parts.push(format!("sys \"{}\"", self.system_name(system)));
         }
+        if let Some(n) = self.samples.filter(|n| *n > 1) {
+            parts.push(format!("×{n}"));
+        }
         parts.join(" · ")
+    }
+
+    /// The settings as `key=value, ...`, as `MODEL{...}` and the room's form read them.
+    pub fn to_text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", spec::quote(&v)));
+            }
+        };
+        put("temperature", self.temperature.map(|t| t.to_string()));
+        put("top_p", self.top_p.map(|t| t.to_string()));
+        put("seed", self.seed.map(|t| t.to_string()));
+        put("max_tokens", self.max_tokens.map(|t| t.to_string()));
+        put("effort", self.effort.map(|e| e.as_str().to_owned()));
+        put(
+            "reasoning_tokens",
+            self.reasoning_tokens.map(|t| t.to_string()),
+        );
+        put(
+            "exclude_reasoning",
+            self.exclude_reasoning.then(|| "true".to_owned()),
+        );
+        put("samples", self.samples.map(|t| t.to_string()));
+        put("system", self.system.clone());
+        parts.join(", ")
     }
 
     /// The file's stem, or the prompt's first words (at most 16 characters).

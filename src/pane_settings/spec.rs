@@ -70,6 +70,11 @@ pub fn parse_spec(written: &str, base: &Path) -> Result<PaneSpec, String> {
     let body = written[open + 1..]
         .strip_suffix('}')
         .ok_or_else(|| format!("`{written}`: settings must end with `}}`"))?;
+    parse_body(model, body, base)
+}
+
+/// The `key=value,...` between the braces, for `model`: its settings and routing keys.
+pub fn parse_body(model: &str, body: &str, base: &Path) -> Result<PaneSpec, String> {
     let mut spec = PaneSpec::plain(model);
     for (key, value) in pairs(body)? {
         if spec.settings.set(&key, &value, base)? {
@@ -89,6 +94,76 @@ pub fn parse_spec(written: &str, base: &Path) -> Result<PaneSpec, String> {
     spec.settings.check()?;
     Ok(spec)
 }
+
+/// A value as `pairs` reads it back: bare when it can be, else quoted with escapes.
+pub fn quote(v: &str) -> String {
+    if !v.is_empty()
+        && !v
+            .chars()
+            .any(|c| matches!(c, ',' | '"' | '\'' | '\\' | '{' | '}') || c.is_whitespace())
+    {
+        return v.to_owned();
+    }
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// The routing keys of `r` that only a spec (not the routing form's own fields) sets, as
+/// `key=value, ...`.
+pub fn filters_text(r: &Routing) -> String {
+    let mut parts = Vec::new();
+    if !r.quantizations.is_empty() {
+        parts.push(format!("quantizations={}", r.quantizations.join("|")));
+    }
+    if r.zdr {
+        parts.push("zdr=true".to_owned());
+    }
+    if r.require_parameters {
+        parts.push("require_parameters=true".to_owned());
+    }
+    if let Some(t) = r.min_throughput {
+        parts.push(format!("min_throughput={t}"));
+    }
+    if let Some(l) = r.max_latency {
+        parts.push(format!("max_latency={l}"));
+    }
+    parts.join(", ")
+}
+
+/// Sets the filter keys written in `text` on `r` (the others are cleared first).
+pub fn set_filters(r: &mut Routing, text: &str) -> Result<(), String> {
+    r.quantizations.clear();
+    r.zdr = false;
+    r.require_parameters = false;
+    r.min_throughput = None;
+    r.max_latency = None;
+    for (k, v) in pairs(text)? {
+        if !FILTER_KEYS.contains(&k.as_str()) {
+            return Err(format!(
+                "`{k}` is not a provider filter: {}",
+                FILTER_KEYS.join(", ")
+            ));
+        }
+        set_routing(r, &k, &v)?;
+    }
+    Ok(())
+}
+
+/// The routing keys the routing form takes as text.
+pub const FILTER_KEYS: &[&str] = &[
+    "quantizations",
+    "zdr",
+    "require_parameters",
+    "min_throughput",
+    "max_latency",
+];
 
 /// `k=v,k="v, with commas"` → pairs, in order.
 fn pairs(body: &str) -> Result<Vec<(String, String)>, String> {

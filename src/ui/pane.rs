@@ -129,7 +129,10 @@ impl PaneView<'_> {
 
     fn scroll_hint(&self) -> Line<'static> {
         if self.pane.scroll.follow {
-            Line::default()
+            // At the bottom, the foot says how far apart the latest samples are.
+            self.pane.spread.as_ref().map_or_else(Line::default, |s| {
+                Line::styled(format!(" ≈ {s} "), self.theme.dim())
+            })
         } else {
             Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
         }
