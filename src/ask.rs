@@ -72,6 +72,15 @@ impl AskPlan {
         self.panes.iter().map(|p| p.model.clone()).collect()
     }
 
+    /// How many times `pane` is asked: its own `samples`, else the run's.
+    pub fn samples_of(&self, pane: &PaneSpec) -> usize {
+        pane.settings
+            .samples
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(self.samples)
+            .max(1)
+    }
+
     /// A pane's routing: the run's, with the pane's own keys over it (checked when the pane
     /// was read, so only a key that cannot be read keeps the run's).
     pub fn routing_of(&self, pane: &PaneSpec) -> Routing {
@@ -120,12 +129,11 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> io::Result<Vec<Answer>> {
     let deadline = Instant::now() + plan.deadline;
-    let samples = plan.samples.max(1);
     let tasks: Vec<_> = plan
         .panes
         .iter()
         .enumerate()
-        .flat_map(|(i, pane)| (0..samples).map(move |k| (i, k, pane)))
+        .flat_map(|(i, pane)| (0..plan.samples_of(pane)).map(move |k| (i, k, pane)))
         .map(|(i, k, pane)| {
             let req = request(pane, plan);
             let clients = clients.clone();
@@ -138,6 +146,7 @@ pub async fn run(
     let mut costs = Costs::default();
     let mut answers: Vec<Answer> = Vec::with_capacity(tasks.len());
     for (i, k, pane, task) in tasks {
+        let samples = plan.samples_of(pane);
         let reply = match task.await {
             Ok(reply) => reply,
             Err(join) => {

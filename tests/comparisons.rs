@@ -385,3 +385,75 @@ async fn exports_head_a_pane_with_its_settings() {
         assert!(text.contains(says), "{format}: {text}");
     }
 }
+
+#[tokio::test]
+async fn past_its_endpoints_limit_an_answer_is_queued_and_sent_when_a_turn_frees() {
+    use futures::{FutureExt, StreamExt};
+    use modelroom::api::{ApiKey, ChatRequest, Client, Dialect, Endpoint, StreamEvent};
+    use modelroom::chat::Message;
+    let sim = gateway().await;
+    let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new(KEY)));
+    ep.dialect = Dialect::OpenRouter;
+    ep.max_concurrent = 1;
+    let client = Client::new(ep).unwrap();
+    let req = ChatRequest::new("demo/fast", vec![Message::user("hi")], 50);
+    let mut first = client.clone().stream_chat(&req);
+    assert!(matches!(
+        first.next().await,
+        Some(StreamEvent::Opened { .. })
+    ));
+    let mut second = client.stream_chat(&req);
+    assert_eq!(second.next().await, Some(StreamEvent::Queued));
+    // It waits for a permit the first answer holds: nothing of it reaches the server.
+    assert!(second.next().now_or_never().is_none());
+    assert_eq!(chat_bodies(&sim).len(), 1);
+    drop(first);
+    assert_eq!(second.next().await, Some(StreamEvent::Dequeued));
+    assert!(matches!(
+        second.next().await,
+        Some(StreamEvent::Opened { .. })
+    ));
+    assert_eq!(chat_bodies(&sim).len(), 2);
+}
+
+#[tokio::test]
+async fn samples_past_the_limit_all_answer_in_turn() {
+    let sim = gateway().await;
+    let env = Env::with_config(&format!(
+        "base_url = \"{}\"\ndialect = \"openrouter\"\nmax_concurrent_requests = 2\n",
+        sim.base_url()
+    ));
+    let out = run(&env, &["ask", "-n", "5", "--json", "-m", "demo/fast", "hi"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.iter().filter(|l| l["sample"].is_u64()).count(), 5);
+    assert!(lines.iter().all(|l| l["error"].is_null()));
+    let bad = Env::with_config("max_concurrent_requests = 0\n");
+    let out = run(&bad, &["ask", "-m", "demo/fast", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("max_concurrent_requests = 0 is out of range"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn the_daily_budget_counts_every_sample() {
+    let sim = gateway().await;
+    let env = Env::with_config(&format!(
+        "base_url = \"{}\"\ndialect = \"openrouter\"\ndaily_budget_usd = 1\n",
+        sim.base_url()
+    ));
+    // demo/premium: up to 2048 × $75/M ≈ $0.15 an answer.
+    let out = run(&env, &["ask", "-n", "10", "-m", "demo/premium", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("up to $1.54 would pass today's budget"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(chat_bodies(&sim).is_empty());
+    let out = run(&env, &["ask", "-n", "2", "-m", "demo/premium", "hi"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+}

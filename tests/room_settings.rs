@@ -128,3 +128,33 @@ fn the_pre_send_estimate_counts_every_sample() {
         "{one} {three}"
     );
 }
+
+#[test]
+fn an_answer_waiting_for_its_endpoints_limit_says_queued() {
+    let mut app = drive::room(&["demo/fast"], Settings::default(), 120, 20);
+    let live = drive::send(&mut app, "hi");
+    let (pane, request) = live[0];
+    update(
+        &mut app,
+        Action::Stream {
+            pane,
+            request,
+            event: StreamEvent::Queued,
+        },
+    );
+    let screen = text(&draw_sized(&app, 120, 20));
+    assert!(
+        screen.contains("queued: this endpoint has as many answers streaming"),
+        "{screen}"
+    );
+    update(
+        &mut app,
+        Action::Stream {
+            pane,
+            request,
+            event: StreamEvent::Dequeued,
+        },
+    );
+    let screen = text(&draw_sized(&app, 120, 20));
+    assert!(screen.contains("waiting for the first token"), "{screen}");
+}

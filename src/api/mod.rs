@@ -48,6 +48,10 @@ pub enum StreamEvent {
     },
     Content(String),
     Reasoning(String),
+    /// The endpoint already has as many answers streaming as it may: this one waits its turn.
+    Queued,
+    /// Its turn came (after `Queued`): the request goes out now, and its time starts now.
+    Dequeued,
     /// Opaque reasoning items (signed or encrypted) to send back unchanged next turn.
     ReasoningDetails(Vec<serde_json::Value>),
     Usage(Usage),
@@ -126,7 +130,13 @@ pub struct Endpoint {
     pub stall_timeout: Duration,
     /// The longest SSE line accepted, in bytes (see `lines`).
     pub max_line: usize,
+    /// Answers streaming at once from this endpoint; more wait (`StreamEvent::Queued`), so
+    /// K samples × N panes never flood a server or trip its rate limit.
+    pub max_concurrent: usize,
 }
+
+/// Answers streaming at once from one endpoint unless the config says otherwise.
+pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -153,6 +163,7 @@ impl Endpoint {
             request_timeout: Duration::from_secs(60),
             stall_timeout: Duration::from_secs(60),
             max_line: lines::DEFAULT_MAX_LINE,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
         }
     }
 

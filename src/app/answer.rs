@@ -77,6 +77,8 @@ pub struct Answer {
     pub thinking: WrappedText,
     /// Which of its prompt's samples this answer is, when there are several: (k, of K).
     pub sample: Option<(u32, u32)>,
+    /// Waiting for its endpoint's limit of answers at once (`max_concurrent_requests`).
+    pub queued: bool,
 }
 
 /// What the room needs to know about an answer to apply an event.
@@ -110,6 +112,15 @@ impl Answer {
         let r = &mut self.reply;
         match event {
             StreamEvent::Opened { generation_id } => r.generation_id = generation_id,
+            StreamEvent::Queued => {
+                self.queued = true;
+                out.grew = true;
+            }
+            StreamEvent::Dequeued => {
+                self.queued = false;
+                r.restart(now);
+                out.grew = true;
+            }
             StreamEvent::Served {
                 id,
                 model,
@@ -206,6 +217,7 @@ impl Answer {
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
             sample: None,
+            queued: false,
         }
     }
 

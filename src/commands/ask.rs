@@ -180,7 +180,12 @@ fn check_daily_budget(
         models: &models,
         requests: &[tokens],
         max_tokens,
-        samples: u32::try_from(plan.samples).unwrap_or(u32::MAX),
+        samples: plan
+            .panes
+            .iter()
+            .map(|p| u32::try_from(plan.samples_of(p)).unwrap_or(u32::MAX))
+            .max()
+            .unwrap_or(1),
     };
     spend.check(config, plan.ledger.as_ref(), index)
 }

@@ -220,6 +220,9 @@ impl PaneView<'_> {
         let t = self.theme;
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
+            AnswerState::Waiting if a.queued => {
+                Some("queued: this endpoint has as many answers streaming as it may".to_owned())
+            }
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
             // The reasoning header above counts what has come.
             AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
