@@ -54,6 +54,8 @@ pub struct Answer {
     pub sample: usize,
     /// How many samples its pane has.
     pub samples: usize,
+    /// The provider its pane is pinned to: routing tag and title.
+    pub pinned: Option<(String, String)>,
     pub settings: PaneSettings,
     pub reply: Reply,
     pub cost: Option<Cost>,
@@ -63,6 +65,13 @@ pub struct Answer {
 impl Answer {
     pub fn ok(&self) -> bool {
         self.reply.failure().is_none()
+    }
+
+    /// A pinned answer served by another provider than its pin: what served, when so.
+    pub fn broken_pin(&self) -> Option<&str> {
+        let (tag, _) = self.pinned.as_ref()?;
+        let served = self.reply.provider.as_deref()?;
+        (!crate::api::served_by_tag(served, tag)).then_some(served)
     }
 }
 
@@ -160,6 +169,7 @@ pub async fn run(
         let mut answer = costs.answer(clients, &pane.model, reply).await;
         (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, samples);
         answer.settings = pane.settings.clone();
+        answer.pinned = pane.pinned.clone();
         record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             write_json_line(out, &json_line(&answer))?;
@@ -212,6 +222,7 @@ impl Costs {
             pane: 1,
             sample: 1,
             samples: 1,
+            pinned: None,
             settings: PaneSettings::default(),
             reply,
             cost,
@@ -344,6 +355,9 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         "pane": a.pane,
         "sample": a.sample,
         "settings": a.settings,
+        "pinned": a.pinned.as_ref().map(|(tag, _)| tag),
+        "pinned_provider": a.pinned.as_ref().map(|(_, title)| title),
+        "pin_broken": a.pinned.as_ref().map(|_| a.broken_pin().is_some()),
         "served_model": r.served_model,
         "provider": r.provider,
         "generation_id": r.generation_id,
@@ -430,6 +444,9 @@ fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Resu
 pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
     let mut title = format!("━━ {}", sanitize(&a.model, " "));
+    if let Some((_, pin)) = &a.pinned {
+        title.push_str(&format!(" @ {}", sanitize(pin, " ")));
+    }
     let label = a.settings.label();
     if !label.is_empty() {
         title.push_str(&format!(" {{{}}}", sanitize(&label, " ")));
@@ -465,6 +482,14 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
     }
     for note in r.warnings().into_iter().chain(r.finish_note()) {
         writeln!(out, "⚠ {}", sanitize(&note, " "))?;
+    }
+    if let (Some(served), Some((tag, _))) = (a.broken_pin(), &a.pinned) {
+        writeln!(
+            out,
+            "⚠⚠ PINNED TO `{}` BUT SERVED BY {}: this answer does not speak for its provider",
+            sanitize(tag, " "),
+            sanitize(served, " ")
+        )?;
     }
     writeln!(out, "── {}\n", stats_line(a))?;
     Ok(())

@@ -274,7 +274,11 @@ impl Client {
     }
 
     /// A JSON body of at most `limit` bytes, with the endpoint's secrets replaced in it.
-    async fn get_json<T: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<T, ApiError> {
+    pub(super) async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        limit: usize,
+    ) -> Result<T, ApiError> {
         let resp = self
             .send(self.authorized(self.http.get(self.url(path))))
             .await?;

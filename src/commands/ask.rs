@@ -21,6 +21,26 @@ pub(crate) async fn run(
     let panes = pick_panes(global, config, args.models.clone())?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
+    let panes = match args.providers.as_deref() {
+        None => panes,
+        Some(list) => {
+            let wanted = api::routing::parse_list(list);
+            if wanted.is_empty() {
+                conn.close().await;
+                return Err(UsageError(
+                    "--providers takes `all` or provider tags, e.g. --providers aurora,borealis"
+                        .into(),
+                ));
+            }
+            match super::providers::expand(&conn, panes, &wanted).await {
+                Ok(p) => p,
+                Err(e) => {
+                    conn.close().await;
+                    return Err(e);
+                }
+            }
+        }
+    };
     let routed: Vec<(String, api::Routing)> = panes
         .iter()
         .map(|p| Ok((p.model.clone(), p.routing_over(&routing)?)))

@@ -9,6 +9,7 @@ use crate::sim;
 pub(crate) mod ask;
 pub(crate) mod leaderboard;
 pub(crate) mod models;
+pub(crate) mod providers;
 pub(crate) mod room;
 pub(crate) mod sessions;
 pub(crate) mod simulate;

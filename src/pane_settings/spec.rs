@@ -32,6 +32,9 @@ pub struct PaneSpec {
     pub model: String,
     pub settings: PaneSettings,
     pub routing: Vec<(String, String)>,
+    /// Pinned to one provider (a shoot-out pane): its routing tag and its title
+    /// (`Aurora Cloud · bf16`).
+    pub pinned: Option<(String, String)>,
 }
 
 impl PaneSpec {

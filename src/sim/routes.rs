@@ -38,6 +38,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/chat/completions", post(chat))
         .route("/api/v1/models", get(models))
+        .route(
+            "/api/v1/models/{author}/{slug}/endpoints",
+            get(super::endpoints::endpoints),
+        )
         .route("/api/v1/credits", get(credits))
         .route("/api/v1/key", get(key))
         .route("/api/v1/auth/key", get(key))
@@ -64,7 +68,7 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         .await
 }
 
-fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
+pub(super) fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
     let mut err = json!({ "code": status, "message": message });
     if let Some(m) = metadata {
         err["metadata"] = m;
@@ -213,7 +217,22 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     let chain: Vec<String> = std::iter::once(requested.to_owned())
         .chain(as_list(&req["models"]))
         .collect();
-    let (model, provider, attempts) = match serve(&chain, &req["provider"]) {
+    let sends_seed = !req["seed"].is_null();
+    let mut prefs = req["provider"].clone();
+    if directives.ignorepin {
+        if let Some(p) = prefs.as_object_mut() {
+            p.remove("only");
+            p.remove("order");
+        }
+        // And never by the model's first provider, so a pin to it is broken.
+        prefs["ignore"] = json!(
+            super::catalog::find(requested)
+                .and_then(|m| m.providers.first())
+                .map(|p| vec![p.slug])
+                .unwrap_or_default()
+        );
+    }
+    let (model, provider, attempts) = match serve(&chain, &prefs, sends_seed) {
         (Ok((model, provider)), attempts) => (model, provider, attempts),
         (Err(Unserved::NoModel), _) => {
             return error(400, &format!("{requested} is not a valid model ID"), None);
