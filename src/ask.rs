@@ -11,12 +11,12 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::api::clients::split_endpoint;
 use crate::api::{
     ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Limits, Reply, Routing, StreamEvent,
     dropped_routing,
 };
-use crate::chat::{Cost, Message};
+use crate::chat::{Cost, CostState, Message};
+use crate::model::ModelRef;
 use crate::pane_settings::{PaneSettings, PaneSpec};
 use crate::sanitize::{sanitize, write_json_line};
 use crate::spread;
@@ -48,7 +48,7 @@ pub struct AskPlan {
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
 #[derive(Debug)]
 pub struct Answer {
-    pub model: String,
+    pub model: ModelRef,
     /// The pane (from 1, in the order given) and the sample of it (from 1).
     pub pane: usize,
     pub sample: usize,
@@ -58,7 +58,8 @@ pub struct Answer {
     pub pinned: Option<(String, String)>,
     pub settings: PaneSettings,
     pub reply: Reply,
-    pub cost: Option<Cost>,
+    /// Settled when the answer is: reported, or unknown (`ask` has nothing pending).
+    pub cost: CostState,
     pub cost_source: Option<&'static str>,
 }
 
@@ -77,7 +78,7 @@ impl Answer {
 
 impl AskPlan {
     /// The models asked, one per pane.
-    pub fn models(&self) -> Vec<String> {
+    pub fn models(&self) -> Vec<ModelRef> {
         self.panes.iter().map(|p| p.model.clone()).collect()
     }
 
@@ -122,7 +123,7 @@ pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     plan.panes
         .iter()
-        .map(|p| (split_endpoint(&p.model).0, plan.routing_of(p)))
+        .map(|p| (p.model.endpoint(), plan.routing_of(p)))
         .filter_map(|(e, routing)| {
             let dialect = clients.dialect(e)?;
             dropped_routing(&routing, plan.deny_data_collection, dialect, e)
@@ -203,10 +204,10 @@ impl Costs {
     pub(crate) async fn answer(
         &mut self,
         clients: &Clients,
-        model: &str,
+        model: &ModelRef,
         mut reply: Reply,
     ) -> Answer {
-        let endpoint = split_endpoint(model).0;
+        let endpoint = model.endpoint();
         let (cost, cost_source) = match clients.get(endpoint) {
             Ok(client) => {
                 let catalog = self
@@ -218,14 +219,14 @@ impl Costs {
             Err(_) => (None, None),
         };
         Answer {
-            model: model.to_owned(),
+            model: model.clone(),
             pane: 1,
             sample: 1,
             samples: 1,
             pinned: None,
             settings: PaneSettings::default(),
             reply,
-            cost,
+            cost: cost.into(),
             cost_source,
         }
     }
@@ -233,10 +234,10 @@ impl Costs {
 
 /// Appends a billed answer to the ledger; a failure only warns (the answer still prints).
 pub(crate) fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
-    let (Some(ledger), Some(cost)) = (ledger, a.cost.filter(|c| c.as_usd() > 0.0)) else {
+    let (Some(ledger), Some(cost)) = (ledger, a.cost.known().filter(|c| c.as_usd() > 0.0)) else {
         return;
     };
-    let model = a.reply.served_model.as_deref().unwrap_or(&a.model);
+    let model = a.reply.served_model.as_deref().unwrap_or(a.model.as_str());
     let record =
         crate::store::SpendRecord::now(cost.as_usd(), model, a.reply.provider.as_deref(), None);
     if let Err(e) = ledger.append(&[record]) {
@@ -351,7 +352,7 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     };
     json!({
-        "model": a.model,
+        "model": a.model.as_str(),
         "pane": a.pane,
         "sample": a.sample,
         "settings": a.settings,
@@ -371,9 +372,9 @@ pub(crate) fn json_line(a: &Answer) -> Value {
             "completion_tokens": u.completion_tokens,
             "reasoning_tokens": u.reasoning_tokens,
             "cached_tokens": u.cached_tokens,
-            "cost": a.cost.map(Cost::as_usd),
+            "cost": a.cost.known().map(Cost::as_usd),
         })),
-        "cost": a.cost.map(Cost::as_usd),
+        "cost": a.cost.known().map(Cost::as_usd),
         "cost_source": a.cost_source,
         "ttft_ms": ms(r.ttft),
         "duration_ms": ms(r.duration),
@@ -388,8 +389,8 @@ pub(crate) fn json_line(a: &Answer) -> Value {
 }
 
 fn totals(answers: &[Answer]) -> (Cost, usize, usize) {
-    let total = answers.iter().filter_map(|a| a.cost).sum();
-    let unknown = answers.iter().filter(|a| a.cost.is_none()).count();
+    let total = answers.iter().filter_map(|a| a.cost.known()).sum();
+    let unknown = answers.iter().filter(|a| a.cost.known().is_none()).count();
     let failed = answers.iter().filter(|a| !a.ok()).count();
     (total, unknown, failed)
 }
@@ -423,7 +424,7 @@ fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Resu
         .iter()
         .map(|a| spread::Sample {
             text: &a.reply.content,
-            cost: a.cost,
+            cost: a.cost.known(),
             duration: a.reply.duration,
         })
         .collect();
@@ -434,7 +435,7 @@ fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Resu
         let mut line = sp.json();
         line["spread"] = json!(true);
         line["pane"] = json!(first.pane);
-        line["model"] = json!(first.model);
+        line["model"] = json!(first.model.as_str());
         write_json_line(out, &line)
     } else {
         writeln!(out, "≈≈ spread of pane {}: {}\n", first.pane, sp.line())
@@ -443,7 +444,7 @@ fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Resu
 
 pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
-    let mut title = format!("━━ {}", sanitize(&a.model, " "));
+    let mut title = format!("━━ {}", sanitize(a.model.as_str(), " "));
     if let Some((_, pin)) = &a.pinned {
         title.push_str(&format!(" @ {}", sanitize(pin, " ")));
     }
@@ -454,7 +455,7 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
     if a.samples > 1 {
         title.push_str(&format!(" · sample {} of {}", a.sample, a.samples));
     }
-    if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model) {
+    if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model.as_str()) {
         title.push_str(&format!(" (served by {})", sanitize(served, " ")));
     }
     writeln!(out, "{title} ━━")?;
@@ -508,7 +509,7 @@ fn stats_line(a: &Answer) -> String {
         )),
         None => parts.push("tokens unknown".into()),
     }
-    parts.push(match (a.cost, a.cost_source) {
+    parts.push(match (a.cost.known(), a.cost_source) {
         (Some(c), Some("catalog")) => format!("≈{c} (catalog prices)"),
         (Some(c), Some("generation")) => format!("{c} (billed, from the generation record)"),
         (Some(c), _) => c.to_string(),

@@ -301,7 +301,7 @@ fn a_rooms_pane_settings_are_sent_titled_saved_and_restored_on_resume() {
     use modelroom::app::{App, Settings};
     use modelroom::keymap::Keymap;
     use modelroom::pane_settings::parse_spec;
-    let models = ["demo/thinker".to_owned(), "demo/thinker".to_owned()];
+    let models = modelroom::model::parse_all(&["demo/thinker", "demo/thinker"]).unwrap();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
     let spec = parse_spec(
         "demo/thinker{temperature=0.2,effort=high,system=terse}",
@@ -332,7 +332,7 @@ fn a_rooms_pane_settings_are_sent_titled_saved_and_restored_on_resume() {
     );
     assert_eq!(text.matches(r#""settings""#).count(), 1);
 
-    let (back, _) = App::from_session(&session, Keymap::default(), Settings::default());
+    let (back, _) = App::from_session(&session, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(back.panes[1].settings, spec.settings);
     let chat = back.panes[1].chat_for(0, &back.settings);
     assert_eq!(chat.temperature, Some(0.2));

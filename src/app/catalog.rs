@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::{App, Effect, NoticeLevel, Overlay};
 use crate::api::Routing;
-use crate::api::clients::split_endpoint;
-use crate::api::routing::split_variant;
 use crate::catalog::{Index, suggest};
+use crate::model::ModelRef;
+use crate::routing::split_variant;
 use crate::sanitize::Clean;
 
 /// An `Index` shared between the room and its picker; compared by identity.
@@ -74,7 +74,7 @@ fn with_endpoints(
 pub(super) fn on_endpoint_models(
     app: &mut App,
     endpoint: String,
-    result: Result<Box<crate::api::Catalog>, String>,
+    result: Result<Box<crate::api::Catalog>, crate::api::ApiError>,
 ) {
     match result {
         Ok(models) => {
@@ -121,7 +121,7 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     app.mark_dirty();
 }
 
-pub(super) fn on_failed(app: &mut App, error: String) {
+pub(super) fn on_failed(app: &mut App, error: &super::WorkError) {
     app.catalog.refreshing = false;
     if !app.catalog.has_default() {
         app.set_notice(
@@ -136,7 +136,7 @@ pub(super) fn on_failed(app: &mut App, error: String) {
             format!("could not refresh the catalog ({error}); using the cached one"),
         );
     }
-    app.catalog.error = Some(error);
+    app.catalog.error = Some(error.to_string());
     if let Overlay::Picker(p) = &mut app.overlay {
         p.message = app
             .catalog
@@ -153,10 +153,10 @@ pub(super) fn on_failed(app: &mut App, error: String) {
 /// Settings `pane` sends that its model's catalog entry does not list among its
 /// `supported_parameters`, in words: flagged before sending, not discovered from a 400.
 pub fn unsupported_settings(app: &App, pane: &super::Pane) -> Option<String> {
-    if split_endpoint(&pane.model).0.is_some() {
+    if !pane.model.on_default() {
         return None;
     }
-    let entry = app.catalog.index()?.catalog.lookup(&pane.model)?;
+    let entry = app.catalog.index()?.catalog.lookup(pane.model.as_str())?;
     let lacking = pane
         .settings
         .unsupported(entry.supported_parameters.as_deref().unwrap_or_default());
@@ -170,12 +170,8 @@ pub fn unsupported_settings(app: &App, pane: &super::Pane) -> Option<String> {
     })
 }
 
-pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), String> {
-    let (endpoint, id) = split_endpoint(model);
-    if let Some(name) = endpoint {
-        if id.is_empty() {
-            return Err(format!("`{model}` names no model: write @{name}/MODEL"));
-        }
+pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(), String> {
+    if let Some(name) = model.endpoint() {
         if !app.settings.endpoints.iter().any(|e| e == name) {
             let known = if app.settings.endpoints.is_empty() {
                 "none are configured".to_owned()
@@ -195,7 +191,7 @@ pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), Stri
     ) else {
         return Ok(());
     };
-    let wanted = routing.model_id(model);
+    let wanted = routing.model_id(model.id());
     if let Some(missing) = std::iter::once(&wanted)
         .chain(&routing.fallbacks)
         .find(|m| !index.catalog.contains(m))
@@ -246,8 +242,8 @@ pub(super) fn flag_unknown_models(app: &mut App) {
 
 /// Whether a served model is the one asked for: the same id, the same base with a variant
 /// suffix, or the catalog's canonical (often dated) slug for it.
-pub fn same_model(index: Option<&Index>, asked: &str, served: &str) -> bool {
-    let asked = split_endpoint(asked).1;
+pub fn same_model(index: Option<&Index>, asked: &ModelRef, served: &str) -> bool {
+    let asked = asked.id();
     let (a, s) = (split_variant(asked).0, split_variant(served).0);
     if a == s {
         return true;

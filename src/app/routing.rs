@@ -7,10 +7,10 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{PaneId, Prompt};
-use crate::api::routing::parse_list;
 use crate::api::{MaxPrice, ProviderSort, Routing, Variant};
 use crate::pane_settings::PaneSettings;
 use crate::pane_settings::spec::{filters_text, parse_body, set_filters};
+use crate::routing::parse_list;
 use crate::sanitize::Clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,11 +268,8 @@ impl RoutingForm {
     /// The pane's settings the form describes, or what is wrong with them. A system prompt
     /// `@FILE` is read relative to the working directory.
     pub fn pane_settings(&self) -> Result<PaneSettings, String> {
-        let spec = parse_body(
-            &self.model,
-            &self.settings.text(),
-            std::path::Path::new("."),
-        )?;
+        let model = crate::model::ModelRef::parse(&self.model).map_err(|e| e.to_string())?;
+        let spec = parse_body(model, &self.settings.text(), std::path::Path::new("."))?;
         if let Some((k, _)) = spec.routing.first() {
             return Err(format!(
                 "`{k}` is routing: set it in its own field (or provider filters)"

@@ -8,6 +8,7 @@ use super::pick_panes;
 use crate::cli::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
+use crate::model::ModelRef;
 use crate::sanitize::sanitize;
 use crate::{api, ask, catalog, chat, clock, connect, store};
 
@@ -18,13 +19,13 @@ pub(crate) async fn run(
     args: AskArgs,
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
-    let panes = pick_panes(global, config, args.models.clone())?;
+    let panes = pick_panes(global, config, &args.models)?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
     let panes = match args.providers.as_deref() {
         None => panes,
         Some(list) => {
-            let wanted = api::routing::parse_list(list);
+            let wanted = crate::routing::parse_list(list);
             if wanted.is_empty() {
                 conn.close().await;
                 return Err(UsageError(
@@ -41,7 +42,7 @@ pub(crate) async fn run(
             }
         }
     };
-    let routed: Vec<(String, api::Routing)> = panes
+    let routed: Vec<(ModelRef, api::Routing)> = panes
         .iter()
         .map(|p| Ok((p.model.clone(), p.routing_over(&routing)?)))
         .collect::<Result<_, String>>()
@@ -108,7 +109,7 @@ pub(crate) async fn run(
 /// and without a catalog (offline, no cache) nothing is checked.
 pub(crate) async fn check_models(
     conn: &connect::Connection,
-    models: &[(String, api::Routing)],
+    models: &[(ModelRef, api::Routing)],
 ) -> Result<Option<catalog::Index>, UsageError> {
     if !conn.openrouter() {
         return Ok(None);
@@ -116,8 +117,8 @@ pub(crate) async fn check_models(
     let client = conn.clients.default_client();
     let wanted: Vec<String> = models
         .iter()
-        .filter(|(m, _)| api::clients::split_endpoint(m).0.is_none())
-        .flat_map(|(m, r)| std::iter::once(r.model_id(m)).chain(r.fallbacks.iter().cloned()))
+        .filter(|(m, _)| m.on_default())
+        .flat_map(|(m, r)| std::iter::once(r.model_id(m.id())).chain(r.fallbacks.iter().cloned()))
         .collect();
     let Ok((mut catalog, source)) =
         catalog::listing::load(client, conn.cache.as_ref(), false).await
@@ -159,7 +160,7 @@ pub(crate) fn unsupported_settings(
     panes
         .iter()
         .filter_map(|p| {
-            let entry = index.catalog.lookup(&p.model)?;
+            let entry = index.catalog.lookup(p.model.as_str())?;
             let lacking = p
                 .settings
                 .unsupported(entry.supported_parameters.as_deref().unwrap_or_default());
@@ -185,7 +186,7 @@ fn check_daily_budget(
 ) -> Result<(), UsageError> {
     let bytes: usize = plan.messages.iter().map(|m| m.content.len()).sum();
     let tokens = chat::estimate_tokens(bytes, plan.messages.len());
-    let models: Vec<(String, api::Routing)> = plan
+    let models: Vec<(ModelRef, api::Routing)> = plan
         .panes
         .iter()
         .map(|p| (p.model.clone(), plan.routing_of(p)))
@@ -213,7 +214,7 @@ fn check_daily_budget(
 /// What a run may spend at most: each model (with its routing) is sent `samples` requests per
 /// entry of `requests` (its estimated prompt tokens), each answer up to `max_tokens`.
 pub(crate) struct BudgetCheck<'a> {
-    pub(crate) models: &'a [(String, api::Routing)],
+    pub(crate) models: &'a [(ModelRef, api::Routing)],
     pub(crate) requests: &'a [u64],
     pub(crate) max_tokens: u32,
     pub(crate) samples: u32,
@@ -239,8 +240,8 @@ impl BudgetCheck<'_> {
         let most: f64 = self
             .models
             .iter()
-            .filter(|(m, _)| api::clients::split_endpoint(m).0.is_none())
-            .filter_map(|(m, r)| index?.catalog.pricing(&r.model_id(m)))
+            .filter(|(m, _)| m.on_default())
+            .filter_map(|(m, r)| index?.catalog.pricing(&r.model_id(m.id())))
             .flat_map(|p| {
                 self.requests.iter().filter_map(move |&tokens| {
                     p.at(tokens, clock::hhmm(now))

@@ -9,12 +9,16 @@ use std::process::ExitCode;
 use crate::api::{ModelEndpoints, Percentiles, ProviderEndpoint};
 use crate::cli::UsageError;
 use crate::connect::Connection;
+use crate::model::ModelRef;
 use crate::pane_settings::PaneSpec;
 use crate::sanitize::{self, sanitize};
 
 /// The providers of `model`, or why there are none to show (missing, empty or malformed
 /// answers are errors that say so).
-pub(crate) async fn fetch(conn: &Connection, model: &str) -> Result<ModelEndpoints, UsageError> {
+pub(crate) async fn fetch(
+    conn: &Connection,
+    model: &ModelRef,
+) -> Result<ModelEndpoints, UsageError> {
     if !conn.openrouter() {
         return Err(UsageError(
             "providers are listed only by OpenRouter (and --demo): this server speaks the \
@@ -22,13 +26,12 @@ pub(crate) async fn fetch(conn: &Connection, model: &str) -> Result<ModelEndpoin
                 .into(),
         ));
     }
-    let (endpoint, _) = crate::api::clients::split_endpoint(model);
-    if endpoint.is_some() {
+    if !model.on_default() {
         return Err(UsageError(format!(
             "`{model}` is on another endpoint: only OpenRouter models have providers to list"
         )));
     }
-    let id = crate::api::routing::split_variant(model).0;
+    let id = crate::routing::split_variant(model.id()).0;
     let listed = conn
         .clients
         .default_client()
@@ -76,7 +79,8 @@ pub(crate) async fn list(
     model: &str,
     json: bool,
 ) -> Result<ExitCode, UsageError> {
-    let listed = fetch(conn, model).await?;
+    let model = ModelRef::parse(model).map_err(|e| UsageError(format!("--endpoints: {e}")))?;
+    let listed = fetch(conn, &model).await?;
     let mut out = io::stdout().lock();
     let written = if json {
         let list = serde_json::to_value(&listed.endpoints).unwrap_or_default();

@@ -50,15 +50,21 @@ pub(crate) async fn run(
     let (app, effects) = match (&cli.resume, &store) {
         (Some(id), Some(store)) => {
             let opened = resume(store, id)?;
-            let (mut app, fx) = app::App::from_session(&opened.session, keymap, settings);
+            let (mut app, fx) =
+                app::App::from_session(&opened.session, keymap, settings).map_err(|e| {
+                    UsageError(format!(
+                        "cannot reopen session `{}`: {e}",
+                        opened.session.id
+                    ))
+                })?;
             if let Some(note) = opened.note {
                 app.set_notice(app::NoticeLevel::Error, note);
             }
             (app, fx)
         }
         _ => {
-            let panes = pick_panes(global, config, cli.models.clone())?;
-            let models: Vec<String> = panes.iter().map(|p| p.model.clone()).collect();
+            let panes = pick_panes(global, config, &cli.models)?;
+            let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
             let mut app = app::App::new(&models, keymap, settings);
             for (pane, spec) in app.panes.iter_mut().zip(&panes) {
                 pane.routing = spec

@@ -7,6 +7,7 @@ use crate::cli::UsageError;
 use crate::cli::{GlobalArgs, RerunArgs, SessionsCommand};
 use crate::commands::ask::{BudgetCheck, check_models};
 use crate::config::Config;
+use crate::model::ModelRef;
 use crate::{api, connect, sessions, store};
 
 /// `modelroom sessions …`. Only `rerun` needs a gateway; the others read the store.
@@ -63,18 +64,25 @@ async fn rerun(
     }
     // The session's own panes keep their settings and routing; panes named with -m have
     // theirs (`MODEL{key=value,...}`).
-    let (models, settings, routings): (Vec<String>, Vec<_>, Vec<api::Routing>) =
+    let (models, settings, routings): (Vec<ModelRef>, Vec<_>, Vec<api::Routing>) =
         if args.models.is_empty() {
-            session
-                .panes
-                .iter()
-                .map(|p| (p.model.clone(), p.settings.clone(), p.routing.clone()))
-                .collect()
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for p in &session.panes {
+                out.0.push(ModelRef::parse(&p.model).map_err(|e| {
+                    UsageError(format!(
+                        "session `{}` holds a model that cannot be sent: {e}",
+                        session.id
+                    ))
+                })?);
+                out.1.push(p.settings.clone());
+                out.2.push(p.routing.clone());
+            }
+            out
         } else {
             let mut out = (Vec::new(), Vec::new(), Vec::new());
             for m in &args.models {
                 let spec = crate::pane_settings::parse_spec(m, std::path::Path::new("."))
-                    .map_err(UsageError)?;
+                    .map_err(|e| UsageError(format!("-m: {e}")))?;
                 let routing = spec
                     .routing_over(&api::Routing::default())
                     .map_err(UsageError)?;
@@ -89,7 +97,7 @@ async fn rerun(
         .first()
         .map(|p| p.params.clone())
         .unwrap_or_default();
-    let routed: Vec<(String, api::Routing)> = models
+    let routed: Vec<(ModelRef, api::Routing)> = models
         .iter()
         .cloned()
         .zip(routings.iter().cloned())

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use super::{KEYS, PaneSettings};
-use crate::api::Routing;
-use crate::api::routing::parse_list;
+use crate::model::ModelRef;
+use crate::routing::{Routing, parse_list};
 
 /// Routing keys a pane spec takes, beside the settings.
 pub const ROUTING_KEYS: &[&str] = &[
@@ -27,9 +27,9 @@ pub const ROUTING_KEYS: &[&str] = &[
 
 /// A pane as written: its model, its settings and the routing keys it sets (applied over the
 /// run's routing by `routing_over`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PaneSpec {
-    pub model: String,
+    pub model: ModelRef,
     pub settings: PaneSettings,
     pub routing: Vec<(String, String)>,
     /// Pinned to one provider (a shoot-out pane): its routing tag and its title
@@ -39,10 +39,12 @@ pub struct PaneSpec {
 
 impl PaneSpec {
     /// A model with no settings.
-    pub fn plain(model: impl Into<String>) -> Self {
+    pub fn plain(model: ModelRef) -> Self {
         Self {
-            model: model.into(),
-            ..Self::default()
+            model,
+            settings: PaneSettings::default(),
+            routing: Vec::new(),
+            pinned: None,
         }
     }
 
@@ -56,28 +58,34 @@ impl PaneSpec {
     }
 }
 
-/// Reads `MODEL` or `MODEL{key=value,...}`. The error names the key or value and what is
-/// allowed. `@FILE` system prompts are read relative to `base`.
+/// Reads `MODEL` or `MODEL{key=value,...}` (the model a `ModelRef`, so `@endpoint/model`
+/// works too). The error names the key or value and what is allowed. `@FILE` system prompts
+/// are read relative to `base`.
 pub fn parse_spec(written: &str, base: &Path) -> Result<PaneSpec, String> {
     let written = written.trim();
     let Some(open) = written.find('{') else {
         if written.contains('}') {
             return Err(format!("`{written}`: a `}}` without its `{{`"));
         }
-        return Ok(PaneSpec::plain(written));
+        return Ok(PaneSpec::plain(model_ref(written)?));
     };
     let model = written[..open].trim();
     if model.is_empty() {
         return Err(format!("`{written}`: no model before `{{`"));
     }
+    let model = model_ref(model)?;
     let body = written[open + 1..]
         .strip_suffix('}')
         .ok_or_else(|| format!("`{written}`: settings must end with `}}`"))?;
     parse_body(model, body, base)
 }
 
+fn model_ref(written: &str) -> Result<ModelRef, String> {
+    ModelRef::parse(written).map_err(|e| e.to_string())
+}
+
 /// The `key=value,...` between the braces, for `model`: its settings and routing keys.
-pub fn parse_body(model: &str, body: &str, base: &Path) -> Result<PaneSpec, String> {
+pub fn parse_body(model: ModelRef, body: &str, base: &Path) -> Result<PaneSpec, String> {
     let mut spec = PaneSpec::plain(model);
     for (key, value) in pairs(body)? {
         if spec.settings.set(&key, &value, base)? {
@@ -89,7 +97,8 @@ pub fn parse_body(model: &str, body: &str, base: &Path) -> Result<PaneSpec, Stri
             continue;
         }
         return Err(format!(
-            "unknown setting `{key}` in `{model}{{…}}`: the keys are {}, and for routing {}",
+            "unknown setting `{key}` in `{}{{…}}`: the keys are {}, and for routing {}",
+            spec.model,
             KEYS.join(", "),
             ROUTING_KEYS.join(", ")
         ));
@@ -255,11 +264,11 @@ pub fn set_routing(r: &mut Routing, key: &str, v: &str) -> Result<(), String> {
             let qs = list(v);
             if let Some(bad) = qs
                 .iter()
-                .find(|q| !crate::api::routing::QUANTIZATIONS.contains(&q.as_str()))
+                .find(|q| !crate::routing::QUANTIZATIONS.contains(&q.as_str()))
             {
                 return Err(format!(
                     "quantization `{bad}` is not allowed: {}",
-                    crate::api::routing::QUANTIZATIONS.join(", ")
+                    crate::routing::QUANTIZATIONS.join(", ")
                 ));
             }
             r.quantizations = qs;

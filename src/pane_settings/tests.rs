@@ -3,8 +3,9 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
-use crate::api::{ChatRequest, Routing};
+use crate::api::ChatRequest;
 use crate::chat::Message;
+use crate::routing::Routing;
 
 fn here() -> &'static Path {
     Path::new(".")
@@ -40,7 +41,11 @@ fn a_spec_with_every_setting_reads_into_the_pane_and_its_title() {
 #[test]
 fn a_plain_model_is_a_spec_without_settings() {
     let spec = parse_spec("@local/qwen3:8b", here()).unwrap();
-    assert_eq!(spec, PaneSpec::plain("@local/qwen3:8b"));
+    assert_eq!(
+        spec,
+        PaneSpec::plain(crate::model::ModelRef::parse("@local/qwen3:8b").unwrap())
+    );
+    assert_eq!(spec.model.endpoint(), Some("local"));
     assert!(spec.settings.is_default() && spec.settings.label().is_empty());
 }
 
