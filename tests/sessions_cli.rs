@@ -96,6 +96,7 @@ fn sample() -> Session {
                 model: "demo/fast".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -112,6 +113,7 @@ fn sample() -> Session {
                 model: "demo/thinker".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),

@@ -169,6 +169,7 @@ impl App {
                 model: p.model.to_string(),
                 closed,
                 routing: p.routing.clone(),
+                settings: p.settings.clone(),
                 params: params.clone(),
                 turns: p
                     .entries
@@ -289,6 +290,7 @@ impl App {
             }
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
+            app.panes[i].settings = record.settings.clone();
         }
         // Closed panes stay closed, their answers kept for the session's record.
         for i in (0..session.panes.len()).rev() {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::pick_models;
+use super::pick_panes;
 use crate::cli::Cli;
 use crate::cli::UsageError;
 use crate::config::{self, Config};
@@ -63,8 +63,16 @@ pub(crate) async fn run(
             (app, fx)
         }
         _ => {
-            let models = pick_models(global, config, &cli.models)?;
-            (app::App::new(&models, keymap, settings), Vec::new())
+            let panes = pick_panes(global, config, &cli.models)?;
+            let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
+            let mut app = app::App::new(&models, keymap, settings);
+            for (pane, spec) in app.panes.iter_mut().zip(&panes) {
+                pane.routing = spec
+                    .routing_over(&api::Routing::default())
+                    .map_err(UsageError)?;
+                pane.settings = spec.settings.clone();
+            }
+            (app, Vec::new())
         }
     };
     let mut app = app;

@@ -91,6 +91,9 @@ impl PaneView<'_> {
         if let Some(routing) = names.routing() {
             head.push(Span::styled(format!(" [{routing}]"), t.routing()));
         }
+        if let Some(settings) = names.settings() {
+            head.push(Span::styled(format!(" {{{settings}}}"), t.routing()));
+        }
         let provider = names
             .last_provider()
             .map(|p| vec![Span::raw(" · "), Span::styled(p.to_string(), t.provider())])
@@ -126,7 +129,10 @@ impl PaneView<'_> {
 
     fn scroll_hint(&self) -> Line<'static> {
         if self.pane.scroll.follow {
-            Line::default()
+            // At the bottom, the foot says how far apart the latest samples are.
+            self.pane.spread.as_ref().map_or_else(Line::default, |s| {
+                Line::styled(format!(" ≈ {s} "), self.theme.dim())
+            })
         } else {
             Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
         }
@@ -214,6 +220,9 @@ impl PaneView<'_> {
         let t = self.theme;
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
+            AnswerState::Waiting if a.queued => {
+                Some("queued: this endpoint has as many answers streaming as it may".to_owned())
+            }
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
             // The reasoning header above counts what has come.
             AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
