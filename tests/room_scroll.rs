@@ -61,6 +61,7 @@ fn long_session() -> Session {
             turns,
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     }
 }
 

@@ -56,6 +56,7 @@ fn session(id: &str, answers: Vec<AnswerRecord>) -> Session {
             turns,
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     s.retotal();
     s

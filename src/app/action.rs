@@ -79,6 +79,14 @@ pub enum Action {
     },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
+    /// The votes ledger line of vote (or undo) `id` was appended and synced, or was not.
+    VoteRecorded {
+        id: String,
+        undo: bool,
+        result: Result<(), String>,
+    },
+    /// The leaderboard, computed off the UI thread.
+    BoardComputed(Result<Box<super::board::Computed>, String>),
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.
@@ -126,4 +134,11 @@ pub enum Effect {
         title: String,
     },
     DeleteSession(String),
+    /// Appends a vote (or its undo) to the votes ledger and syncs it; `Action::VoteRecorded`
+    /// says when it is on disk.
+    RecordVote(Box<crate::arena::Entry>),
+    /// Reads the votes ledger and computes the leaderboard (`Action::BoardComputed`).
+    ComputeBoard {
+        all_votes: bool,
+    },
 }

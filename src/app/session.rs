@@ -207,6 +207,7 @@ impl App {
             updated_at: clock::rfc3339(clock::unix_now()),
             panes,
             totals: crate::store::Totals::default(),
+            arena: super::arena::record(self),
         };
         s.retotal();
         self.saved_answers = kept;
@@ -295,6 +296,8 @@ impl App {
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
         }
+        let ids: Vec<super::PaneId> = app.panes.iter().map(|p| p.id).collect();
+        super::arena::restore(&mut app, &session.arena, &ids);
         // Closed panes stay closed, their answers kept for the session's record.
         for i in (0..session.panes.len()).rev() {
             if session.panes[i].closed {

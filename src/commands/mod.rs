@@ -6,6 +6,7 @@ use crate::cli::UsageError;
 use crate::config::Config;
 use crate::sim;
 
+pub(crate) mod arena;
 pub(crate) mod ask;
 pub(crate) mod leaderboard;
 pub(crate) mod models;

@@ -15,6 +15,7 @@ pub(crate) async fn run(
     cli: &Cli,
     config: &Config,
     config_path: Option<std::path::PathBuf>,
+    arena: Option<app::ArenaSource>,
 ) -> Result<ExitCode, UsageError> {
     let global = &cli.global;
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
@@ -56,10 +57,18 @@ pub(crate) async fn run(
             }
             (app, fx)
         }
-        _ => {
-            let models = pick_models(global, config, cli.models.clone())?;
-            (app::App::new(&models, keymap, settings), Vec::new())
-        }
+        _ => match arena {
+            // `modelroom arena`: a room in blind mode (commands/arena.rs picks the models).
+            Some(source) => {
+                let seed = crate::clock::unix_now() ^ u64::from(std::process::id());
+                let app = app::App::new_arena(source, keymap, settings, seed).map_err(UsageError)?;
+                (app, Vec::new())
+            }
+            None => {
+                let models = pick_models(global, config, cli.models.clone())?;
+                (app::App::new(&models, keymap, settings), Vec::new())
+            }
+        },
     };
     let mut app = app;
     apply_theme(&mut app, cli, config, config_path.as_deref());

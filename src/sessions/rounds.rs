@@ -238,6 +238,7 @@ mod tests {
                 })
                 .collect(),
             totals: Totals::default(),
+            arena: Default::default(),
         }
     }
 

@@ -97,7 +97,8 @@ impl PaneView<'_> {
             .unwrap_or_default();
         let (spent, pending) = pane.spend();
         let mut tail = Vec::new();
-        if spent > Cost::ZERO || pending > 0 {
+        // A blind pane's own spend would tell its price, and so its model.
+        if (spent > Cost::ZERO || pending > 0) && !names.is_blind() {
             let mut text = spent.to_string();
             if pending > 0 {
                 text.push_str("+…");
