@@ -44,6 +44,8 @@ pub struct LoopStatus {
     pub save_failed: bool,
     /// Answers whose cost waits on the gateway's generation record (reconciliations in flight).
     pub reconciling: usize,
+    /// Votes of this session the votes ledger has on disk.
+    pub votes_recorded: usize,
 }
 
 pub struct Ctx {
@@ -202,6 +204,7 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             saving: app.saving(),
             save_failed: app.save_error.is_some(),
             reconciling: app.spend().1,
+            votes_recorded: app.arena.votes.iter().filter(|v| v.recorded).count(),
         });
     }
 }

@@ -144,7 +144,8 @@ pub fn render_board(frame: &mut Frame, view: &BoardView, theme: &Theme) {
                         r.losses.to_string(),
                         r.ties.to_string(),
                         r.both_bad.to_string(),
-                        r.median_cost_usd.map_or("-".into(), |c| format!("${c:.4}")),
+                        r.median_cost_usd
+                            .map_or("-".into(), |c| crate::chat::Cost::usd(c).to_string()),
                         r.median_latency_ms
                             .map_or("-".into(), |ms| format!("{:.1}s", ms / 1000.0)),
                     ])
@@ -152,7 +153,7 @@ pub fn render_board(frame: &mut Frame, view: &BoardView, theme: &Theme) {
                 .collect();
             let widths = [
                 Constraint::Length(4),
-                Constraint::Min(16),
+                Constraint::Fill(1),
                 Constraint::Length(6),
                 Constraint::Length(9),
                 Constraint::Length(5),
