@@ -152,6 +152,12 @@ async fn each_round_shuffles_which_model_is_a() {
 async fn an_answer_that_names_its_model_warns_and_the_vote_is_not_blind() {
     let mut app = arena(&["acme/oracle-7", "zenith/sage-2"], 5);
     let live = send(&mut app, "who are you?");
+    // The streams in the order of the panes on screen (a blind round shuffles them).
+    let live: Vec<_> = app
+        .panes
+        .iter()
+        .map(|p| *live.iter().find(|l| l.0 == p.id).unwrap())
+        .collect();
     let oracle = usize::from(app.panes[1].model.starts_with("acme"));
     ev(
         &mut app,
