@@ -46,7 +46,8 @@ async fn a_blind_round_is_played_from_keys_and_its_vote_is_on_disk() {
     room.wait("both answers", |s| s.answers == 2 && s.streaming == 0)
         .await;
     room.key(KeyCode::Char('b'), KeyModifiers::ALT);
-    room.wait("the vote on disk", |s| s.votes_recorded == 1).await;
+    room.wait("the vote on disk", |s| s.votes_recorded == 1)
+        .await;
     let read = ledger.read().unwrap();
     assert_eq!(read.votes.len(), 1, "{:?}", read.damaged);
     let first = &read.votes[0];
@@ -56,8 +57,10 @@ async fn a_blind_round_is_played_from_keys_and_its_vote_is_on_disk() {
 
     // Round 2: voted while the answers still stream, then undone before the next prompt.
     room.type_line("[sim:tokens=3000] Compare queues and logs");
-    room.wait("the answers to stream", |s| s.streaming > 0 && s.text_bytes > 0)
-        .await;
+    room.wait("the answers to stream", |s| {
+        s.streaming > 0 && s.text_bytes > 0
+    })
+    .await;
     room.key(KeyCode::Char('a'), KeyModifiers::ALT);
     room.wait("the second vote on disk", |s| s.votes_recorded == 2)
         .await;
@@ -88,6 +91,9 @@ async fn a_blind_round_is_played_from_keys_and_its_vote_is_on_disk() {
         .map(|v| v.vote.id.as_str())
         .collect();
     let on_disk: Vec<&str> = read.votes.iter().map(|v| v.id.as_str()).collect();
-    assert_eq!(kept, on_disk, "the session holds the votes the ledger holds");
+    assert_eq!(
+        kept, on_disk,
+        "the session holds the votes the ledger holds"
+    );
     assert_eq!(session.panes.len(), 6, "three rounds of two panes");
 }

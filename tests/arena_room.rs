@@ -81,11 +81,17 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
         ev(&mut app, *l, StreamEvent::Content(format!("answer {k}")));
     }
     let text = screen(&app);
-    assert!(text.contains("model A") && text.contains("model B"), "{text}");
+    assert!(
+        text.contains("model A") && text.contains("model B"),
+        "{text}"
+    );
     for name in ["acme", "zenith", "oracle", "sage"] {
         assert!(!text.contains(name), "{name} before the vote:\n{text}");
     }
-    assert!(text.contains("Alt+A A better"), "the vote keys are hinted:\n{text}");
+    assert!(
+        text.contains("Alt+A A better"),
+        "the vote keys are hinted:\n{text}"
+    );
     let a_model = app.panes[0].model.clone();
     let fx = alt(&mut app, 'a');
     assert_eq!(
@@ -99,10 +105,19 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
     let vote = voted(&fx);
     assert_eq!(vote.outcome, Outcome::Best(0));
     assert!(vote.blind);
-    assert_eq!(vote.answers[0].requested, a_model, "A is the first pane on screen");
-    assert_eq!(vote.prompt_sha256, modelroom::arena::vote::sha256_hex("compare"));
+    assert_eq!(
+        vote.answers[0].requested, a_model,
+        "A is the first pane on screen"
+    );
+    assert_eq!(
+        vote.prompt_sha256,
+        modelroom::arena::vote::sha256_hex("compare")
+    );
     let text = screen(&app);
-    assert!(text.contains("acme/oracle-7") && text.contains("zenith/sage-2"), "{text}");
+    assert!(
+        text.contains("acme/oracle-7") && text.contains("zenith/sage-2"),
+        "{text}"
+    );
     assert!(text.contains("recording…"), "{text}");
     // Shown as recorded only once the ledger says so.
     update(
@@ -123,7 +138,11 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
         |e| matches!(e, Effect::RecordVote(b) if matches!(b.as_ref(), Entry::Undo { id, .. } if *id == vote.id))
     ));
     assert!(app.arena.votes.is_empty());
-    assert!(!alt(&mut app, 'u').iter().any(|e| matches!(e, Effect::RecordVote(_))));
+    assert!(
+        !alt(&mut app, 'u')
+            .iter()
+            .any(|e| matches!(e, Effect::RecordVote(_)))
+    );
     // The names stay shown: a new vote on the round is not blind.
     let revote = voted(&alt(&mut app, 'b'));
     assert_eq!(revote.outcome, Outcome::Best(1));
@@ -133,7 +152,11 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
     assert_eq!(app.closed.len(), 2);
     assert!(app.panes.iter().all(|p| p.entries.len() == 2));
     assert!(!screen(&app).contains("acme"));
-    assert!(!alt(&mut app, 'u').iter().any(|e| matches!(e, Effect::RecordVote(_))));
+    assert!(
+        !alt(&mut app, 'u')
+            .iter()
+            .any(|e| matches!(e, Effect::RecordVote(_)))
+    );
     assert!(notice(&app).contains("nothing to undo"), "{}", notice(&app));
 }
 
@@ -165,7 +188,11 @@ async fn an_answer_that_names_its_model_warns_and_the_vote_is_not_blind() {
         StreamEvent::Content("As Oracle, I answer quickly.".into()),
     );
     drive::finish(&mut app, live[oracle], usage());
-    ev(&mut app, live[1 - oracle], StreamEvent::Content("A plain answer.".into()));
+    ev(
+        &mut app,
+        live[1 - oracle],
+        StreamEvent::Content("A plain answer.".into()),
+    );
     drive::finish(&mut app, live[1 - oracle], usage());
     let text = screen(&app);
     assert!(text.contains("names its model"), "{text}");
@@ -188,7 +215,11 @@ async fn with_three_panes_the_best_is_picked_and_a_tie_is_refused() {
         drive::finish(&mut app, *l, usage());
     }
     assert!(screen(&app).contains("Alt+V focused best"));
-    assert!(!alt(&mut app, 'd').iter().any(|e| matches!(e, Effect::RecordVote(_))));
+    assert!(
+        !alt(&mut app, 'd')
+            .iter()
+            .any(|e| matches!(e, Effect::RecordVote(_)))
+    );
     assert!(notice(&app).contains("pick the best"), "{}", notice(&app));
     press(&mut app, KeyCode::Char('3'), KeyModifiers::ALT);
     let third = app.panes[2].model.clone();
@@ -210,7 +241,12 @@ async fn with_three_panes_the_best_is_picked_and_a_tie_is_refused() {
 
 #[tokio::test]
 async fn a_normal_room_votes_in_the_open_and_f6_starts_blind_rounds() {
-    let mut app = drive::room(&["acme/oracle-7", "zenith/sage-2"], Settings::default(), 150, 40);
+    let mut app = drive::room(
+        &["acme/oracle-7", "zenith/sage-2"],
+        Settings::default(),
+        150,
+        40,
+    );
     let live = send(&mut app, "hello");
     for l in &live {
         ev(&mut app, *l, StreamEvent::Content("hi".into()));
@@ -285,7 +321,10 @@ async fn the_session_keeps_the_vote_beside_its_answers_and_hides_an_unvoted_roun
     ));
     let md = modelroom::sessions::markdown::markdown(&saved);
     assert!(md.contains("vote: A is better · blind"), "{md}");
-    assert!(md.contains(&format!("A = {}", vote.answers[0].requested)), "{md}");
+    assert!(
+        md.contains(&format!("A = {}", vote.answers[0].requested)),
+        "{md}"
+    );
     // Reopened, the session keeps its vote through the next save.
     let (mut reopened, _) = App::from_session(&saved, Keymap::default(), Settings::default());
     assert_eq!(reopened.snapshot().arena.votes, saved.arena.votes);

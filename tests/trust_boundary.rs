@@ -383,7 +383,11 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
             provider: Some("Aurora Cloud".into()),
         },
     );
-    ev(&mut app, live[oracle], StreamEvent::Content("An answer.".into()));
+    ev(
+        &mut app,
+        live[oracle],
+        StreamEvent::Content("An answer.".into()),
+    );
     drive::finish(
         &mut app,
         live[oracle],
@@ -448,5 +452,8 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
     // The vote reveals them all.
     update(&mut app, Action::Command(Command::VoteA));
     let text = screen(&app);
-    assert!(text.contains("acme/oracle-7") && text.contains("Aurora Cloud"), "{text}");
+    assert!(
+        text.contains("acme/oracle-7") && text.contains("Aurora Cloud"),
+        "{text}"
+    );
 }

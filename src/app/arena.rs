@@ -106,7 +106,10 @@ impl ArenaRoom {
 #[derive(Debug, Clone)]
 pub enum ArenaSource {
     Models(Vec<String>),
-    Pool { pool: Vec<String>, earlier: Vec<Vote> },
+    Pool {
+        pool: Vec<String>,
+        earlier: Vec<Vote>,
+    },
 }
 
 impl App {
@@ -177,11 +180,18 @@ pub(super) fn after_send(app: &mut App, targets: &[usize], text: &str) {
     let blind = app.arena.blind_mode();
     let answers: Vec<(PaneId, usize)> = targets
         .iter()
-        .map(|&i| (app.panes[i].id, app.panes[i].entries.len().saturating_sub(1)))
+        .map(|&i| {
+            (
+                app.panes[i].id,
+                app.panes[i].entries.len().saturating_sub(1),
+            )
+        })
         .collect();
     let round = app.arena.rounds.start_round(answers.len(), blind);
     if blind {
-        let order: Vec<usize> = (0..answers.len()).filter_map(|k| round.pane_of(k)).collect();
+        let order: Vec<usize> = (0..answers.len())
+            .filter_map(|k| round.pane_of(k))
+            .collect();
         let mut old: Vec<Option<Pane>> = std::mem::take(&mut app.panes)
             .into_iter()
             .map(Some)

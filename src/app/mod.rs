@@ -30,9 +30,9 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
+pub use action::{Action, Command, Effect};
 pub use arena::{ArenaRoom, ArenaSource};
 pub use board::BoardView;
-pub use action::{Action, Command, Effect};
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use identity::{Identity, blind_label};

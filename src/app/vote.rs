@@ -22,7 +22,10 @@ pub enum Pick {
 /// Casts the vote `pick` on the current round.
 pub(super) fn vote(app: &mut App, pick: Pick, fx: &mut Vec<Effect>) {
     let Some(round) = app.arena.rounds.round().filter(|_| app.arena.has_round()) else {
-        app.set_notice(NoticeLevel::Error, "no round to vote on: send a prompt first");
+        app.set_notice(
+            NoticeLevel::Error,
+            "no round to vote on: send a prompt first",
+        );
         return;
     };
     let outcome = match pick {
@@ -114,9 +117,7 @@ fn facts(app: &App) -> Vec<AnswerFacts> {
                 text,
                 tokens,
                 cost_usd: a.cost.known().map(crate::chat::Cost::as_usd),
-                latency_ms: r
-                    .duration
-                    .and_then(|d| u64::try_from(d.as_millis()).ok()),
+                latency_ms: r.duration.and_then(|d| u64::try_from(d.as_millis()).ok()),
             }
         })
         .collect()
@@ -194,7 +195,10 @@ pub(super) fn set_tags(app: &mut App, text: &str) {
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
         .collect();
-    let tags: Option<Vec<String>> = words.iter().map(|w| crate::arena::tags::normalise(w)).collect();
+    let tags: Option<Vec<String>> = words
+        .iter()
+        .map(|w| crate::arena::tags::normalise(w))
+        .collect();
     match tags {
         Some(tags) => {
             let shown: Vec<String> = tags.iter().map(|t| format!("#{t}")).collect();

@@ -10,7 +10,11 @@ use crate::cli::{ArenaArgs, Cli};
 use crate::config::Config;
 use crate::sanitize::sanitize;
 
-pub(crate) fn source(cli: &Cli, config: &Config, args: &ArenaArgs) -> Result<ArenaSource, UsageError> {
+pub(crate) fn source(
+    cli: &Cli,
+    config: &Config,
+    args: &ArenaArgs,
+) -> Result<ArenaSource, UsageError> {
     if cli.resume.is_some() {
         return Err(UsageError(
             "the arena starts a new session; reopen an old one without `arena`".into(),

@@ -61,7 +61,8 @@ pub(crate) async fn run(
             // `modelroom arena`: a room in blind mode (commands/arena.rs picks the models).
             Some(source) => {
                 let seed = crate::clock::unix_now() ^ u64::from(std::process::id());
-                let app = app::App::new_arena(source, keymap, settings, seed).map_err(UsageError)?;
+                let app =
+                    app::App::new_arena(source, keymap, settings, seed).map_err(UsageError)?;
                 (app, Vec::new())
             }
             None => {

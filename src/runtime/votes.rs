@@ -70,10 +70,11 @@ impl VoteWriter {
 /// Computes the leaderboard on the blocking pool and reports it to the loop.
 pub fn compute_board(ledger: Option<VoteLedger>, all_votes: bool, actions: mpsc::Sender<Action>) {
     tokio::spawn(async move {
-        let result = tokio::task::spawn_blocking(move || board::compute(ledger.as_ref(), all_votes))
-            .await
-            .unwrap_or_else(|e| Err(format!("the leaderboard task failed: {e}")))
-            .map(Box::new);
+        let result =
+            tokio::task::spawn_blocking(move || board::compute(ledger.as_ref(), all_votes))
+                .await
+                .unwrap_or_else(|e| Err(format!("the leaderboard task failed: {e}")))
+                .map(Box::new);
         let _ = actions.send(Action::BoardComputed(result)).await;
     });
 }

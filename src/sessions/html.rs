@@ -152,7 +152,10 @@ pub fn html(session: &Session) -> String {
         }
         for v in super::votes::on_round(session, round) {
             let (head, answers) = super::votes::lines(v);
-            let items: Vec<String> = answers.iter().map(|a| format!("<li>{}</li>", esc(a))).collect();
+            let items: Vec<String> = answers
+                .iter()
+                .map(|a| format!("<li>{}</li>", esc(a)))
+                .collect();
             let _ = writeln!(
                 out,
                 "<div class=\"vote\"><p><strong>{}</strong></p><ul>{}</ul></div>",

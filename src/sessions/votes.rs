@@ -98,7 +98,10 @@ mod tests {
             answers: vec![TurnRef { pane: 0, turn: 1 }, TurnRef { pane: 1, turn: 1 }],
         };
         let (head, answers) = lines(&record);
-        assert!(head.starts_with("vote: B is better · not blind · #code"), "{head}");
+        assert!(
+            head.starts_with("vote: B is better · not blind · #code"),
+            "{head}"
+        );
         assert_eq!(answers[0], "A = x/a via Prov · 12 tokens");
         assert!(answers[1].ends_with("named its model"));
     }

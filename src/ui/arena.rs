@@ -38,7 +38,11 @@ pub fn round_hint(app: &App) -> Option<String> {
             .iter()
             .find(|v| v.vote.id == vote.id)
             .is_some_and(|v| v.recorded);
-        let state = if recorded { "✓ recorded" } else { "recording…" };
+        let state = if recorded {
+            "✓ recorded"
+        } else {
+            "recording…"
+        };
         let blind = if vote.blind { "" } else { " (not blind)" };
         let undo = keys(&[(Command::VoteUndo, "undoes")]);
         return Some(format!(" voted: {outcome}{blind} · {state} · {undo} "));
