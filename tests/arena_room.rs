@@ -252,7 +252,10 @@ async fn a_normal_room_votes_in_the_open_and_f6_starts_blind_rounds() {
         ev(&mut app, *l, StreamEvent::Content("hi".into()));
         drive::finish(&mut app, *l, usage());
     }
-    assert!(screen(&app).contains("acme/oracle-7"));
+    let text = screen(&app);
+    assert!(text.contains("acme/oracle-7"));
+    assert!(!text.contains("vote:"), "a normal room's prompt keeps its title:
+{text}");
     press(&mut app, KeyCode::Char('2'), KeyModifiers::ALT);
     let vote = voted(&alt(&mut app, 'v'));
     assert_eq!(vote.outcome, Outcome::Best(1));

@@ -13,9 +13,13 @@ use crate::arena::Outcome;
 use crate::sanitize::Clean;
 
 /// The round's line: which keys vote, or how the vote stands. `None` when there is nothing to
-/// vote on (no round, or a round of one pane).
+/// vote on (no round, or a round of one pane), and in a normal room until it votes (its
+/// prompt box keeps its title; the help lists the vote keys).
 pub fn round_hint(app: &App) -> Option<String> {
     let round = app.arena.rounds.round().filter(|_| app.arena.has_round())?;
+    if !round.blind && round.vote().is_none() && !app.arena.blind_mode() {
+        return None;
+    }
     if round.panes() < 2 {
         return None;
     }
