@@ -24,7 +24,7 @@ async fn a_blind_round_is_played_from_keys_and_its_vote_is_on_disk() {
     let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
     let (saved, votes) = (store.clone(), ledger.clone());
     let app = || {
-        let models = vec!["demo/fast".to_owned(), "demo/coder".to_owned()];
+        let models = modelroom::model::parse_all(&["demo/fast", "demo/coder"]).unwrap();
         App::new_arena(
             ArenaSource::Models(models),
             Keymap::default(),

@@ -16,7 +16,7 @@ use modelroom::keymap::Keymap;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 fn arena(models: &[&str], seed: u64) -> App {
-    let models = models.iter().map(|m| (*m).to_owned()).collect();
+    let models = modelroom::model::parse_all(models).unwrap();
     let mut app = App::new_arena(
         ArenaSource::Models(models),
         Keymap::default(),
@@ -92,7 +92,7 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
         text.contains("Alt+A A better"),
         "the vote keys are hinted:\n{text}"
     );
-    let a_model = app.panes[0].model.clone();
+    let a_model = app.panes[0].model.to_string();
     let fx = alt(&mut app, 'a');
     assert_eq!(
         fx.iter()
@@ -166,7 +166,7 @@ async fn each_round_shuffles_which_model_is_a() {
     let mut firsts = std::collections::HashSet::new();
     for round in 0..16 {
         send(&mut app, &format!("round {round}"));
-        firsts.insert(app.panes[0].model.clone());
+        firsts.insert(app.panes[0].model.to_string());
     }
     assert_eq!(firsts.len(), 2, "both models were A in 16 rounds");
 }
@@ -181,7 +181,7 @@ async fn an_answer_that_names_its_model_warns_and_the_vote_is_not_blind() {
         .iter()
         .map(|p| *live.iter().find(|l| l.0 == p.id).unwrap())
         .collect();
-    let oracle = usize::from(app.panes[1].model.starts_with("acme"));
+    let oracle = usize::from(app.panes[1].model.as_str().starts_with("acme"));
     ev(
         &mut app,
         live[oracle],
@@ -222,7 +222,7 @@ async fn with_three_panes_the_best_is_picked_and_a_tie_is_refused() {
     );
     assert!(notice(&app).contains("pick the best"), "{}", notice(&app));
     press(&mut app, KeyCode::Char('3'), KeyModifiers::ALT);
-    let third = app.panes[2].model.clone();
+    let third = app.panes[2].model.to_string();
     // A tag given with the key joins the one typed in the prompt.
     alt(&mut app, 'g');
     drive::type_text(&mut app, "#Code");
@@ -254,8 +254,11 @@ async fn a_normal_room_votes_in_the_open_and_f6_starts_blind_rounds() {
     }
     let text = screen(&app);
     assert!(text.contains("acme/oracle-7"));
-    assert!(!text.contains("vote:"), "a normal room's prompt keeps its title:
-{text}");
+    assert!(
+        !text.contains("vote:"),
+        "a normal room's prompt keeps its title:
+{text}"
+    );
     press(&mut app, KeyCode::Char('2'), KeyModifiers::ALT);
     let vote = voted(&alt(&mut app, 'v'));
     assert_eq!(vote.outcome, Outcome::Best(1));
@@ -329,7 +332,8 @@ async fn the_session_keeps_the_vote_beside_its_answers_and_hides_an_unvoted_roun
         "{md}"
     );
     // Reopened, the session keeps its vote through the next save.
-    let (mut reopened, _) = App::from_session(&saved, Keymap::default(), Settings::default());
+    let (mut reopened, _) =
+        App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(reopened.snapshot().arena.votes, saved.arena.votes);
 }
 

@@ -142,7 +142,7 @@ async fn a_hostile_session_file_reopens_with_only_its_printable_text() {
     store.save(&session).unwrap();
 
     let loaded = store.load(&session.id).unwrap();
-    let (mut app, _) = App::from_session(&loaded, Keymap::default(), Settings::default());
+    let (mut app, _) = App::from_session(&loaded, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {
@@ -192,7 +192,7 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
     let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
     let clients = Clients::new(client);
     let plan = RerunPlan {
-        models: vec!["demo/fast".into()],
+        models: vec!["demo/fast".parse().unwrap()],
         prompts: vec!["[sim:escape] say something".into()],
         system: None,
         max_tokens: 200,
@@ -223,7 +223,8 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
     for residue in ["[2J", "]52;", "]8;", "31m"] {
         assert!(!saved.content.contains(residue), "{:?}", saved.content);
     }
-    let (mut app, _) = App::from_session(&done.session, Keymap::default(), Settings::default());
+    let (mut app, _) =
+        App::from_session(&done.session, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {
@@ -350,7 +351,7 @@ async fn a_blind_round_names_no_model_and_no_provider_anywhere() {
 /// panes shuffled and named A and B, with every overlay a key opens.
 #[tokio::test]
 async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open() {
-    let models = vec!["acme/oracle-7".to_owned(), "zenith/sage-2".to_owned()];
+    let models = modelroom::model::parse_all(&["acme/oracle-7", "zenith/sage-2"]).unwrap();
     let mut app = App::new_arena(
         modelroom::app::ArenaSource::Models(models),
         Keymap::default(),
@@ -373,7 +374,7 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
         .iter()
         .map(|p| *live.iter().find(|l| l.0 == p.id).unwrap())
         .collect();
-    let oracle = usize::from(app.panes[1].model.starts_with("acme"));
+    let oracle = usize::from(app.panes[1].model.as_str().starts_with("acme"));
     ev(
         &mut app,
         live[oracle],

@@ -7,6 +7,7 @@ use super::pane::{Entry, Pane};
 use super::{App, Effect, NoticeLevel, PaneId, SendMode, stream};
 use crate::arena::Vote;
 use crate::arena::round::{Arena, PairDraw};
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::store::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
 
@@ -14,16 +15,21 @@ use crate::store::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
 #[derive(Debug)]
 pub enum Source {
     /// The same models every round, in a new order (`-m`, or the panes when F6 was pressed).
-    Models(Vec<String>),
+    Models(Vec<ModelRef>),
     /// Two models a round from the `[arena] pool`, each pair as evenly as possible.
     Pool(Box<PairDraw>),
 }
 
 impl Source {
-    fn next(&mut self) -> Vec<String> {
+    fn next(&mut self) -> Vec<ModelRef> {
         match self {
             Self::Models(m) => m.clone(),
-            Self::Pool(draw) => draw.next_pair().to_vec(),
+            // The pool was checked to parse when the room opened.
+            Self::Pool(draw) => draw
+                .next_pair()
+                .iter()
+                .filter_map(|m| ModelRef::parse(m).ok())
+                .collect(),
         }
     }
 }
@@ -105,7 +111,7 @@ impl ArenaRoom {
 /// Where an arena room's models come from, as the command line and config give them.
 #[derive(Debug, Clone)]
 pub enum ArenaSource {
-    Models(Vec<String>),
+    Models(Vec<ModelRef>),
     Pool {
         pool: Vec<String>,
         earlier: Vec<Vote>,
@@ -126,6 +132,7 @@ impl App {
             }
             ArenaSource::Models(models) => Source::Models(models),
             ArenaSource::Pool { pool, earlier } => {
+                crate::model::parse_all(&pool).map_err(|e| format!("[arena] pool: {e}"))?;
                 Source::Pool(Box::new(PairDraw::new(&pool, &earlier, seed ^ 0x9e37)?))
             }
         };
@@ -226,7 +233,7 @@ pub(super) fn check_names(app: &mut App) {
             continue;
         }
         app.arena.checked[j] = true;
-        let (text, model) = (a.reply.content.to_string(), pane.model.clone());
+        let (text, model) = (a.reply.content.to_string(), pane.model.to_string());
         let provider = a.reply.provider.as_ref().map(ToString::to_string);
         if app
             .arena
@@ -261,7 +268,7 @@ pub(super) fn toggle_blind(app: &mut App) {
         );
         return;
     }
-    let models: Vec<String> = app.panes.iter().map(|p| p.model.clone()).collect();
+    let models: Vec<ModelRef> = app.panes.iter().map(|p| p.model.clone()).collect();
     app.arena.rounds.blind_mode = true;
     app.arena.source = Some(Source::Models(models));
     app.set_notice(

@@ -98,7 +98,7 @@ fn facts(app: &App) -> Vec<AnswerFacts> {
             };
             let Some(Entry::Answer(a)) = pane.entries.get(entry) else {
                 return AnswerFacts {
-                    requested: pane.model.clone(),
+                    requested: pane.model.to_string(),
                     ..AnswerFacts::default()
                 };
             };
@@ -110,7 +110,7 @@ fn facts(app: &App) -> Vec<AnswerFacts> {
                 .map(|u| u.completion_tokens)
                 .or_else(|| u64::try_from(text.chars().count().div_ceil(4)).ok());
             AnswerFacts {
-                requested: pane.model.clone(),
+                requested: pane.model.to_string(),
                 served: r.served_model.as_ref().map(ToString::to_string),
                 provider: r.provider.as_ref().map(ToString::to_string),
                 fallback: pane.served_instead.is_some(),

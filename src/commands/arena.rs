@@ -3,9 +3,9 @@
 //! count toward drawing each pair as often as the others), else, with `--demo`, from the demo
 //! models. The room itself is `room.rs`, opened in blind mode.
 
-use crate::UsageError;
 use crate::app::ArenaSource;
 use crate::arena::VoteLedger;
+use crate::cli::UsageError;
 use crate::cli::{ArenaArgs, Cli};
 use crate::config::Config;
 use crate::sanitize::sanitize;
@@ -29,7 +29,11 @@ pub(crate) fn source(
                     .into(),
             ));
         }
-        _ => return Ok(ArenaSource::Models(given)),
+        _ => {
+            let models =
+                crate::model::parse_all(&given).map_err(|e| UsageError(format!("-m: {e}")))?;
+            return Ok(ArenaSource::Models(models));
+        }
     }
     let pool = if config.arena.pool.is_empty() && cli.global.demo {
         crate::sim::DEFAULT_DEMO_MODELS

@@ -59,7 +59,7 @@ impl Room {
         (width, height): (u16, u16),
         setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
     ) -> Self {
-        let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
+        let models = modelroom::model::parse_all(models).expect("models as written");
         let app = move || App::new(&models, Keymap::default(), settings);
         Self::start_app(clients, app, (width, height), setup)
     }
