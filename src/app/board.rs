@@ -92,3 +92,55 @@ pub fn compute(ledger: Option<&VoteLedger>, all_votes: bool) -> Result<Computed,
         damaged: read.damaged.len(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::{Entry, MarkdownCounts, Outcome, Vote, VotedAnswer};
+
+    fn vote(outcome: Outcome, blind: bool) -> Entry {
+        let answer = |m: &str| VotedAnswer {
+            requested: m.into(),
+            served: None,
+            provider: None,
+            fallback: false,
+            tokens: Some(10),
+            markdown: MarkdownCounts::default(),
+            cost_usd: Some(0.5),
+            latency_ms: Some(1000),
+            named_itself: false,
+        };
+        Entry::Vote(Vote::new(
+            "s",
+            0,
+            "hi",
+            outcome,
+            blind,
+            vec![answer("x/a"), answer("y/b")],
+        ))
+    }
+
+    #[test]
+    fn the_board_counts_blind_votes_unless_all_are_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = VoteLedger::new(dir.path());
+        let empty = compute(Some(&ledger), false).unwrap();
+        assert_eq!((empty.board, empty.votes), (None, 0));
+        ledger.append(&vote(Outcome::Best(0), true)).unwrap();
+        ledger.append(&vote(Outcome::Best(1), false)).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(ledger.path())
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"not json\n"))
+            .unwrap();
+        let blind = compute(Some(&ledger), false).unwrap();
+        assert_eq!((blind.votes, blind.damaged), (1, 1));
+        let board = blind.board.unwrap();
+        assert_eq!(board.rows[0].model, "x/a");
+        assert_eq!(board.rows[0].median_cost_usd, Some(0.5));
+        let all = compute(Some(&ledger), true).unwrap();
+        assert_eq!(all.votes, 2);
+        assert_eq!(all.board.unwrap().rows[0].wins, 1);
+        assert!(compute(None, false).is_err());
+    }
+}

@@ -78,3 +78,73 @@ pub fn compute_board(ledger: Option<VoteLedger>, all_votes: bool, actions: mpsc:
         let _ = actions.send(Action::BoardComputed(result)).await;
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::{MarkdownCounts, Outcome, Vote, VotedAnswer};
+
+    fn vote() -> Vote {
+        let answer = |m: &str| VotedAnswer {
+            requested: m.into(),
+            served: None,
+            provider: None,
+            fallback: false,
+            tokens: None,
+            markdown: MarkdownCounts::default(),
+            cost_usd: None,
+            latency_ms: None,
+            named_itself: false,
+        };
+        Vote::new(
+            "s",
+            0,
+            "hi",
+            Outcome::Tie,
+            true,
+            vec![answer("a"), answer("b")],
+        )
+    }
+
+    #[tokio::test]
+    async fn each_append_is_reported_in_order_and_a_failure_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let writer = VoteWriter::new(VoteLedger::new(dir.path()), tx.clone());
+        let v = vote();
+        writer.record(Entry::Vote(v.clone()));
+        writer.record(Entry::Undo {
+            id: v.id.clone(),
+            at: 0,
+        });
+        writer.finish().await;
+        let first = rx.recv().await.unwrap();
+        assert_eq!(
+            first,
+            Action::VoteRecorded {
+                id: v.id.clone(),
+                undo: false,
+                result: Ok(())
+            }
+        );
+        assert!(matches!(
+            rx.recv().await,
+            Some(Action::VoteRecorded {
+                undo: true,
+                result: Ok(()),
+                ..
+            })
+        ));
+        assert!(VoteLedger::new(dir.path()).read().unwrap().votes.is_empty());
+        // A ledger that cannot be written (its directory is a file) is reported, not hidden.
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, b"x").unwrap();
+        let writer = VoteWriter::new(VoteLedger::new(&blocked), tx);
+        writer.record(Entry::Vote(vote()));
+        writer.finish().await;
+        let Some(Action::VoteRecorded { result: Err(e), .. }) = rx.recv().await else {
+            panic!("the failure is reported");
+        };
+        assert!(e.contains("votes.jsonl"), "{e}");
+    }
+}
