@@ -335,6 +335,15 @@ async fn the_session_keeps_the_vote_beside_its_answers_and_hides_an_unvoted_roun
     let (mut reopened, _) =
         App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(reopened.snapshot().arena.votes, saved.arena.votes);
+    // The next round's panes come after the earlier round's: the export reads in order.
+    send(&mut app, "second");
+    let later = app.snapshot();
+    assert_eq!(later.arena.hidden.len(), 2);
+    assert!(later.arena.hidden.iter().all(|h| h.pane >= 2));
+    let md = modelroom::sessions::markdown::markdown(&later.blinded());
+    let (first, second) = (md.find("> first").unwrap(), md.find("> second").unwrap());
+    assert!(first < second, "{md}");
+    assert!(md.contains("vote: A is better"), "{md}");
 }
 
 #[tokio::test]

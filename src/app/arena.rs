@@ -297,10 +297,23 @@ pub(super) fn reconcile_closed(
     }
 }
 
+/// The panes in the order a snapshot saves them, each with whether it is closed: open ones
+/// first, except in blind mode, where the closed panes are the earlier rounds and go first,
+/// so that a reading of the session follows the rounds in order.
+pub(super) fn snapshot_order(app: &App) -> Vec<(&Pane, bool)> {
+    let open = app.panes.iter().map(|p| (p, false));
+    let closed = app.closed.iter().map(|p| (p, true));
+    if app.arena.blind_mode() {
+        closed.chain(open).collect()
+    } else {
+        open.chain(closed).collect()
+    }
+}
+
 /// The arena part of a snapshot: the votes beside the answers they judged, and the panes of
 /// a blind round not yet voted on.
 pub(super) fn record(app: &App) -> ArenaRecord {
-    let order: Vec<PaneId> = app.panes.iter().chain(&app.closed).map(|p| p.id).collect();
+    let order: Vec<PaneId> = snapshot_order(app).iter().map(|(p, _)| p.id).collect();
     let at = |(id, entry): &(PaneId, usize)| {
         order
             .iter()
@@ -325,9 +338,11 @@ pub(super) fn record(app: &App) -> ArenaRecord {
         .iter()
         .enumerate()
         .filter(|(_, p)| p.blind)
-        .map(|(i, p)| HiddenPane {
-            pane: i,
-            label: p.identity(i).model().into_string(),
+        .filter_map(|(i, p)| {
+            Some(HiddenPane {
+                pane: order.iter().position(|id| *id == p.id)?,
+                label: p.identity(i).model().into_string(),
+            })
         })
         .collect();
     ArenaRecord { votes, hidden }

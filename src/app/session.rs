@@ -162,9 +162,8 @@ impl App {
             temperature: self.settings.temperature,
             system: self.settings.system.clone(),
         };
-        let open = self.panes.iter().map(|p| (p, false));
-        let panes = open
-            .chain(self.closed.iter().map(|p| (p, true)))
+        let panes = super::arena::snapshot_order(self)
+            .into_iter()
             .map(|(p, closed)| PaneRecord {
                 model: p.model.to_string(),
                 closed,
