@@ -383,3 +383,36 @@ async fn a_stopped_answer_of_a_closed_round_still_gets_its_cost() {
     }
     assert_eq!(app.spend(), (Cost::usd(0.02), 0));
 }
+
+/// The blind screen as a person sees it, and with the help open: snapshots a review can read.
+#[tokio::test]
+async fn snapshot_of_a_blind_round() {
+    let mut app = arena(&["acme/oracle-7", "zenith/sage-2"], 2);
+    update(
+        &mut app,
+        Action::Resize {
+            width: 100,
+            height: 16,
+        },
+    );
+    for live in send(&mut app, "Name a prime") {
+        ev(
+            &mut app,
+            live,
+            StreamEvent::Served {
+                id: None,
+                model: Some("acme/oracle-7".into()),
+                provider: Some("Aurora Cloud".into()),
+            },
+        );
+        ev(
+            &mut app,
+            live,
+            StreamEvent::Content("**7** is prime.".into()),
+        );
+        drive::finish(&mut app, live, usage());
+    }
+    insta::assert_snapshot!("arena_blind_round", screen(&app));
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!("arena_blind_round_help", screen(&app));
+}

@@ -15,7 +15,23 @@ use crate::sanitize::Clean;
 /// The round's line: which keys vote, or how the vote stands. `None` when there is nothing to
 /// vote on (no round, or a round of one pane), and in a normal room until it votes (its
 /// prompt box keeps its title; the help lists the vote keys).
-pub fn round_hint(app: &App) -> Option<String> {
+pub fn round_hint(app: &App, width: usize) -> Option<String> {
+    let (lead, mut parts) = round_parts(app)?;
+    // On a narrow screen the later parts go first (the tag key, then the less used votes).
+    loop {
+        let text = format!("{lead}{} ", parts.join(" · "));
+        if crate::text::width_of(&text) <= width {
+            return Some(text);
+        }
+        parts.pop()?;
+        if parts.is_empty() {
+            return None;
+        }
+    }
+}
+
+/// The hint's lead-in and its parts, most important first.
+fn round_parts(app: &App) -> Option<(String, Vec<String>)> {
     let round = app.arena.rounds.round().filter(|_| app.arena.has_round())?;
     if !round.blind && round.vote().is_none() && !app.arena.blind_mode() {
         return None;
@@ -28,7 +44,6 @@ pub fn round_hint(app: &App) -> Option<String> {
         list.iter()
             .filter_map(|(cmd, what)| Some(format!("{} {what}", key(*cmd)?)))
             .collect::<Vec<_>>()
-            .join(" · ")
     };
     if let Some(vote) = round.vote() {
         let outcome = match vote.outcome {
@@ -48,8 +63,9 @@ pub fn round_hint(app: &App) -> Option<String> {
             "recording…"
         };
         let blind = if vote.blind { "" } else { " (not blind)" };
-        let undo = keys(&[(Command::VoteUndo, "undoes")]);
-        return Some(format!(" voted: {outcome}{blind} · {state} · {undo} "));
+        let mut parts = vec![format!("{outcome}{blind}"), state.to_owned()];
+        parts.extend(keys(&[(Command::VoteUndo, "undoes")]));
+        return Some((" voted: ".to_owned(), parts));
     }
     let mut list = Vec::new();
     if round.blind && !round.revealed() {
@@ -80,7 +96,7 @@ pub fn round_hint(app: &App) -> Option<String> {
     } else {
         ""
     };
-    Some(format!("{warn} vote: {} ", keys(&list)))
+    Some((format!("{warn} vote: "), keys(&list)))
 }
 
 pub fn render_board(frame: &mut Frame, view: &BoardView, theme: &Theme) {

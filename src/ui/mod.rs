@@ -87,11 +87,12 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
         }
     };
     let focused = matches!(app.overlay, Overlay::None);
+    let room = usize::from(area.width).saturating_sub(width_of(&target) + 4);
     let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(focused))
         .title(Line::styled(target, theme.title(focused)));
-    if let Some(hint) = arena::round_hint(app) {
+    if let Some(hint) = arena::round_hint(app, room) {
         block = block.title(Line::styled(hint, theme.key()).right_aligned());
     }
     if let Some(est) = &app.money.estimate {
