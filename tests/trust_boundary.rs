@@ -450,6 +450,10 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
     update(&mut app, Action::SessionsListed(Ok(rows)));
     assert_anonymous(&app, "the session browser open");
     esc(&mut app);
+    // The panes stay as they are under their labels until the vote.
+    update(&mut app, Action::Command(Command::ClosePane));
+    assert_eq!(app.panes.len(), 2);
+    assert!(screen(&app).contains("until this round's vote"));
     // The vote reveals them all.
     update(&mut app, Action::Command(Command::VoteA));
     let text = screen(&app);

@@ -200,6 +200,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 /// Performs one command. Public to the module so tests and the command palette share it.
 pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     app.mark_dirty();
+    if vote::refused_while_blind(app, cmd) {
+        return;
+    }
     match cmd {
         Command::Send => send(app, app.send_mode, fx),
         Command::SendFocused => send(app, SendMode::Focused, fx),
@@ -398,6 +401,8 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     }
     stream::stop(app, app.focus, fx);
+    // Named as the screen names it (a blind round's label), before it leaves the room.
+    let name = app.panes[app.focus].identity(app.focus).model();
     let pane = app.panes.remove(app.focus);
     let undo = app
         .keymap
@@ -405,10 +410,7 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
         .map_or_else(String::new, |k| format!("; {k} brings it back"));
     app.set_notice(
         NoticeLevel::Info,
-        format!(
-            "closed the {} pane (its answers stay in the session{undo})",
-            pane.model
-        ),
+        format!("closed the {name} pane (its answers stay in the session{undo})"),
     );
     app.closed.push(pane);
     if app.focus >= app.panes.len() {

@@ -219,6 +219,23 @@ pub(super) fn set_tags(app: &mut App, text: &str) {
     }
 }
 
+/// Commands that would change the round's panes under their labels (A would no longer be
+/// the first pane on screen): refused until the vote, with a word why.
+pub(super) fn refused_while_blind(app: &mut App, cmd: Command) -> bool {
+    let changes_panes = matches!(
+        cmd,
+        Command::AddPane | Command::ClosePane | Command::ReopenPane | Command::ChangeModel
+    );
+    if changes_panes && app.is_blind() {
+        app.set_notice(
+            NoticeLevel::Info,
+            "the panes stay as they are until this round's vote",
+        );
+        return true;
+    }
+    false
+}
+
 /// The vote commands and what goes with them (tags, the leaderboard, blind rounds).
 pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
