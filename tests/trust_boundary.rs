@@ -387,6 +387,11 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
     ev(
         &mut app,
         live[oracle],
+        StreamEvent::Reasoning("Hmm.".into()),
+    );
+    ev(
+        &mut app,
+        live[oracle],
         StreamEvent::Content("An answer.".into()),
     );
     drive::finish(
@@ -395,7 +400,9 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
         Usage {
             prompt_tokens: 3,
             completion_tokens: 5,
+            reasoning_tokens: 2,
             cost: Some(Cost::usd(0.001)),
+            completion_cost: Some(Cost::usd(0.0008)),
             ..Usage::default()
         },
     );
@@ -418,7 +425,8 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
     let text = screen(&app);
     assert!(text.contains("model A") && text.contains("402"), "{text}");
     // Per-pane figures would tell a price or a speed: none shows, the total may.
-    for figure in ["3→5", "TTFT", "$0.00100 ·"] {
+    assert!(text.contains("▸ reasoning"), "{text}");
+    for figure in ["3→5", "TTFT", "$0.00100 ·", "2 tok", "$0.0008"] {
         assert!(!text.contains(figure), "{figure} shows:\n{text}");
     }
     assert_anonymous(&app, "no overlay");
