@@ -66,7 +66,7 @@ impl Session {
                 continue;
             };
             label.clone_into(&mut pane.model);
-            pane.routing = crate::api::Routing::default();
+            pane.routing = Default::default();
             for turn in &mut pane.turns {
                 if let Turn::Assistant(a) = turn {
                     let a = std::sync::Arc::make_mut(a);
