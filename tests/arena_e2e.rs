@@ -67,12 +67,8 @@ async fn a_blind_round_is_played_from_keys_and_its_vote_is_on_disk() {
     assert_eq!(ledger.read().unwrap().votes.len(), 2);
     room.key(KeyCode::Char('u'), KeyModifiers::ALT);
     room.wait("the undo", |s| s.votes_recorded == 1).await;
-    // Round 3: voted and left standing.
+    // Round 3: voted (keys are handled in order: the vote is on the new round) and kept.
     room.type_line("A third question");
-    room.wait("four answers in closed panes and two more", |s| {
-        s.answers == 2 && s.streaming == 0
-    })
-    .await;
     room.key(KeyCode::Char('x'), KeyModifiers::ALT);
     room.wait("the third vote on disk", |s| s.votes_recorded == 2)
         .await;
