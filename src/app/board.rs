@@ -4,7 +4,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Effect, NoticeLevel, Overlay};
+use super::{App, Effect, NoticeLevel, Overlay, WorkError};
 use crate::arena::{Board, BoardError, BoardOptions, VoteLedger, personal};
 use crate::sanitize::Clean;
 
@@ -43,9 +43,9 @@ pub(super) fn open(app: &mut App, all_votes: bool, fx: &mut Vec<Effect>) {
     fx.push(Effect::ComputeBoard { all_votes });
 }
 
-pub(super) fn on_computed(app: &mut App, result: Result<Box<Computed>, String>) {
+pub(super) fn on_computed(app: &mut App, result: Result<Box<Computed>, WorkError>) {
     if let Overlay::Leaderboard(view) = &mut app.overlay {
-        view.result = Some(result.map(|c| *c).map_err(|e| Clean::line(&e)));
+        view.result = Some(result.map(|c| *c).map_err(|e| Clean::line(&e.to_string())));
         app.mark_dirty();
     }
 }
@@ -67,11 +67,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 /// Reads the ledger and fits the board: blocking work, for the runtime's blocking pool.
-pub fn compute(ledger: Option<&VoteLedger>, all_votes: bool) -> Result<Computed, String> {
-    let ledger = ledger.ok_or("no data directory for the votes (set MODELROOM_DATA)")?;
+pub fn compute(ledger: Option<&VoteLedger>, all_votes: bool) -> Result<Computed, WorkError> {
+    let ledger = ledger.ok_or_else(WorkError::no_votes_ledger)?;
     let read = ledger
         .read()
-        .map_err(|e| format!("cannot read {}: {e}", ledger.path().display()))?;
+        .map_err(|e| WorkError::votes(ledger.path(), e))?;
     let filter = personal::Filter {
         all_votes,
         tag: None,
@@ -84,7 +84,7 @@ pub fn compute(ledger: Option<&VoteLedger>, all_votes: bool) -> Result<Computed,
             Some(b)
         }
         Err(BoardError::Empty(_)) => None,
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(WorkError::task("the leaderboard", e)),
     };
     Ok(Computed {
         board,

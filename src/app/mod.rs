@@ -30,7 +30,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
-pub use action::{Action, Command, Effect};
+pub use action::{Action, Command, Effect, WorkError};
 pub use arena::{ArenaRoom, ArenaSource};
 pub use board::BoardView;
 pub use browser::{Browser, BrowserMode, SessionRow};
@@ -175,7 +175,6 @@ pub struct App {
     /// The key shown in collapsed reasoning headers (looked up once: views run every frame).
     pub reasoning_key: Option<String>,
     pub settings: Settings,
-    pub balance: Option<Balance>,
     pub account: Account,
     pub catalog: CatalogState,
     pub money: Money,
@@ -221,7 +220,6 @@ impl App {
             reasoning_key: keymap.key_for(Command::ToggleReasoning),
             keymap,
             settings,
-            balance: None,
             account: Account::default(),
             catalog: CatalogState::default(),
             money: Money::default(),

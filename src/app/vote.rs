@@ -167,7 +167,12 @@ pub(super) fn undo(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 /// The ledger append of `id` came back: on disk, or not (and why).
-pub(super) fn on_recorded(app: &mut App, id: &str, undo: bool, result: Result<(), String>) {
+pub(super) fn on_recorded(
+    app: &mut App,
+    id: &str,
+    undo: bool,
+    result: Result<(), super::WorkError>,
+) {
     let cast = app.arena.votes.iter_mut().find(|v| v.vote.id == id);
     match (result, cast) {
         (Err(e), _) if undo => app.set_notice(

@@ -140,7 +140,9 @@ where
     }
     if let Some(saver) = ctx.saver.take() {
         let report = saver.finish(Some(app.snapshot())).await;
-        app.save_error = report.error.map(|e| crate::sanitize::Clean::line(&e));
+        app.save_error = report
+            .error
+            .map(|e| crate::sanitize::Clean::line(&e.to_string()));
         if let Some(f) = report.moved {
             app.moved_to(f.id, f.title, f.why);
         }
@@ -281,7 +283,7 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                         crate::arena::Entry::Vote(v) => (v.id, false),
                         crate::arena::Entry::Undo { id, .. } => (id, true),
                     };
-                    let result = Err("no votes ledger (set MODELROOM_DATA)".to_owned());
+                    let result = Err(crate::app::WorkError::no_votes_ledger());
                     let _ = ctx
                         .tasks
                         .sender()

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::{Action, board};
+use crate::app::{Action, WorkError, board};
 use crate::arena::{Entry, VoteLedger};
 
 /// How long a report may wait for room in the loop's channel (the loop may have ended).
@@ -34,10 +34,10 @@ impl VoteWriter {
                 let result = tokio::task::spawn_blocking(move || {
                     ledger
                         .append(&entry)
-                        .map_err(|e| format!("{}: {e}", ledger.path().display()))
+                        .map_err(|e| WorkError::votes(ledger.path(), e))
                 })
                 .await
-                .unwrap_or_else(|e| Err(format!("the ledger task failed: {e}")));
+                .unwrap_or_else(|e| Err(WorkError::task("the votes ledger", e)));
                 if let Err(e) = &result {
                     tracing::warn!("vote not recorded: {e}");
                 }
@@ -73,7 +73,7 @@ pub fn compute_board(ledger: Option<VoteLedger>, all_votes: bool, actions: mpsc:
         let result =
             tokio::task::spawn_blocking(move || board::compute(ledger.as_ref(), all_votes))
                 .await
-                .unwrap_or_else(|e| Err(format!("the leaderboard task failed: {e}")))
+                .unwrap_or_else(|e| Err(WorkError::task("the leaderboard", e)))
                 .map(Box::new);
         let _ = actions.send(Action::BoardComputed(result)).await;
     });
@@ -145,6 +145,6 @@ mod tests {
         let Some(Action::VoteRecorded { result: Err(e), .. }) = rx.recv().await else {
             panic!("the failure is reported");
         };
-        assert!(e.contains("votes.jsonl"), "{e}");
+        assert!(e.to_string().contains("votes.jsonl"), "{e}");
     }
 }
