@@ -129,6 +129,24 @@ async fn a_vote_while_streaming_stops_the_answers_reveals_and_can_be_undone_unti
         },
     );
     assert!(screen(&app).contains("✓ recorded"));
+    // A failed append says so, and is never shown as recorded.
+    let mut failing = arena(&["acme/oracle-7", "zenith/sage-2"], 2);
+    send(&mut failing, "q");
+    let v = voted(&alt(&mut failing, 'b'));
+    update(
+        &mut failing,
+        Action::VoteRecorded {
+            id: v.id,
+            undo: false,
+            result: Err(modelroom::app::WorkError::no_votes_ledger()),
+        },
+    );
+    let text = screen(&failing);
+    assert!(
+        text.contains("⚠ not recorded") && !text.contains("✓"),
+        "{text}"
+    );
+    assert!(notice(&failing).contains("NOT in the votes ledger"));
     // A second vote is refused; the undo takes it back, and only once.
     let again = alt(&mut app, 'b');
     assert!(!again.iter().any(|e| matches!(e, Effect::RecordVote(_))));

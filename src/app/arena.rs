@@ -41,6 +41,8 @@ pub struct CastVote {
     pub answers: Vec<(PaneId, usize)>,
     /// The ledger has it on disk (its append was synced).
     pub recorded: bool,
+    /// Its append failed (the notice said why); it is in the session only.
+    pub unrecorded: bool,
 }
 
 /// The room's arena state. Every room has one: a normal room's rounds are open, and a vote on
@@ -363,6 +365,7 @@ pub(super) fn restore(app: &mut App, record: &ArenaRecord, panes: &[PaneId]) {
                 vote: v.vote.clone(),
                 answers: answers?,
                 recorded: true,
+                unrecorded: false,
             })
         })
         .collect();

@@ -77,6 +77,7 @@ pub(super) fn vote(app: &mut App, pick: Pick, fx: &mut Vec<Effect>) {
         vote: vote.clone(),
         answers,
         recorded: false,
+        unrecorded: false,
     });
     app.set_blind(false);
     app.set_notice(
@@ -186,10 +187,15 @@ pub(super) fn on_recorded(
         }
         // An undo line, or a vote undone since.
         (Ok(()), _) => {}
-        (Err(e), _) => app.set_notice(
-            NoticeLevel::Error,
-            format!("the vote is NOT in the votes ledger ({e}); it stays in this session"),
-        ),
+        (Err(e), cast) => {
+            if let Some(v) = cast {
+                v.unrecorded = true;
+            }
+            app.set_notice(
+                NoticeLevel::Error,
+                format!("the vote is NOT in the votes ledger ({e}); it stays in this session"),
+            );
+        }
     }
     app.mark_dirty();
 }

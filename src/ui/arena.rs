@@ -51,16 +51,11 @@ fn round_parts(app: &App) -> Option<(String, Vec<String>)> {
             Outcome::Tie => "tie".to_owned(),
             Outcome::BothBad => "all bad".to_owned(),
         };
-        let recorded = app
-            .arena
-            .votes
-            .iter()
-            .find(|v| v.vote.id == vote.id)
-            .is_some_and(|v| v.recorded);
-        let state = if recorded {
-            "✓ recorded"
-        } else {
-            "recording…"
+        let cast = app.arena.votes.iter().find(|v| v.vote.id == vote.id);
+        let state = match cast {
+            Some(v) if v.recorded => "✓ recorded",
+            Some(v) if v.unrecorded => "⚠ not recorded",
+            _ => "recording…",
         };
         let blind = if vote.blind { "" } else { " (not blind)" };
         let mut parts = vec![format!("{outcome}{blind}"), state.to_owned()];
