@@ -527,3 +527,15 @@ async fn a_model_that_cannot_be_sent_is_refused_where_it_enters_and_the_file_is_
         "the file is untouched"
     );
 }
+
+#[tokio::test]
+async fn a_default_model_that_cannot_be_sent_names_the_config_setting() {
+    let env = Env::with_config("default_models = [\"demo/fast\", \"@/qwen3\"]\n");
+    let out = env.run(&["ask", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("default_models in config.toml: `@/qwen3` names no endpoint"),
+        "{}",
+        stderr(&out)
+    );
+}
