@@ -408,3 +408,15 @@ async fn the_daily_budget_counts_every_sample() {
     let out = run(&env, &["ask", "-n", "2", "-m", "demo/premium", "hi"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn the_room_refuses_a_bad_pane_setting_before_it_opens() {
+    let env = Env::new();
+    let out = env.run(&["--demo", "-m", "demo/fast{effort=max}"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-m: effort `max` is not allowed"),
+        "{}",
+        stderr(&out)
+    );
+}

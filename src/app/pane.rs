@@ -224,7 +224,7 @@ impl Pane {
             deny_data_collection: settings.deny_data_collection,
         };
         let mut req = ChatRequest::for_model(&self.model, messages, limits, self.routing.clone());
-        self.settings.apply(&mut req);
+        req.apply_settings(&self.settings);
         req
     }
 
