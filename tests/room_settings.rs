@@ -172,6 +172,7 @@ async fn a_shootout_opens_one_pinned_pane_per_provider_and_a_broken_pin_is_loud(
     let Some(Effect::FetchProviders { pane, model }) = fx.into_iter().next() else {
         panic!("no fetch")
     };
+    assert!(pane.is_some());
     assert_eq!(model.as_str(), "demo/thinker");
     let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("k")));
     ep.dialect = Dialect::OpenRouter;
@@ -184,7 +185,8 @@ async fn a_shootout_opens_one_pinned_pane_per_provider_and_a_broken_pin_is_loud(
         &mut app,
         Action::Providers {
             pane,
-            result: Ok(Box::new(listed)),
+            model: "demo/thinker".into(),
+            result: Ok(Box::new(listed.clone())),
         },
     );
     assert_eq!(app.panes.len(), 4);
@@ -246,7 +248,8 @@ async fn a_shootout_opens_one_pinned_pane_per_provider_and_a_broken_pin_is_loud(
     update(
         &mut app,
         Action::Providers {
-            pane: first,
+            pane: Some(first),
+            model: "demo/thinker".into(),
             result: Err(modelroom::api::ApiError::Malformed {
                 detail: "no `endpoints`".into(),
             }),
@@ -279,4 +282,39 @@ fn two_unpinned_panes_of_one_model_hint_that_providers_may_differ() {
     let mut other = drive::room(&["demo/thinker", "demo/fast"], Settings::default(), 160, 20);
     drive::send(&mut other, "hi");
     assert!(other.notice.is_none());
+}
+
+#[tokio::test]
+async fn the_picker_shows_the_highlighted_models_providers_on_ctrl_e() {
+    use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
+    use modelroom::app::Effect;
+    let sim = modelroom::sim::start(0, modelroom::sim::SimOptions::default())
+        .await
+        .unwrap();
+    let mut app = drive::room(&["demo/fast"], Settings::default(), 160, 30);
+    drive::load_demo_catalog(&mut app, 1);
+    press(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    type_text(&mut app, "demo/thinker");
+    let fx = press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    let Some(Effect::FetchProviders { pane: None, model }) = fx.into_iter().next() else {
+        panic!("no fetch for the picker")
+    };
+    assert_eq!(model.as_str(), "demo/thinker");
+    let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("k")));
+    ep.dialect = Dialect::OpenRouter;
+    let listed = Client::new(ep).unwrap().endpoints("demo/thinker").await;
+    update(
+        &mut app,
+        Action::Providers {
+            pane: None,
+            model: "demo/thinker".into(),
+            result: listed.map(Box::new),
+        },
+    );
+    let screen = text(&draw_sized(&app, 160, 30));
+    assert!(
+        screen.contains("providers (3): Granite Bedrock · bf16 $3.15/$15.75 72 tok/s"),
+        "{screen}"
+    );
+    assert_eq!(app.panes.len(), 1, "the picker only shows them");
 }

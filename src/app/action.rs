@@ -59,7 +59,8 @@ pub enum Action {
     },
     /// The providers of a pane's model (`Effect::FetchProviders`), for a shoot-out.
     Providers {
-        pane: PaneId,
+        pane: Option<PaneId>,
+        model: String,
         result: Result<Box<ModelEndpoints>, ApiError>,
     },
     /// Today's spend before this run, from the ledger.
@@ -159,9 +160,10 @@ pub enum Effect {
     },
     /// Refreshes the status bar's balance and the account view.
     RefreshBalance,
-    /// Lists the providers of pane `pane`'s model (`GET /models/{id}/endpoints`).
+    /// Lists the providers of `model` (`GET /models/{id}/endpoints`): for a shoot-out from
+    /// pane `pane`, or for the picker (`None`).
     FetchProviders {
-        pane: PaneId,
+        pane: Option<PaneId>,
         model: ModelRef,
     },
     /// Fetches the catalog (`force`: even when the cached one is fresh).

@@ -31,7 +31,65 @@ pub(super) fn start(app: &mut App, fx: &mut Vec<Effect>) {
         NoticeLevel::Info,
         format!("asking the gateway for the providers of {model}…"),
     );
-    fx.push(Effect::FetchProviders { pane, model });
+    fx.push(Effect::FetchProviders {
+        pane: Some(pane),
+        model,
+    });
+}
+
+/// Asks for the providers of the picker's highlighted model (Ctrl+E there).
+pub(super) fn ask_for_picker(app: &mut App, model: &str, fx: &mut Vec<Effect>) {
+    let refused = match crate::model::ModelRef::parse(model) {
+        Ok(m) if m.on_default() && app.settings.checks_models => {
+            fx.push(Effect::FetchProviders {
+                pane: None,
+                model: m,
+            });
+            return;
+        }
+        Ok(_) => "only OpenRouter (or --demo) lists a model's providers".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    if let super::Overlay::Picker(p) = &mut app.overlay {
+        p.message = Some(Clean::line(&refused));
+    }
+}
+
+/// The providers of a model the picker asked about: one line, shown while it is highlighted.
+pub(super) fn show_in_picker(
+    app: &mut App,
+    model: String,
+    result: Result<ModelEndpoints, ApiError>,
+) {
+    let super::Overlay::Picker(p) = &mut app.overlay else {
+        return;
+    };
+    p.message = None;
+    let line = match result {
+        Ok(l) if l.endpoints.is_empty() => "no provider listed".to_owned(),
+        Ok(l) => {
+            let each: Vec<String> = l
+                .endpoints
+                .iter()
+                .map(|e| {
+                    let (pin, pout) = e.per_million();
+                    let price = match (pin, pout) {
+                        (Some(a), Some(b)) => format!(" ${a:.2}/${b:.2}"),
+                        _ => String::new(),
+                    };
+                    let speed = e
+                        .throughput_last_30m
+                        .and_then(|t| t.p50)
+                        .map_or_else(String::new, |t| format!(" {t:.0} tok/s"));
+                    format!("{}{price}{speed}", e.title())
+                })
+                .collect();
+            format!("providers ({}): {}", each.len(), each.join(" · "))
+        }
+        Err(e) => format!("cannot list its providers: {e}"),
+    };
+    p.providers = Some((model, Clean::line(&line)));
+    app.mark_dirty();
 }
 
 /// The providers of pane `from`'s model arrived: one pinned pane each, as many as fit.

@@ -88,9 +88,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, &error),
-        Action::Providers { pane, result } => {
-            super::shootout::on_providers(app, pane, result.map(|b| *b));
-        }
+        Action::Providers {
+            pane,
+            model,
+            result,
+        } => match pane {
+            Some(pane) => super::shootout::on_providers(app, pane, result.map(|b| *b)),
+            None => super::shootout::show_in_picker(app, model, result.map(|b| *b)),
+        },
         Action::EndpointModels { endpoint, result } => {
             catalog::on_endpoint_models(app, endpoint, result);
         }
