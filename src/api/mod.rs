@@ -273,33 +273,32 @@ impl ChatRequest {
 }
 
 impl ChatRequest {
-    /// Puts a pane's own settings on a request built with the room's defaults: the pane's
-    /// system prompt replaces the default one, the rest override what is set.
+    /// A pane's settings over the room's (or the run's) defaults this request was built with:
+    /// the pane's system prompt replaces the default one, the rest override what is set.
     pub fn apply_settings(&mut self, settings: &PaneSettings) {
-        let req = self;
         if let Some(system) = settings.system.as_ref() {
-            match req.messages.first_mut() {
+            match self.messages.first_mut() {
                 Some(m) if m.role == Role::System => m.content.clone_from(system),
-                _ => req.messages.insert(0, Message::system(system.clone())),
+                _ => self.messages.insert(0, Message::system(system.clone())),
             }
-            if system.trim().is_empty() && req.messages[0].role == Role::System {
-                req.messages.remove(0);
+            if system.trim().is_empty() && self.messages[0].role == Role::System {
+                self.messages.remove(0);
             }
         }
         if let Some(t) = settings.temperature {
-            req.temperature = Some(t);
+            self.temperature = Some(t);
         }
         if settings.top_p.is_some() {
-            req.top_p = settings.top_p;
+            self.top_p = settings.top_p;
         }
         if settings.seed.is_some() {
-            req.seed = settings.seed;
+            self.seed = settings.seed;
         }
         if let Some(n) = settings.max_tokens {
-            req.max_tokens = n;
+            self.max_tokens = n;
         }
         if let Some(r) = settings.reasoning() {
-            req.reasoning = Some(r);
+            self.reasoning = Some(r);
         }
     }
 }
