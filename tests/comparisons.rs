@@ -230,6 +230,7 @@ async fn rerun_carries_each_panes_settings_and_saves_them() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();
@@ -319,6 +320,7 @@ async fn exports_head_a_pane_with_its_settings() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();
