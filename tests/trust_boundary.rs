@@ -464,6 +464,11 @@ async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open(
     update(&mut app, Action::Command(Command::ClosePane));
     assert_eq!(app.panes.len(), 2);
     assert!(screen(&app).contains("until this round's vote"));
+    // The provider shoot-out would list the focused model's providers: refused too.
+    let fx = update(&mut app, Action::Command(Command::ShootOut));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(app.panes.len(), 2);
+    assert_anonymous(&app, "the shoot-out refused");
     // The vote reveals them all.
     update(&mut app, Action::Command(Command::VoteA));
     let text = screen(&app);

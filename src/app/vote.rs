@@ -235,7 +235,12 @@ pub(super) fn set_tags(app: &mut App, text: &str) {
 pub(super) fn refused_while_blind(app: &mut App, cmd: Command) -> bool {
     let changes_panes = matches!(
         cmd,
-        Command::AddPane | Command::ClosePane | Command::ReopenPane | Command::ChangeModel
+        Command::AddPane
+            | Command::ClosePane
+            | Command::ReopenPane
+            | Command::ChangeModel
+            // The shoot-out lists the focused model's providers: it would name the model.
+            | Command::ShootOut
     );
     if changes_panes && app.is_blind() {
         app.set_notice(
