@@ -79,6 +79,8 @@ pub enum Action {
     },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
+    /// A grammar has compiled in the background: code shown plain while it did is coloured.
+    GrammarCompiled,
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.

@@ -71,6 +71,9 @@ fn safe_cut(src: &str, cap: usize) -> Option<usize> {
     None
 }
 
+/// An allowance of this many bytes (`Highlighter::take_rework`) may take a longer line whole.
+const REWORK_LINE: usize = 4096;
+
 /// What rendering needs besides the text: the theme, and the highlighter once it has loaded.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -139,6 +142,10 @@ pub struct MarkdownText {
     cache: CodeCache,
     /// The last committed rows were cut from a giant block that goes on: no gap after them.
     glued: bool,
+    /// The same text rendered again, a step per frame, because a block was shown plain while
+    /// its grammar compiled; it replaces these rows once it has caught up (the same text in
+    /// the same rows, now in colour).
+    rework: Option<Box<MarkdownText>>,
 }
 
 pub fn options() -> Options {
@@ -225,6 +232,49 @@ impl MarkdownText {
             self.complete = complete;
         }
         self.render_tail(text, advanced, cx);
+        if self.rework.is_some() || self.cache.outdated(cx) {
+            self.rework(text, finished, cx);
+        }
+    }
+
+    /// One step of rendering `text` again for grammars that have compiled since it was shown:
+    /// as many complete lines as this frame's allowance covers (`Highlighter::take_rework`),
+    /// and when that reaches the end, its rows replace these.
+    fn rework(&mut self, text: &str, finished: bool, cx: &Ctx<'_>) {
+        let Some(h) = cx.highlighter else {
+            self.rework = None;
+            return;
+        };
+        let width = self.width;
+        let again = self.rework.get_or_insert_with(|| {
+            Box::new(Self {
+                width,
+                key: Some(RenderKey::of(cx)),
+                ..Self::default()
+            })
+        });
+        let from = again.seen;
+        let want = text.len() - from;
+        let got = h.take_rework(want);
+        if got < want {
+            // Only whole lines, so the step ends where a line does; a line longer than the
+            // allowance is taken whole when the allowance is (a long line renders in linear
+            // time, `partial.rs`), so every step moves on.
+            let end = match text[from..from + got].rfind('\n') {
+                Some(end) => Some(from + end + 1),
+                None if got == 0 || got < REWORK_LINE => return,
+                None => text[from + got..].find('\n').map(|i| from + got + i + 1),
+            };
+            if let Some(end) = end {
+                again.update(&text[..end], width, false, cx);
+                return;
+            }
+        }
+        again.update(text, width, finished, cx);
+        if let Some(mut again) = self.rework.take() {
+            again.rework = None;
+            *self = *again;
+        }
     }
 
     fn commit(&mut self, rows: Vec<Line<'static>>) {
@@ -473,6 +523,8 @@ impl MarkdownText {
             && self.seen == text.len()
             && (!finished || self.complete == text.len())
             && self.key.as_ref().is_some_and(|k| k.matches(cx))
+            && self.rework.is_none()
+            && !self.cache.outdated(cx)
     }
 }
 

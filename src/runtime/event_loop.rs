@@ -164,7 +164,7 @@ where
         dispatch(app, ctx, Action::Resize { width, height });
     }
     let now = Instant::now();
-    app.render_visible();
+    app.render_frame();
     term.draw(|f| ui::render(f, app, now))
         .map_err(io::Error::other)?;
     if let Some(log) = &mut ctx.frame_log {
