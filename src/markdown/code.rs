@@ -36,6 +36,8 @@ struct Block {
     lines: Vec<(u64, Vec<Piece>)>,
     /// The grammar's state after the last cached line; `None` once the block is plain.
     state: Option<LineHighlighter>,
+    /// Plain only because its grammar was compiling in the background.
+    waiting: bool,
 }
 
 fn hash_of(s: &str) -> u64 {
@@ -48,6 +50,22 @@ impl CodeCache {
     pub fn clear(&mut self) {
         self.blocks.clear();
         self.waiting = None;
+    }
+
+    /// Drops the blocks that are plain only because their grammar was compiling, so they are
+    /// highlighted when next rendered (or wait again, if it still is).
+    pub fn forget_waiting(&mut self) {
+        self.blocks.retain(|_, b| !b.waiting);
+        self.waiting = None;
+    }
+
+    /// Whether a block starting in `src` waits for its grammar.
+    pub fn waits_in(&self, src: &std::ops::Range<usize>) -> bool {
+        self.waiting.is_some()
+            && self
+                .blocks
+                .iter()
+                .any(|(at, b)| b.waiting && src.contains(at))
     }
 
     /// Some block here is plain only because its grammar was compiling, and a grammar has
@@ -69,10 +87,14 @@ impl CodeCache {
     ) -> Vec<Piece> {
         let h = hash_of(line);
         let waiting = &mut self.waiting;
-        let mut fresh = |first: &str| Block {
-            lang: lang.to_owned(),
-            lines: Vec::new(),
-            state: cx.highlighter.and_then(|hl| {
+        let mut fresh = |first: &str| {
+            let mut block = Block {
+                lang: lang.to_owned(),
+                lines: Vec::new(),
+                state: None,
+                waiting: false,
+            };
+            block.state = cx.highlighter.and_then(|hl| {
                 let syntax = if lang.trim().is_empty() {
                     hl.syntax_for_first_line(first)?
                 } else {
@@ -82,10 +104,12 @@ impl CodeCache {
                 let compiled = hl.compiled();
                 if !hl.is_ready(syntax, first) {
                     waiting.get_or_insert(compiled);
+                    block.waiting = true;
                     return None;
                 }
                 LineHighlighter::for_syntax(hl, syntax, cx.theme)
-            }),
+            });
+            block
         };
         let block = self.blocks.entry(offset).or_insert_with(|| fresh(line));
         let stale = block.lang != lang

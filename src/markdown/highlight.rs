@@ -75,10 +75,9 @@ const WARM_UP: &[(&str, &str)] = &[
     ),
 ];
 
-/// Bytes of an answer that may be rendered again per frame, all answers together, once a
-/// grammar they waited for has compiled (`MarkdownText` catches up in steps this size; about
-/// 3 ms of markdown and highlighting on a slow core).
-const REWORK_PER_FRAME: usize = 8 * 1024;
+/// Bytes of code blocks that may be rendered again per frame, all answers together, once a
+/// grammar they waited for has compiled (about 3 ms of highlighting on a slow core).
+const REWORK_PER_FRAME: usize = 4 * 1024;
 
 pub struct Highlighter {
     /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is
@@ -255,18 +254,21 @@ impl Highlighter {
         }
     }
 
-    /// Takes up to `want` bytes of this frame's allowance; 0 means wait for the next frame.
-    pub fn take_rework(&self, want: usize) -> usize {
+    /// Whether a block of `bytes` may be rendered again in this frame: while any allowance is
+    /// left (so a block larger than all of it still gets its turn). `false` asks for another
+    /// frame.
+    pub fn take_rework(&self, bytes: usize) -> bool {
         let Some(bg) = &self.background else {
-            return want;
+            return true;
         };
         let left = bg.budget.load(Ordering::Relaxed);
-        let got = want.min(left);
-        bg.budget.store(left - got, Ordering::Relaxed);
-        if got < want {
+        if left == 0 {
             bg.starved.store(true, Ordering::Relaxed);
+            return false;
         }
-        got
+        bg.budget
+            .store(left.saturating_sub(bytes), Ordering::Relaxed);
+        true
     }
 
     /// Whether some answer is still being rendered again and needs another frame.

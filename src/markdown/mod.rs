@@ -71,9 +71,6 @@ fn safe_cut(src: &str, cap: usize) -> Option<usize> {
     None
 }
 
-/// An allowance of this many bytes (`Highlighter::take_rework`) may take a longer line whole.
-const REWORK_LINE: usize = 4096;
-
 /// What rendering needs besides the text: the theme, and the highlighter once it has loaded.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -142,10 +139,18 @@ pub struct MarkdownText {
     cache: CodeCache,
     /// The last committed rows were cut from a giant block that goes on: no gap after them.
     glued: bool,
-    /// The same text rendered again, a step per frame, because a block was shown plain while
-    /// its grammar compiled; it replaces these rows once it has caught up (the same text in
-    /// the same rows, now in colour).
-    rework: Option<Box<MarkdownText>>,
+    /// Finished blocks whose rows show code plain because its grammar was compiling.
+    waited: Vec<Waited>,
+    /// Of those, the ones to render again now that a grammar has compiled (a frame's
+    /// allowance at a time, `Highlighter::take_rework`).
+    recolour: Vec<Waited>,
+}
+
+/// A finished block's source in the answer and its rows in `done`.
+#[derive(Debug, Clone)]
+struct Waited {
+    src: Range<usize>,
+    rows: Range<usize>,
 }
 
 pub fn options() -> Options {
@@ -226,65 +231,91 @@ impl MarkdownText {
                 .map_or(self.complete, |i| self.seen + i + 1)
         };
         self.seen = text.len();
-        let advanced = complete > self.complete;
+        let mut advanced = complete > self.complete;
         if advanced {
             self.advance(text, complete, cx);
             self.complete = complete;
         }
+        if self.cache.outdated(cx) {
+            self.grammars_compiled(text, cx);
+            advanced = true;
+        }
+        self.recolour_step(text, cx);
         self.render_tail(text, advanced, cx);
-        if self.rework.is_some() || self.cache.outdated(cx) {
-            self.rework(text, finished, cx);
+    }
+
+    /// A grammar some code waited for has compiled: the open fence is fed again from its first
+    /// line (it is in view), and the finished blocks that waited are queued to be rendered
+    /// again. Blocks whose grammar is still compiling wait again.
+    fn grammars_compiled(&mut self, text: &str, cx: &Ctx<'_>) {
+        self.cache.forget_waiting();
+        self.recolour.append(&mut self.waited);
+        let width = usize::from(self.width);
+        if let Some(live) = &mut self.live {
+            let first = text[live.offset..]
+                .split_inclusive('\n')
+                .next()
+                .unwrap_or("");
+            live.fed = live.offset + first.len();
+            live.lines = 0;
+            live.rows = label_row(live.fence.lang(), width, cx)
+                .map(Line::from)
+                .into_iter()
+                .collect();
+            self.advance(text, self.complete, cx);
         }
     }
 
-    /// One step of rendering `text` again for grammars that have compiled since it was shown:
-    /// as many complete lines as this frame's allowance covers (`Highlighter::take_rework`),
-    /// and when that reaches the end, its rows replace these.
-    fn rework(&mut self, text: &str, finished: bool, cx: &Ctx<'_>) {
+    /// Renders again as many queued blocks as this frame allows; each keeps its place and, the
+    /// text being the same, its number of rows.
+    fn recolour_step(&mut self, text: &str, cx: &Ctx<'_>) {
         let Some(h) = cx.highlighter else {
-            self.rework = None;
+            self.recolour.clear();
             return;
         };
-        let width = self.width;
-        let again = self.rework.get_or_insert_with(|| {
-            Box::new(Self {
-                width,
-                key: Some(RenderKey::of(cx)),
-                ..Self::default()
-            })
-        });
-        let from = again.seen;
-        let want = text.len() - from;
-        let got = h.take_rework(want);
-        if got < want {
-            // Only whole lines, so the step ends where a line does; a line longer than the
-            // allowance is taken whole when the allowance is (a long line renders in linear
-            // time, `partial.rs`), so every step moves on.
-            let end = match text[from..from + got].rfind('\n') {
-                Some(end) => Some(from + end + 1),
-                None if got == 0 || got < REWORK_LINE => return,
-                None => text[from + got..].find('\n').map(|i| from + got + i + 1),
-            };
-            if let Some(end) = end {
-                again.update(&text[..end], width, false, cx);
+        let width = usize::from(self.width);
+        while let Some(first) = self.recolour.first() {
+            if !h.take_rework(first.src.len()) {
                 return;
             }
-        }
-        again.update(text, width, finished, cx);
-        if let Some(mut again) = self.rework.take() {
-            again.rework = None;
-            *self = *again;
+            let Waited { src, rows } = self.recolour.remove(0);
+            let piece = &text[src.clone()];
+            let fresh =
+                Writer::new(cx, &mut self.cache, width, piece, src.start).render(&parse(piece));
+            let (old, new) = (rows.len(), fresh.len());
+            self.done.splice(rows.clone(), fresh);
+            if new != old {
+                for w in self.waited.iter_mut().chain(&mut self.recolour) {
+                    if w.rows.start >= rows.end {
+                        w.rows = w.rows.start + new - old..w.rows.end + new - old;
+                    }
+                }
+            }
+            if self.cache.waits_in(&src) {
+                self.waited.push(Waited {
+                    src,
+                    rows: rows.start..rows.start + new,
+                });
+            }
         }
     }
 
-    fn commit(&mut self, rows: Vec<Line<'static>>) {
+    /// Appends a finished block's rows; `src` is where it is in the answer.
+    fn commit(&mut self, rows: Vec<Line<'static>>, src: Range<usize>) {
         if rows.is_empty() {
             return;
         }
         if !self.done.is_empty() && !std::mem::take(&mut self.glued) {
             self.done.push(Line::default());
         }
+        let start = self.done.len();
         self.done.extend(rows);
+        if self.cache.waits_in(&src) {
+            self.waited.push(Waited {
+                src,
+                rows: start..self.done.len(),
+            });
+        }
     }
 
     /// Takes in the complete lines up to `upto`: finished blocks move to `done`, a live fence
@@ -318,7 +349,7 @@ impl MarkdownText {
                     line_rows(&[], width, cx, &mut rows);
                     live.rows.extend(rows.into_iter().map(Line::from));
                 }
-                self.commit(live.rows);
+                self.commit(live.rows, live.offset..end);
                 self.settled = end;
                 continue;
             }
@@ -362,7 +393,7 @@ impl MarkdownText {
                 let events = parse(head);
                 let rows =
                     Writer::new(cx, &mut self.cache, width, head, self.settled).render(&events);
-                self.commit(rows);
+                self.commit(rows, self.settled..self.settled + cut);
                 self.glued = true;
                 self.settled += cut;
                 continue;
@@ -380,10 +411,16 @@ impl MarkdownText {
                 return;
             }
             let base = self.settled;
-            for (range, _) in finished {
+            for (i, (range, start)) in finished.iter().enumerate() {
                 let writer = Writer::new(cx, &mut self.cache, width, rest, base);
                 let rows = writer.render(&events[range.clone()]);
-                self.commit(rows);
+                // The block's source runs to the line where the next one starts.
+                let next = blocks
+                    .get(i + 1)
+                    .map_or(line_start, |(_, s)| *s)
+                    .min(rest.len());
+                let end = rest[..next].rfind('\n').map_or(next, |i| i + 1).max(*start);
+                self.commit(rows, base + start..base + end);
             }
             self.settled += line_start;
         }
@@ -523,7 +560,7 @@ impl MarkdownText {
             && self.seen == text.len()
             && (!finished || self.complete == text.len())
             && self.key.as_ref().is_some_and(|k| k.matches(cx))
-            && self.rework.is_none()
+            && self.recolour.is_empty()
             && !self.cache.outdated(cx)
     }
 }
