@@ -112,7 +112,7 @@ async fn reopening_gives_the_same_room() {
     ev(&mut app, live[1], StreamEvent::Content("B2 so far".into()));
     let saved = app.snapshot();
 
-    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default());
+    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(back.panes.len(), 2);
     assert_eq!(back.panes[0].model, "demo/fast");
     let again = back.snapshot();
@@ -179,7 +179,10 @@ async fn saves_are_effects_numbered_so_the_loop_knows_when_one_is_in_flight() {
         &mut app,
         Action::Saved {
             seq: 1,
-            result: Err("disk full".into()),
+            result: Err(modelroom::app::WorkError::task(
+                "the save task",
+                "disk full",
+            )),
         },
     );
     assert!(app.save_error.is_some());

@@ -27,7 +27,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
-pub use action::{Action, Command, Effect};
+pub use action::{Action, Command, Effect, WorkError};
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use identity::{Identity, blind_label};
@@ -43,6 +43,7 @@ pub use update::update;
 use crate::chat::Cost;
 use crate::keymap::Keymap;
 use crate::markdown::{Ctx, Highlighter};
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::theme::{Theme, Themes};
 
@@ -165,7 +166,6 @@ pub struct App {
     /// The key shown in collapsed reasoning headers (looked up once: views run every frame).
     pub reasoning_key: Option<String>,
     pub settings: Settings,
-    pub balance: Option<Balance>,
     pub account: Account,
     pub catalog: CatalogState,
     pub money: Money,
@@ -196,7 +196,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(models: &[String], keymap: Keymap, settings: Settings) -> Self {
+    pub fn new(models: &[ModelRef], keymap: Keymap, settings: Settings) -> Self {
         let mut app = Self {
             panes: Vec::new(),
             closed: Vec::new(),
@@ -209,7 +209,6 @@ impl App {
             reasoning_key: keymap.key_for(Command::ToggleReasoning),
             keymap,
             settings,
-            balance: None,
             account: Account::default(),
             catalog: CatalogState::default(),
             money: Money::default(),

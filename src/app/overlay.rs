@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::WorkError;
 use super::browser::{self, Outcome, SessionRow};
 use super::catalog::check_model;
 use super::routing::FormOutcome;
@@ -11,6 +12,7 @@ use super::{
 };
 use super::{catalog, money, stream};
 use crate::api::Routing;
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::store::Session;
 
@@ -121,7 +123,7 @@ fn retitle(app: &mut App, title: String) {
     app.request_save();
 }
 
-pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) {
+pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, WorkError>) {
     if let Overlay::Sessions(b) = &mut app.overlay {
         match result {
             Ok(rows) => {
@@ -140,10 +142,19 @@ pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) 
 
 /// Switches the room to another session: answers here stop, this session is saved first,
 /// and the room takes the other's panes and transcripts.
-pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx: &mut Vec<Effect>) {
+pub(super) fn on_opened(
+    app: &mut App,
+    result: Result<Box<Session>, WorkError>,
+    fx: &mut Vec<Effect>,
+) {
     app.mark_dirty();
-    let session = match result {
-        Ok(s) => s,
+    let opened = result.map_err(|e| e.to_string()).and_then(|session| {
+        App::from_session(&session, app.keymap.clone(), app.settings.clone())
+            .map(|next| (session, next))
+            .map_err(|e| format!("cannot open that session: {e}"))
+    });
+    let (session, (mut next, more)) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             if let Overlay::Sessions(b) = &mut app.overlay {
                 b.message = Some(Clean::line(&e));
@@ -155,11 +166,9 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     };
     stream::stop_all(app, fx);
     fx.push(app.save_now());
-    let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
     // The catalog, the account and today's spend belong to the room, not to a session.
     next.catalog = std::mem::take(&mut app.catalog);
     next.account = std::mem::take(&mut app.account);
-    next.balance = app.balance;
     next.money.ledger_today = app.money.ledger_today;
     next.money.spent_this_run = app.money.spent_this_run;
     next.money.last_send = app.money.last_send;
@@ -179,14 +188,21 @@ pub(super) fn confirm_model(
     model: &str,
     fx: &mut Vec<Effect>,
 ) {
-    if model.is_empty() || model.chars().any(char::is_whitespace) {
-        let msg = "a model id has no spaces, e.g. openai/gpt-5.1";
-        if let Overlay::Picker(p) = &mut app.overlay {
-            p.message = Some(msg.into());
+    let model = if model.is_empty() || model.chars().any(char::is_whitespace) {
+        Err("a model id has no spaces, e.g. openai/gpt-5.1".to_owned())
+    } else {
+        ModelRef::parse(model).map_err(|e| e.to_string())
+    };
+    let model = match model {
+        Ok(model) => model,
+        Err(msg) => {
+            if let Overlay::Picker(p) = &mut app.overlay {
+                p.message = Some(Clean::line(&msg));
+            }
+            app.set_notice(NoticeLevel::Error, msg);
+            return;
         }
-        app.set_notice(NoticeLevel::Error, msg);
-        return;
-    }
+    };
     app.overlay = Overlay::None;
     let routing = match purpose {
         ModelPurpose::AddPane => Routing::default(),
@@ -195,12 +211,12 @@ pub(super) fn confirm_model(
             .map(|i| app.panes[i].routing.clone())
             .unwrap_or_default(),
     };
-    let warning = check_model(app, model, &routing).err();
+    let warning = check_model(app, &model, &routing).err();
     let note = warning.as_ref().map(|w| Clean::line(&format!("⚠ {w}")));
     match purpose {
         ModelPurpose::AddPane => {
             let id = app.fresh_pane_id();
-            let mut pane = Pane::new(id, model);
+            let mut pane = Pane::new(id, model.clone());
             pane.note.clone_from(&note);
             pane.blind = app.blind;
             app.panes.push(pane);
@@ -211,7 +227,7 @@ pub(super) fn confirm_model(
             if let Some(i) = app.pane_index(id) {
                 stream::stop(app, i, fx);
                 let pane = &mut app.panes[i];
-                pane.model = model.to_owned();
+                pane.model = model.clone();
                 pane.note.clone_from(&note);
                 pane.served_instead = None;
                 app.set_notice(NoticeLevel::Info, format!("this pane now asks {model}"));

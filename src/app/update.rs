@@ -88,7 +88,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::GrammarCompiled => app.mark_dirty(),
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
-        Action::CatalogFailed(error) => catalog::on_failed(app, error),
+        Action::CatalogFailed(error) => catalog::on_failed(app, &error),
         Action::EndpointModels { endpoint, result } => {
             catalog::on_endpoint_models(app, endpoint, result);
         }
@@ -247,7 +247,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 // Provider lists and fallbacks would tell the model.
                 app.set_notice(NoticeLevel::Info, "routing is hidden in a blind round");
             } else if let Some(p) = app.focused() {
-                let mut form = RoutingForm::new(p.id, &p.model, &p.routing);
+                let mut form = RoutingForm::new(p.id, p.model.as_str(), &p.routing);
                 form.label = p.identity(app.focus).model();
                 app.overlay = Overlay::Routing(Box::new(form));
             }

@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             Cost::usd(budget)
         )));
     }
-    if let Some(b) = app.balance {
+    if let Some(b) = app.account.balance {
         if let Some(c) = b.credits_left {
             left.push(Span::raw(format!(" · credits ${c:.4}")));
         } else if let Some(k) = b.key_left {
