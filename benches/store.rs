@@ -46,6 +46,7 @@ fn big_session() -> Session {
             model: format!("bench/model-{p}"),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params {
                 max_tokens: 2048,
                 temperature: None,
@@ -91,6 +92,7 @@ fn big_session() -> Session {
         updated_at: "2026-11-25T12:00:00Z".into(),
         panes,
         totals: Totals::default(),
+        arena: Default::default(),
     };
     s.retotal();
     s

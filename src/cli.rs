@@ -25,6 +25,7 @@ pub(crate) struct UsageError(pub(crate) String);
         modelroom --demo ask -m demo/fast -m demo/thinker \"Explain SSE in one line\"\n  \
         modelroom ask -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6 --json \"hello\"\n  \
         echo \"long prompt\" | modelroom ask -m a/b -m c/d -\n  \
+        modelroom --demo arena                             (blind rounds: vote, then see who)\n  \
         modelroom sessions list\n  \
         modelroom sessions export latest --format html -o room.html\n  \
         modelroom simulate --port 8080"
@@ -83,6 +84,16 @@ pub enum Command {
     /// Your arena votes.
     #[command(subcommand)]
     Votes(VotesCommand),
+    /// Blind comparisons: the room with answers named A, B… until you vote (models from -m,
+    /// else two at a time from `[arena] pool` in config.toml).
+    Arena(ArenaArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ArenaArgs {
+    /// A model to compare (repeat: two or more; default: two at a time from `[arena] pool`).
+    #[arg(short, long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -215,6 +226,11 @@ pub struct ModelsArgs {
     /// Fetch the catalog now even if the cached one is less than a day old.
     #[arg(long)]
     pub refresh: bool,
+
+    /// List this model's providers instead: tag, quantization, context, prices, uptime,
+    /// latency and throughput.
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["query", "sort", "free"])]
+    pub endpoints: Option<String>,
 }
 
 fn parse_sort(s: &str) -> Result<crate::catalog::SortKey, String> {
@@ -262,6 +278,26 @@ pub struct RoutingArgs {
     /// Only providers that neither store nor train on prompts (data_collection: deny).
     #[arg(long)]
     pub deny_data_collection: bool,
+
+    /// Only endpoints serving these quantizations (comma-separated: fp8,bf16,…).
+    #[arg(long, value_name = "Q,…")]
+    pub quantizations: Vec<String>,
+
+    /// Only zero-data-retention endpoints.
+    #[arg(long)]
+    pub zdr: bool,
+
+    /// Only providers that take every parameter sent (temperature, seed, reasoning…).
+    #[arg(long)]
+    pub require_parameters: bool,
+
+    /// Prefer providers at least this fast (tokens per second at p50).
+    #[arg(long, value_name = "TPS")]
+    pub min_throughput: Option<String>,
+
+    /// Prefer providers answering within this many seconds (p50).
+    #[arg(long, value_name = "SECS")]
+    pub max_latency: Option<String>,
 }
 
 impl RoutingArgs {
@@ -293,6 +329,24 @@ impl RoutingArgs {
             only: lists(&self.provider_only),
             ignore: lists(&self.provider_ignore),
             allow_fallbacks: !self.no_fallbacks,
+            ..crate::api::Routing::default()
+        })
+        .and_then(|mut r| {
+            use crate::pane_settings::spec::set_routing;
+            let qs = lists(&self.quantizations);
+            if !qs.is_empty() {
+                set_routing(&mut r, "quantizations", &qs.join("|"))
+                    .map_err(|e| format!("--{e}"))?;
+            }
+            r.zdr = self.zdr;
+            r.require_parameters = self.require_parameters;
+            if let Some(t) = &self.min_throughput {
+                set_routing(&mut r, "min_throughput", t).map_err(|e| format!("--{e}"))?;
+            }
+            if let Some(l) = &self.max_latency {
+                set_routing(&mut r, "max_latency", l).map_err(|e| format!("--{e}"))?;
+            }
+            Ok(r)
         })
     }
 }
@@ -326,6 +380,16 @@ pub struct AskArgs {
     /// Also print each model's reasoning ("thinking") text.
     #[arg(long)]
     pub show_reasoning: bool,
+
+    /// One pane per provider of each model, pinned to it: `all`, or routing tags
+    /// (comma-separated; `modelroom models --endpoints MODEL` lists them).
+    #[arg(long, value_name = "all|TAG,…")]
+    pub providers: Option<String>,
+
+    /// Ask each pane this many times, in parallel, and show how far apart the samples are.
+    #[arg(short = 'n', long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub samples: u32,
 
     #[command(flatten)]
     pub routing: RoutingArgs,

@@ -57,10 +57,12 @@ fn long_session() -> Session {
             model: "a/b".into(),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params::default(),
             turns,
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     }
 }
 

@@ -96,6 +96,7 @@ fn sample() -> Session {
                 model: "demo/fast".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -112,6 +113,7 @@ fn sample() -> Session {
                 model: "demo/thinker".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -137,6 +139,7 @@ fn sample() -> Session {
             },
         ],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     session
@@ -523,5 +526,17 @@ async fn a_model_that_cannot_be_sent_is_refused_where_it_enters_and_the_file_is_
         std::fs::read(&path).unwrap(),
         before,
         "the file is untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_default_model_that_cannot_be_sent_names_the_config_setting() {
+    let env = Env::with_config("default_models = [\"demo/fast\", \"@/qwen3\"]\n");
+    let out = env.run(&["ask", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("default_models in config.toml: `@/qwen3` names no endpoint"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -9,6 +9,7 @@ pub mod clients;
 mod error;
 pub mod lines;
 mod pricing;
+pub mod providers;
 pub mod redact;
 mod reply;
 pub mod sse;
@@ -22,6 +23,7 @@ pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
 pub use pricing::Pricing;
+pub use providers::{ModelEndpoints, Percentiles, ProviderEndpoint, served_by_tag};
 pub use redact::Secrets;
 pub use reply::{Reply, merge_reasoning_details};
 // Routing and the dialects are shared nouns (a session saves them; the room edits them);
@@ -32,8 +34,9 @@ pub use wire::{
     TopProvider,
 };
 
-use crate::chat::{FinishReason, Message, Usage};
+use crate::chat::{FinishReason, Message, Role, Usage};
 use crate::model::ModelRef;
+use crate::pane_settings::PaneSettings;
 
 /// What the stream of one answer says, in order. `Done` or `Failed` comes exactly once, last.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +53,10 @@ pub enum StreamEvent {
     },
     Content(String),
     Reasoning(String),
+    /// The endpoint already has as many answers streaming as it may: this one waits its turn.
+    Queued,
+    /// Its turn came (after `Queued`): the request goes out now, and its time starts now.
+    Dequeued,
     /// Opaque reasoning items (signed or encrypted) to send back unchanged next turn.
     ReasoningDetails(Vec<serde_json::Value>),
     Usage(Usage),
@@ -108,7 +115,13 @@ pub struct Endpoint {
     pub stall_timeout: Duration,
     /// The longest SSE line accepted, in bytes (see `lines`).
     pub max_line: usize,
+    /// Answers streaming at once from this endpoint; more wait (`StreamEvent::Queued`), so
+    /// K samples × N panes never flood a server or trip its rate limit.
+    pub max_concurrent: usize,
 }
+
+/// Answers streaming at once from one endpoint unless the config says otherwise.
+pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,6 +148,7 @@ impl Endpoint {
             request_timeout: Duration::from_secs(60),
             stall_timeout: Duration::from_secs(60),
             max_line: lines::DEFAULT_MAX_LINE,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
         }
     }
 
@@ -208,6 +222,8 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub seed: Option<i64>,
     /// OpenRouter's `reasoning` object.
     pub reasoning: Option<serde_json::Value>,
     /// Keeps one conversation on one provider for prompt caching.
@@ -228,6 +244,8 @@ impl ChatRequest {
             messages,
             max_tokens,
             temperature: None,
+            top_p: None,
+            seed: None,
             reasoning: None,
             session_id: None,
             routing: Routing::default(),
@@ -250,6 +268,37 @@ impl ChatRequest {
             routing,
             deny_data_collection: limits.deny_data_collection,
             ..Self::new(model.id(), messages, limits.max_tokens)
+        }
+    }
+}
+
+impl ChatRequest {
+    /// A pane's settings over the room's (or the run's) defaults this request was built with:
+    /// the pane's system prompt replaces the default one, the rest override what is set.
+    pub fn apply_settings(&mut self, settings: &PaneSettings) {
+        if let Some(system) = settings.system.as_ref() {
+            match self.messages.first_mut() {
+                Some(m) if m.role == Role::System => m.content.clone_from(system),
+                _ => self.messages.insert(0, Message::system(system.clone())),
+            }
+            if system.trim().is_empty() && self.messages[0].role == Role::System {
+                self.messages.remove(0);
+            }
+        }
+        if let Some(t) = settings.temperature {
+            self.temperature = Some(t);
+        }
+        if settings.top_p.is_some() {
+            self.top_p = settings.top_p;
+        }
+        if settings.seed.is_some() {
+            self.seed = settings.seed;
+        }
+        if let Some(n) = settings.max_tokens {
+            self.max_tokens = n;
+        }
+        if let Some(r) = settings.reasoning() {
+            self.reasoning = Some(r);
         }
     }
 }

@@ -61,6 +61,10 @@ pub struct Answer {
     pub text: MarkdownText,
     /// The reasoning as plain rows, narrower by the block's bar.
     pub thinking: WrappedText,
+    /// Which of its prompt's samples this answer is, when there are several: (k, of K).
+    pub sample: Option<(u32, u32)>,
+    /// Waiting for its endpoint's limit of answers at once (`max_concurrent_requests`).
+    pub queued: bool,
 }
 
 /// What the room needs to know about an answer to apply an event.
@@ -94,6 +98,15 @@ impl Answer {
         let r = &mut self.reply;
         match event {
             StreamEvent::Opened { generation_id } => r.generation_id = generation_id,
+            StreamEvent::Queued => {
+                self.queued = true;
+                out.grew = true;
+            }
+            StreamEvent::Dequeued => {
+                self.queued = false;
+                r.restart(now);
+                out.grew = true;
+            }
             StreamEvent::Served {
                 id,
                 model,
@@ -189,6 +202,8 @@ impl Answer {
             attempts: 1,
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
+            sample: None,
+            queued: false,
         }
     }
 
@@ -321,8 +336,16 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
         }
         AnswerState::Complete => parts.push("──".to_owned()),
     }
+    if let Some((k, n)) = a.sample {
+        parts.push(format!("sample {k}/{n}"));
+    }
     if let Some(p) = r.provider.as_ref().filter(|_| !blind) {
         parts.push(p.to_string());
+    }
+    // Price, length and speed tell a model as well as its name: a blind round shows none.
+    if blind {
+        parts.extend(r.warnings().into_iter().map(|n| format!("⚠ {n}")));
+        return Some(Clean::line(&parts.join(" · ").replacen("── · ", "── ", 1)));
     }
     parts.push(match a.cost {
         CostState::Reported(c) => c.to_string(),

@@ -65,9 +65,28 @@ impl<'a> Identity<'a> {
             .then(|| Clean::line(&self.pane.routing.label()))
     }
 
+    /// The pane's own settings, compactly (`T0.2 · effort high · sys "terse"`), when it has
+    /// any. They are what is being compared, so a blind round shows them too (scrubbed of
+    /// names).
+    pub fn settings(&self) -> Option<Clean> {
+        (!self.pane.settings.is_default())
+            .then(|| self.scrub(&Clean::line(&self.pane.settings.label())))
+    }
+
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
-        footer_text(a, self.pane.model.as_str(), self.pane.blind).map(|t| self.hide(t))
+        let text = footer_text(a, self.pane.model.as_str(), self.pane.blind)?;
+        let served = a.reply.provider.as_ref().map(Clean::as_str);
+        let text = match super::shootout::broken_pin(self.pane, served) {
+            Some(loud) if !self.pane.blind => Clean::line(&format!("{text} · {loud}")),
+            _ => text,
+        };
+        Some(self.hide(text))
+    }
+
+    /// The provider a shoot-out pinned this pane to (`Aurora Cloud · bf16`); none when blind.
+    pub fn pinned(&self) -> Option<&'a Clean> {
+        self.pane.pinned.as_ref().filter(|_| !self.pane.blind)
     }
 
     /// The note about the pane itself ("… was rejected").

@@ -84,6 +84,7 @@ mod tests {
             updated_at: String::new(),
             panes: Vec::new(),
             totals: Totals::default(),
+            arena: Default::default(),
         };
         theirs.save(&session).unwrap();
         theirs.claim("s1").unwrap();
@@ -111,6 +112,20 @@ mod tests {
         assert!(
             matches!(&actions[..], [Action::SessionOpened(Ok(s))] if s.id == "s1"),
             "{actions:?}"
+        );
+    }
+
+    #[test]
+    fn a_session_that_cannot_be_opened_comes_back_as_the_store_error_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::open(dir.path()).unwrap();
+        let actions = run(&store, Effect::OpenSession("nope".into()));
+        let [Action::SessionOpened(Err(WorkError::Store(e)))] = actions.as_slice() else {
+            panic!("{actions:?}")
+        };
+        assert!(
+            matches!(**e, crate::store::StoreError::NotFound(_)),
+            "{e:?}"
         );
     }
 }

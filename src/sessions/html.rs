@@ -78,7 +78,7 @@ pub fn html(session: &Session) -> String {
         );
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
-            let model = esc(&line(&pane.model));
+            let model = esc(&line(&super::pane_title(pane)));
             let Some(answers) = answers.as_ref().filter(|a| !a.is_empty()) else {
                 let why = if answers.is_none() {
                     "not asked"
@@ -149,6 +149,19 @@ pub fn html(session: &Session) -> String {
                 );
             }
             out.push_str("</tbody>\n</table>\n");
+        }
+        for v in super::votes::on_round(session, round) {
+            let (head, answers) = super::votes::lines(v);
+            let items: Vec<String> = answers
+                .iter()
+                .map(|a| format!("<li>{}</li>", esc(a)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<div class=\"vote\"><p><strong>{}</strong></p><ul>{}</ul></div>",
+                esc(&head),
+                items.concat()
+            );
         }
         out.push_str("</section>\n");
     }

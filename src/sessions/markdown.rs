@@ -38,7 +38,7 @@ pub fn markdown(session: &Session) -> String {
         }
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
-            let model = md_inline(&pane.model);
+            let model = md_inline(&super::pane_title(pane));
             let _ = writeln!(out, "\n### {model}\n");
             let Some(answers) = answers else {
                 let _ = writeln!(out, "*(not asked)*");
@@ -99,6 +99,13 @@ pub fn markdown(session: &Session) -> String {
                     s.duration,
                     s.finish
                 );
+            }
+        }
+        for v in super::votes::on_round(session, round) {
+            let (head, answers) = super::votes::lines(v);
+            let _ = writeln!(out, "\n**{}**\n", md_inline(&head));
+            for a in answers {
+                let _ = writeln!(out, "- {}", md_inline(&a));
             }
         }
     }

@@ -233,11 +233,13 @@ mod tests {
                     model: format!("m{i}"),
                     closed: false,
                     routing: Default::default(),
+                    settings: Default::default(),
                     params: Params::default(),
                     turns,
                 })
                 .collect(),
             totals: Totals::default(),
+            arena: Default::default(),
         }
     }
 

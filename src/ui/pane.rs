@@ -85,11 +85,17 @@ impl PaneView<'_> {
             Span::styled(names.model().into_string(), t.title(self.focused)),
         ];
         // The model that really answered (a fallback), and the routing asked for.
+        if let Some(pin) = names.pinned() {
+            head.push(Span::styled(format!(" @ {pin}"), t.provider()));
+        }
         if let Some(served) = names.served_instead() {
             head.push(Span::styled(format!(" → {served}"), t.routing()));
         }
         if let Some(routing) = names.routing() {
             head.push(Span::styled(format!(" [{routing}]"), t.routing()));
+        }
+        if let Some(settings) = names.settings() {
+            head.push(Span::styled(format!(" {{{settings}}}"), t.routing()));
         }
         let provider = names
             .last_provider()
@@ -97,7 +103,8 @@ impl PaneView<'_> {
             .unwrap_or_default();
         let (spent, pending) = pane.spend();
         let mut tail = Vec::new();
-        if spent > Cost::ZERO || pending > 0 {
+        // A blind pane's own spend would tell its price, and so its model.
+        if (spent > Cost::ZERO || pending > 0) && !names.is_blind() {
             let mut text = spent.to_string();
             if pending > 0 {
                 text.push_str("+…");
@@ -126,7 +133,10 @@ impl PaneView<'_> {
 
     fn scroll_hint(&self) -> Line<'static> {
         if self.pane.scroll.follow {
-            Line::default()
+            // At the bottom, the foot says how far apart the latest samples are.
+            self.pane.spread.as_ref().map_or_else(Line::default, |s| {
+                Line::styled(format!(" ≈ {s} "), self.theme.dim())
+            })
         } else {
             Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
         }
@@ -192,10 +202,12 @@ impl PaneView<'_> {
     fn reasoning_row(&self, a: &Answer, k: usize, expanded: bool) -> Line<'static> {
         let t = self.theme;
         if k == 0 {
-            let mut spans = vec![Span::styled(
-                a.reasoning_header(expanded),
-                t.reasoning_header(),
-            )];
+            let mut header = a.reasoning_header(expanded);
+            // Its tokens and cost would tell a price: a blind round keeps only the first part.
+            if self.names().is_blind() {
+                header = header.split(" · ").next().unwrap_or_default().to_owned();
+            }
+            let mut spans = vec![Span::styled(header, t.reasoning_header())];
             if let Some(key) = self.reasoning_key {
                 spans.push(Span::styled(format!(" ({key})"), t.dim()));
             }
@@ -214,6 +226,9 @@ impl PaneView<'_> {
         let t = self.theme;
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
+            AnswerState::Waiting if a.queued => {
+                Some("queued: this endpoint has as many answers streaming as it may".to_owned())
+            }
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
             // The reasoning header above counts what has come.
             AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
