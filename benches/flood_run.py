@@ -114,7 +114,7 @@ def percentile(values, p):
 
 
 def frames(path):
-    """Lines of a room's frame log: (kind, unix_us, draw_us, cpu_us, chunks)."""
+    """Lines of a room's frame log: (kind, unix_us, draw_us, cpu_us, chunks, draw_cpu_us)."""
     rows = []
     with open(path) as f:
         for line in f:
@@ -127,7 +127,7 @@ def frames(path):
 
 def report(argv):
     print(f"{'case':<34} {'chunks':>7} {'CPU/chunk':>10} {'stream/chunk':>12} {'peak RSS':>8} "
-          f"{'frames: p50/p99/max, longest gap':>33}  per-chunk µs by decile of the stream")
+          f"{'frames: p50/p99/max, longest gap (CPU)':>33}  per-chunk µs by decile of the stream")
     for path in argv:
         with open(path) as f:
             r = json.load(f)
@@ -162,6 +162,11 @@ def report(argv):
             if drawn:
                 frame = (f"{percentile(drawn, 50):.1f}/{percentile(drawn, 99):.1f}/"
                          f"{max(drawn):.1f} ms, {max(gaps, default=0):.0f} ms")
+                # The UI thread's own CPU per frame (wall time includes being descheduled).
+                ran = [row[5] / 1000 for row in shown if len(row) > 5]
+                if ran:
+                    frame += (f" (CPU {percentile(ran, 50):.1f}/{percentile(ran, 99):.1f}/"
+                              f"{max(ran):.1f})")
         elif r["samples"]:
             s = r["samples"]
             total = s[-1][2]

@@ -95,6 +95,8 @@ pub enum Action {
     },
     /// The leaderboard, computed off the UI thread.
     BoardComputed(Result<Box<super::board::Computed>, WorkError>),
+    /// A grammar has compiled in the background: code shown plain while it did is coloured.
+    GrammarCompiled,
 }
 
 /// Why background work failed, as a value: `update` decides what a person is told. The

@@ -267,8 +267,10 @@ impl App {
         self.dirty
     }
 
+    /// A frame was drawn. The room stays dirty while an answer is being rendered again for a
+    /// grammar that compiled (a step per frame).
     pub fn mark_drawn(&mut self) {
-        self.dirty = false;
+        self.dirty = self.highlighter.as_ref().is_some_and(|h| h.wants_frame());
     }
 
     pub fn mark_dirty(&mut self) {
@@ -336,6 +338,19 @@ impl App {
     /// streamed token only appends to its answer's text, so a live answer's new text is
     /// rendered here, once per frame, whatever the token rate).
     pub fn render_visible(&mut self) {
+        self.render_in_view(false);
+    }
+
+    /// `render_visible` for a frame about to be drawn: it also gets the frame's allowance for
+    /// rendering again what waited for a grammar.
+    pub fn render_frame(&mut self) {
+        self.render_in_view(true);
+    }
+
+    fn render_in_view(&mut self, frame: bool) {
+        if let Some(h) = self.highlighter.as_deref().filter(|_| frame) {
+            h.new_frame();
+        }
         let cx = Ctx {
             theme: self.themes.current(),
             highlighter: self.highlighter.as_deref(),

@@ -94,6 +94,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.highlighter = Some(h);
             app.mark_dirty();
         }
+        Action::GrammarCompiled => app.mark_dirty(),
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, &error),

@@ -17,6 +17,9 @@ use super::wrap::{Breaks, Piece, clip, spans_width, wrap_pieces};
 #[derive(Default, Clone)]
 pub struct CodeCache {
     blocks: HashMap<usize, Block>,
+    /// A block is shown plain while its grammar compiles in the background: the highlighter's
+    /// count of compiled grammars when that was first so (`Highlighter::compiled`).
+    waiting: Option<u64>,
 }
 
 impl std::fmt::Debug for CodeCache {
@@ -33,6 +36,8 @@ struct Block {
     lines: Vec<(u64, Vec<Piece>)>,
     /// The grammar's state after the last cached line; `None` once the block is plain.
     state: Option<LineHighlighter>,
+    /// Plain only because its grammar was compiling in the background.
+    waiting: bool,
 }
 
 fn hash_of(s: &str) -> u64 {
@@ -44,6 +49,30 @@ fn hash_of(s: &str) -> u64 {
 impl CodeCache {
     pub fn clear(&mut self) {
         self.blocks.clear();
+        self.waiting = None;
+    }
+
+    /// Drops the blocks that are plain only because their grammar was compiling, so they are
+    /// highlighted when next rendered (or wait again, if it still is).
+    pub fn forget_waiting(&mut self) {
+        self.blocks.retain(|_, b| !b.waiting);
+        self.waiting = None;
+    }
+
+    /// Whether a block starting in `src` waits for its grammar.
+    pub fn waits_in(&self, src: &std::ops::Range<usize>) -> bool {
+        self.waiting.is_some()
+            && self
+                .blocks
+                .iter()
+                .any(|(at, b)| b.waiting && src.contains(at))
+    }
+
+    /// Some block here is plain only because its grammar was compiling, and a grammar has
+    /// compiled since: the rows are worth rendering again.
+    pub fn outdated(&self, cx: &Ctx<'_>) -> bool {
+        self.waiting
+            .is_some_and(|n| cx.highlighter.is_some_and(|h| h.compiled() != n))
     }
 
     /// Pieces of one complete line of the block at `offset`: the cached ones when this is a
@@ -57,17 +86,30 @@ impl CodeCache {
         cx: &Ctx<'_>,
     ) -> Vec<Piece> {
         let h = hash_of(line);
-        let fresh = |first: &str| Block {
-            lang: lang.to_owned(),
-            lines: Vec::new(),
-            state: cx.highlighter.and_then(|hl| {
-                if lang.trim().is_empty() {
-                    let syntax = hl.syntax_for_first_line(first)?;
-                    LineHighlighter::for_syntax(hl, syntax, cx.theme)
+        let waiting = &mut self.waiting;
+        let mut fresh = |first: &str| {
+            let mut block = Block {
+                lang: lang.to_owned(),
+                lines: Vec::new(),
+                state: None,
+                waiting: false,
+            };
+            block.state = cx.highlighter.and_then(|hl| {
+                let syntax = if lang.trim().is_empty() {
+                    hl.syntax_for_first_line(first)?
                 } else {
-                    LineHighlighter::new(hl, lang, cx.theme)
+                    hl.syntax(lang)?
+                };
+                // Read before asking, so a grammar that compiles right after still counts.
+                let compiled = hl.compiled();
+                if !hl.is_ready(syntax, first) {
+                    waiting.get_or_insert(compiled);
+                    block.waiting = true;
+                    return None;
                 }
-            }),
+                LineHighlighter::for_syntax(hl, syntax, cx.theme)
+            });
+            block
         };
         let block = self.blocks.entry(offset).or_insert_with(|| fresh(line));
         let stale = block.lang != lang

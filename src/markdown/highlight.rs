@@ -1,10 +1,15 @@
 //! Syntax highlighting with syntect (pure-Rust regexes). `Highlighter::load` reads syntect's
 //! bundled syntaxes and themes plus ours in `assets/syntaxes/`; the runtime calls it once, off
 //! the UI thread, and hands the result to `update`. A grammar is read and its regexes compiled
-//! when a block first needs it. `LineHighlighter` colours a code block one line at a time, so a
-//! streaming block never highlights a line twice.
+//! when a block first needs it: inline by default, or, for the room (`in_background`), on a
+//! thread of its own while the block shows plain, because compiling one takes 100 ms or more
+//! (issue 10: a frame must never wait for it). `LineHighlighter` colours a code block one line
+//! at a time, so a streaming block never highlights a line twice.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use ratatui::style::{Color, Modifier};
 use syntect::highlighting::{
@@ -70,14 +75,62 @@ const WARM_UP: &[(&str, &str)] = &[
     ),
 ];
 
+/// Bytes of code blocks that may be rendered again per frame, all answers together, once a
+/// grammar they waited for has compiled (about 3 ms of highlighting on a slow core).
+const REWORK_PER_FRAME: usize = 4 * 1024;
+
 pub struct Highlighter {
     /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is
     /// first used, so the ~75 grammars cost little until an answer needs one.
-    syntaxes: SyntaxSet,
+    syntaxes: Arc<SyntaxSet>,
     /// Ours, a set of their own (added to the bundled set, they would make it read every
     /// grammar at load: tens of MB and a few hundred ms). Searched first.
-    extra: SyntaxSet,
+    extra: Arc<SyntaxSet>,
     themes: ThemeSet,
+    /// Set for the room: grammars compile on their own thread.
+    background: Option<Background>,
+}
+
+/// Grammars compiled off the UI thread, and what the answers that waited for them may redo.
+struct Background {
+    compiled: Arc<Compiled>,
+    /// Tells the room a grammar has compiled (wakes its loop).
+    notify: Arc<dyn Fn() + Send + Sync>,
+    /// What is left of this frame's `REWORK_PER_FRAME`.
+    budget: AtomicUsize,
+    /// Some answer wanted more than this frame's budget: another frame is needed.
+    starved: AtomicBool,
+}
+
+#[derive(Default)]
+struct Compiled {
+    /// By grammar name: `false` while compiling, `true` once compiled.
+    grammars: Mutex<HashMap<String, bool>>,
+    /// Grammars compiled so far: an answer that showed a block plain at an older count is
+    /// rendered again.
+    count: AtomicU64,
+}
+
+/// Marks a grammar compiled when its thread ends, however it ends (a grammar that failed
+/// stays plain, as it would inline).
+struct Done {
+    compiled: Arc<Compiled>,
+    name: String,
+    notify: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let mut grammars = self
+            .compiled
+            .grammars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        grammars.insert(std::mem::take(&mut self.name), true);
+        drop(grammars);
+        self.compiled.count.fetch_add(1, Ordering::Release);
+        (self.notify)();
+    }
 }
 
 impl fmt::Debug for Highlighter {
@@ -108,10 +161,128 @@ impl Highlighter {
             }
         }
         Self {
-            syntaxes: SyntaxSet::load_defaults_newlines(),
-            extra: builder.build(),
+            syntaxes: Arc::new(SyntaxSet::load_defaults_newlines()),
+            extra: Arc::new(builder.build()),
             themes: ThemeSet::load_defaults(),
+            background: None,
         }
+    }
+
+    /// The room's highlighter: each grammar compiles on a thread of its own the first time a
+    /// block needs it (the block shows plain until then), and `notify` is called when one has
+    /// compiled. Call it off the UI thread: the regexes that guess a tagless block's language
+    /// from its first line are compiled here too.
+    pub fn in_background(notify: impl Fn() + Send + Sync + 'static) -> Self {
+        let mut h = Self::load();
+        let _ = h.syntaxes.find_syntax_by_first_line("");
+        let _ = h.extra.find_syntax_by_first_line("");
+        h.background = Some(Background {
+            compiled: Arc::default(),
+            notify: Arc::new(notify),
+            budget: AtomicUsize::new(REWORK_PER_FRAME),
+            starved: AtomicBool::new(false),
+        });
+        h
+    }
+
+    /// Whether `syntax` can highlight now. With grammars compiled in the background, the first
+    /// call for a grammar starts compiling it (on its warm-up sample, if it has one, and on
+    /// `first`, the block's first line) and says `false` until that is done.
+    pub fn is_ready(&self, syntax: &SyntaxReference, first: &str) -> bool {
+        let Some(bg) = &self.background else {
+            return true;
+        };
+        let mut grammars = bg
+            .compiled
+            .grammars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(ready) = grammars.get(&syntax.name) {
+            return *ready;
+        }
+        grammars.insert(syntax.name.clone(), false);
+        drop(grammars);
+        let set = Arc::clone(if self.is_ours(syntax) {
+            &self.extra
+        } else {
+            &self.syntaxes
+        });
+        let sample = WARM_UP
+            .iter()
+            .find(|(lang, _)| self.syntax(lang).is_some_and(|s| s.name == syntax.name))
+            .map_or("", |(_, code)| *code);
+        let mut lines: Vec<String> = sample.split_inclusive('\n').map(str::to_owned).collect();
+        lines.push(format!("{}\n", first.trim_end_matches('\n')));
+        let done = Done {
+            compiled: Arc::clone(&bg.compiled),
+            name: syntax.name.clone(),
+            notify: Arc::clone(&bg.notify),
+        };
+        let spawned = std::thread::Builder::new()
+            .name("grammar".into())
+            .spawn(move || {
+                if let Some(syntax) = set.find_syntax_by_name(&done.name) {
+                    let mut parse = ParseState::new(syntax);
+                    for line in &lines {
+                        if parse.parse_line(line, &set).is_err() {
+                            break;
+                        }
+                    }
+                }
+                drop(done);
+            });
+        if let Err(e) = spawned {
+            // The closure (and `done` in it) is dropped: the grammar counts as compiled and
+            // compiles inline on first use.
+            tracing::warn!("no thread to compile a grammar on: {e}");
+        }
+        false
+    }
+
+    /// Grammars compiled in the background so far (0 when they compile inline).
+    pub fn compiled(&self) -> u64 {
+        self.background
+            .as_ref()
+            .map_or(0, |bg| bg.compiled.count.load(Ordering::Acquire))
+    }
+
+    /// Starts a frame's allowance for rendering again what waited for a grammar.
+    pub fn new_frame(&self) {
+        if let Some(bg) = &self.background {
+            bg.budget.store(REWORK_PER_FRAME, Ordering::Relaxed);
+            bg.starved.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a block of `bytes` may be rendered again in this frame: while any allowance is
+    /// left (so a block larger than all of it still gets its turn). `false` asks for another
+    /// frame.
+    pub fn take_rework(&self, bytes: usize) -> bool {
+        let Some(bg) = &self.background else {
+            return true;
+        };
+        let left = bg.budget.load(Ordering::Relaxed);
+        if left == 0 {
+            bg.starved.store(true, Ordering::Relaxed);
+            return false;
+        }
+        bg.budget
+            .store(left.saturating_sub(bytes), Ordering::Relaxed);
+        true
+    }
+
+    /// Whether some answer is still being rendered again and needs another frame.
+    pub fn wants_frame(&self) -> bool {
+        self.background
+            .as_ref()
+            .is_some_and(|bg| bg.starved.load(Ordering::Relaxed))
+    }
+
+    fn is_ours(&self, syntax: &SyntaxReference) -> bool {
+        self.extra
+            .syntaxes()
+            .iter()
+            .any(|s| std::ptr::eq(s, syntax))
     }
 
     /// Compiles the regexes of common languages (syntect otherwise compiles each on first use).
@@ -204,7 +375,7 @@ impl LineHighlighter {
             parse: ParseState::new(syntax),
             highlight: HighlightState::new(&painter, ScopeStack::new()),
             theme_name: theme.code_theme().to_owned(),
-            ours: h.extra.syntaxes().iter().any(|s| std::ptr::eq(s, syntax)),
+            ours: h.is_ours(syntax),
         })
     }
 

@@ -139,6 +139,18 @@ pub struct MarkdownText {
     cache: CodeCache,
     /// The last committed rows were cut from a giant block that goes on: no gap after them.
     glued: bool,
+    /// Finished blocks whose rows show code plain because its grammar was compiling.
+    waited: Vec<Waited>,
+    /// Of those, the ones to render again now that a grammar has compiled (a frame's
+    /// allowance at a time, `Highlighter::take_rework`).
+    recolour: Vec<Waited>,
+}
+
+/// A finished block's source in the answer and its rows in `done`.
+#[derive(Debug, Clone)]
+struct Waited {
+    src: Range<usize>,
+    rows: Range<usize>,
 }
 
 pub fn options() -> Options {
@@ -219,22 +231,91 @@ impl MarkdownText {
                 .map_or(self.complete, |i| self.seen + i + 1)
         };
         self.seen = text.len();
-        let advanced = complete > self.complete;
+        let mut advanced = complete > self.complete;
         if advanced {
             self.advance(text, complete, cx);
             self.complete = complete;
         }
+        if self.cache.outdated(cx) {
+            self.grammars_compiled(text, cx);
+            advanced = true;
+        }
+        self.recolour_step(text, cx);
         self.render_tail(text, advanced, cx);
     }
 
-    fn commit(&mut self, rows: Vec<Line<'static>>) {
+    /// A grammar some code waited for has compiled: the open fence is fed again from its first
+    /// line (it is in view), and the finished blocks that waited are queued to be rendered
+    /// again. Blocks whose grammar is still compiling wait again.
+    fn grammars_compiled(&mut self, text: &str, cx: &Ctx<'_>) {
+        self.cache.forget_waiting();
+        self.recolour.append(&mut self.waited);
+        let width = usize::from(self.width);
+        if let Some(live) = &mut self.live {
+            let first = text[live.offset..]
+                .split_inclusive('\n')
+                .next()
+                .unwrap_or("");
+            live.fed = live.offset + first.len();
+            live.lines = 0;
+            live.rows = label_row(live.fence.lang(), width, cx)
+                .map(Line::from)
+                .into_iter()
+                .collect();
+            self.advance(text, self.complete, cx);
+        }
+    }
+
+    /// Renders again as many queued blocks as this frame allows; each keeps its place and, the
+    /// text being the same, its number of rows.
+    fn recolour_step(&mut self, text: &str, cx: &Ctx<'_>) {
+        let Some(h) = cx.highlighter else {
+            self.recolour.clear();
+            return;
+        };
+        let width = usize::from(self.width);
+        while let Some(first) = self.recolour.first() {
+            if !h.take_rework(first.src.len()) {
+                return;
+            }
+            let Waited { src, rows } = self.recolour.remove(0);
+            let piece = &text[src.clone()];
+            let fresh =
+                Writer::new(cx, &mut self.cache, width, piece, src.start).render(&parse(piece));
+            let (old, new) = (rows.len(), fresh.len());
+            self.done.splice(rows.clone(), fresh);
+            if new != old {
+                for w in self.waited.iter_mut().chain(&mut self.recolour) {
+                    if w.rows.start >= rows.end {
+                        w.rows = w.rows.start + new - old..w.rows.end + new - old;
+                    }
+                }
+            }
+            if self.cache.waits_in(&src) {
+                self.waited.push(Waited {
+                    src,
+                    rows: rows.start..rows.start + new,
+                });
+            }
+        }
+    }
+
+    /// Appends a finished block's rows; `src` is where it is in the answer.
+    fn commit(&mut self, rows: Vec<Line<'static>>, src: Range<usize>) {
         if rows.is_empty() {
             return;
         }
         if !self.done.is_empty() && !std::mem::take(&mut self.glued) {
             self.done.push(Line::default());
         }
+        let start = self.done.len();
         self.done.extend(rows);
+        if self.cache.waits_in(&src) {
+            self.waited.push(Waited {
+                src,
+                rows: start..self.done.len(),
+            });
+        }
     }
 
     /// Takes in the complete lines up to `upto`: finished blocks move to `done`, a live fence
@@ -268,7 +349,7 @@ impl MarkdownText {
                     line_rows(&[], width, cx, &mut rows);
                     live.rows.extend(rows.into_iter().map(Line::from));
                 }
-                self.commit(live.rows);
+                self.commit(live.rows, live.offset..end);
                 self.settled = end;
                 continue;
             }
@@ -312,7 +393,7 @@ impl MarkdownText {
                 let events = parse(head);
                 let rows =
                     Writer::new(cx, &mut self.cache, width, head, self.settled).render(&events);
-                self.commit(rows);
+                self.commit(rows, self.settled..self.settled + cut);
                 self.glued = true;
                 self.settled += cut;
                 continue;
@@ -330,10 +411,16 @@ impl MarkdownText {
                 return;
             }
             let base = self.settled;
-            for (range, _) in finished {
+            for (i, (range, start)) in finished.iter().enumerate() {
                 let writer = Writer::new(cx, &mut self.cache, width, rest, base);
                 let rows = writer.render(&events[range.clone()]);
-                self.commit(rows);
+                // The block's source runs to the line where the next one starts.
+                let next = blocks
+                    .get(i + 1)
+                    .map_or(line_start, |(_, s)| *s)
+                    .min(rest.len());
+                let end = rest[..next].rfind('\n').map_or(next, |i| i + 1).max(*start);
+                self.commit(rows, base + start..base + end);
             }
             self.settled += line_start;
         }
@@ -473,6 +560,8 @@ impl MarkdownText {
             && self.seen == text.len()
             && (!finished || self.complete == text.len())
             && self.key.as_ref().is_some_and(|k| k.matches(cx))
+            && self.recolour.is_empty()
+            && !self.cache.outdated(cx)
     }
 }
 

@@ -397,3 +397,57 @@ fn a_long_line_shows_while_it_streams_and_settles_whole() {
     let whole = MarkdownText::render(&format!("{line}\n\nNext"), 60, true, &cx);
     assert_eq!(rows(&m), rows(&whole));
 }
+
+/// The room's highlighter compiles a grammar on its own thread: the block shows plain (the
+/// same text) until then, and afterwards the answer is rendered again a frame's allowance at a
+/// time, ending exactly as a highlighter with every grammar ready renders it.
+#[test]
+fn a_block_shows_plain_while_its_grammar_compiles_then_in_colour() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let bg = Highlighter::in_background(move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    let theme = Theme::default();
+    let later = Ctx {
+        theme: &theme,
+        highlighter: Some(&bg),
+    };
+    let ready = Ctx {
+        theme: &theme,
+        highlighter: Some(highlighter()),
+    };
+    // Long enough to take several frames' allowance; two grammars (rust, bash).
+    let doc = DOC.repeat(40);
+    let width = 60;
+    let mut m = MarkdownText::default();
+    let mut end = 0;
+    while end < doc.len() {
+        end = (end + 97).min(doc.len());
+        while !doc.is_char_boundary(end) {
+            end += 1;
+        }
+        bg.new_frame();
+        m.update(&doc[..end], width, end == doc.len(), &later);
+    }
+    let want = MarkdownText::render(&doc, width, true, &ready);
+    assert_eq!(rows(&m), rows(&want), "plain or not, the text is the same");
+    for _ in 0..2 {
+        rx.recv().unwrap();
+    }
+    assert_eq!(bg.compiled(), 2);
+    let lines = |m: &MarkdownText| (0..m.len()).map(|i| m.row(i).cloned()).collect::<Vec<_>>();
+    assert_ne!(lines(&m), lines(&want), "the blocks waited plain");
+    assert!(!m.is_current(&doc, width, true, &later));
+    let mut frames = 0;
+    while !m.is_current(&doc, width, true, &later) {
+        frames += 1;
+        assert!(frames < 100, "rendering again never ends");
+        bg.new_frame();
+        m.update(&doc, width, true, &later);
+        assert_eq!(rows(&m), rows(&want), "frame {frames}");
+        assert_eq!(bg.wants_frame(), !m.is_current(&doc, width, true, &later));
+    }
+    assert!(frames > 1, "one frame's allowance is not the whole answer");
+    assert_eq!(lines(&m), lines(&want));
+}

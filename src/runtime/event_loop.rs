@@ -173,14 +173,19 @@ where
         dispatch(app, ctx, Action::Resize { width, height });
     }
     let now = Instant::now();
-    app.render_visible();
+    let cpu = ctx
+        .frame_file
+        .as_ref()
+        .map(|_| super::frame_log::thread_cpu());
+    app.render_frame();
     term.draw(|f| ui::render(f, app, now))
         .map_err(io::Error::other)?;
     if let Some(log) = &mut ctx.frame_log {
         log.push(now.elapsed());
     }
     if let Some(log) = &mut ctx.frame_file {
-        log.frame(now.elapsed());
+        let cpu = super::frame_log::thread_cpu().saturating_sub(cpu.unwrap_or_default());
+        log.frame(now.elapsed(), cpu);
     }
     app.mark_drawn();
     *frames += 1;

@@ -3,7 +3,9 @@
 //! whole process's CPU time so far and how many content chunks had arrived, and so does every
 //! thousandth chunk (frames are too few to show the cost along a fast stream). The CPU clock is
 //! the kernel's per-process one (all threads, nanoseconds), which `/proc/PID/stat` only shows
-//! in 10 ms ticks; per-chunk cost over a stream needs the finer one.
+//! in 10 ms ticks; per-chunk cost over a stream needs the finer one. A frame's line also says
+//! the CPU time the UI thread spent on it: on a shared machine the wall time of a frame
+//! includes the moments the thread was not running at all.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -26,7 +28,16 @@ pub struct FrameLog {
 
 /// CPU time the whole process has used (every thread, living or ended).
 pub fn process_cpu() -> Duration {
-    let t = clock_gettime(ClockId::ProcessCPUTime);
+    cpu(ClockId::ProcessCPUTime)
+}
+
+/// CPU time the calling thread has used.
+pub fn thread_cpu() -> Duration {
+    cpu(ClockId::ThreadCPUTime)
+}
+
+fn cpu(clock: ClockId) -> Duration {
+    let t = clock_gettime(clock);
     Duration::new(
         u64::try_from(t.tv_sec).unwrap_or(0),
         u32::try_from(t.tv_nsec).unwrap_or(0),
@@ -48,34 +59,35 @@ impl FrameLog {
 
     pub fn create(path: &Path) -> io::Result<Self> {
         let mut out = BufWriter::new(File::create(path)?);
-        writeln!(out, "# kind unix_us draw_us cpu_us chunks")?;
+        writeln!(out, "# kind unix_us draw_us cpu_us chunks draw_cpu_us")?;
         Ok(Self { out, chunks: 0 })
     }
 
     pub fn chunk(&mut self) {
         self.chunks += 1;
         if self.chunks % CHUNK_MARK == 0 {
-            self.line('c', Duration::ZERO);
+            self.line('c', Duration::ZERO, Duration::ZERO);
         }
     }
 
-    /// One frame drawn in `draw`.
-    pub fn frame(&mut self, draw: Duration) {
-        self.line('f', draw);
+    /// One frame drawn in `draw`, of which the UI thread ran for `draw_cpu`.
+    pub fn frame(&mut self, draw: Duration, draw_cpu: Duration) {
+        self.line('f', draw, draw_cpu);
     }
 
     /// Written through at once, so a killed room leaves its log.
-    fn line(&mut self, kind: char, draw: Duration) {
+    fn line(&mut self, kind: char, draw: Duration, draw_cpu: Duration) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let line = writeln!(
             self.out,
-            "{kind} {} {} {} {}",
+            "{kind} {} {} {} {} {}",
             now.as_micros(),
             draw.as_micros(),
             process_cpu().as_micros(),
-            self.chunks
+            self.chunks,
+            draw_cpu.as_micros()
         );
         if line.and_then(|()| self.out.flush()).is_err() {
             tracing::warn!("{ENV}: a frame could not be written");
@@ -92,10 +104,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("frames");
         let mut log = FrameLog::create(&path).unwrap();
-        log.frame(Duration::from_micros(1500));
+        log.frame(Duration::from_micros(1500), Duration::from_micros(900));
         log.chunk();
         log.chunk();
-        log.frame(Duration::from_micros(700));
+        log.frame(Duration::from_micros(700), Duration::from_micros(600));
         for _ in 2..CHUNK_MARK {
             log.chunk();
         }
@@ -110,6 +122,7 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 3);
         assert_eq!((rows[0].0, rows[0].1[1], rows[0].1[3]), ("f", 1500, 0));
+        assert_eq!(rows[0].1[4], 900);
         assert_eq!((rows[1].0, rows[1].1[1], rows[1].1[3]), ("f", 700, 2));
         assert_eq!((rows[2].0, rows[2].1[3]), ("c", 1000));
         assert!(rows[1].1[2] >= rows[0].1[2], "CPU time never goes back");
