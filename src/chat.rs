@@ -252,6 +252,9 @@ impl FinishReason {
     }
 }
 
+/// What an answer the person stopped says, in the room's footer and in the exports alike.
+pub const STOPPED_NOTE: &str = "stopped by the user: the answer is partial";
+
 impl FinishReason {
     /// What happened, in words, for an ending the room does not otherwise show: the same
     /// sentence in a pane's footer, `ask`'s output and exports. `None` for a plain stop.

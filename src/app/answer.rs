@@ -323,7 +323,7 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
             return None;
         }
         AnswerState::Failed(e) => return Some(error_text(e)),
-        AnswerState::Stopped => parts.push("■ stopped".to_owned()),
+        AnswerState::Stopped => parts.push(format!("■ {}", crate::chat::STOPPED_NOTE)),
         AnswerState::Interrupted => {
             parts.push("⚠ interrupted when modelroom last stopped".to_owned())
         }
@@ -395,6 +395,29 @@ mod tests {
         max_attempts: 2,
         reconcilable: true,
     };
+
+    #[tokio::test]
+    async fn a_cut_filtered_or_stopped_answer_says_so_in_words() {
+        use crate::chat::FinishReason;
+        let footer = |state, finish: Option<FinishReason>| {
+            let mut a = answer();
+            a.state = state;
+            a.cost = CostState::Reported(Cost::ZERO);
+            a.reply.finish_reason = finish;
+            footer_text(&a, "m", false).unwrap().to_string()
+        };
+        let cut = footer(AnswerState::Complete, Some(FinishReason::Length));
+        assert!(
+            cut.contains("cut off at max_tokens (finish: length)"),
+            "{cut}"
+        );
+        let filtered = footer(AnswerState::Complete, Some(FinishReason::ContentFilter));
+        assert!(filtered.contains("content filter"), "{filtered}");
+        let stopped = footer(AnswerState::Stopped, None);
+        assert!(stopped.contains(crate::chat::STOPPED_NOTE), "{stopped}");
+        let plain = footer(AnswerState::Complete, Some(FinishReason::Stop));
+        assert!(!plain.contains('⚠'), "{plain}");
+    }
 
     #[tokio::test]
     async fn one_event_moves_the_state_and_says_what_it_did() {

@@ -2,7 +2,7 @@
 //! Up/Down at the editor's first and last line.
 
 use ratatui::crossterm::event::KeyEvent;
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 #[derive(Debug, Clone)]
 pub struct Prompt {
@@ -27,6 +27,21 @@ impl Prompt {
 
     pub fn line_count(&self) -> usize {
         self.area.lines().len()
+    }
+
+    /// Rows the text takes soft-wrapped at `width` columns (the box grows with them).
+    pub fn rows_at(&self, width: u16) -> usize {
+        let width = usize::from(width.max(1));
+        // The cursor after the last character needs a column of its own.
+        let rows = |l: &String| crate::text::wrap(&format!("{l} "), width).len();
+        self.area.lines().iter().map(rows).sum()
+    }
+
+    /// Says where Enter sends (it changes with the send mode and the panes).
+    pub fn set_placeholder(&mut self, text: &str) {
+        if self.area.placeholder_text() != text {
+            self.area.set_placeholder_text(text);
+        }
     }
 
     pub fn set_text(&mut self, text: &str) {
@@ -77,6 +92,8 @@ impl Prompt {
 /// Modifiers only (no colour), so the editor follows the terminal's palette and `NO_COLOR`.
 fn style(area: &mut TextArea<'static>) {
     use ratatui::style::{Modifier, Style};
+    // A long prompt wraps and the box grows, instead of scrolling sideways.
+    area.set_wrap_mode(WrapMode::WordOrGlyph);
     area.set_cursor_line_style(Style::default());
     area.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
 }

@@ -305,7 +305,8 @@ impl App {
     /// at the end of `update` (`render_visible`).
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
-        let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
+        let text_width = self.area.width.saturating_sub(2);
+        let rows = u16::try_from(self.prompt.rows_at(text_width)).unwrap_or(u16::MAX);
         self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
         for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
             let inner = layout::inner(*rect);

@@ -112,8 +112,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if reveal {
         app.render_visible();
     }
+    sync_prompt_hint(app);
     fx.extend(app.due_save());
     fx
+}
+
+/// The empty prompt's placeholder says where Enter sends, in the keys actually bound.
+fn sync_prompt_hint(app: &mut App) {
+    let key = |cmd| app.keymap.label_for(cmd);
+    let keys = [
+        (key(Command::Send), "sends"),
+        (key(Command::NewLine), "new line"),
+        (key(Command::Help), "help"),
+    ]
+    .into_iter()
+    .filter_map(|(k, what)| Some(format!("{} {what}", k?)))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let text = match (app.panes.len(), app.send_mode) {
+        (0, _) => match key(Command::AddPane) {
+            Some(k) => format!("No pane to ask: {k} adds one"),
+            None => "No pane to ask".to_owned(),
+        },
+        (1, _) => format!("Ask the pane… ({keys})"),
+        (n, SendMode::All) => format!("Ask all {n} panes… ({keys})"),
+        (_, SendMode::Focused) => format!("Ask pane {} only… ({keys})", app.focus + 1),
+    };
+    app.prompt.set_placeholder(&text);
 }
 
 fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -147,9 +172,10 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         _ => {
-            let rows = app.prompt.line_count();
+            let width = app.layout.input.width.saturating_sub(2);
+            let rows = app.prompt.rows_at(width);
             app.prompt.edit(key);
-            if app.prompt.line_count() != rows {
+            if app.prompt.rows_at(width) != rows {
                 app.relayout();
             }
         }

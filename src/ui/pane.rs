@@ -22,6 +22,8 @@ pub struct PaneView<'a> {
     pub now: tokio::time::Instant,
     /// The key that shows or hides reasoning, for the reasoning header's hint.
     pub reasoning_key: Option<&'a str>,
+    /// Set while this pane is zoomed: what it says about the panes out of view.
+    pub zoom_note: Option<&'a str>,
 }
 
 impl Widget for PaneView<'_> {
@@ -120,16 +122,23 @@ impl PaneView<'_> {
         if full <= usize::from(width) {
             spans.extend(provider);
         }
+        // The spend and spinner stay; the model and its routing end in `…` when cut.
+        let tail_w: usize = tail.iter().map(Span::width).sum();
+        let mut spans = super::fit_spans(spans, usize::from(width).saturating_sub(tail_w));
         spans.extend(tail);
         Line::from(spans)
     }
 
     fn scroll_hint(&self) -> Line<'static> {
-        if self.pane.scroll.follow {
-            Line::default()
-        } else {
-            Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
+        let mut hint = String::new();
+        if let Some(note) = self.zoom_note {
+            hint = format!(" {note} ");
         }
+        if !self.pane.scroll.follow {
+            hint.push_str(if hint.is_empty() { " " } else { "· " });
+            hint.push_str("↑ scrolled · End follows ");
+        }
+        Line::styled(hint, self.theme.dim()).right_aligned()
     }
 
     /// The rows in view: from where the view starts (the scroll anchor, or the bottom), copying

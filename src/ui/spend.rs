@@ -198,7 +198,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let a = &app.account;
-    let usd = |v: f64| format!("${v:.4}");
+    let usd = |v: f64| Cost::usd(v).to_string();
     let mut lines: Vec<Line> = Vec::new();
     let label = |t: &str| Span::styled(format!("{t:<10}"), theme.dim());
     match &a.credits {
