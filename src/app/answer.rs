@@ -141,7 +141,7 @@ impl Answer {
             }
             StreamEvent::Failed(err) => {
                 if let (Some(after), true) =
-                    (rate_limit_wait(&err), self.attempts < policy.max_attempts)
+                    (err.rate_limit_wait(), self.attempts < policy.max_attempts)
                 {
                     self.state = AnswerState::Retrying { at: now + after };
                     self.cost = CostState::Reported(Cost::ZERO);
@@ -154,6 +154,7 @@ impl Answer {
                     _ => self.settled_cost(policy),
                 };
                 out.rejected = rejected_model(&err);
+                let err = err.after_attempts(self.attempts);
                 self.state = AnswerState::Failed(err.clone());
                 self.reply.fail(err, now);
                 out.ended = true;
@@ -280,21 +281,6 @@ impl Answer {
     }
 }
 
-fn rate_limit_wait(err: &ApiError) -> Option<Duration> {
-    match err {
-        ApiError::Http {
-            status: 429,
-            retry_after,
-            ..
-        } => Some(
-            retry_after
-                .unwrap_or(Duration::from_secs(5))
-                .min(Duration::from_secs(60)),
-        ),
-        _ => None,
-    }
-}
-
 fn rejected_model(err: &ApiError) -> bool {
     match err {
         ApiError::Http {
@@ -322,7 +308,15 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
         AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
             return None;
         }
-        AnswerState::Failed(e) => return Some(error_text(e)),
+        AnswerState::Failed(e) => {
+            // What the failure cost: `$0` when it was refused before any token.
+            let cost = match a.cost {
+                CostState::Reported(c) => c.to_string(),
+                CostState::Pending => "cost pending…".to_owned(),
+                CostState::Unknown => "cost unknown".to_owned(),
+            };
+            return Some(Clean::line(&format!("{} · {cost}", error_text(e))));
+        }
         AnswerState::Stopped => parts.push(format!("■ {}", crate::chat::STOPPED_NOTE)),
         AnswerState::Interrupted => {
             parts.push("⚠ interrupted when modelroom last stopped".to_owned())
@@ -444,6 +438,14 @@ mod tests {
         let applied = a.apply(StreamEvent::Failed(rate_limited), now, POLICY);
         assert!(applied.ended && applied.retry_after.is_none());
         assert_eq!(a.cost, CostState::Reported(Cost::ZERO));
+        // After every retry, the footer says so rather than "retry in 2 s".
+        let footer = footer_text(&a, "m", false).unwrap().to_string();
+        assert!(
+            footer.contains("still rate limited after 2 attempts"),
+            "{footer}"
+        );
+        assert!(!footer.contains("retry in"), "{footer}");
+        assert!(footer.contains("· $0"), "a refusal costs nothing: {footer}");
 
         let mut b = answer();
         b.apply(

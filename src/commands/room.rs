@@ -70,6 +70,7 @@ pub(crate) async fn run(
         effects,
         store,
         conn.cache.clone(),
+        crate::store::Ledger::open_for(global.demo),
     )
     .await;
     conn.close().await;

@@ -93,7 +93,7 @@ async fn rerun(
         show_reasoning: args.show_reasoning,
         title: format!("rerun of {}", session.title),
         deny_data_collection: config.deny_data_collection(),
-        ledger: store::Ledger::open_default(),
+        ledger: store::Ledger::open_for(global.demo),
     };
     // Prompt k goes with the k prompts and answers before it: at most their text and
     // `max_tokens` per earlier answer.

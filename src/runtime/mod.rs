@@ -76,6 +76,7 @@ pub async fn run_room(
     effects: Vec<Effect>,
     store: Option<SessionStore>,
     catalog_cache: Option<CatalogCache>,
+    ledger: Option<Ledger>,
 ) -> io::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
@@ -86,7 +87,7 @@ pub async fn run_room(
     ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
     ctx.store = store;
     ctx.catalog_cache = catalog_cache;
-    ctx.ledger = Ledger::open_default();
+    ctx.ledger = ledger;
     ctx.frame_file = FrameLog::from_env();
     spawn_signal_watch(tx.clone());
     spawn_highlighter(tx.clone());
