@@ -146,7 +146,7 @@ fn main() {
     // The runtime compiles the common grammars in the background at startup; so does this.
     highlighter.warm_up();
     let mut app = App::new(
-        &["bench/model".to_owned()],
+        &["bench/model".parse().unwrap()],
         Keymap::default(),
         Settings::default(),
     );

@@ -46,10 +46,8 @@ fn catalog() -> Catalog {
 }
 
 fn room() -> (App, Terminal<TestBackend>) {
-    let models = vec![
-        "anthropic/claude-sonnet-4.6".to_owned(),
-        "openai/gpt-5.1".to_owned(),
-    ];
+    let models =
+        modelroom::model::parse_all(&["anthropic/claude-sonnet-4.6", "openai/gpt-5.1"]).unwrap();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
     update(
         &mut app,

@@ -23,8 +23,10 @@ const PANES: usize = 8;
 const WIDTH: u16 = 240;
 const HEIGHT: u16 = 64;
 
-fn models() -> Vec<String> {
-    (0..PANES).map(|i| format!("bench/model-{i}")).collect()
+fn models() -> Vec<modelroom::model::ModelRef> {
+    (0..PANES)
+        .map(|i| format!("bench/model-{i}").parse().unwrap())
+        .collect()
 }
 
 /// Sends one prompt to every pane; returns each pane's live request.
@@ -208,7 +210,7 @@ async fn end_to_end() {
     let mut app = room_with_transcripts(10_000);
     app.settings.max_tokens = 8192;
     for pane in &mut app.panes {
-        pane.model = "demo/fast".to_owned();
+        pane.model = "demo/fast".parse().unwrap();
     }
     let (mut ctx, _tx) = runtime::context(client);
     ctx.clipboard = Box::new(|_| {});

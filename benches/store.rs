@@ -131,7 +131,7 @@ fn main() {
         .build()
         .unwrap();
     let _guard = rt.enter();
-    let (mut app, _) = App::from_session(&session, Keymap::default(), Settings::default());
+    let (mut app, _) = App::from_session(&session, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {
@@ -169,7 +169,7 @@ fn main() {
             "reopen the room (App::from_session + layout)",
             time(5, || {
                 let (mut a, _) =
-                    App::from_session(&session, Keymap::default(), Settings::default());
+                    App::from_session(&session, Keymap::default(), Settings::default()).unwrap();
                 update(
                     &mut a,
                     Action::Resize {

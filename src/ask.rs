@@ -9,12 +9,12 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::api::clients::split_endpoint;
 use crate::api::{
     ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Limits, Reply, Routing, StreamEvent,
     dropped_routing,
 };
 use crate::chat::{Cost, Message};
+use crate::model::ModelRef;
 use crate::sanitize::{sanitize, write_json_line};
 
 /// How long an `ask` run waits for all its answers by default (`ask_deadline_secs`).
@@ -23,7 +23,7 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 /// What one `ask` run is: the same messages and limits for every model.
 #[derive(Debug, Clone)]
 pub struct AskPlan {
-    pub models: Vec<String>,
+    pub models: Vec<ModelRef>,
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
@@ -41,7 +41,7 @@ pub struct AskPlan {
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
 #[derive(Debug)]
 pub struct Answer {
-    pub model: String,
+    pub model: ModelRef,
     pub reply: Reply,
     pub cost: Option<Cost>,
     pub cost_source: Option<&'static str>,
@@ -54,7 +54,7 @@ impl Answer {
 }
 
 /// The request for one model as written (`@endpoint/model` goes to that endpoint).
-pub fn request(model: &str, plan: &AskPlan) -> ChatRequest {
+pub fn request(model: &ModelRef, plan: &AskPlan) -> ChatRequest {
     let limits = Limits {
         max_tokens: plan.max_tokens,
         temperature: plan.temperature,
@@ -69,7 +69,7 @@ pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     plan.models
         .iter()
-        .map(|m| split_endpoint(m).0)
+        .map(ModelRef::endpoint)
         .filter(|e| seen.insert(*e))
         .filter_map(|e| {
             let dialect = clients.dialect(e)?;
@@ -139,10 +139,10 @@ impl Costs {
     pub(crate) async fn answer(
         &mut self,
         clients: &Clients,
-        model: &str,
+        model: &ModelRef,
         mut reply: Reply,
     ) -> Answer {
-        let endpoint = split_endpoint(model).0;
+        let endpoint = model.endpoint();
         let (cost, cost_source) = match clients.get(endpoint) {
             Ok(client) => {
                 let catalog = self
@@ -154,7 +154,7 @@ impl Costs {
             Err(_) => (None, None),
         };
         Answer {
-            model: model.to_owned(),
+            model: model.clone(),
             reply,
             cost,
             cost_source,
@@ -167,7 +167,7 @@ pub(crate) fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
     let (Some(ledger), Some(cost)) = (ledger, a.cost.filter(|c| c.as_usd() > 0.0)) else {
         return;
     };
-    let model = a.reply.served_model.as_deref().unwrap_or(&a.model);
+    let model = a.reply.served_model.as_deref().unwrap_or(a.model.as_str());
     let record =
         crate::store::SpendRecord::now(cost.as_usd(), model, a.reply.provider.as_deref(), None);
     if let Err(e) = ledger.append(&[record]) {
@@ -318,7 +318,7 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     };
     json!({
-        "model": a.model,
+        "model": a.model.as_str(),
         "served_model": r.served_model,
         "provider": r.provider,
         "generation_id": r.generation_id,
@@ -381,8 +381,8 @@ pub(crate) fn text_summary(answers: &[Answer]) -> String {
 
 pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
-    let mut title = format!("━━ {}", sanitize(&a.model, " "));
-    if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model) {
+    let mut title = format!("━━ {}", sanitize(a.model.as_str(), " "));
+    if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model.as_str()) {
         title.push_str(&format!(" (served by {})", sanitize(served, " ")));
     }
     writeln!(out, "{title} ━━")?;

@@ -120,6 +120,33 @@ impl std::iter::Sum for Cost {
     }
 }
 
+/// Where an answer's cost stands: the one shape of it in memory, for the room, `ask` and
+/// `sessions rerun` alike (a session file keeps it as `cost_usd` with a `cost_status`). A
+/// stopped or failed answer has no usage chunk; its cost is `Pending` until the gateway's
+/// generation record says what was billed, and never assumed to be $0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CostState {
+    Reported(Cost),
+    Pending,
+    Unknown,
+}
+
+impl CostState {
+    pub fn known(self) -> Option<Cost> {
+        match self {
+            Self::Reported(c) => Some(c),
+            Self::Pending | Self::Unknown => None,
+        }
+    }
+}
+
+/// A cost that is settled: known, or never to be known.
+impl From<Option<Cost>> for CostState {
+    fn from(cost: Option<Cost>) -> Self {
+        cost.map_or(Self::Unknown, Self::Reported)
+    }
+}
+
 /// Three significant digits and at least two decimals: `$0.000123`, `$0.0123`, `$1.50`.
 /// Small LLM costs are fractions of a cent, and rounding them to cents would show `$0.00`.
 impl fmt::Display for Cost {

@@ -267,7 +267,7 @@ pub struct RoutingArgs {
 impl RoutingArgs {
     /// The routing these flags ask for; an error names the bad value.
     pub fn routing(&self) -> Result<crate::api::Routing, String> {
-        use crate::api::routing::parse_list;
+        use crate::routing::parse_list;
         let lists = |v: &[String]| v.iter().flat_map(|s| parse_list(s)).collect::<Vec<_>>();
         Ok(crate::api::Routing {
             sort: self

@@ -221,7 +221,7 @@ fn the_deadline_and_the_line_cap_are_settings_with_bounds() {
 
 fn plan(models: Vec<String>, deadline: Duration) -> AskPlan {
     AskPlan {
-        models,
+        models: modelroom::model::parse_all(&models).unwrap(),
         messages: vec![Message::user("hi")],
         max_tokens: 64,
         temperature: None,

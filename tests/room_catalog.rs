@@ -236,7 +236,7 @@ fn the_routing_form_sets_what_the_next_request_carries() {
                "allow_fallbacks":false})
     );
     assert!(saved["panes"][1].get("routing").is_none());
-    let (back, _) = App::from_session(&snapshot, Keymap::default(), Settings::default());
+    let (back, _) = App::from_session(&snapshot, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(back.panes[0].routing, *r);
 }
 
@@ -263,14 +263,14 @@ fn a_fallback_model_that_is_unknown_is_caught_too() {
 #[test]
 fn a_resumed_session_flags_models_the_catalog_no_longer_lists() {
     let mut old = App::new(
-        &["demo/fast".to_owned(), "vendor/retired-model".to_owned()],
+        &modelroom::model::parse_all(&["demo/fast", "vendor/retired-model"]).unwrap(),
         Keymap::default(),
         Settings::default(),
     );
     old.prompt.set_text("hi");
     update(&mut old, Action::Command(modelroom::app::Command::Send));
     let session = old.snapshot();
-    let (mut app, _) = App::from_session(&session, Keymap::default(), Settings::default());
+    let (mut app, _) = App::from_session(&session, Keymap::default(), Settings::default()).unwrap();
     assert!(
         app.panes[1].note.is_none(),
         "no catalog yet, nothing to say"
@@ -291,7 +291,7 @@ fn a_resumed_session_flags_models_the_catalog_no_longer_lists() {
 
 #[test]
 fn without_a_catalog_the_room_still_sends_and_says_so() {
-    let models = vec!["vendor/anything".to_owned()];
+    let models = modelroom::model::parse_all(&["vendor/anything"]).unwrap();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
     update(&mut app, Action::CatalogFailed("connection refused".into()));
     let notice = app.notice.clone().unwrap().text;
@@ -304,4 +304,18 @@ fn without_a_catalog_the_room_still_sends_and_says_so() {
     app.prompt.set_text("hi");
     let fx = update(&mut app, Action::Command(modelroom::app::Command::Send));
     assert_eq!(chats(fx).len(), 1);
+}
+
+#[test]
+fn a_typed_model_that_names_an_endpoint_but_no_model_is_refused_in_the_picker() {
+    let mut app = room(&["demo/fast"]);
+    press(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    type_text(&mut app, "@local");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.panes.len(), 1, "no pane was added");
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!("the picker stays open to mend the text")
+    };
+    let said = p.message.clone().unwrap();
+    assert!(said.contains("write it as @endpoint/model"), "{said}");
 }

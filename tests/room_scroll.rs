@@ -65,7 +65,8 @@ fn long_session() -> Session {
 }
 
 fn reopen(width: u16, height: u16) -> App {
-    let (mut app, _) = App::from_session(&long_session(), Keymap::default(), Settings::default());
+    let (mut app, _) =
+        App::from_session(&long_session(), Keymap::default(), Settings::default()).unwrap();
     update(&mut app, Action::Resize { width, height });
     app
 }

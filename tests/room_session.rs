@@ -112,7 +112,7 @@ async fn reopening_gives_the_same_room() {
     ev(&mut app, live[1], StreamEvent::Content("B2 so far".into()));
     let saved = app.snapshot();
 
-    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default());
+    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
     assert_eq!(back.panes.len(), 2);
     assert_eq!(back.panes[0].model, "demo/fast");
     let again = back.snapshot();

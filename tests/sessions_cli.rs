@@ -490,3 +490,38 @@ async fn a_sessions_directory_that_cannot_be_made_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn a_model_that_cannot_be_sent_is_refused_where_it_enters_and_the_file_is_kept() {
+    let env = Env::new();
+    let out = env.run(&["--demo", "ask", "-m", "@local", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`@local` names an endpoint but no model"),
+        "{}",
+        stderr(&out)
+    );
+    let mut bad = sample();
+    bad.panes[0].model = "@local".into();
+    env.store().save(&bad).unwrap();
+    let path = env.store().path(&bad.id);
+    let before = std::fs::read(&path).unwrap();
+    for args in [
+        vec!["--demo", "--resume", bad.id.as_str()],
+        vec!["--demo", "sessions", "rerun", bad.id.as_str()],
+    ] {
+        let out = env.run(&args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("names an endpoint but no model"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "nothing was asked");
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is untouched"
+    );
+}

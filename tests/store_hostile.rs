@@ -229,11 +229,10 @@ fn reasoning_as_deep_as_the_stream_accepts_saves_and_loads_with_the_other_panes(
         StreamEvent::ReasoningDetails(details),
         tokio::time::Instant::now(),
     );
-    let deep = AnswerRecord::of_reply(
+    let deep = modelroom::record::answer_record(
         &reply,
         Finish::Complete,
-        None,
-        (Some(0.01), CostStatus::Reported),
+        modelroom::chat::CostState::Reported(modelroom::chat::Cost::usd(0.01)),
     );
     let mut s = session("deep", vec![answer("other pane", Some(0.02))]);
     s.panes.push(PaneRecord {

@@ -142,7 +142,7 @@ async fn a_hostile_session_file_reopens_with_only_its_printable_text() {
     store.save(&session).unwrap();
 
     let loaded = store.load(&session.id).unwrap();
-    let (mut app, _) = App::from_session(&loaded, Keymap::default(), Settings::default());
+    let (mut app, _) = App::from_session(&loaded, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {
@@ -192,7 +192,7 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
     let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
     let clients = Clients::new(client);
     let plan = RerunPlan {
-        models: vec!["demo/fast".into()],
+        models: vec!["demo/fast".parse().unwrap()],
         prompts: vec!["[sim:escape] say something".into()],
         system: None,
         max_tokens: 200,
@@ -223,7 +223,8 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
     for residue in ["[2J", "]52;", "]8;", "31m"] {
         assert!(!saved.content.contains(residue), "{:?}", saved.content);
     }
-    let (mut app, _) = App::from_session(&done.session, Keymap::default(), Settings::default());
+    let (mut app, _) =
+        App::from_session(&done.session, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {

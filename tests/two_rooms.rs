@@ -70,7 +70,7 @@ async fn quit(app: &mut App, store: &SessionStore) -> Option<String> {
 }
 
 fn reopen(opened: &Session) -> App {
-    let (mut app, _) = App::from_session(opened, Keymap::default(), Settings::default());
+    let (mut app, _) = App::from_session(opened, Keymap::default(), Settings::default()).unwrap();
     update(
         &mut app,
         Action::Resize {

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use super::pricing::Pricing;
-use super::routing::split_variant;
 use super::wire::ModelEntry;
+use crate::routing::split_variant;
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {

@@ -5,22 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{ApiError, ChatRequest, ChatStream, Client, Dialect, StreamEvent};
-
-/// Prefix of a model on a named endpoint: `@local/qwen3`. OpenRouter ids are `author/slug`
-/// (aliases start with `~`), so no OpenRouter id can be read as one.
-pub const ENDPOINT_SIGIL: char = '@';
-
-/// `(Some("local"), "qwen3")` for `@local/qwen3`; `(None, id)` for any other id. The model may
-/// itself contain slashes (`@vllm/meta-llama/Llama-3.3-70B`).
-pub fn split_endpoint(model: &str) -> (Option<&str>, &str) {
-    match model.strip_prefix(ENDPOINT_SIGIL) {
-        Some(rest) => match rest.split_once('/') {
-            Some((name, id)) => (Some(name), id),
-            None => (Some(rest), ""),
-        },
-        None => (None, model),
-    }
-}
+use crate::model::ModelRef;
 
 /// Endpoint names are config table keys and appear in model ids: short and plain.
 pub fn valid_endpoint_name(name: &str) -> bool {
@@ -37,8 +22,6 @@ pub enum EndpointError {
         "no endpoint named `{name}` (define [endpoints.{name}] in config.toml; known: {known})"
     )]
     Unknown { name: String, known: String },
-    #[error("`{0}` names an endpoint but no model: write it as @endpoint/model")]
-    NoModel(String),
 }
 
 #[derive(Debug, Clone)]
@@ -88,13 +71,9 @@ impl Clients {
         }
     }
 
-    /// The client and the bare model id for a model as a person writes it.
-    pub fn resolve<'m>(&self, model: &'m str) -> Result<(&Client, &'m str), EndpointError> {
-        let (endpoint, id) = split_endpoint(model);
-        if endpoint.is_some() && id.is_empty() {
-            return Err(EndpointError::NoModel(model.to_owned()));
-        }
-        Ok((self.get(endpoint)?, id))
+    /// The client that serves `model`.
+    pub fn resolve(&self, model: &ModelRef) -> Result<&Client, EndpointError> {
+        self.get(model.endpoint())
     }
 
     /// Streams `req` from the endpoint it names. An unknown endpoint is the stream's only
@@ -125,20 +104,7 @@ mod tests {
     use crate::api::Endpoint;
 
     #[test]
-    fn the_sigil_names_an_endpoint_and_openrouter_ids_never_do() {
-        assert_eq!(split_endpoint("@local/qwen3"), (Some("local"), "qwen3"));
-        assert_eq!(
-            split_endpoint("@vllm/meta-llama/Llama-3.3-70B"),
-            (Some("vllm"), "meta-llama/Llama-3.3-70B")
-        );
-        assert_eq!(
-            split_endpoint("openai/gpt-5.1:free"),
-            (None, "openai/gpt-5.1:free")
-        );
-        assert_eq!(
-            split_endpoint("~anthropic/claude-sonnet-latest"),
-            (None, "~anthropic/claude-sonnet-latest")
-        );
+    fn endpoint_names_are_short_and_plain() {
         assert!(valid_endpoint_name("ollama_2") && !valid_endpoint_name("a/b"));
     }
 
@@ -147,20 +113,14 @@ mod tests {
         let c = |url: &str| Client::new(Endpoint::new(url, None)).unwrap();
         let clients = Clients::new(c("https://openrouter.ai/api/v1"))
             .with("local", c("http://127.0.0.1:11434/v1"));
-        let (client, id) = clients.resolve("@local/qwen3:8b").unwrap();
-        assert_eq!(
-            (client.endpoint().base_url.as_str(), id),
-            ("http://127.0.0.1:11434/v1", "qwen3:8b")
-        );
-        let err = clients.resolve("@lan/x").unwrap_err().to_string();
+        let model = |m: &str| ModelRef::parse(m).unwrap();
+        let client = clients.resolve(&model("@local/qwen3:8b")).unwrap();
+        assert_eq!(client.endpoint().base_url, "http://127.0.0.1:11434/v1");
+        let err = clients.resolve(&model("@lan/x")).unwrap_err().to_string();
         assert!(
             err.contains("[endpoints.lan]") && err.contains("known: local"),
             "{err}"
         );
-        assert!(matches!(
-            clients.resolve("@local"),
-            Err(EndpointError::NoModel(_))
-        ));
         assert_eq!(clients.dialect(None), Some(Dialect::OpenRouter));
         assert_eq!(clients.dialect(Some("local")), Some(Dialect::OpenAi));
     }

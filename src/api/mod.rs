@@ -11,7 +11,6 @@ pub mod lines;
 mod pricing;
 pub mod redact;
 mod reply;
-pub mod routing;
 pub mod sse;
 mod wire;
 
@@ -25,13 +24,16 @@ pub use error::{ApiError, ErrorCode};
 pub use pricing::Pricing;
 pub use redact::Secrets;
 pub use reply::{Reply, merge_reasoning_details};
-pub use routing::{MaxPrice, ProviderSort, Routing, Variant, dropped_routing};
+// Routing and the dialects are shared nouns (a session saves them; the room edits them);
+// they live below `api` and are named here too, where requests are built from them.
+pub use crate::routing::{Dialect, MaxPrice, ProviderSort, Routing, Variant, dropped_routing};
 pub use wire::{
     Architecture, Credits, Generation, KeyInfo, ModelEntry, PriceOverride, PricingEntry,
     TopProvider,
 };
 
 use crate::chat::{FinishReason, Message, Usage};
+use crate::model::ModelRef;
 
 /// What the stream of one answer says, in order. `Done` or `Failed` comes exactly once, last.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,26 +89,6 @@ impl ApiKey {
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey(<redacted>)")
-    }
-}
-
-/// Which dialect a server speaks. OpenRouter takes `usage`, `provider` and `models`; plain
-/// OpenAI rejects unknown fields, so generic servers get only the standard ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    OpenRouter,
-    OpenAi,
-}
-
-impl Dialect {
-    /// OpenRouter's own host and the simulated gateway speak OpenRouter; anything else is generic.
-    pub fn guess(base_url: &str) -> Self {
-        if base_url.contains("openrouter.ai") {
-            Self::OpenRouter
-        } else {
-            Self::OpenAi
-        }
     }
 }
 
@@ -254,21 +236,20 @@ impl ChatRequest {
         }
     }
 
-    /// The request for `model` as a person writes it (`@endpoint/model` goes to that
-    /// endpoint). The room, `ask` and `sessions rerun` all build their requests here.
+    /// The request for `model` (`@endpoint/model` goes to that endpoint). The room, `ask`
+    /// and `sessions rerun` all build their requests here.
     pub fn for_model(
-        model: &str,
+        model: &ModelRef,
         messages: Vec<Message>,
         limits: Limits,
         routing: Routing,
     ) -> Self {
-        let (endpoint, id) = clients::split_endpoint(model);
         Self {
             temperature: limits.temperature,
-            endpoint: endpoint.map(str::to_owned),
+            endpoint: model.endpoint().map(str::to_owned),
             routing,
             deny_data_collection: limits.deny_data_collection,
-            ..Self::new(id, messages, limits.max_tokens)
+            ..Self::new(model.id(), messages, limits.max_tokens)
         }
     }
 }

@@ -33,8 +33,9 @@ pub struct Reply {
     pub invalid_utf8: u64,
     /// Why the reported cost was refused, when it was.
     pub cost_refused: Option<String>,
+    /// The failure that ended the stream, if one did (the room's `AnswerState::Failed` says
+    /// only that it failed; this says why).
     pub error: Option<ApiError>,
-    pub done: bool,
     started: Instant,
     pub ttft: Option<Duration>,
     pub duration: Option<Duration>,
@@ -59,7 +60,6 @@ impl Reply {
             invalid_utf8: 0,
             cost_refused: None,
             error: None,
-            done: false,
             started,
             ttft: None,
             duration: None,
@@ -155,10 +155,14 @@ impl Reply {
 
     /// The stream ended (done, failed or stopped): the duration is taken once.
     pub fn end(&mut self, now: Instant) {
-        if !self.done {
-            self.done = true;
+        if self.duration.is_none() {
             self.duration = Some(now.saturating_duration_since(self.started));
         }
+    }
+
+    /// Whether the stream has ended (its duration is known).
+    pub fn ended(&self) -> bool {
+        self.duration.is_some()
     }
 
     /// The error that makes this answer failed. This is the one rule, for `ask` and the room
@@ -314,6 +318,6 @@ mod tests {
         );
         assert_eq!(r.content, "half an ans");
         assert_eq!(r.finish_reason, Some(FinishReason::Length));
-        assert!(r.done && r.failure().is_some());
+        assert!(r.ended() && r.failure().is_some());
     }
 }

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::RequestId;
 use crate::api::{ApiError, Reply, StreamEvent};
+pub use crate::chat::CostState;
 use crate::chat::{Cost, Usage};
 use crate::markdown::{Ctx, MarkdownText};
 use crate::sanitize::Clean;
@@ -18,24 +19,8 @@ use crate::text::WrappedText;
 /// Columns the reasoning block's bar takes ("│ ").
 pub const REASONING_BAR: u16 = 2;
 
-/// Where an answer's cost stands. A stopped or failed answer has no usage chunk; its cost is
-/// `Pending` until the gateway's generation record says what was billed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CostState {
-    Reported(Cost),
-    Pending,
-    Unknown,
-}
-
-impl CostState {
-    pub fn known(self) -> Option<Cost> {
-        match self {
-            Self::Reported(c) => Some(c),
-            Self::Pending | Self::Unknown => None,
-        }
-    }
-}
-
+/// Where an answer stands. What it says lives here once: the text, timing and a failure's
+/// error are the reply's (`Reply::error`), the cost is `CostState`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnswerState {
     /// Sent; nothing streamed yet.
@@ -48,7 +33,8 @@ pub enum AnswerState {
     Complete,
     /// Stopped by the person; the text so far is kept.
     Stopped,
-    Failed(ApiError),
+    /// Ended by a failure; the text so far is kept and `Reply::error` says why.
+    Failed,
     /// Still streaming when the app last saved and then stopped (killed or crashed); the text
     /// up to that save is kept.
     Interrupted,
@@ -155,7 +141,7 @@ impl Answer {
                 };
                 out.rejected = rejected_model(&err);
                 let err = err.after_attempts(self.attempts);
-                self.state = AnswerState::Failed(err.clone());
+                self.state = AnswerState::Failed;
                 self.reply.fail(err, now);
                 out.ended = true;
             }
@@ -308,14 +294,18 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
         AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
             return None;
         }
-        AnswerState::Failed(e) => {
+        AnswerState::Failed => {
             // What the failure cost: `$0` when it was refused before any token.
             let cost = match a.cost {
                 CostState::Reported(c) => c.to_string(),
                 CostState::Pending => "cost pending…".to_owned(),
                 CostState::Unknown => "cost unknown".to_owned(),
             };
-            return Some(Clean::line(&format!("{} · {cost}", error_text(e))));
+            let error = r
+                .error
+                .as_ref()
+                .map_or_else(|| Clean::line("✗ failed"), error_text);
+            return Some(Clean::line(&format!("{error} · {cost}")));
         }
         AnswerState::Stopped => parts.push(format!("■ {}", crate::chat::STOPPED_NOTE)),
         AnswerState::Interrupted => {

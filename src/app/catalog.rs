@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::{App, Effect, NoticeLevel, Overlay};
 use crate::api::Routing;
-use crate::api::clients::split_endpoint;
-use crate::api::routing::split_variant;
 use crate::catalog::{Index, suggest};
+use crate::model::ModelRef;
+use crate::routing::split_variant;
 use crate::sanitize::Clean;
 
 /// An `Index` shared between the room and its picker; compared by identity.
@@ -150,12 +150,8 @@ pub(super) fn on_failed(app: &mut App, error: String) {
 /// Whether a request for `model` (with `routing`) can be sent: its endpoint exists, and the
 /// default endpoint's catalog, when there is one and it is authoritative, lists it. The error
 /// says what to do, with the closest ids.
-pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), String> {
-    let (endpoint, id) = split_endpoint(model);
-    if let Some(name) = endpoint {
-        if id.is_empty() {
-            return Err(format!("`{model}` names no model: write @{name}/MODEL"));
-        }
+pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(), String> {
+    if let Some(name) = model.endpoint() {
         if !app.settings.endpoints.iter().any(|e| e == name) {
             let known = if app.settings.endpoints.is_empty() {
                 "none are configured".to_owned()
@@ -175,7 +171,7 @@ pub fn check_model(app: &App, model: &str, routing: &Routing) -> Result<(), Stri
     ) else {
         return Ok(());
     };
-    let wanted = routing.model_id(model);
+    let wanted = routing.model_id(model.id());
     if let Some(missing) = std::iter::once(&wanted)
         .chain(&routing.fallbacks)
         .find(|m| !index.catalog.contains(m))
@@ -226,8 +222,8 @@ pub(super) fn flag_unknown_models(app: &mut App) {
 
 /// Whether a served model is the one asked for: the same id, the same base with a variant
 /// suffix, or the catalog's canonical (often dated) slug for it.
-pub fn same_model(index: Option<&Index>, asked: &str, served: &str) -> bool {
-    let asked = split_endpoint(asked).1;
+pub fn same_model(index: Option<&Index>, asked: &ModelRef, served: &str) -> bool {
+    let asked = asked.id();
     let (a, s) = (split_variant(asked).0, split_variant(served).0);
     if a == s {
         return true;

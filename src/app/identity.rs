@@ -3,7 +3,7 @@
 //! `Identity`, so a blind round (the arena) hides it everywhere at once by setting one flag
 //! (`App::set_blind`).
 
-use super::answer::{Answer, AnswerState, footer_text};
+use super::answer::{Answer, footer_text};
 use super::pane::{Pane, wrap_note};
 use crate::api::ApiError;
 use crate::sanitize::Clean;
@@ -30,7 +30,7 @@ impl<'a> Identity<'a> {
         if self.pane.blind {
             Clean::line(&blind_label(self.index))
         } else {
-            Clean::line(&self.pane.model)
+            Clean::line(self.pane.model.as_str())
         }
     }
 
@@ -67,7 +67,7 @@ impl<'a> Identity<'a> {
 
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
-        footer_text(a, &self.pane.model, self.pane.blind).map(|t| self.hide(t))
+        footer_text(a, self.pane.model.as_str(), self.pane.blind).map(|t| self.hide(t))
     }
 
     /// The note about the pane itself ("… was rejected").
@@ -94,15 +94,15 @@ impl<'a> Identity<'a> {
     /// before a shorter name inside it).
     fn names(&self) -> Vec<String> {
         let p = self.pane;
-        let mut names = vec![p.model.clone()];
-        if let Some((_, id)) = p.model.split_once('/') {
+        let mut names = vec![p.model.to_string()];
+        if let Some((_, id)) = p.model.as_str().split_once('/') {
             names.push(id.to_owned());
         }
         names.extend(p.served_instead.iter().map(ToString::to_string));
         for a in p.answers() {
             names.extend(a.reply.provider.iter().map(ToString::to_string));
             names.extend(a.reply.served_model.iter().map(ToString::to_string));
-            if let AnswerState::Failed(
+            if let Some(
                 ApiError::Http {
                     provider: Some(provider),
                     ..
@@ -111,7 +111,7 @@ impl<'a> Identity<'a> {
                     provider: Some(provider),
                     ..
                 },
-            ) = &a.state
+            ) = &a.reply.error
             {
                 names.push(Clean::line(provider).into_string());
             }
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn a_blind_pane_is_named_by_its_place_and_its_names_are_scrubbed() {
-        let mut p = Pane::new(PaneId(1), "openai/gpt-x");
+        let mut p = Pane::new(PaneId(1), "openai/gpt-x".parse().unwrap());
         assert_eq!(Identity::new(&p, 1).model(), "openai/gpt-x");
         p.blind = true;
         let id = Identity::new(&p, 1);

@@ -43,6 +43,7 @@ pub use update::update;
 use crate::chat::Cost;
 use crate::keymap::Keymap;
 use crate::markdown::{Ctx, Highlighter};
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::theme::{Theme, Themes};
 
@@ -196,7 +197,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(models: &[String], keymap: Keymap, settings: Settings) -> Self {
+    pub fn new(models: &[ModelRef], keymap: Keymap, settings: Settings) -> Self {
         let mut app = Self {
             panes: Vec::new(),
             closed: Vec::new(),

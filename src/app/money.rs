@@ -9,7 +9,6 @@ use tokio::time::Instant;
 
 use super::pane::{CostState, Entry, Pane};
 use super::{App, Effect, RequestId};
-use crate::api::clients::split_endpoint;
 use crate::chat::Cost;
 use crate::chat::{estimate_tokens, goes_back};
 use crate::clock;
@@ -84,14 +83,14 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
     for &i in targets {
         let Some(p) = app.panes.get(i) else { continue };
         let tokens = prompt_tokens(p, app.settings.system.as_deref(), text);
-        let on_default = split_endpoint(&p.model).0.is_none();
+        let on_default = p.model.on_default();
         let catalog = app
             .catalog
             .index()
             .map(|i| &i.catalog)
             .filter(|_| on_default);
-        let models =
-            std::iter::once(p.routing.model_id(&p.model)).chain(p.routing.fallbacks.clone());
+        let models = std::iter::once(p.routing.model_id(p.model.as_str()))
+            .chain(p.routing.fallbacks.clone());
         let mut dearest = Some(Cost::ZERO);
         for m in models {
             let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
@@ -180,7 +179,7 @@ pub(super) fn charge(
     if c <= Cost::ZERO {
         return;
     }
-    let model = a.reply.served_model.as_deref().unwrap_or(&p.model);
+    let model = a.reply.served_model.as_deref().unwrap_or(p.model.as_str());
     let record = SpendRecord::now(
         c.as_usd(),
         model,
@@ -213,7 +212,7 @@ mod tests {
 
     #[test]
     fn history_counts_only_answered_turns() {
-        let mut p = Pane::new(PaneId(1), "a/b");
+        let mut p = Pane::new(PaneId(1), "a/b".parse().unwrap());
         assert_eq!(prompt_tokens(&p, None, "abcdefgh"), 2 + TOKENS_PER_MESSAGE);
         p.entries.push(prompt_entry("x".repeat(40), 40));
         // An unanswered prompt is not sent again.

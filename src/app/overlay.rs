@@ -11,6 +11,7 @@ use super::{
 };
 use super::{catalog, money, stream};
 use crate::api::Routing;
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::store::Session;
 
@@ -142,8 +143,13 @@ pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) 
 /// and the room takes the other's panes and transcripts.
 pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx: &mut Vec<Effect>) {
     app.mark_dirty();
-    let session = match result {
-        Ok(s) => s,
+    let opened = result.and_then(|session| {
+        App::from_session(&session, app.keymap.clone(), app.settings.clone())
+            .map(|next| (session, next))
+            .map_err(|e| format!("cannot open that session: {e}"))
+    });
+    let (session, (mut next, more)) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             if let Overlay::Sessions(b) = &mut app.overlay {
                 b.message = Some(Clean::line(&e));
@@ -155,7 +161,6 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     };
     stream::stop_all(app, fx);
     fx.push(app.save_now());
-    let (mut next, more) = App::from_session(&session, app.keymap.clone(), app.settings.clone());
     // The catalog, the account and today's spend belong to the room, not to a session.
     next.catalog = std::mem::take(&mut app.catalog);
     next.account = std::mem::take(&mut app.account);
@@ -179,14 +184,21 @@ pub(super) fn confirm_model(
     model: &str,
     fx: &mut Vec<Effect>,
 ) {
-    if model.is_empty() || model.chars().any(char::is_whitespace) {
-        let msg = "a model id has no spaces, e.g. openai/gpt-5.1";
-        if let Overlay::Picker(p) = &mut app.overlay {
-            p.message = Some(msg.into());
+    let model = if model.is_empty() || model.chars().any(char::is_whitespace) {
+        Err("a model id has no spaces, e.g. openai/gpt-5.1".to_owned())
+    } else {
+        ModelRef::parse(model).map_err(|e| e.to_string())
+    };
+    let model = match model {
+        Ok(model) => model,
+        Err(msg) => {
+            if let Overlay::Picker(p) = &mut app.overlay {
+                p.message = Some(Clean::line(&msg));
+            }
+            app.set_notice(NoticeLevel::Error, msg);
+            return;
         }
-        app.set_notice(NoticeLevel::Error, msg);
-        return;
-    }
+    };
     app.overlay = Overlay::None;
     let routing = match purpose {
         ModelPurpose::AddPane => Routing::default(),
@@ -195,12 +207,12 @@ pub(super) fn confirm_model(
             .map(|i| app.panes[i].routing.clone())
             .unwrap_or_default(),
     };
-    let warning = check_model(app, model, &routing).err();
+    let warning = check_model(app, &model, &routing).err();
     let note = warning.as_ref().map(|w| Clean::line(&format!("⚠ {w}")));
     match purpose {
         ModelPurpose::AddPane => {
             let id = app.fresh_pane_id();
-            let mut pane = Pane::new(id, model);
+            let mut pane = Pane::new(id, model.clone());
             pane.note.clone_from(&note);
             pane.blind = app.blind;
             app.panes.push(pane);
@@ -211,7 +223,7 @@ pub(super) fn confirm_model(
             if let Some(i) = app.pane_index(id) {
                 stream::stop(app, i, fx);
                 let pane = &mut app.panes[i];
-                pane.model = model.to_owned();
+                pane.model = model.clone();
                 pane.note.clone_from(&note);
                 pane.served_instead = None;
                 app.set_notice(NoticeLevel::Info, format!("this pane now asks {model}"));

@@ -7,6 +7,7 @@ use super::{PaneId, RequestId, Settings};
 use crate::api::{ChatRequest, Limits};
 use crate::chat::{Cost, Message, push_turn};
 use crate::markdown::Ctx;
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 use crate::text::WrappedText;
 
@@ -42,7 +43,7 @@ impl Default for Scroll {
 #[derive(Debug, Clone)]
 pub struct Pane {
     pub id: PaneId,
-    pub model: String,
+    pub model: ModelRef,
     pub entries: Vec<Entry>,
     pub scroll: Scroll,
     /// Text width the entries are wrapped to (the pane's inner width).
@@ -63,10 +64,10 @@ pub struct Pane {
 }
 
 impl Pane {
-    pub fn new(id: PaneId, model: impl Into<String>) -> Self {
+    pub fn new(id: PaneId, model: ModelRef) -> Self {
         Self {
             id,
-            model: model.into(),
+            model,
             entries: Vec::new(),
             scroll: Scroll::default(),
             width: 40,

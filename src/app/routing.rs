@@ -5,8 +5,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{PaneId, Prompt};
-use crate::api::routing::parse_list;
 use crate::api::{MaxPrice, ProviderSort, Routing, Variant};
+use crate::routing::parse_list;
 use crate::sanitize::Clean;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

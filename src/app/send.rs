@@ -4,8 +4,8 @@
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
 use super::{App, Effect, NoticeLevel, SendMode, catalog, money, stream};
-use crate::api::clients::split_endpoint;
 use crate::api::{Dialect, Reply, dropped_routing};
+use crate::model::ModelRef;
 use crate::sanitize::Clean;
 
 /// The panes a send in `mode` goes to.
@@ -78,10 +78,10 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
 /// Routing this pane has but its server will not be sent (a plain OpenAI server), in words.
 fn dropped_routing_note(
     settings: &super::Settings,
-    model: &str,
+    model: &ModelRef,
     routing: &crate::api::Routing,
 ) -> Option<Clean> {
-    let endpoint = split_endpoint(model).0;
+    let endpoint = model.endpoint();
     let plain = settings
         .plain_openai
         .iter()

@@ -7,14 +7,11 @@ use std::time::Duration;
 
 use super::pane::{Answer, AnswerState, CostState, Entry};
 use super::{App, Effect, Settings};
-use crate::api::{ApiError, ErrorCode, Reply};
-use crate::chat::{Cost, FinishReason};
 use crate::clock;
+use crate::model::ModelRefError;
+use crate::record;
 use crate::sanitize::Clean;
-use crate::store::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
-    Turn,
-};
+use crate::store::{AnswerRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Turn};
 use crate::text::WrappedText;
 
 /// Where the room's saves stand. `update` asks for a save by returning `Effect::Save` with a
@@ -60,22 +57,18 @@ impl Default for SessionMeta {
     }
 }
 
+/// An answer as saved: a live one is what it would be if the app died now (interrupted).
 fn answer_record(a: &Answer) -> AnswerRecord {
-    let (finish, error) = match &a.state {
-        AnswerState::Complete => (Finish::Complete, None),
-        AnswerState::Stopped => (Finish::Stopped, None),
-        AnswerState::Interrupted => (Finish::Interrupted, None),
-        AnswerState::Failed(e) => (Finish::Failed, Some(ErrorRecord::of(e))),
-        AnswerState::Waiting | AnswerState::Streaming | AnswerState::Retrying { .. } => {
-            (Finish::Interrupted, None)
-        }
+    let finish = match &a.state {
+        AnswerState::Complete => Finish::Complete,
+        AnswerState::Stopped => Finish::Stopped,
+        AnswerState::Failed => Finish::Failed,
+        AnswerState::Interrupted
+        | AnswerState::Waiting
+        | AnswerState::Streaming
+        | AnswerState::Retrying { .. } => Finish::Interrupted,
     };
-    let cost = match a.cost {
-        CostState::Reported(c) => (Some(c.as_usd()), CostStatus::Reported),
-        CostState::Pending => (None, CostStatus::Pending),
-        CostState::Unknown => (None, CostStatus::Unknown),
-    };
-    AnswerRecord::of_reply(&a.reply, finish, error, cost)
+    record::answer_record(&a.reply, finish, a.cost)
 }
 
 impl App {
@@ -173,7 +166,7 @@ impl App {
         let panes = open
             .chain(self.closed.iter().map(|p| (p, true)))
             .map(|(p, closed)| PaneRecord {
-                model: p.model.clone(),
+                model: p.model.to_string(),
                 closed,
                 routing: p.routing.clone(),
                 params: params.clone(),
@@ -239,12 +232,14 @@ impl App {
     }
 
     /// A room reopened from `session`, and the effects that finish its business (costs still
-    /// pending when it was saved are reconciled now).
+    /// pending when it was saved are reconciled now). A session file is an edge like the
+    /// command line: a model in it that cannot be sent refuses the whole file, which is left
+    /// as it is.
     pub fn from_session(
         session: &Session,
         keymap: crate::keymap::Keymap,
         mut settings: Settings,
-    ) -> (Self, Vec<Effect>) {
+    ) -> Result<(Self, Vec<Effect>), ModelRefError> {
         if let Some(params) = session.panes.first().map(|p| &p.params) {
             if params.max_tokens > 0 {
                 settings.max_tokens = params.max_tokens;
@@ -252,7 +247,7 @@ impl App {
             settings.temperature = params.temperature.or(settings.temperature);
             settings.system = params.system.clone().or(settings.system);
         }
-        let models: Vec<String> = session.panes.iter().map(|p| p.model.clone()).collect();
+        let models = crate::model::parse_all(&session.models())?;
         let mut app = App::new(&models, keymap, settings);
         app.session = SessionMeta {
             id: session.id.clone(),
@@ -305,71 +300,18 @@ impl App {
         app.focus = 0;
         super::catalog::refresh_served(&mut app);
         app.relayout();
-        (app, fx)
+        Ok((app, fx))
     }
 }
 
-/// An answer as saved; its rows are rendered at the room's first layout. A session file is
-/// untrusted like a server: its text enters state through `Clean`.
+/// An answer as saved; its rows are rendered at the room's first layout.
 fn restore_answer(a: &AnswerRecord, request: super::RequestId) -> Answer {
-    let mut reply = Reply::new(App::now());
-    reply.content = Clean::text(&a.content);
-    reply.reasoning = Clean::text(&a.reasoning);
-    reply.reasoning_details.clone_from(&a.reasoning_details);
-    reply.served_model = a.model.as_deref().map(Clean::line);
-    reply.provider = a.provider.as_deref().map(Clean::line);
-    reply.generation_id.clone_from(&a.generation_id);
-    reply.usage = a.usage;
-    reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);
-    reply.ttft = a.ttft_ms.map(Duration::from_millis);
-    reply.duration = a.duration_ms.map(Duration::from_millis);
-    reply.done = true;
     let state = match a.finish {
         Finish::Complete => AnswerState::Complete,
         Finish::Stopped => AnswerState::Stopped,
         Finish::Interrupted => AnswerState::Interrupted,
-        Finish::Failed => AnswerState::Failed(restore_error(a.error.as_ref())),
+        Finish::Failed => AnswerState::Failed,
     };
-    let cost = match (a.cost_status, a.cost_usd) {
-        (CostStatus::Reported, Some(c)) => CostState::Reported(Cost::usd(c)),
-        (CostStatus::Pending, _) if a.generation_id.is_some() => CostState::Pending,
-        _ => CostState::Unknown,
-    };
-    Answer::new(request, reply, state, cost)
-}
-
-/// A saved error comes back as its words; its HTTP status and code survive where known.
-fn restore_error(e: Option<&ErrorRecord>) -> ApiError {
-    let Some(e) = e else {
-        return ApiError::InStream {
-            code: None,
-            message: "failed (no details were saved)".into(),
-            provider: None,
-        };
-    };
-    let code = e
-        .code
-        .parse::<i64>()
-        .map_or_else(|_| ErrorCode::Text(e.code.clone()), ErrorCode::Number);
-    // The saved message is the full sentence already; strip the status prefix Display adds back.
-    let message = e
-        .message
-        .split_once(": ")
-        .map_or(e.message.as_str(), |(_, m)| m)
-        .to_owned();
-    match e.status {
-        Some(status) => ApiError::Http {
-            status,
-            code: Some(code),
-            message,
-            provider: None,
-            raw: None,
-            retry_after: None,
-        },
-        None => ApiError::InStream {
-            code: Some(code),
-            message,
-            provider: None,
-        },
-    }
+    let reply = record::restore_reply(a, App::now());
+    Answer::new(request, reply, state, record::restore_cost(a))
 }

@@ -5,7 +5,6 @@
 use super::answer::Policy;
 use super::pane::{AnswerState, CostState, Pane};
 use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
-use crate::api::clients::split_endpoint;
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
@@ -84,7 +83,7 @@ fn pane_parts(app: &mut App, i: usize) -> Option<(&mut Pane, Ctx<'_>, Policy)> {
     let pane = panes.get_mut(i)?;
     let policy = Policy {
         max_attempts: settings.max_attempts,
-        reconcilable: split_endpoint(&pane.model).0.is_none(),
+        reconcilable: pane.model.on_default(),
     };
     let cx = Ctx {
         theme: themes.current(),

@@ -8,6 +8,7 @@ use super::pick_models;
 use crate::cli::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
+use crate::model::ModelRef;
 use crate::sanitize::sanitize;
 use crate::{api, ask, catalog, chat, clock, connect, store};
 
@@ -18,7 +19,7 @@ pub(crate) async fn run(
     args: AskArgs,
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
-    let models = pick_models(global, config, args.models.clone())?;
+    let models = pick_models(global, config, &args.models)?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
     let index = match check_models(&conn, &models, &routing).await {
@@ -79,7 +80,7 @@ pub(crate) async fn run(
 /// and without a catalog (offline, no cache) nothing is checked.
 pub(crate) async fn check_models(
     conn: &connect::Connection,
-    models: &[String],
+    models: &[ModelRef],
     routing: &api::Routing,
 ) -> Result<Option<catalog::Index>, UsageError> {
     if !conn.openrouter() {
@@ -88,8 +89,8 @@ pub(crate) async fn check_models(
     let client = conn.clients.default_client();
     let wanted: Vec<String> = models
         .iter()
-        .filter(|m| api::clients::split_endpoint(m).0.is_none())
-        .map(|m| routing.model_id(m))
+        .filter(|m| m.on_default())
+        .map(|m| routing.model_id(m.id()))
         .chain(routing.fallbacks.iter().cloned())
         .collect();
     let Ok((mut catalog, source)) =
@@ -140,7 +141,7 @@ fn check_daily_budget(
 /// What a run may spend at most: each model is sent one request per entry of `requests` (its
 /// estimated prompt tokens), each answer up to `max_tokens`.
 pub(crate) struct BudgetCheck<'a> {
-    pub(crate) models: &'a [String],
+    pub(crate) models: &'a [ModelRef],
     pub(crate) routing: &'a api::Routing,
     pub(crate) requests: &'a [u64],
     pub(crate) max_tokens: u32,
@@ -166,8 +167,8 @@ impl BudgetCheck<'_> {
         let most: f64 = self
             .models
             .iter()
-            .filter(|m| api::clients::split_endpoint(m).0.is_none())
-            .filter_map(|m| index?.catalog.pricing(&self.routing.model_id(m)))
+            .filter(|m| m.on_default())
+            .filter_map(|m| index?.catalog.pricing(&self.routing.model_id(m.id())))
             .flat_map(|p| {
                 self.requests.iter().filter_map(move |&tokens| {
                     p.at(tokens, clock::hhmm(now))

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::UsageError;
 use crate::arena::{self, Battle, Board, BoardError, BoardOptions, personal, tags};
+use crate::cli::UsageError;
 use crate::cli::{LeaderboardArgs, VotesCommand};
 use crate::sanitize::sanitize;
 

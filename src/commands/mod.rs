@@ -4,6 +4,7 @@
 use crate::cli::GlobalArgs;
 use crate::cli::UsageError;
 use crate::config::Config;
+use crate::model::{self, ModelRef};
 use crate::sim;
 
 pub(crate) mod ask;
@@ -14,20 +15,20 @@ pub(crate) mod sessions;
 pub(crate) mod simulate;
 
 /// The models to use: given on the command line, else the demo's, else the config's defaults.
+/// This is where a model as written becomes a `ModelRef`: one that cannot be sent is refused.
 pub(crate) fn pick_models(
     global: &GlobalArgs,
     config: &Config,
-    given: Vec<String>,
-) -> Result<Vec<String>, UsageError> {
+    given: &[String],
+) -> Result<Vec<ModelRef>, UsageError> {
     if !given.is_empty() {
-        Ok(given)
+        model::parse_all(given).map_err(|e| UsageError(format!("-m: {e}")))
     } else if global.demo {
-        Ok(sim::DEFAULT_DEMO_MODELS
-            .iter()
-            .map(|m| (*m).to_owned())
-            .collect())
+        model::parse_all(sim::DEFAULT_DEMO_MODELS)
+            .map_err(|e| UsageError(format!("the demo's models: {e}")))
     } else if !config.default_models.is_empty() {
-        Ok(config.default_models.clone())
+        model::parse_all(&config.default_models)
+            .map_err(|e| UsageError(format!("default_models in config.toml: {e}")))
     } else {
         Err(UsageError(
             "no model to ask: give -m MODEL (repeatable) or set default_models in config.toml"

@@ -50,14 +50,20 @@ pub(crate) async fn run(
     let (app, effects) = match (&cli.resume, &store) {
         (Some(id), Some(store)) => {
             let opened = resume(store, id)?;
-            let (mut app, fx) = app::App::from_session(&opened.session, keymap, settings);
+            let (mut app, fx) =
+                app::App::from_session(&opened.session, keymap, settings).map_err(|e| {
+                    UsageError(format!(
+                        "cannot reopen session `{}`: {e}",
+                        opened.session.id
+                    ))
+                })?;
             if let Some(note) = opened.note {
                 app.set_notice(app::NoticeLevel::Error, note);
             }
             (app, fx)
         }
         _ => {
-            let models = pick_models(global, config, cli.models.clone())?;
+            let models = pick_models(global, config, &cli.models)?;
             (app::App::new(&models, keymap, settings), Vec::new())
         }
     };

@@ -62,9 +62,14 @@ async fn rerun(
         )));
     }
     let models = if args.models.is_empty() {
-        session.models().into_iter().map(str::to_owned).collect()
+        crate::model::parse_all(&session.models()).map_err(|e| {
+            UsageError(format!(
+                "session `{}` holds a model that cannot be sent: {e}",
+                session.id
+            ))
+        })?
     } else {
-        args.models.clone()
+        crate::model::parse_all(&args.models).map_err(|e| UsageError(format!("-m: {e}")))?
     };
     let params = session
         .panes

@@ -14,15 +14,15 @@ use crate::api::{ApiError, ChatRequest, Clients, Limits, Reply, Routing};
 use crate::ask::{self, Answer};
 use crate::chat::{Cost, Message, push_turn};
 use crate::clock;
+use crate::model::ModelRef;
 use crate::sanitize::sanitize;
 use crate::store::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session,
-    Totals, Turn,
+    AnswerRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
 };
 
 #[derive(Debug, Clone)]
 pub struct RerunPlan {
-    pub models: Vec<String>,
+    pub models: Vec<ModelRef>,
     pub prompts: Vec<String>,
     pub system: Option<String>,
     pub max_tokens: u32,
@@ -108,7 +108,7 @@ async fn converse(
     clients: &Clients,
     plan: &RerunPlan,
     m: usize,
-    model: String,
+    model: ModelRef,
     tx: mpsc::UnboundedSender<(usize, usize, Reply)>,
 ) {
     let mut history: Vec<Message> = Vec::new();
@@ -209,7 +209,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .iter()
         .enumerate()
         .map(|(m, model)| PaneRecord {
-            model: model.clone(),
+            model: model.to_string(),
             closed: false,
             routing: Default::default(),
             params: params.clone(),
@@ -240,14 +240,12 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
     session
 }
 
+/// A rerun's answer ended complete or failed (nothing stops it), its cost settled.
 fn record(a: &Answer) -> AnswerRecord {
-    let (finish, error) = match &a.reply.error {
-        Some(e) => (Finish::Failed, Some(ErrorRecord::of(e))),
-        None => (Finish::Complete, None),
+    let finish = if a.ok() {
+        Finish::Complete
+    } else {
+        Finish::Failed
     };
-    let cost = match a.cost {
-        Some(c) => (Some(c.as_usd()), CostStatus::Reported),
-        None => (None, CostStatus::Unknown),
-    };
-    AnswerRecord::of_reply(&a.reply, finish, error, cost)
+    crate::record::answer_record(&a.reply, finish, a.cost.into())
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
-use crate::api::Routing;
 use crate::chat::Usage;
+use crate::routing::Routing;
 
 /// Bumped when a change would make older files mean something else.
 pub const FORMAT_VERSION: u32 = 1;
@@ -126,48 +126,6 @@ pub struct AnswerRecord {
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorRecord>,
-}
-
-impl ErrorRecord {
-    /// What is kept of a failure: its status, code and the sentence a person read.
-    pub fn of(e: &crate::api::ApiError) -> Self {
-        Self {
-            status: e.status(),
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl AnswerRecord {
-    /// The record of `reply`, ended as `finish` (with `error` when it failed), costing
-    /// `cost_usd` as far as `cost_status` says.
-    pub fn of_reply(
-        r: &crate::api::Reply,
-        finish: Finish,
-        error: Option<ErrorRecord>,
-        (cost_usd, cost_status): (Option<f64>, CostStatus),
-    ) -> Self {
-        let ms = |d: Option<std::time::Duration>| {
-            d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        };
-        Self {
-            content: r.content.to_string(),
-            reasoning: r.reasoning.to_string(),
-            reasoning_details: r.reasoning_details.clone(),
-            model: r.served_model.as_deref().map(str::to_owned),
-            provider: r.provider.as_deref().map(str::to_owned),
-            generation_id: r.generation_id.clone(),
-            usage: r.usage,
-            cost_usd,
-            cost_status,
-            ttft_ms: ms(r.ttft),
-            duration_ms: ms(r.duration),
-            finish,
-            finish_reason: r.finish_reason.as_ref().map(|f| f.as_str().to_owned()),
-            error,
-        }
-    }
 }
 
 impl Session {

@@ -238,14 +238,14 @@ impl PaneView<'_> {
             }
             AnswerState::Complete
             | AnswerState::Stopped
-            | AnswerState::Failed(_)
+            | AnswerState::Failed
             | AnswerState::Interrupted => None,
         };
         if let Some(text) = live {
             return vec![Line::styled(format!("{spin} {text}"), t.streaming())];
         }
         let style = match a.state {
-            AnswerState::Failed(_) => t.error(),
+            AnswerState::Failed => t.error(),
             AnswerState::Stopped | AnswerState::Interrupted => t.stopped(),
             _ => t.dim(),
         };

@@ -16,7 +16,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// A room as `App::new` leaves it, on a `width`×`height` screen: the default keymap, and no
 /// themes, highlighter or catalog loaded.
 pub fn room<S: AsRef<str>>(models: &[S], settings: Settings, width: u16, height: u16) -> App {
-    let models: Vec<String> = models.iter().map(|m| m.as_ref().to_owned()).collect();
+    let models = modelroom::model::parse_all(models).expect("models as written");
     let mut app = App::new(&models, Keymap::default(), settings);
     update(&mut app, Action::Resize { width, height });
     app

@@ -60,7 +60,7 @@ impl Room {
         setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
     ) -> Self {
         let clients = clients.into();
-        let models: Vec<String> = models.iter().map(|m| (*m).to_owned()).collect();
+        let models = modelroom::model::parse_all(models).expect("models as written");
         let (keys, input) = unbounded();
         let (status_tx, status) = watch::channel(LoopStatus::default());
         let done = tokio::spawn(async move {

@@ -47,7 +47,7 @@ pub fn vendor_models(panes: usize) -> Vec<String> {
 }
 
 pub fn room(panes: usize, width: u16, height: u16, depth: ColorDepth) -> App {
-    let models = vendor_models(panes);
+    let models = modelroom::model::parse_all(&vendor_models(panes)).unwrap();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
     app.set_themes(Themes::builtin(depth));
     update(&mut app, Action::HighlighterLoaded(highlighter()));

@@ -60,6 +60,7 @@ pub(crate) fn fold(events: &[StreamEvent]) -> Folded {
     for event in events {
         reply.apply(event.clone(), now);
     }
+    let done = reply.ended();
     Folded {
         content: reply.content.into_string(),
         reasoning: reply.reasoning.into_string(),
@@ -71,7 +72,7 @@ pub(crate) fn fold(events: &[StreamEvent]) -> Folded {
         generation_id: reply.generation_id,
         damage: reply.damage,
         error: reply.error,
-        done: reply.done,
+        done,
     }
 }
 

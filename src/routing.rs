@@ -2,10 +2,31 @@
 //! price cap, fallback models, provider order / only / ignore lists and whether other
 //! providers may step in. They become the request's `model` suffix, `models` array and
 //! `provider` object exactly as the API names them (openrouter-api.md §2.3–2.5); servers of
-//! the plain OpenAI dialect never see them.
+//! the plain OpenAI dialect never see them. A shared noun: a session saves a pane's routing,
+//! the room edits it, `api` sends it; so it sits below all three.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+
+/// Which dialect a server speaks. OpenRouter takes `usage`, `provider` and `models`; plain
+/// OpenAI rejects unknown fields, so generic servers get only the standard ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    OpenRouter,
+    OpenAi,
+}
+
+impl Dialect {
+    /// OpenRouter's own host and the simulated gateway speak OpenRouter; anything else is generic.
+    pub fn guess(base_url: &str) -> Self {
+        if base_url.contains("openrouter.ai") {
+            Self::OpenRouter
+        } else {
+            Self::OpenAi
+        }
+    }
+}
 
 /// `provider.sort`: try providers in this order instead of load balancing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,10 +319,10 @@ pub fn requested_flags(routing: &Routing, deny_data_collection: bool) -> Vec<&'s
 pub fn dropped_routing(
     routing: &Routing,
     deny_data_collection: bool,
-    dialect: super::Dialect,
+    dialect: Dialect,
     endpoint: Option<&str>,
 ) -> Option<String> {
-    if dialect == super::Dialect::OpenRouter {
+    if dialect == Dialect::OpenRouter {
         return None;
     }
     let flags = requested_flags(routing, deny_data_collection);
@@ -331,7 +352,6 @@ mod tests {
 
     #[test]
     fn routing_for_a_plain_openai_server_is_named_with_the_setting_that_sends_it() {
-        use crate::api::Dialect;
         let r = Routing {
             sort: Some(ProviderSort::Price),
             only: vec!["a".into()],
