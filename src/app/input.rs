@@ -75,8 +75,17 @@ impl Prompt {
         self.area.insert_str(text);
     }
 
-    /// An unbound key goes to the editor.
+    /// An unbound key goes to the editor, with readline's Ctrl+U (clear to the line's start)
+    /// and undo on Ctrl+Z (the editor's own Ctrl+U undo would surprise a shell user).
     pub fn edit(&mut self, key: KeyEvent) -> bool {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        if key.modifiers == KeyModifiers::CONTROL {
+            match key.code {
+                KeyCode::Char('u') => return self.area.delete_line_by_head(),
+                KeyCode::Char('z') => return self.area.undo(),
+                _ => {}
+            }
+        }
         self.area.input(key)
     }
 
@@ -150,6 +159,28 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ctrl_u_clears_to_the_line_start_and_ctrl_z_undoes() {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let mut p = Prompt::new("");
+        p.set_text("first\nsecond line");
+        assert!(p.edit(ctrl('u')));
+        assert_eq!(p.text(), "first\n");
+        assert!(p.edit(ctrl('z')));
+        assert_eq!(p.text(), "first\nsecond line");
+    }
+
+    #[test]
+    fn a_long_line_takes_rows_as_it_wraps() {
+        let mut p = Prompt::new("");
+        p.set_text(&"word ".repeat(20));
+        assert_eq!(p.rows_at(100), 1);
+        assert_eq!(p.rows_at(40), 3);
+        p.set_text("a\nb");
+        assert_eq!(p.rows_at(40), 2);
+    }
 
     #[test]
     fn history_walks_back_and_returns_to_the_draft() {

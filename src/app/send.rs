@@ -3,7 +3,7 @@
 //! sends: its conversation, its endpoint and its routing.
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
-use super::{App, Effect, NoticeLevel, SendMode, catalog, money, stream};
+use super::{App, Command, Effect, NoticeLevel, SendMode, catalog, money, stream};
 use crate::api::{Dialect, Reply, dropped_routing};
 use crate::model::ModelRef;
 use crate::sanitize::Clean;
@@ -101,6 +101,18 @@ fn dropped_routing_note(
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
     let i = app.focus;
     let Some(pane) = app.panes.get(i) else { return };
+    if pane.is_live() {
+        // Asking again would stop an answer already being paid for: never silently.
+        let stop = app.keymap.label_for(Command::Stop).unwrap_or_default();
+        app.set_notice(
+            NoticeLevel::Error,
+            format!(
+                "not sent: pane {} is still answering; {stop} stops it, then ask again",
+                i + 1
+            ),
+        );
+        return;
+    }
     let Some(last_prompt) = pane.entries.iter().rev().find_map(|e| match e {
         Entry::Prompt { text, .. } => Some(text.clone()),
         Entry::Answer(_) => None,

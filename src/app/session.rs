@@ -91,7 +91,7 @@ impl App {
     /// While answers stream, a save every few seconds keeps what arrived if the app is killed.
     pub(super) fn periodic_save(&mut self) {
         let every = Duration::from_secs(2);
-        if self.animating() && self.saves.last_at.is_none_or(|t| t.elapsed() >= every) {
+        if self.streaming_count() > 0 && self.saves.last_at.is_none_or(|t| t.elapsed() >= every) {
             self.saves.due = true;
         }
     }
@@ -289,6 +289,18 @@ impl App {
             }
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
+        }
+        // Up recalls the session's prompts: each once, in the order the panes asked them (a
+        // prompt sent to every pane is in each pane's turns in the order it was sent).
+        let mut seen = std::collections::HashSet::new();
+        for record in &session.panes {
+            for turn in &record.turns {
+                if let Turn::User { content } = turn {
+                    if seen.insert(content.as_str()) {
+                        app.history.push(content);
+                    }
+                }
+            }
         }
         // Closed panes stay closed, their answers kept for the session's record.
         for i in (0..session.panes.len()).rev() {

@@ -59,7 +59,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
-            if app.animating() {
+            if app.expire_notice() {
+                app.mark_dirty();
+            }
+            if app.streaming_count() > 0 {
                 app.mark_dirty();
                 app.periodic_save();
             }
@@ -146,6 +149,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     app.mark_dirty();
+    app.quit_armed &= app.keymap.resolve(key, app.prompt.is_empty()) == Some(Command::Quit);
     if !matches!(app.overlay, Overlay::None) {
         if let Some(cmd) = overlay::on_key(app, key, fx) {
             run(app, cmd, fx);
@@ -153,6 +157,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if let Some(cmd) = app.keymap.resolve(key, app.prompt.is_empty()) {
+        app.help_typed = cmd == Command::Help && matches!(key.code, KeyCode::Char(_));
         run(app, cmd, fx);
         return;
     }
@@ -215,6 +220,10 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 /// Performs one command. Public to the module so tests and the command palette share it.
 pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     app.mark_dirty();
+    // A quit asked while answers streamed is confirmed only by asking again at once.
+    if cmd != Command::Quit {
+        app.quit_armed = false;
+    }
     match cmd {
         Command::Send => send(app, app.send_mode, fx),
         Command::SendFocused => send(app, SendMode::Focused, fx),
@@ -352,6 +361,22 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Quit => {
+            let streaming = app.streaming_count();
+            if streaming > 0 && !std::mem::take(&mut app.quit_armed) {
+                // Quitting stops answers that are being paid for: ask first.
+                app.quit_armed = true;
+                let again = app.keymap.label_for(Command::Quit).unwrap_or_default();
+                let what = if streaming == 1 {
+                    "an answer is still streaming".to_owned()
+                } else {
+                    format!("{streaming} answers are still streaming")
+                };
+                app.set_notice(
+                    NoticeLevel::Error,
+                    format!("{what}: {again} again stops and quits (what came is saved)"),
+                );
+                return;
+            }
             stream::stop_all(app, fx);
             app.request_save();
             app.quit = true;

@@ -197,12 +197,19 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = centered(frame.area(), want, height);
     let shown = usize::from(area.height.saturating_sub(2));
     let scroll = app.help_scroll.min(total.saturating_sub(shown));
+    let typed = if app.help_typed {
+        " · type on for a prompt that starts with ?"
+    } else {
+        ""
+    };
     let hint = if shown < total {
         format!(
-            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes ",
+            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes{typed} ",
             scroll + 1,
             (scroll + shown).min(total)
         )
+    } else if app.help_typed {
+        format!(" F1, ? or Esc closes{typed} ")
     } else {
         " F1, ? or Esc closes · keys are configurable in config.toml [keys] ".to_owned()
     };
