@@ -160,3 +160,33 @@ fn without_colour_the_prompt_is_marked_apart_from_answers() {
     assert_ne!(plain.prompt(), plain.strong());
     assert_ne!(plain.prompt(), plain.heading(1));
 }
+
+#[test]
+fn a_misspelt_model_flags_its_own_pane_whole_and_the_others_are_asked() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = drive::room(
+            &["demo/fsat", "demo/fast"],
+            Settings::default(),
+            width,
+            height,
+        );
+        drive::load_demo_catalog(&mut app, 1_700_000_000);
+        let shown = text(&draw(&app));
+        let flat: String = shown
+            .lines()
+            .map(|l| l.trim_matches(|c| "┃│ ".contains(c)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("nothing is sent to this pane until then"),
+            "the note is whole: {shown}"
+        );
+        insta::assert_snapshot!(format!("misspelt_model_{width}x{height}"), shown);
+        type_text(&mut app, "hello");
+        let started = drive::started(key(&mut app, KeyCode::Enter));
+        assert_eq!(started.len(), 1, "the other pane is asked");
+        assert_eq!(started[0].0, app.panes[1].id);
+    }
+}

@@ -32,11 +32,25 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     if text.trim().is_empty() {
         return;
     }
-    let targets = app.targets(mode);
+    let mut targets = app.targets(mode);
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
         return;
     }
+    // A pane whose model cannot be sent (misspelt, retired) says so in its own pane and is
+    // left out; it does not hold back every other pane.
+    let (sendable, skipped): (Vec<usize>, Vec<usize>) = targets.iter().partition(|&&i| {
+        let p = &app.panes[i];
+        catalog::check_model(app, &p.model, &p.routing).is_ok()
+    });
+    if !sendable.is_empty() && !skipped.is_empty() {
+        targets = sendable;
+    }
+    let skipped = if targets.len() < app.targets(mode).len() {
+        skipped
+    } else {
+        Vec::new()
+    };
     if let Some(why) = blocked(app, &targets, &text) {
         app.set_notice(NoticeLevel::Error, why);
         return;
@@ -51,6 +65,23 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     app.history.push(&text);
     app.prompt.clear();
     app.notice = None;
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped
+            .iter()
+            .map(|&i| format!("pane {} ({})", i + 1, app.panes[i].model))
+            .collect();
+        let change = app
+            .keymap
+            .label_for(Command::ChangeModel)
+            .unwrap_or_default();
+        app.set_notice(
+            NoticeLevel::Error,
+            format!(
+                "not sent to {}: its model cannot be asked (see the pane); {change} picks another",
+                names.join(", ")
+            ),
+        );
+    }
     app.request_save();
     app.relayout();
 }

@@ -272,8 +272,15 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::ChangeModel => {
-            if let Some(id) = app.focused().map(|p| p.id) {
-                open_picker(app, ModelPurpose::Rebind(id), fx);
+            if let Some(p) = app.focused() {
+                // A model the catalog lacks opens the picker on its id, to correct it.
+                let wrong = catalog::check_model(app, &p.model, &p.routing)
+                    .is_err()
+                    .then(|| p.model.to_string());
+                open_picker(app, ModelPurpose::Rebind(p.id), fx);
+                if let (Some(id), Overlay::Picker(picker)) = (wrong, &mut app.overlay) {
+                    picker.paste(&id);
+                }
             }
         }
         Command::Routing => {

@@ -59,13 +59,20 @@ impl Widget for PaneView<'_> {
             }
         }
         if let Some(note) = self.names().note() {
-            let y = inner.bottom() - 1;
-            buf.set_line(
-                inner.x,
-                y,
-                &Line::styled(note.into_string(), t.error()),
-                inner.width,
-            );
+            // Whole, wrapped at the pane's foot (up to half its height), not cut to a row.
+            let rows = wrap_note(&note, inner.width);
+            let most = usize::from((inner.height / 2).max(1));
+            let shown = &rows[..rows.len().min(most)];
+            let top = inner.bottom() - u16::try_from(shown.len()).unwrap_or(1);
+            for (y, row) in (top..).zip(shown) {
+                let last = shown.len() < rows.len() && y + 1 == inner.bottom();
+                let row = if last {
+                    format!("{row}…")
+                } else {
+                    row.clone()
+                };
+                buf.set_line(inner.x, y, &Line::styled(row, t.error()), inner.width);
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::app::{App, Command, Estimate, NoticeLevel, SendMode};
 use crate::chat::Cost;
 
 /// Columns a notice leaves for the session's spend (` spend $0.00123 `).
-const SPEND_WIDTH: usize = 16;
+const SPEND_WIDTH: usize = 20;
 
 /// Cells of a budget gauge.
 const GAUGE_CELLS: usize = 8;
