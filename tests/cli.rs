@@ -333,3 +333,17 @@ async fn a_refused_request_costs_nothing_and_its_code_is_a_string() {
     assert!(shown.contains("· $0"), "{shown}");
     assert!(!shown.contains("cost unknown"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_first_run_with_nothing_set_up_names_the_missing_key_and_offers_the_demo() {
+    let env = Env::new();
+    let out = env.run(&[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no API key"), "{err}");
+    assert!(err.contains("--demo"), "{err}");
+    assert!(
+        !err.contains("no model to ask"),
+        "a room is not asking yet: {err}"
+    );
+}

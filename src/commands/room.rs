@@ -62,14 +62,21 @@ pub(crate) async fn run(
             }
             (app, fx)
         }
-        _ => {
-            let models = pick_models(global, config, &cli.models)?;
-            (app::App::new(&models, keymap, settings), Vec::new())
-        }
+        _ => match pick_models(global, config, &cli.models) {
+            Ok(models) => (app::App::new(&models, keymap, settings), Vec::new()),
+            // Nothing set up yet: the missing key comes first (from `connect`, offering
+            // `--demo`); with a key, the room opens on the picker to add its first pane.
+            Err(_) if cli.models.is_empty() => (app::App::new(&[], keymap, settings), Vec::new()),
+            Err(e) => return Err(e),
+        },
     };
     let mut app = app;
     apply_theme(&mut app, cli, config, config_path.as_deref());
     let conn = connect::connect(global, config, config_path).await?;
+    let mut effects = effects;
+    if app.panes.is_empty() && app.closed.is_empty() {
+        effects.extend(open_on_picker(&mut app));
+    }
     let result = runtime::run_room(
         conn.clients.clone(),
         app,
@@ -87,6 +94,16 @@ pub(crate) async fn run(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// A room with no model to ask opens on the picker, to add its first pane, rather than
+/// refusing to start.
+fn open_on_picker(app: &mut app::App) -> Vec<app::Effect> {
+    app.set_notice(
+        app::NoticeLevel::Info,
+        "no model yet: pick one to ask (set default_models in config.toml to skip this)",
+    );
+    app::update(app, app::Action::Command(app::Command::AddPane))
 }
 
 /// Loads the built-in themes and the person's (`<config dir>/themes/*.toml`) and picks the
@@ -145,4 +162,20 @@ fn plain_openai_servers(global: &crate::cli::GlobalArgs, config: &Config) -> Vec
                 .map(|(name, _)| Some(name.clone())),
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_room_without_models_opens_on_the_picker() {
+        let mut app = app::App::new(&[], keymap::Keymap::default(), app::Settings::default());
+        let fx = open_on_picker(&mut app);
+        assert!(matches!(app.overlay, app::Overlay::Picker(_)));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, app::Effect::RefreshCatalog { .. }))
+        );
+    }
 }
