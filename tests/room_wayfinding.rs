@@ -190,3 +190,61 @@ fn a_misspelt_model_flags_its_own_pane_whole_and_the_others_are_asked() {
         assert_eq!(started[0].0, app.panes[1].id);
     }
 }
+
+#[test]
+fn alt_t_starts_from_the_current_title() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room(&["a/1"]);
+    let title = app.title();
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::ALT);
+    let Overlay::Title(input) = &app.overlay else {
+        panic!("the title field is open")
+    };
+    assert_eq!(input.text(), title);
+    type_text(&mut app, " (2)");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.title(), format!("{title} (2)"));
+}
+
+#[test]
+fn the_sessions_browser_shows_ids_zoned_times_and_cuts_with_an_ellipsis() {
+    use modelroom::app::{Action, Command, SessionRow, update};
+    use modelroom::sanitize::Clean;
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = drive::room(&["a/1"], Settings::default(), width, height);
+        update(&mut app, Action::Command(Command::Sessions));
+        let row = |id: &str, title: &str| SessionRow {
+            id: id.into(),
+            shown_id: Clean::line(id),
+            title: Clean::line(title),
+            updated: Clean::line("2026-12-02T03:58:47Z"),
+            models: vec![
+                Clean::line("anthropic/claude-sonnet-4.6"),
+                Clean::line("openai/gpt-5.1"),
+            ],
+            prompts: 3,
+            cost_usd: 0.00101,
+            damaged: None,
+        };
+        let title = "Explain server-sent events and when to prefer them over websockets";
+        let rows = vec![
+            row("20261202-035847-d2c1", title),
+            row("20261202-033537-f17c", title),
+        ];
+        update(&mut app, Action::SessionsListed(Ok(rows)));
+        let shown = text(&draw(&app));
+        assert!(shown.contains("20261202-035847-d2c1") && shown.contains("20261202-033537-f17c"));
+        assert!(
+            shown.contains("updated (UTC)") && shown.contains("2026-12-02 03:58 UTC"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains('…'),
+            "a cut title or model list ends in …: {shown}"
+        );
+        insta::assert_snapshot!(format!("sessions_browser_{width}x{height}"), shown);
+    }
+}

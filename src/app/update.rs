@@ -353,8 +353,10 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             fx.push(Effect::ListSessions);
         }
         Command::NameSession => {
-            let hint = format!("now \"{}\"; type a title", app.title());
-            app.overlay = Overlay::Title(Box::new(Prompt::new(&hint)));
+            // The current title, ready to edit (Ctrl+U clears it).
+            let mut input = Prompt::new("type a title");
+            input.set_text(&app.title());
+            app.overlay = Overlay::Title(Box::new(input));
         }
         Command::Interrupt => {
             if app.streaming_count() > 0 {
