@@ -13,7 +13,7 @@ use crate::api::{
     ApiError, Catalog, ChatRequest, Client, Clients, Dialect, Limits, Reply, Routing, StreamEvent,
     dropped_routing,
 };
-use crate::chat::{Cost, Message};
+use crate::chat::{Cost, CostState, Message};
 use crate::model::ModelRef;
 use crate::sanitize::{sanitize, write_json_line};
 
@@ -43,7 +43,8 @@ pub struct AskPlan {
 pub struct Answer {
     pub model: ModelRef,
     pub reply: Reply,
-    pub cost: Option<Cost>,
+    /// Settled when the answer is: reported, or unknown (`ask` has nothing pending).
+    pub cost: CostState,
     pub cost_source: Option<&'static str>,
 }
 
@@ -156,7 +157,7 @@ impl Costs {
         Answer {
             model: model.clone(),
             reply,
-            cost,
+            cost: cost.into(),
             cost_source,
         }
     }
@@ -164,7 +165,7 @@ impl Costs {
 
 /// Appends a billed answer to the ledger; a failure only warns (the answer still prints).
 pub(crate) fn record_spend(ledger: Option<&crate::store::Ledger>, a: &Answer) {
-    let (Some(ledger), Some(cost)) = (ledger, a.cost.filter(|c| c.as_usd() > 0.0)) else {
+    let (Some(ledger), Some(cost)) = (ledger, a.cost.known().filter(|c| c.as_usd() > 0.0)) else {
         return;
     };
     let model = a.reply.served_model.as_deref().unwrap_or(a.model.as_str());
@@ -332,9 +333,9 @@ pub(crate) fn json_line(a: &Answer) -> Value {
             "completion_tokens": u.completion_tokens,
             "reasoning_tokens": u.reasoning_tokens,
             "cached_tokens": u.cached_tokens,
-            "cost": a.cost.map(Cost::as_usd),
+            "cost": a.cost.known().map(Cost::as_usd),
         })),
-        "cost": a.cost.map(Cost::as_usd),
+        "cost": a.cost.known().map(Cost::as_usd),
         "cost_source": a.cost_source,
         "ttft_ms": ms(r.ttft),
         "duration_ms": ms(r.duration),
@@ -350,8 +351,8 @@ pub(crate) fn json_line(a: &Answer) -> Value {
 }
 
 fn totals(answers: &[Answer]) -> (Cost, usize, usize) {
-    let total = answers.iter().filter_map(|a| a.cost).sum();
-    let unknown = answers.iter().filter(|a| a.cost.is_none()).count();
+    let total = answers.iter().filter_map(|a| a.cost.known()).sum();
+    let unknown = answers.iter().filter(|a| a.cost.known().is_none()).count();
     let failed = answers.iter().filter(|a| !a.ok()).count();
     (total, unknown, failed)
 }
@@ -428,7 +429,7 @@ fn stats_line(a: &Answer) -> String {
         )),
         None => parts.push("tokens unknown".into()),
     }
-    parts.push(match (a.cost, a.cost_source) {
+    parts.push(match (a.cost.known(), a.cost_source) {
         (Some(c), Some("catalog")) => format!("≈{c} (catalog prices)"),
         (Some(c), Some("generation")) => format!("{c} (billed, from the generation record)"),
         (Some(c), _) => c.to_string(),

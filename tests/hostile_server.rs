@@ -173,10 +173,13 @@ async fn ask_gives_up_at_its_deadline_on_a_server_that_only_sends_keep_alives() 
                 "data: {}\n\n",
                 serde_json::json!({"choices":[{"delta":{"content":"so far"}}]})
             );
+            // The server's own pace: a keep-alive every 20 ms, for ever (the test waits on
+            // nothing but `ask`'s answer).
+            let every = tokio::time::interval(Duration::from_millis(20));
             let alive = futures::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
-                futures::stream::unfold((), |()| async {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Some((Ok(": keep-alive\n\n".to_owned()), ()))
+                futures::stream::unfold(every, |mut every| async {
+                    every.tick().await;
+                    Some((Ok(": keep-alive\n\n".to_owned()), every))
                 }),
             );
             respond("text/event-stream", Body::from_stream(alive))

@@ -312,10 +312,15 @@ fn a_resumed_session_flags_models_the_catalog_no_longer_lists() {
 fn without_a_catalog_the_room_still_sends_and_says_so() {
     let models = modelroom::model::parse_all(&["vendor/anything"]).unwrap();
     let mut app = App::new(&models, Keymap::default(), Settings::default());
-    update(&mut app, Action::CatalogFailed("connection refused".into()));
+    let refused = modelroom::api::ApiError::Connect {
+        url: "http://127.0.0.1:9".into(),
+        detail: "connection refused".into(),
+    };
+    update(&mut app, Action::CatalogFailed(refused.into()));
     let notice = app.notice.clone().unwrap().text;
     assert!(
-        notice.starts_with("no model catalog (connection refused)"),
+        notice
+            .starts_with("no model catalog (cannot reach http://127.0.0.1:9: connection refused)"),
         "{notice}"
     );
     app.notice = None;

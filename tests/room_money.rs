@@ -363,3 +363,34 @@ fn the_account_view_refreshes_in_the_background_and_shows_each_answer() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_refresh_that_fails_whole_leaves_the_status_bar_balance_as_it_was() {
+    let mut app = room_with(&["demo/fast"], Settings::default());
+    let refused = || ApiError::Connect {
+        url: "http://127.0.0.1:9".into(),
+        detail: "connection refused".into(),
+    };
+    let good = AccountInfo {
+        credits: Ok(Credits {
+            total_credits: 10.0,
+            total_usage: 2.5,
+        }),
+        key: Err(refused()),
+    };
+    update(&mut app, Action::Account(Box::new(good)));
+    assert!(screen(&app).contains("credits $7.5000"));
+    let failed = AccountInfo {
+        credits: Err(refused()),
+        key: Err(refused()),
+    };
+    update(&mut app, Action::Account(Box::new(failed)));
+    assert!(
+        screen(&app).contains("credits $7.5000"),
+        "the last balance that was told stays"
+    );
+    assert!(
+        matches!(app.account.credits, Some(Err(_))),
+        "the view says it failed"
+    );
+}

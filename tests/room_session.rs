@@ -179,7 +179,10 @@ async fn saves_are_effects_numbered_so_the_loop_knows_when_one_is_in_flight() {
         &mut app,
         Action::Saved {
             seq: 1,
-            result: Err("disk full".into()),
+            result: Err(modelroom::app::WorkError::task(
+                "the save task",
+                "disk full",
+            )),
         },
     );
     assert!(app.save_error.is_some());

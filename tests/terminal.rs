@@ -2,18 +2,27 @@
 //! the terminal must come back as it was (alternate screen, bracketed paste and mouse off,
 //! cursor shown) and the process must exit cleanly; killed with SIGKILL mid-stream, the session
 //! on disk must hold everything up to the last save. The test answers the terminal queries
-//! (device attributes, cursor position) the way a terminal emulator would.
+//! (device attributes, cursor position) the way a terminal emulator would. Nothing sleeps: every
+//! wait is on the terminal's output arriving (a condition variable the reader thread signals),
+//! bounded by a deadline.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+/// What the room has written to the terminal so far, and the signal that more arrived.
+#[derive(Default)]
+struct Output {
+    bytes: Mutex<Vec<u8>>,
+    grew: Condvar,
+}
 
 struct Pty {
     child: Child,
-    output: Arc<Mutex<Vec<u8>>>,
+    output: Arc<Output>,
     _dir: tempfile::TempDir,
 }
 
@@ -37,7 +46,7 @@ impl Pty {
             .stderr(Stdio::null())
             .spawn()
             .expect("`script` (util-linux) runs the room in a pseudo-terminal");
-        let output = Arc::new(Mutex::new(Vec::new()));
+        let output = Arc::new(Output::default());
         let mut stdout = child.stdout.take().unwrap();
         let sink = output.clone();
         std::thread::spawn(move || {
@@ -46,7 +55,8 @@ impl Pty {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                sink.bytes.lock().unwrap().extend_from_slice(&buf[..n]);
+                sink.grew.notify_all();
             }
         });
         Self {
@@ -57,7 +67,26 @@ impl Pty {
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+        self.read().1
+    }
+
+    /// How many bytes the room has written, and them as text.
+    fn read(&self) -> (usize, String) {
+        let bytes = self.output.bytes.lock().unwrap();
+        (bytes.len(), String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Blocks until the room writes more than the `seen` bytes, or `deadline` passes; returns
+    /// how many bytes there are now.
+    fn wait_for_output(&self, seen: usize, deadline: Instant) -> usize {
+        let bytes = self.output.bytes.lock().unwrap();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (bytes, _) = self
+            .output
+            .grew
+            .wait_timeout_while(bytes, left, |b| b.len() <= seen)
+            .unwrap();
+        bytes.len()
     }
 
     fn pid(&self) -> String {
@@ -84,7 +113,7 @@ impl Pty {
         let deadline = Instant::now() + Duration::from_secs(30);
         let (mut answered_da, mut answered_cpr) = (0, 0);
         loop {
-            let text = self.text();
+            let (seen, text) = self.read();
             if text.contains(needle) {
                 return text;
             }
@@ -102,7 +131,7 @@ impl Pty {
                 Instant::now() < deadline,
                 "timed out waiting for {needle:?}; output so far: {text:?}"
             );
-            std::thread::sleep(Duration::from_millis(20));
+            self.wait_for_output(seen, deadline);
         }
     }
 }
@@ -163,8 +192,10 @@ fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
     pty.answer("tell me a story\r");
     let store = pty.sessions();
     // Wait until a periodic save holds part of the slow answer (the room saves every 2 s
-    // while streaming), then kill without warning.
+    // while streaming), then kill without warning. The store is looked at again each time the
+    // room draws: while an answer streams it draws (its text, its spinner) without pause.
     let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = pty.read().0;
     let slow_text = |s: &modelroom::store::Session| match s.panes[1].turns.last() {
         Some(Turn::Assistant(a)) => a.content.len(),
         _ => 0,
@@ -182,7 +213,7 @@ fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
             Instant::now() < deadline,
             "no save with partial text appeared"
         );
-        std::thread::sleep(Duration::from_millis(100));
+        seen = pty.wait_for_output(seen, deadline);
     };
     let status = Command::new("kill")
         .args(["-KILL", &pty.pid()])

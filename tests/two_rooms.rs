@@ -66,7 +66,7 @@ async fn quit(app: &mut App, store: &SessionStore) -> Option<String> {
     if let Some(f) = report.moved {
         app.moved_to(f.id, f.title, f.why);
     }
-    report.error
+    report.error.map(|e| e.to_string())
 }
 
 fn reopen(opened: &Session) -> App {

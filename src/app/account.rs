@@ -16,6 +16,9 @@ pub struct Account {
     pub loading: bool,
     /// Unix seconds of the last answer.
     pub fetched_at: Option<u64>,
+    /// What the status bar shows: the last refresh that told anything (a refresh that fails
+    /// whole leaves it as it was).
+    pub balance: Option<Balance>,
 }
 
 /// Both answers of one refresh.
@@ -46,16 +49,20 @@ pub(super) fn on_account(app: &mut App, info: AccountInfo) {
         .ok()
         .and_then(|k| k.label.as_deref())
         .map(Clean::line);
+    let balance = match balance {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::debug!("account refresh failed: {e}");
+            app.account.balance
+        }
+    };
     app.account = Account {
         credits: Some(info.credits.map_err(|e| Clean::line(&e.to_string()))),
         key: Some(info.key.map_err(|e| Clean::line(&e.to_string()))),
         key_label,
         loading: false,
         fetched_at: Some(crate::clock::unix_now()),
+        balance,
     };
-    match balance {
-        Ok(b) => app.balance = Some(b),
-        Err(e) => tracing::debug!("account refresh failed: {e}"),
-    }
     app.mark_dirty();
 }

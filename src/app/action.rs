@@ -2,11 +2,12 @@
 //! and what `update` asks the runtime to do (`Effect`). What a person can ask for (`Command`)
 //! lives below the room, in `crate::command`, so the keymap need not import the room.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+use std::{fmt, io};
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
-
-use std::sync::Arc;
 
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
@@ -14,7 +15,7 @@ use super::{PaneId, RequestId, SessionRow};
 use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
 pub use crate::command::Command;
 use crate::markdown::Highlighter;
-use crate::store::{Session, SpendRecord};
+use crate::store::{Session, SpendRecord, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -48,22 +49,22 @@ pub enum Action {
     Account(Box<AccountInfo>),
     /// A catalog arrived, from the disk cache or the gateway.
     CatalogLoaded(Box<CatalogUpdate>),
-    /// Fetching the catalog failed (the reason in words).
-    CatalogFailed(String),
+    /// Fetching the catalog failed.
+    CatalogFailed(WorkError),
     /// The models a named endpoint lists (`GET /models` there), for the picker.
     EndpointModels {
         endpoint: String,
-        result: Result<Box<Catalog>, String>,
+        result: Result<Box<Catalog>, ApiError>,
     },
     /// Today's spend before this run, from the ledger.
-    SpentToday(Result<f64, String>),
-    /// The saver wrote snapshot `seq` (`Effect::Save`), or failed to (the error in words).
+    SpentToday(Result<f64, WorkError>),
+    /// The saver wrote snapshot `seq` (`Effect::Save`), or failed to.
     Saved {
         seq: u64,
-        result: Result<(), String>,
+        result: Result<(), WorkError>,
     },
-    SessionsListed(Result<Vec<SessionRow>, String>),
-    SessionOpened(Result<Box<Session>, String>),
+    SessionsListed(Result<Vec<SessionRow>, WorkError>),
+    SessionOpened(Result<Box<Session>, WorkError>),
     /// The session could not be saved as itself (another room has it, or its file changed
     /// on disk): it was saved as a copy, and the room goes on as that copy.
     SessionMoved {
@@ -79,6 +80,53 @@ pub enum Action {
     },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
+}
+
+/// Why background work failed, as a value: `update` decides what a person is told. The
+/// errors that hold an `io::Error` (neither `Clone` nor comparable) are shared behind an `Arc`.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WorkError {
+    /// The gateway answered with an error, or could not be reached.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The session store refused (a save, a listing, an opening).
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    /// A file beside the store (the spend ledger) could not be read.
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: Arc<io::Error>,
+    },
+    /// This room has nowhere to keep sessions.
+    #[error("sessions are not being saved (no data directory)")]
+    NoStore,
+    /// The task doing the work ended without a result (it panicked, or the runtime stops).
+    #[error("{what} failed: {detail}")]
+    Task { what: &'static str, detail: String },
+}
+
+impl From<StoreError> for WorkError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(Arc::new(e))
+    }
+}
+
+impl WorkError {
+    /// A task that ended without a result, for `what` it was doing.
+    pub fn task(what: &'static str, e: impl fmt::Display) -> Self {
+        Self::Task {
+            what,
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// Actions compare (in tests) by what the error says: an `io::Error` has no equality.
+impl PartialEq for WorkError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
 }
 
 /// What the runtime does on `update`'s behalf. Nothing here blocks the UI.

@@ -74,7 +74,7 @@ fn with_endpoints(
 pub(super) fn on_endpoint_models(
     app: &mut App,
     endpoint: String,
-    result: Result<Box<crate::api::Catalog>, String>,
+    result: Result<Box<crate::api::Catalog>, crate::api::ApiError>,
 ) {
     match result {
         Ok(models) => {
@@ -121,7 +121,7 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
     app.mark_dirty();
 }
 
-pub(super) fn on_failed(app: &mut App, error: String) {
+pub(super) fn on_failed(app: &mut App, error: &super::WorkError) {
     app.catalog.refreshing = false;
     if !app.catalog.has_default() {
         app.set_notice(
@@ -136,7 +136,7 @@ pub(super) fn on_failed(app: &mut App, error: String) {
             format!("could not refresh the catalog ({error}); using the cached one"),
         );
     }
-    app.catalog.error = Some(error);
+    app.catalog.error = Some(error.to_string());
     if let Overlay::Picker(p) = &mut app.overlay {
         p.message = app
             .catalog

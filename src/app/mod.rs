@@ -27,7 +27,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
-pub use action::{Action, Command, Effect};
+pub use action::{Action, Command, Effect, WorkError};
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use identity::{Identity, blind_label};
@@ -178,7 +178,6 @@ pub struct App {
     /// The key shown in collapsed reasoning headers (looked up once: views run every frame).
     pub reasoning_key: Option<String>,
     pub settings: Settings,
-    pub balance: Option<Balance>,
     pub account: Account,
     pub catalog: CatalogState,
     pub money: Money,
@@ -227,7 +226,6 @@ impl App {
             reasoning_key: keymap.key_for(Command::ToggleReasoning),
             keymap,
             settings,
-            balance: None,
             account: Account::default(),
             catalog: CatalogState::default(),
             money: Money::default(),

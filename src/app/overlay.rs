@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::WorkError;
 use super::browser::{self, Outcome, SessionRow};
 use super::catalog::check_model;
 use super::routing::FormOutcome;
@@ -133,7 +134,7 @@ fn retitle(app: &mut App, title: String) {
     app.request_save();
 }
 
-pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) {
+pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, WorkError>) {
     if let Overlay::Sessions(b) = &mut app.overlay {
         match result {
             Ok(rows) => {
@@ -152,9 +153,13 @@ pub(super) fn on_listed(app: &mut App, result: Result<Vec<SessionRow>, String>) 
 
 /// Switches the room to another session: answers here stop, this session is saved first,
 /// and the room takes the other's panes and transcripts.
-pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx: &mut Vec<Effect>) {
+pub(super) fn on_opened(
+    app: &mut App,
+    result: Result<Box<Session>, WorkError>,
+    fx: &mut Vec<Effect>,
+) {
     app.mark_dirty();
-    let opened = result.and_then(|session| {
+    let opened = result.map_err(|e| e.to_string()).and_then(|session| {
         App::from_session(&session, app.keymap.clone(), app.settings.clone())
             .map(|next| (session, next))
             .map_err(|e| format!("cannot open that session: {e}"))
@@ -175,7 +180,6 @@ pub(super) fn on_opened(app: &mut App, result: Result<Box<Session>, String>, fx:
     // The catalog, the account and today's spend belong to the room, not to a session.
     next.catalog = std::mem::take(&mut app.catalog);
     next.account = std::mem::take(&mut app.account);
-    next.balance = app.balance;
     next.money.ledger_today = app.money.ledger_today;
     next.money.spent_this_run = app.money.spent_this_run;
     next.money.last_send = app.money.last_send;

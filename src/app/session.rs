@@ -117,12 +117,12 @@ impl App {
     }
 
     /// The saver wrote snapshot `seq` (or failed to).
-    pub(super) fn on_saved(&mut self, seq: u64, result: Result<(), String>) {
+    pub(super) fn on_saved(&mut self, seq: u64, result: Result<(), super::WorkError>) {
         self.saves.written = self.saves.written.max(seq);
         match result {
             Ok(()) => self.save_error = None,
             // The room carries on; the next save tries again.
-            Err(e) => self.save_error = Some(Clean::line(&e)),
+            Err(e) => self.save_error = Some(Clean::line(&e.to_string())),
         }
         self.mark_dirty();
     }

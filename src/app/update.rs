@@ -90,7 +90,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
-        Action::CatalogFailed(error) => catalog::on_failed(app, error),
+        Action::CatalogFailed(error) => catalog::on_failed(app, &error),
         Action::EndpointModels { endpoint, result } => {
             catalog::on_endpoint_models(app, endpoint, result);
         }

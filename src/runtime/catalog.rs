@@ -6,7 +6,7 @@
 use tokio::sync::mpsc;
 
 use crate::api::Clients;
-use crate::app::{Action, CatalogUpdate, SharedIndex};
+use crate::app::{Action, CatalogUpdate, SharedIndex, WorkError};
 use crate::catalog::Index;
 use crate::catalog::cache::CatalogCache;
 use crate::clock::{day, unix_now};
@@ -72,10 +72,10 @@ pub fn refresh(
                         fetched_at: now,
                         from_cache: false,
                     })),
-                    Err(e) => Action::CatalogFailed(format!("indexing the catalog failed: {e}")),
+                    Err(e) => Action::CatalogFailed(WorkError::task("indexing the catalog", e)),
                 }
             }
-            Err(e) => Action::CatalogFailed(e.to_string()),
+            Err(e) => Action::CatalogFailed(e.into()),
         };
         let _ = actions.send(action).await;
     });
@@ -86,11 +86,7 @@ pub fn fetch_endpoint_models(clients: &Clients, actions: &mpsc::Sender<Action>) 
     for (name, client) in clients.named() {
         let (endpoint, client, actions) = (name.to_owned(), client.clone(), actions.clone());
         tokio::spawn(async move {
-            let result = client
-                .models()
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string());
+            let result = client.models().await.map(Box::new);
             let _ = actions
                 .send(Action::EndpointModels { endpoint, result })
                 .await;
@@ -106,10 +102,13 @@ pub fn read_spent_today(ledger: Option<Ledger>, actions: mpsc::Sender<Action>) {
             Some(ledger) => tokio::task::spawn_blocking(move || {
                 ledger
                     .total_on(&day(unix_now()))
-                    .map_err(|e| format!("{}: {e}", ledger.path().display()))
+                    .map_err(|e| WorkError::File {
+                        path: ledger.path().to_owned(),
+                        source: std::sync::Arc::new(e),
+                    })
             })
             .await
-            .unwrap_or_else(|e| Err(e.to_string())),
+            .unwrap_or_else(|e| Err(WorkError::task("reading today's spend", e))),
         };
         let _ = actions.send(Action::SpentToday(result)).await;
     });

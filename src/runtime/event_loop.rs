@@ -133,7 +133,9 @@ where
     ctx.tasks.cancel_all();
     if let Some(saver) = ctx.saver.take() {
         let report = saver.finish(Some(app.snapshot())).await;
-        app.save_error = report.error.map(|e| crate::sanitize::Clean::line(&e));
+        app.save_error = report
+            .error
+            .map(|e| crate::sanitize::Clean::line(&e.to_string()));
         if let Some(f) = report.moved {
             app.moved_to(f.id, f.title, f.why);
         }

@@ -11,7 +11,7 @@
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::Action;
+use crate::app::{Action, WorkError};
 use crate::store::{Forked, Session, SessionStore};
 
 /// A snapshot to write, with its number (`Effect::Save`'s `seq`).
@@ -40,7 +40,7 @@ impl Saver {
                         (w, result)
                     })
                     .await
-                    .map_err(|e| format!("the save task failed: {e}"))
+                    .map_err(|e| WorkError::task("the save task", e))
                     .map_or_else(|e| (None, Err(e)), |(w, r)| (Some(w), r));
                     worker = w;
                     report.error = result.as_ref().err().cloned();
@@ -91,7 +91,7 @@ impl Saver {
         }
         drop(self.queue);
         self.task.await.unwrap_or_else(|e| Finished {
-            error: Some(format!("the save task failed: {e}")),
+            error: Some(WorkError::task("the save task", e)),
             moved: None,
         })
     }
@@ -117,7 +117,7 @@ fn newest_of_each(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job>
 #[derive(Debug, Default)]
 pub struct Finished {
     /// Why the last save failed, if it did.
-    pub error: Option<String>,
+    pub error: Option<WorkError>,
     /// The latest copy a save had to make (the room goes on as it).
     pub moved: Option<Forked>,
 }
@@ -144,7 +144,7 @@ impl Worker {
     }
 
     /// Saves `session` (or its copy); returns the copy when the save had to make one.
-    pub(crate) fn save(&mut self, mut session: Session) -> Result<Option<Forked>, String> {
+    pub(crate) fn save(&mut self, mut session: Session) -> Result<Option<Forked>, WorkError> {
         if let Some((_, f)) = self.moved.iter().find(|(from, _)| *from == session.id) {
             session.id.clone_from(&f.id);
             session.title.clone_from(&f.title);
@@ -159,10 +159,7 @@ impl Worker {
         if empty && !self.store.path(&session.id).exists() {
             return Ok(None);
         }
-        let forked = self
-            .store
-            .save_or_fork(&session)
-            .map_err(|e| e.to_string())?;
+        let forked = self.store.save_or_fork(&session)?;
         if let Some(f) = &forked {
             self.current = Some(f.id.clone());
             self.moved.push((session.id.clone(), f.clone()));

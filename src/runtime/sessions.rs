@@ -5,12 +5,12 @@
 
 use tokio::sync::mpsc;
 
-use crate::app::{Action, Effect, SessionRow};
+use crate::app::{Action, Effect, SessionRow, WorkError};
 use crate::store::SessionStore;
 
 pub fn perform(store: Option<SessionStore>, actions: mpsc::Sender<Action>, effect: Effect) {
     let Some(store) = store else {
-        let none = Err("sessions are not being saved (no data directory)".to_owned());
+        let none = Err(WorkError::NoStore);
         tokio::spawn(async move {
             let _ = actions.send(Action::SessionsListed(none)).await;
         });
@@ -30,7 +30,7 @@ fn run(store: &SessionStore, effect: Effect) -> Vec<Action> {
             store
                 .list()
                 .map(|l| l.iter().map(SessionRow::from_listing).collect())
-                .map_err(|e| e.to_string()),
+                .map_err(WorkError::from),
         )
     };
     let refused = |what: &str, e: &crate::store::StoreError| {
@@ -52,7 +52,7 @@ fn run(store: &SessionStore, effect: Effect) -> Vec<Action> {
                 );
                 out
             }
-            Err(e) => vec![Action::SessionOpened(Err(e.to_string()))],
+            Err(e) => vec![Action::SessionOpened(Err(e.into()))],
         },
         Effect::RenameSession { id, title } => match store.rename(&id, &title) {
             Ok(_) => Vec::new(),

@@ -162,8 +162,8 @@ pub fn write_summary(
     saved: Option<&str>,
 ) -> io::Result<()> {
     let answers: Vec<&Answer> = rerun.rounds.iter().flatten().collect();
-    let total: Cost = answers.iter().filter_map(|a| a.cost).sum();
-    let unknown = answers.iter().filter(|a| a.cost.is_none()).count();
+    let total: Cost = answers.iter().filter_map(|a| a.cost.known()).sum();
+    let unknown = answers.iter().filter(|a| a.cost.known().is_none()).count();
     let failed = answers.iter().filter(|a| !a.ok()).count();
     if plan.json {
         let summary = json!({
@@ -247,5 +247,5 @@ fn record(a: &Answer) -> AnswerRecord {
     } else {
         Finish::Failed
     };
-    crate::record::answer_record(&a.reply, finish, a.cost.into())
+    crate::record::answer_record(&a.reply, finish, a.cost)
 }

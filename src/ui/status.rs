@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             ],
         ));
     }
-    if let Some(b) = app.balance {
+    if let Some(b) = app.account.balance {
         let text = match (b.credits_left, b.key_left) {
             (Some(c), _) => Some(format!(" · credits {}", Cost::usd(c))),
             (None, Some(k)) => Some(format!(" · key limit left {}", Cost::usd(k))),
