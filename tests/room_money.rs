@@ -379,14 +379,14 @@ fn a_refresh_that_fails_whole_leaves_the_status_bar_balance_as_it_was() {
         key: Err(refused()),
     };
     update(&mut app, Action::Account(Box::new(good)));
-    assert!(screen(&app).contains("credits $7.5000"));
+    assert!(screen(&app).contains("credits $7.50"));
     let failed = AccountInfo {
         credits: Err(refused()),
         key: Err(refused()),
     };
     update(&mut app, Action::Account(Box::new(failed)));
     assert!(
-        screen(&app).contains("credits $7.5000"),
+        screen(&app).contains("credits $7.50"),
         "the last balance that was told stays"
     );
     assert!(

@@ -11,9 +11,6 @@ use super::Theme;
 use crate::app::{App, Command, Estimate, NoticeLevel, SendMode};
 use crate::chat::Cost;
 
-/// Columns a notice leaves for the session's spend (` spend $0.00123 `).
-const SPEND_WIDTH: usize = 20;
-
 /// Cells of a budget gauge.
 const GAUGE_CELLS: usize = 8;
 
@@ -112,7 +109,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         }
     };
     // The spend keeps its place; a notice longer than the rest of the bar ends in `…`.
-    let room = usize::from(area.width).saturating_sub(SPEND_WIDTH);
+    let spend_w: usize = fields[0].1.iter().map(Span::width).sum::<usize>() + 1;
+    let room = usize::from(area.width).saturating_sub(spend_w);
     let right = Span::styled(crate::text::fit(&right.content, room), right.style);
     let right_w = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
