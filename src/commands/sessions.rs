@@ -27,6 +27,10 @@ pub(crate) async fn run(
             .and_then(|s| Ok(stdout.write_all(sessions::text::show(&s, reasoning).as_bytes())?)),
         SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
             .and_then(|s| sessions::export(&s, format, output.as_deref(), &mut stdout)),
+        SessionsCommand::Search { query, json } => {
+            sessions::search::print(&store, &query.join(" "), json, &mut stdout)
+                .map_err(sessions::SessionsError::from)
+        }
         SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
             let _ = writeln!(stdout, "{msg}");
         }),
