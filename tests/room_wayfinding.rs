@@ -248,3 +248,49 @@ fn the_sessions_browser_shows_ids_zoned_times_and_cuts_with_an_ellipsis() {
         insta::assert_snapshot!(format!("sessions_browser_{width}x{height}"), shown);
     }
 }
+
+#[test]
+fn the_spend_view_ranks_the_latest_round() {
+    use modelroom::chat::Cost;
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = drive::room(&["a/slow", "b/quick"], Settings::default(), 120, 40);
+    let live = send(&mut app, "go");
+    let wait = |s: u64| rt.block_on(tokio::time::sleep(Duration::from_secs(s)));
+    wait(1);
+    ev(
+        &mut app,
+        live[1],
+        StreamEvent::Content("quick and short".into()),
+    );
+    wait(1);
+    ev(
+        &mut app,
+        live[0],
+        StreamEvent::Content("slow but long".into()),
+    );
+    let usage = |tokens, cost| Usage {
+        completion_tokens: tokens,
+        cost: Some(Cost::usd(cost)),
+        ..Usage::default()
+    };
+    drive::finish(&mut app, live[1], usage(20, 0.0001));
+    wait(2);
+    drive::finish(&mut app, live[0], usage(300, 0.003));
+    key(&mut app, KeyCode::F(3));
+    let shown = text(&draw(&app));
+    assert!(shown.contains("latest round, ranked"), "{shown}");
+    assert!(
+        shown.contains("cheapest    2 b/quick $0.0001 · 1 a/slow $0.003"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("first token 2 b/quick 1.00 s · 1 a/slow 2.00 s"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("longest     1 a/slow 300 tok · 2 b/quick 20 tok"),
+        "{shown}"
+    );
+    assert!(shown.contains("fastest     1 a/slow 150 tok/s"), "{shown}");
+}

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Sparkline};
 
 use super::{Theme, centered};
 use crate::app::App;
-use crate::app::spend::{ModelStats, SpendReport, report};
+use crate::app::spend::{ModelStats, SpendReport, latest_round, report};
 use crate::catalog::cache::age_label;
 use crate::chat::Cost;
 use crate::clock::unix_now;
@@ -51,17 +51,45 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
     let chart_rows = u16::try_from(r.models.len().max(r.providers.len())).unwrap_or(u16::MAX);
-    let [charts, table] = Layout::vertical([
+    let round = latest_round(&app.panes);
+    let round_rows = if round.is_empty() {
+        0
+    } else {
+        u16::try_from(round.len() + 2).unwrap_or(0)
+    };
+    let [charts, table, latest] = Layout::vertical([
         Constraint::Length(chart_rows.saturating_add(1).min(inner.height / 2)),
         Constraint::Min(3),
+        Constraint::Length(round_rows),
     ])
     .areas(inner);
+    render_round(frame, latest, &round, theme);
     let [by_model, by_provider] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
     let models: Vec<(Clean, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
     bar_chart(frame, by_model, "per model", &models, theme);
     bar_chart(frame, by_provider, "per provider", &r.providers, theme);
     render_table(frame, table, &r, theme);
+}
+
+/// The latest round ranked per measure, each line cut with `…` to the view's width.
+fn render_round(frame: &mut Frame, area: Rect, round: &[(&str, String)], theme: &Theme) {
+    if round.is_empty() {
+        return;
+    }
+    let mut lines = vec![
+        Line::default(),
+        Line::styled("latest round, ranked", theme.dim()),
+    ];
+    for (what, ranking) in round {
+        let head = format!("{what:<12}");
+        let room = usize::from(area.width).saturating_sub(width_of(&head));
+        lines.push(Line::from(vec![
+            Span::styled(head, theme.dim()),
+            Span::raw(fit(ranking, room)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// Horizontal bars scaled to the dearest, one row each: the name (cut with `…`), the bar,
