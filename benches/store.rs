@@ -46,6 +46,7 @@ fn big_session() -> Session {
             model: format!("bench/model-{p}"),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params {
                 max_tokens: 2048,
                 temperature: None,

@@ -1,6 +1,8 @@
 //! `modelroom ask`: one prompt to several models at once, headless. Each model streams in its
 //! own tokio task; answers print in the order the models were named, each as soon as it and
-//! the ones before it are done, as text blocks or as JSON lines.
+//! the ones before it are done, as text blocks or as JSON lines. A pane is a model with its
+//! own settings; with several samples each pane is asked K times, its samples printed in
+//! order and followed by their spread.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -15,7 +17,9 @@ use crate::api::{
 };
 use crate::chat::{Cost, CostState, Message};
 use crate::model::ModelRef;
+use crate::pane_settings::{PaneSettings, PaneSpec};
 use crate::sanitize::{sanitize, write_json_line};
+use crate::spread;
 
 /// How long an `ask` run waits for all its answers by default (`ask_deadline_secs`).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
@@ -23,7 +27,10 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 /// What one `ask` run is: the same messages and limits for every model.
 #[derive(Debug, Clone)]
 pub struct AskPlan {
-    pub models: Vec<ModelRef>,
+    /// The panes: a model each, with its own settings and routing keys.
+    pub panes: Vec<PaneSpec>,
+    /// How many times each pane is asked (1 or more).
+    pub samples: usize,
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
@@ -42,6 +49,14 @@ pub struct AskPlan {
 #[derive(Debug)]
 pub struct Answer {
     pub model: ModelRef,
+    /// The pane (from 1, in the order given) and the sample of it (from 1).
+    pub pane: usize,
+    pub sample: usize,
+    /// How many samples its pane has.
+    pub samples: usize,
+    /// The provider its pane is pinned to: routing tag and title.
+    pub pinned: Option<(String, String)>,
+    pub settings: PaneSettings,
     pub reply: Reply,
     /// Settled when the answer is: reported, or unknown (`ask` has nothing pending).
     pub cost: CostState,
@@ -52,30 +67,68 @@ impl Answer {
     pub fn ok(&self) -> bool {
         self.reply.failure().is_none()
     }
+
+    /// A pinned answer served by another provider than its pin: what served, when so.
+    pub fn broken_pin(&self) -> Option<&str> {
+        let (tag, _) = self.pinned.as_ref()?;
+        let served = self.reply.provider.as_deref()?;
+        (!crate::api::served_by_tag(served, tag)).then_some(served)
+    }
 }
 
-/// The request for one model as written (`@endpoint/model` goes to that endpoint).
-pub fn request(model: &ModelRef, plan: &AskPlan) -> ChatRequest {
+impl AskPlan {
+    /// The models asked, one per pane.
+    pub fn models(&self) -> Vec<ModelRef> {
+        self.panes.iter().map(|p| p.model.clone()).collect()
+    }
+
+    /// How many times `pane` is asked: its own `samples`, else the run's.
+    pub fn samples_of(&self, pane: &PaneSpec) -> usize {
+        pane.settings
+            .samples
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(self.samples)
+            .max(1)
+    }
+
+    /// A pane's routing: the run's, with the pane's own keys over it (checked when the pane
+    /// was read, so only a key that cannot be read keeps the run's).
+    pub fn routing_of(&self, pane: &PaneSpec) -> Routing {
+        pane.routing_over(&self.routing)
+            .unwrap_or_else(|_| self.routing.clone())
+    }
+}
+
+/// The request for one pane (`@endpoint/model` goes to that endpoint), its settings over the
+/// run's.
+pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
     let limits = Limits {
         max_tokens: plan.max_tokens,
         temperature: plan.temperature,
         deny_data_collection: plan.deny_data_collection,
     };
-    ChatRequest::for_model(model, plan.messages.clone(), limits, plan.routing.clone())
+    let mut req = ChatRequest::for_model(
+        &pane.model,
+        plan.messages.clone(),
+        limits,
+        plan.routing_of(pane),
+    );
+    pane.settings.apply(&mut req);
+    req
 }
 
 /// One warning per endpoint whose server will not get the plan's routing (plain OpenAI
 /// dialect), naming the flags and the setting that would send them.
 pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    plan.models
+    plan.panes
         .iter()
-        .map(ModelRef::endpoint)
-        .filter(|e| seen.insert(*e))
-        .filter_map(|e| {
+        .map(|p| (p.model.endpoint(), plan.routing_of(p)))
+        .filter_map(|(e, routing)| {
             let dialect = clients.dialect(e)?;
-            dropped_routing(&plan.routing, plan.deny_data_collection, dialect, e)
+            dropped_routing(&routing, plan.deny_data_collection, dialect, e)
         })
+        .filter(|w| seen.insert(w.clone()))
         .collect()
 }
 
@@ -87,18 +140,23 @@ pub async fn run(
 ) -> io::Result<Vec<Answer>> {
     let deadline = Instant::now() + plan.deadline;
     let tasks: Vec<_> = plan
-        .models
+        .panes
         .iter()
-        .map(|model| {
-            let req = request(model, plan);
+        .enumerate()
+        .flat_map(|(i, pane)| (0..plan.samples_of(pane)).map(move |k| (i, k, pane)))
+        .map(|(i, k, pane)| {
+            let req = request(pane, plan);
             let clients = clients.clone();
-            tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await })
+            let task =
+                tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await });
+            (i, k, pane, task)
         })
         .collect();
 
     let mut costs = Costs::default();
-    let mut answers = Vec::with_capacity(tasks.len());
-    for (model, task) in plan.models.iter().zip(tasks) {
+    let mut answers: Vec<Answer> = Vec::with_capacity(tasks.len());
+    for (i, k, pane, task) in tasks {
+        let samples = plan.samples_of(pane);
         let reply = match task.await {
             Ok(reply) => reply,
             Err(join) => {
@@ -109,15 +167,21 @@ pub async fn run(
                 r
             }
         };
-        let answer = costs.answer(clients, model, reply).await;
+        let mut answer = costs.answer(clients, &pane.model, reply).await;
+        (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, samples);
+        answer.settings = pane.settings.clone();
+        answer.pinned = pane.pinned.clone();
         record_spend(plan.ledger.as_ref(), &answer);
         if plan.json {
             write_json_line(out, &json_line(&answer))?;
         } else {
             write_block(out, &answer, plan.show_reasoning)?;
         }
-        out.flush()?;
         answers.push(answer);
+        if k + 1 == samples {
+            write_spread(out, plan.json, &answers[answers.len() - samples..])?;
+        }
+        out.flush()?;
     }
     if plan.json {
         write_json_line(out, &json_summary(&answers))?;
@@ -156,6 +220,11 @@ impl Costs {
         };
         Answer {
             model: model.clone(),
+            pane: 1,
+            sample: 1,
+            samples: 1,
+            pinned: None,
+            settings: PaneSettings::default(),
             reply,
             cost: cost.into(),
             cost_source,
@@ -320,6 +389,12 @@ pub(crate) fn json_line(a: &Answer) -> Value {
     };
     json!({
         "model": a.model.as_str(),
+        "pane": a.pane,
+        "sample": a.sample,
+        "settings": a.settings,
+        "pinned": a.pinned.as_ref().map(|(tag, _)| tag),
+        "pinned_provider": a.pinned.as_ref().map(|(_, title)| title),
+        "pin_broken": a.pinned.as_ref().map(|_| a.broken_pin().is_some()),
         "served_model": r.served_model,
         "provider": r.provider,
         "generation_id": r.generation_id,
@@ -380,9 +455,43 @@ pub(crate) fn text_summary(answers: &[Answer]) -> String {
     s
 }
 
+/// After a pane's samples (when there are several): how far apart they are.
+fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Result<()> {
+    let figures: Vec<spread::Sample<'_>> = samples
+        .iter()
+        .map(|a| spread::Sample {
+            text: &a.reply.content,
+            cost: a.cost.known(),
+            duration: a.reply.duration,
+        })
+        .collect();
+    let (Some(sp), Some(first)) = (spread::spread(&figures), samples.first()) else {
+        return Ok(());
+    };
+    if json {
+        let mut line = sp.json();
+        line["spread"] = json!(true);
+        line["pane"] = json!(first.pane);
+        line["model"] = json!(first.model.as_str());
+        write_json_line(out, &line)
+    } else {
+        writeln!(out, "≈≈ spread of pane {}: {}\n", first.pane, sp.line())
+    }
+}
+
 pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool) -> io::Result<()> {
     let r = &a.reply;
     let mut title = format!("━━ {}", sanitize(a.model.as_str(), " "));
+    if let Some((_, pin)) = &a.pinned {
+        title.push_str(&format!(" @ {}", sanitize(pin, " ")));
+    }
+    let label = a.settings.label();
+    if !label.is_empty() {
+        title.push_str(&format!(" {{{}}}", sanitize(&label, " ")));
+    }
+    if a.samples > 1 {
+        title.push_str(&format!(" · sample {} of {}", a.sample, a.samples));
+    }
     if let Some(served) = r.served_model.as_deref().filter(|s| *s != a.model.as_str()) {
         title.push_str(&format!(" (served by {})", sanitize(served, " ")));
     }
@@ -411,6 +520,14 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
     }
     for note in r.warnings().into_iter().chain(r.finish_note()) {
         writeln!(out, "⚠ {}", sanitize(&note, " "))?;
+    }
+    if let (Some(served), Some((tag, _))) = (a.broken_pin(), &a.pinned) {
+        writeln!(
+            out,
+            "⚠⚠ PINNED TO `{}` BUT SERVED BY {}: this answer does not speak for its provider",
+            sanitize(tag, " "),
+            sanitize(served, " ")
+        )?;
     }
     writeln!(out, "── {}\n", stats_line(a))?;
     Ok(())

@@ -225,6 +225,11 @@ pub struct ModelsArgs {
     /// Fetch the catalog now even if the cached one is less than a day old.
     #[arg(long)]
     pub refresh: bool,
+
+    /// List this model's providers instead: tag, quantization, context, prices, uptime,
+    /// latency and throughput.
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["query", "sort", "free"])]
+    pub endpoints: Option<String>,
 }
 
 fn parse_sort(s: &str) -> Result<crate::catalog::SortKey, String> {
@@ -272,6 +277,26 @@ pub struct RoutingArgs {
     /// Only providers that neither store nor train on prompts (data_collection: deny).
     #[arg(long)]
     pub deny_data_collection: bool,
+
+    /// Only endpoints serving these quantizations (comma-separated: fp8,bf16,…).
+    #[arg(long, value_name = "Q,…")]
+    pub quantizations: Vec<String>,
+
+    /// Only zero-data-retention endpoints.
+    #[arg(long)]
+    pub zdr: bool,
+
+    /// Only providers that take every parameter sent (temperature, seed, reasoning…).
+    #[arg(long)]
+    pub require_parameters: bool,
+
+    /// Prefer providers at least this fast (tokens per second at p50).
+    #[arg(long, value_name = "TPS")]
+    pub min_throughput: Option<String>,
+
+    /// Prefer providers answering within this many seconds (p50).
+    #[arg(long, value_name = "SECS")]
+    pub max_latency: Option<String>,
 }
 
 impl RoutingArgs {
@@ -303,6 +328,24 @@ impl RoutingArgs {
             only: lists(&self.provider_only),
             ignore: lists(&self.provider_ignore),
             allow_fallbacks: !self.no_fallbacks,
+            ..crate::api::Routing::default()
+        })
+        .and_then(|mut r| {
+            use crate::pane_settings::spec::set_routing;
+            let qs = lists(&self.quantizations);
+            if !qs.is_empty() {
+                set_routing(&mut r, "quantizations", &qs.join("|"))
+                    .map_err(|e| format!("--{e}"))?;
+            }
+            r.zdr = self.zdr;
+            r.require_parameters = self.require_parameters;
+            if let Some(t) = &self.min_throughput {
+                set_routing(&mut r, "min_throughput", t).map_err(|e| format!("--{e}"))?;
+            }
+            if let Some(l) = &self.max_latency {
+                set_routing(&mut r, "max_latency", l).map_err(|e| format!("--{e}"))?;
+            }
+            Ok(r)
         })
     }
 }
@@ -336,6 +379,16 @@ pub struct AskArgs {
     /// Also print each model's reasoning ("thinking") text.
     #[arg(long)]
     pub show_reasoning: bool,
+
+    /// One pane per provider of each model, pinned to it: `all`, or routing tags
+    /// (comma-separated; `modelroom models --endpoints MODEL` lists them).
+    #[arg(long, value_name = "all|TAG,…")]
+    pub providers: Option<String>,
+
+    /// Ask each pane this many times, in parallel, and show how far apart the samples are.
+    #[arg(short = 'n', long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub samples: u32,
 
     #[command(flatten)]
     pub routing: RoutingArgs,

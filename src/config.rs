@@ -37,6 +37,8 @@ pub struct Config {
     pub ask_deadline_secs: u64,
     /// The longest line of an event stream accepted, in MiB.
     pub max_sse_line_mib: u64,
+    /// Requests in flight at once to each endpoint; the rest wait their turn ("queued").
+    pub max_concurrent_requests: u64,
     /// A system message sent first to every model.
     pub system_prompt: Option<String>,
     /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
@@ -104,6 +106,7 @@ impl Default for Config {
             stall_timeout_secs: 60,
             ask_deadline_secs: 600,
             max_sse_line_mib: 8,
+            max_concurrent_requests: 8,
             system_prompt: None,
             keys: std::collections::HashMap::new(),
             data_collection: None,
@@ -167,7 +170,7 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), Config
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let (line, column) = e
             .span()
             .map_or((1, 1), |span| line_column(text, span.start));
@@ -201,6 +204,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     config.color_depth_override().map_err(|e| invalid(&e))?;
     config.arena.check().map_err(|e| invalid(&e))?;
+    // `system_prompt = "@prompts/terse.md"`: the file's text, read beside the config.
+    if let Some(system) = config.system_prompt.as_deref() {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let (text, _) = crate::pane_settings::system_prompt(system, dir)
+            .map_err(|e| invalid(&format!("system_prompt: {e}")))?;
+        config.system_prompt = Some(text);
+    }
     Ok(config)
 }
 
@@ -238,6 +248,7 @@ const INTEGER_BOUNDS: &[(&str, u64, u64, &str)] = &[
     ("min_send_interval_ms", 0, 3_600_000, "milliseconds"),
     ("ask_deadline_secs", 1, MAX_ASK_DEADLINE_SECS, "seconds"),
     ("max_sse_line_mib", 1, MAX_SSE_LINE_MIB, "MiB"),
+    ("max_concurrent_requests", 1, 256, "requests"),
 ];
 
 /// Budgets: more than $0, at most $1,000,000.
@@ -251,6 +262,7 @@ fn integer(config: &Config, key: &str) -> u64 {
         "min_send_interval_ms" => config.min_send_interval_ms,
         "ask_deadline_secs" => config.ask_deadline_secs,
         "max_sse_line_mib" => config.max_sse_line_mib,
+        "max_concurrent_requests" => config.max_concurrent_requests,
         _ => 0,
     }
 }

@@ -99,5 +99,6 @@ fn client(mut endpoint: Endpoint, config: &Config) -> Result<Client, UsageError>
     endpoint.request_timeout = config.request_timeout();
     endpoint.stall_timeout = config.stall_timeout();
     endpoint.max_line = config.max_sse_line();
+    endpoint.max_concurrent = usize::try_from(config.max_concurrent_requests).unwrap_or(8);
     Client::new(endpoint).map_err(|e| UsageError(e.to_string()))
 }

@@ -195,7 +195,28 @@ pub struct Routing {
     /// Whether providers beyond the primary / `order` ones may serve (the API's default).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub allow_fallbacks: bool,
+    /// Only endpoints serving these quantizations (`provider.quantizations`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quantizations: Vec<String>,
+    /// Only zero-data-retention endpoints (`provider.zdr`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub zdr: bool,
+    /// Only providers that take every parameter sent (`provider.require_parameters`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_parameters: bool,
+    /// Prefer providers at least this fast, tokens per second at p50 (soft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_throughput: Option<f64>,
+    /// Prefer providers answering within this many seconds at p50 (soft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_latency: Option<f64>,
 }
+
+/// The quantizations `provider.quantizations` takes (`openapi.yaml#Quantization`).
+pub const QUANTIZATIONS: &[&str] = &[
+    "int4", "int8", "fp4", "mxfp4", "nvfp4", "fp6", "fp8", "mxfp8", "fp16", "bf16", "fp32",
+    "unknown",
+];
 
 impl Default for Routing {
     fn default() -> Self {
@@ -208,6 +229,11 @@ impl Default for Routing {
             only: Vec::new(),
             ignore: Vec::new(),
             allow_fallbacks: true,
+            quantizations: Vec::new(),
+            zdr: false,
+            require_parameters: false,
+            min_throughput: None,
+            max_latency: None,
         }
     }
 }
@@ -259,6 +285,21 @@ impl Routing {
         if deny_data_collection {
             p.insert("data_collection".into(), json!("deny"));
         }
+        if !self.quantizations.is_empty() {
+            p.insert("quantizations".into(), json!(self.quantizations));
+        }
+        if self.zdr {
+            p.insert("zdr".into(), json!(true));
+        }
+        if self.require_parameters {
+            p.insert("require_parameters".into(), json!(true));
+        }
+        if let Some(t) = self.min_throughput {
+            p.insert("preferred_min_throughput".into(), json!(t));
+        }
+        if let Some(l) = self.max_latency {
+            p.insert("preferred_max_latency".into(), json!(l));
+        }
         (!p.is_empty()).then_some(Value::Object(p))
     }
 
@@ -289,6 +330,21 @@ impl Routing {
         if !self.allow_fallbacks {
             parts.push("no fallbacks".into());
         }
+        if !self.quantizations.is_empty() {
+            parts.push(self.quantizations.join(","));
+        }
+        if self.zdr {
+            parts.push("zdr".into());
+        }
+        if self.require_parameters {
+            parts.push("all params".into());
+        }
+        if let Some(t) = self.min_throughput {
+            parts.push(format!("≥{t} tok/s"));
+        }
+        if let Some(l) = self.max_latency {
+            parts.push(format!("≤{l} s"));
+        }
         parts.join("·")
     }
 }
@@ -310,6 +366,11 @@ pub fn requested_flags(routing: &Routing, deny_data_collection: bool) -> Vec<&'s
     add(!routing.allow_fallbacks, "--no-fallbacks");
     add(routing.max_price.is_some(), "--max-price");
     add(deny_data_collection, "--deny-data-collection");
+    add(!routing.quantizations.is_empty(), "--quantizations");
+    add(routing.zdr, "--zdr");
+    add(routing.require_parameters, "--require-parameters");
+    add(routing.min_throughput.is_some(), "--min-throughput");
+    add(routing.max_latency.is_some(), "--max-latency");
     flags
 }
 
@@ -382,6 +443,7 @@ mod tests {
             only: parse_list("anthropic,openai,google"),
             ignore: parse_list("deepinfra"),
             allow_fallbacks: false,
+            ..Routing::default()
         };
         assert_eq!(
             r.provider_object(true).unwrap(),

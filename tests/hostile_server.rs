@@ -224,7 +224,12 @@ fn the_deadline_and_the_line_cap_are_settings_with_bounds() {
 
 fn plan(models: Vec<String>, deadline: Duration) -> AskPlan {
     AskPlan {
-        models: modelroom::model::parse_all(&models).unwrap(),
+        panes: modelroom::model::parse_all(&models)
+            .unwrap()
+            .into_iter()
+            .map(modelroom::pane_settings::PaneSpec::plain)
+            .collect(),
+        samples: 1,
         messages: vec![Message::user("hi")],
         max_tokens: 64,
         temperature: None,

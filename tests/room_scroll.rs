@@ -57,6 +57,7 @@ fn long_session() -> Session {
             model: "a/b".into(),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params::default(),
             turns,
         }],

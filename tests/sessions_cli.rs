@@ -96,6 +96,7 @@ fn sample() -> Session {
                 model: "demo/fast".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -112,6 +113,7 @@ fn sample() -> Session {
                 model: "demo/thinker".into(),
                 closed: false,
                 routing: Default::default(),
+                settings: Default::default(),
                 params: Params {
                     max_tokens: 512,
                     temperature: Some(0.5),
@@ -557,4 +559,16 @@ async fn search_finds_prompts_and_answers_across_sessions() {
     assert_eq!(prompts[0]["id"], "20261124-120000-beef");
     let none = env.run(&["sessions", "search", "zebra"]).await;
     assert!(stdout(&none).contains("no saved prompt or answer has every word"));
+}
+
+#[tokio::test]
+async fn a_default_model_that_cannot_be_sent_names_the_config_setting() {
+    let env = Env::with_config("default_models = [\"demo/fast\", \"@/qwen3\"]\n");
+    let out = env.run(&["ask", "hi"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("default_models in config.toml: `@/qwen3` names no endpoint"),
+        "{}",
+        stderr(&out)
+    );
 }

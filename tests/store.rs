@@ -117,6 +117,7 @@ fn session() -> impl Strategy<Value = Session> {
             closed: max_tokens % 3 == 0,
             model,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params {
                 max_tokens,
                 temperature: t.map(|t| f32::from(t) / 10.0),
@@ -168,6 +169,7 @@ fn good(id: &str) -> Session {
             model: "demo/fast".into(),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params::default(),
             turns: vec![Turn::User {
                 content: "hi".into(),

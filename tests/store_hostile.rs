@@ -52,6 +52,7 @@ fn session(id: &str, answers: Vec<AnswerRecord>) -> Session {
             model: "demo/fast".into(),
             closed: false,
             routing: Default::default(),
+            settings: Default::default(),
             params: Params::default(),
             turns,
         }],
@@ -239,6 +240,7 @@ fn reasoning_as_deep_as_the_stream_accepts_saves_and_loads_with_the_other_panes(
         model: "demo/thinker".into(),
         closed: false,
         routing: Default::default(),
+        settings: Default::default(),
         params: Params::default(),
         turns: vec![
             Turn::User {

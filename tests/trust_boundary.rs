@@ -193,6 +193,8 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
     let clients = Clients::new(client);
     let plan = RerunPlan {
         models: vec!["demo/fast".parse().unwrap()],
+        settings: Vec::new(),
+        routings: Vec::new(),
         prompts: vec!["[sim:escape] say something".into()],
         system: None,
         max_tokens: 200,

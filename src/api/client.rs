@@ -32,6 +32,8 @@ pub struct Client {
     http: reqwest::Client,
     endpoint: Arc<Endpoint>,
     secrets: Secrets,
+    /// One permit per answer streaming from this endpoint, shared by every clone.
+    limiter: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Client {
@@ -54,6 +56,7 @@ impl Client {
         Ok(Self {
             http,
             secrets: endpoint.secrets(),
+            limiter: Arc::new(tokio::sync::Semaphore::new(endpoint.max_concurrent.max(1))),
             endpoint: Arc::new(endpoint),
         })
     }
@@ -102,6 +105,8 @@ impl Client {
             stream: true,
             max_tokens: req.max_tokens,
             temperature: req.temperature,
+            top_p: req.top_p,
+            seed: req.seed,
             stream_options: Some(StreamOptions {
                 include_usage: true,
             }),
@@ -126,8 +131,18 @@ impl Client {
             max_line: self.endpoint.max_line,
             secrets: self.secrets.clone(),
         };
-        stream::once(async move { this.open(body).await })
-            .flat_map(move |opened| match opened {
+        // Past the endpoint's limit the answer waits for a permit, and says so; the permit
+        // goes with the stream and is given back when it ends or is dropped.
+        let queued = self.limiter.available_permits() == 0;
+        let limiter = self.limiter.clone();
+        let head = stream::iter(queued.then_some(StreamEvent::Queued));
+        let rest = stream::once(async move {
+            let permit = limiter.acquire_owned().await.ok();
+            let turn = stream::iter(queued.then_some(StreamEvent::Dequeued));
+            (permit, turn, this.open(body).await)
+        })
+        .flat_map(move |(permit, turn, opened)| {
+            let events = match opened {
                 Ok(resp) => {
                     let generation_id = resp
                         .headers()
@@ -142,8 +157,13 @@ impl Client {
                         .boxed()
                 }
                 Err(err) => stream::once(async move { StreamEvent::Failed(err) }).boxed(),
+            };
+            turn.chain(events).map(move |e| {
+                let _held = &permit;
+                e
             })
-            .boxed()
+        });
+        head.chain(rest).boxed()
     }
 
     async fn open(&self, body: Vec<u8>) -> Result<Response, ApiError> {
@@ -254,7 +274,11 @@ impl Client {
     }
 
     /// A JSON body of at most `limit` bytes, with the endpoint's secrets replaced in it.
-    async fn get_json<T: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<T, ApiError> {
+    pub(super) async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        limit: usize,
+    ) -> Result<T, ApiError> {
         let resp = self
             .send(self.authorized(self.http.get(self.url(path))))
             .await?;

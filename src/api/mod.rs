@@ -9,6 +9,7 @@ pub mod clients;
 mod error;
 pub mod lines;
 mod pricing;
+pub mod providers;
 pub mod redact;
 mod reply;
 pub mod sse;
@@ -22,6 +23,7 @@ pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
 pub use pricing::Pricing;
+pub use providers::{ModelEndpoints, Percentiles, ProviderEndpoint, served_by_tag};
 pub use redact::Secrets;
 pub use reply::{Reply, merge_reasoning_details};
 // Routing and the dialects are shared nouns (a session saves them; the room edits them);
@@ -50,6 +52,10 @@ pub enum StreamEvent {
     },
     Content(String),
     Reasoning(String),
+    /// The endpoint already has as many answers streaming as it may: this one waits its turn.
+    Queued,
+    /// Its turn came (after `Queued`): the request goes out now, and its time starts now.
+    Dequeued,
     /// Opaque reasoning items (signed or encrypted) to send back unchanged next turn.
     ReasoningDetails(Vec<serde_json::Value>),
     Usage(Usage),
@@ -108,7 +114,13 @@ pub struct Endpoint {
     pub stall_timeout: Duration,
     /// The longest SSE line accepted, in bytes (see `lines`).
     pub max_line: usize,
+    /// Answers streaming at once from this endpoint; more wait (`StreamEvent::Queued`), so
+    /// K samples × N panes never flood a server or trip its rate limit.
+    pub max_concurrent: usize,
 }
+
+/// Answers streaming at once from one endpoint unless the config says otherwise.
+pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,6 +147,7 @@ impl Endpoint {
             request_timeout: Duration::from_secs(60),
             stall_timeout: Duration::from_secs(60),
             max_line: lines::DEFAULT_MAX_LINE,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
         }
     }
 
@@ -208,6 +221,8 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub seed: Option<i64>,
     /// OpenRouter's `reasoning` object.
     pub reasoning: Option<serde_json::Value>,
     /// Keeps one conversation on one provider for prompt caching.
@@ -228,6 +243,8 @@ impl ChatRequest {
             messages,
             max_tokens,
             temperature: None,
+            top_p: None,
+            seed: None,
             reasoning: None,
             session_id: None,
             routing: Routing::default(),

@@ -74,6 +74,8 @@ impl Reply {
     pub fn apply(&mut self, event: StreamEvent, now: Instant) {
         match event {
             StreamEvent::Opened { generation_id } => self.generation_id = generation_id,
+            StreamEvent::Queued => {}
+            StreamEvent::Dequeued => self.restart(now),
             StreamEvent::Served {
                 id,
                 model,
@@ -90,6 +92,11 @@ impl Reply {
             StreamEvent::Failed(err) => self.fail(err, now),
             StreamEvent::Done => self.end(now),
         }
+    }
+
+    /// The request left its endpoint's queue: its times count from now, not from the wait.
+    pub fn restart(&mut self, now: Instant) {
+        self.started = now;
     }
 
     /// Who served: the generation id (if `Opened` did not say), the model and the provider.

@@ -61,6 +61,10 @@ pub struct Answer {
     pub text: MarkdownText,
     /// The reasoning as plain rows, narrower by the block's bar.
     pub thinking: WrappedText,
+    /// Which of its prompt's samples this answer is, when there are several: (k, of K).
+    pub sample: Option<(u32, u32)>,
+    /// Waiting for its endpoint's limit of answers at once (`max_concurrent_requests`).
+    pub queued: bool,
 }
 
 /// What the room needs to know about an answer to apply an event.
@@ -94,6 +98,15 @@ impl Answer {
         let r = &mut self.reply;
         match event {
             StreamEvent::Opened { generation_id } => r.generation_id = generation_id,
+            StreamEvent::Queued => {
+                self.queued = true;
+                out.grew = true;
+            }
+            StreamEvent::Dequeued => {
+                self.queued = false;
+                r.restart(now);
+                out.grew = true;
+            }
             StreamEvent::Served {
                 id,
                 model,
@@ -190,6 +203,8 @@ impl Answer {
             attempts: 1,
             text: MarkdownText::default(),
             thinking: WrappedText::default(),
+            sample: None,
+            queued: false,
         }
     }
 
@@ -312,6 +327,9 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
             parts.push("⚠ interrupted when modelroom last stopped".to_owned())
         }
         AnswerState::Complete => parts.push("──".to_owned()),
+    }
+    if let Some((k, n)) = a.sample {
+        parts.push(format!("sample {k}/{n}"));
     }
     if let Some(p) = r.provider.as_ref().filter(|_| !blind) {
         parts.push(p.to_string());

@@ -150,6 +150,26 @@ pub(super) fn on_failed(app: &mut App, error: &super::WorkError) {
 /// Whether a request for `model` (with `routing`) can be sent: its endpoint exists, and the
 /// default endpoint's catalog, when there is one and it is authoritative, lists it. The error
 /// says what to do, with the closest ids.
+/// Settings `pane` sends that its model's catalog entry does not list among its
+/// `supported_parameters`, in words: flagged before sending, not discovered from a 400.
+pub fn unsupported_settings(app: &App, pane: &super::Pane) -> Option<String> {
+    if !pane.model.on_default() {
+        return None;
+    }
+    let entry = app.catalog.index()?.catalog.lookup(pane.model.as_str())?;
+    let lacking = pane
+        .settings
+        .unsupported(entry.supported_parameters.as_deref().unwrap_or_default());
+    (!lacking.is_empty()).then(|| {
+        format!(
+            "⚠ {} does not list {} among its supported parameters: the gateway may ignore or refuse {}",
+            pane.model,
+            lacking.join(", "),
+            if lacking.len() == 1 { "it" } else { "them" }
+        )
+    })
+}
+
 pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(), String> {
     if let Some(name) = model.endpoint() {
         if !app.settings.endpoints.iter().any(|e| e == name) {

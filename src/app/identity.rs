@@ -65,6 +65,14 @@ impl<'a> Identity<'a> {
             .then(|| Clean::line(&self.pane.routing.label()))
     }
 
+    /// The pane's own settings, compactly (`T0.2 · effort high · sys "terse"`), when it has
+    /// any. They are what is being compared, so a blind round shows them too (scrubbed of
+    /// names).
+    pub fn settings(&self) -> Option<Clean> {
+        (!self.pane.settings.is_default())
+            .then(|| self.scrub(&Clean::line(&self.pane.settings.label())))
+    }
+
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
         footer_text(a, self.pane.model.as_str(), self.pane.blind).map(|t| self.hide(t))

@@ -82,7 +82,13 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
     };
     for &i in targets {
         let Some(p) = app.panes.get(i) else { continue };
-        let tokens = prompt_tokens(p, app.settings.system.as_deref(), text);
+        let system = p
+            .settings
+            .system
+            .as_deref()
+            .or(app.settings.system.as_deref());
+        let tokens = prompt_tokens(p, system, text);
+        let max_tokens = p.settings.max_tokens.unwrap_or(app.settings.max_tokens);
         let on_default = p.model.on_default();
         let catalog = app
             .catalog
@@ -93,17 +99,17 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
             .chain(p.routing.fallbacks.clone());
         let mut dearest = Some(Cost::ZERO);
         for m in models {
-            let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
-                pr.at(tokens, hhmm)
-                    .max_cost(tokens, app.settings.max_tokens)
-            });
+            let cost = catalog
+                .and_then(|c| c.pricing(&m))
+                .and_then(|pr| pr.at(tokens, hhmm).max_cost(tokens, max_tokens));
             dearest = match (dearest, cost) {
                 (Some(a), Some(b)) => Some(if b > a { b } else { a }),
                 _ => None,
             };
         }
         match dearest {
-            Some(c) => est.max += c,
+            // Each sample is a request of its own.
+            Some(c) => est.max += Cost::usd(c.as_usd() * f64::from(p.samples())),
             None => est.unknown.push(p.identity(i).model()),
         }
     }

@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::WorkError;
 use super::browser::{self, Outcome, SessionRow};
-use super::catalog::check_model;
+use super::catalog::{check_model, unsupported_settings};
 use super::routing::FormOutcome;
 use super::{
     App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Pane, PaneId, PickerOutcome,
@@ -13,6 +13,7 @@ use super::{
 use super::{catalog, money, stream};
 use crate::api::Routing;
 use crate::model::ModelRef;
+use crate::pane_settings::PaneSettings;
 use crate::sanitize::Clean;
 use crate::store::Session;
 
@@ -58,9 +59,10 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
         Overlay::Routing(form) => match form.on_key(key) {
             FormOutcome::Stay => {}
             FormOutcome::Close => app.overlay = Overlay::None,
-            FormOutcome::Apply(routing) => {
+            FormOutcome::Apply(applied) => {
                 let pane = form.pane;
-                apply_routing(app, pane, routing);
+                let (routing, settings) = *applied;
+                apply_routing(app, pane, routing, settings);
             }
         },
         Overlay::Spend | Overlay::Account => {
@@ -253,15 +255,22 @@ pub(super) fn confirm_model(
 }
 
 /// New routing for a pane: saved with the session, used from its next request on.
-fn apply_routing(app: &mut App, pane: PaneId, routing: Routing) {
+fn apply_routing(app: &mut App, pane: PaneId, routing: Routing, settings: PaneSettings) {
     app.overlay = Overlay::None;
     let Some(i) = app.pane_index(pane) else {
         return;
     };
-    let label = routing.label();
+    let label = [routing.label(), settings.label()]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
     app.panes[i].routing = routing;
-    let check = check_model(app, &app.panes[i].model, &app.panes[i].routing);
-    app.panes[i].note = check.as_ref().err().map(|w| Clean::line(&format!("⚠ {w}")));
+    app.panes[i].settings = settings;
+    let check = check_model(app, &app.panes[i].model, &app.panes[i].routing)
+        .map_err(|w| format!("⚠ {w}"))
+        .and_then(|()| unsupported_settings(app, &app.panes[i]).map_or(Ok(()), Err));
+    app.panes[i].note = check.as_ref().err().map(|w| Clean::line(w));
     match check {
         Err(w) => app.set_notice(NoticeLevel::Error, w),
         Ok(()) if label.is_empty() => {

@@ -54,10 +54,16 @@ pub struct Pane {
     pub note: Option<Clean>,
     /// OpenRouter routing preferences for this pane's requests.
     pub routing: crate::api::Routing,
+    /// This pane's own settings (system prompt, temperature, seed, reasoning…), over the
+    /// room's.
+    pub settings: crate::pane_settings::PaneSettings,
     /// The model that served the latest answer, when it is not the one asked for (a fallback).
     pub served_instead: Option<Clean>,
     /// Whether reasoning blocks show their text or only a header line.
     pub reasoning_expanded: bool,
+    /// How far apart the samples of the latest prompt are, once they have all ended (shown
+    /// at the pane's foot).
+    pub spread: Option<Clean>,
     /// A blind round: the model's identity is hidden on screen (set through `App::set_blind`,
     /// read through `Identity`).
     pub(super) blind: bool,
@@ -74,10 +80,48 @@ impl Pane {
             height: 10,
             note: None,
             routing: crate::api::Routing::default(),
+            settings: crate::pane_settings::PaneSettings::default(),
             served_instead: None,
             reasoning_expanded: false,
+            spread: None,
             blind: false,
         }
+    }
+
+    /// How many answers each prompt gets (the pane's `samples`, at least 1).
+    pub fn samples(&self) -> u32 {
+        self.settings.samples.unwrap_or(1).max(1)
+    }
+
+    /// The answers after the latest prompt: its samples (and any asked again).
+    pub fn latest_answers(&self) -> impl Iterator<Item = &Answer> {
+        self.entries.iter().rev().map_while(|e| match e {
+            Entry::Answer(a) => Some(a.as_ref()),
+            Entry::Prompt { .. } => None,
+        })
+    }
+
+    /// Recomputes the spread of the latest prompt's samples: shown once none is live.
+    pub fn refresh_spread(&mut self) {
+        let answers: Vec<&Answer> = self.latest_answers().collect();
+        if answers.len() < 2 || answers.iter().any(|a| a.state.is_live()) {
+            self.spread = None;
+            return;
+        }
+        let samples: Vec<crate::spread::Sample<'_>> = answers
+            .iter()
+            .rev()
+            .map(|a| crate::spread::Sample {
+                text: &a.reply.content,
+                cost: match a.cost {
+                    CostState::Reported(c) => Some(c),
+                    CostState::Pending | CostState::Unknown => None,
+                },
+                duration: a.reply.duration,
+            })
+            .collect();
+        let spread = crate::spread::spread(&samples).map(|s| Clean::line(&s.line()));
+        self.spread = spread;
     }
 
     pub fn answers(&self) -> impl DoubleEndedIterator<Item = &Answer> {
@@ -98,15 +142,16 @@ impl Pane {
         })
     }
 
-    /// The request currently streaming (or waiting, or retrying), if any.
-    pub fn live_request(&self) -> Option<RequestId> {
-        self.last_answer()
+    /// The requests still streaming (or waiting, or retrying): the latest prompt's samples.
+    pub fn live_requests(&self) -> Vec<RequestId> {
+        self.latest_answers()
             .filter(|a| a.state.is_live())
             .map(|a| a.request)
+            .collect()
     }
 
     pub fn is_live(&self) -> bool {
-        self.live_request().is_some()
+        self.latest_answers().any(|a| a.state.is_live())
     }
 
     /// Sum of known costs, and how many answers still have a pending cost.
@@ -175,7 +220,9 @@ impl Pane {
             temperature: settings.temperature,
             deny_data_collection: settings.deny_data_collection,
         };
-        ChatRequest::for_model(&self.model, messages, limits, self.routing.clone())
+        let mut req = ChatRequest::for_model(&self.model, messages, limits, self.routing.clone());
+        self.settings.apply(&mut req);
+        req
     }
 
     /// Takes a new width. Nothing is rendered here: entries render when they come into view

@@ -115,7 +115,7 @@ impl Picker {
     /// when it names another endpoint (`@local/qwen3`), whose models the catalog lacks.
     pub fn choice(&self) -> Option<String> {
         let typed = self.query.text().trim().to_owned();
-        if typed.starts_with('@') {
+        if typed.starts_with(crate::model::ENDPOINT_SIGIL) {
             return Some(typed);
         }
         self.current()

@@ -1,11 +1,15 @@
-//! The routing form for one pane: provider sort, model variant, price cap, fallback models,
-//! provider order / only / ignore and whether other providers may step in. Up/Down pick a
-//! field, Left/Right/Space change a choice, text fields take typing; Enter applies.
+//! The routing and settings form for one pane: provider sort, model variant, price cap,
+//! fallback models, provider order / only / ignore, whether other providers may step in, the
+//! provider filters (quantizations, zdr, …) and the pane's own settings (temperature, effort,
+//! seed, system prompt, samples…) written as in `MODEL{key=value,...}`. Up/Down pick a field,
+//! Left/Right/Space change a choice, text fields take typing; Enter applies.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{PaneId, Prompt};
 use crate::api::{MaxPrice, ProviderSort, Routing, Variant};
+use crate::pane_settings::PaneSettings;
+use crate::pane_settings::spec::{filters_text, parse_body, set_filters};
 use crate::routing::parse_list;
 use crate::sanitize::Clean;
 
@@ -19,10 +23,12 @@ pub enum Field {
     Only,
     Ignore,
     AllowFallbacks,
+    Filters,
+    Settings,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 10] = [
         Self::Sort,
         Self::Variant,
         Self::MaxPrice,
@@ -31,6 +37,8 @@ impl Field {
         Self::Only,
         Self::Ignore,
         Self::AllowFallbacks,
+        Self::Filters,
+        Self::Settings,
     ];
 
     pub fn label(self) -> &'static str {
@@ -43,6 +51,8 @@ impl Field {
             Self::Only => "only providers",
             Self::Ignore => "ignore providers",
             Self::AllowFallbacks => "other providers",
+            Self::Filters => "provider filters",
+            Self::Settings => "pane settings",
         }
     }
 
@@ -66,6 +76,10 @@ pub struct RoutingForm {
     pub order: Prompt,
     pub only: Prompt,
     pub ignore: Prompt,
+    /// `quantizations=fp8|bf16, zdr=true, …`
+    pub filters: Prompt,
+    /// The pane's own settings, `temperature=0.2, effort=high, …`
+    pub settings: Prompt,
     pub error: Option<String>,
 }
 
@@ -73,7 +87,7 @@ pub struct RoutingForm {
 pub enum FormOutcome {
     Stay,
     Close,
-    Apply(Routing),
+    Apply(Box<(Routing, PaneSettings)>),
 }
 
 fn text(value: &str, hint: &str) -> Prompt {
@@ -96,7 +110,7 @@ fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T], forward: bool) -> O
 }
 
 impl RoutingForm {
-    pub fn new(pane: PaneId, model: &str, r: &Routing) -> Self {
+    pub fn new(pane: PaneId, model: &str, r: &Routing, settings: &PaneSettings) -> Self {
         Self {
             pane,
             model: model.to_owned(),
@@ -119,6 +133,14 @@ impl RoutingForm {
             ),
             only: text(&r.only.join(", "), "any; provider slugs"),
             ignore: text(&r.ignore.join(", "), "none; provider slugs"),
+            filters: text(
+                &filters_text(r),
+                "none; quantizations=fp8|bf16, zdr=true, require_parameters=true, min_throughput=50, max_latency=2",
+            ),
+            settings: text(
+                &settings.to_text(),
+                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3",
+            ),
             error: None,
         }
     }
@@ -138,8 +160,18 @@ impl RoutingForm {
         } else {
             format!(" · models: {}", r.fallbacks.join(", "))
         };
+        let settings = match self.pane_settings() {
+            Ok(s) => s,
+            Err(e) => return Err(Clean::line(&format!("✗ {e}"))),
+        };
+        let label = settings.label();
+        let settings = if label.is_empty() {
+            String::new()
+        } else {
+            format!(" · settings: {label}")
+        };
         Ok(Clean::line(&format!(
-            "sends model: {}{models} · provider: {provider}",
+            "sends model: {}{models} · provider: {provider}{settings}",
             r.model_id(&self.model)
         )))
     }
@@ -155,6 +187,8 @@ impl RoutingForm {
             Field::Order => Some(&self.order),
             Field::Only => Some(&self.only),
             Field::Ignore => Some(&self.ignore),
+            Field::Filters => Some(&self.filters),
+            Field::Settings => Some(&self.settings),
             Field::Sort | Field::Variant | Field::AllowFallbacks => None,
         }
     }
@@ -166,6 +200,8 @@ impl RoutingForm {
             Field::Order => Some(&mut self.order),
             Field::Only => Some(&mut self.only),
             Field::Ignore => Some(&mut self.ignore),
+            Field::Filters => Some(&mut self.filters),
+            Field::Settings => Some(&mut self.settings),
             Field::Sort | Field::Variant | Field::AllowFallbacks => None,
         }
     }
@@ -214,7 +250,7 @@ impl RoutingForm {
         {
             return Err(format!("`{bad}`: a model id has no spaces"));
         }
-        Ok(Routing {
+        let mut r = Routing {
             sort: self.sort,
             variant: self.variant,
             max_price,
@@ -223,7 +259,23 @@ impl RoutingForm {
             only: parse_list(&self.only.text()),
             ignore: parse_list(&self.ignore.text()),
             allow_fallbacks: self.allow_fallbacks,
-        })
+            ..Routing::default()
+        };
+        set_filters(&mut r, &self.filters.text())?;
+        Ok(r)
+    }
+
+    /// The pane's settings the form describes, or what is wrong with them. A system prompt
+    /// `@FILE` is read relative to the working directory.
+    pub fn pane_settings(&self) -> Result<PaneSettings, String> {
+        let model = crate::model::ModelRef::parse(&self.model).map_err(|e| e.to_string())?;
+        let spec = parse_body(model, &self.settings.text(), std::path::Path::new("."))?;
+        if let Some((k, _)) = spec.routing.first() {
+            return Err(format!(
+                "`{k}` is routing: set it in its own field (or provider filters)"
+            ));
+        }
+        Ok(spec.settings)
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> FormOutcome {
@@ -233,12 +285,17 @@ impl RoutingForm {
         match key.code {
             KeyCode::Esc => return FormOutcome::Close,
             KeyCode::Char('c') if ctrl => return FormOutcome::Close,
-            KeyCode::Enter => match self.routing() {
-                Ok(r) => return FormOutcome::Apply(r),
-                Err(e) => self.error = Some(e),
+            KeyCode::Enter => match (self.routing(), self.pane_settings()) {
+                (Ok(r), Ok(s)) => return FormOutcome::Apply(Box::new((r, s))),
+                (Err(e), _) | (_, Err(e)) => self.error = Some(e),
             },
             KeyCode::Char('r') if ctrl => {
-                *self = Self::new(self.pane, &self.model.clone(), &Routing::default());
+                *self = Self::new(
+                    self.pane,
+                    &self.model.clone(),
+                    &Routing::default(),
+                    &PaneSettings::default(),
+                );
             }
             KeyCode::Up | KeyCode::BackTab => self.field = self.field.saturating_sub(1),
             KeyCode::Down | KeyCode::Tab => self.field = (self.field + 1).min(last),
@@ -278,7 +335,12 @@ mod tests {
 
     #[test]
     fn every_field_is_reachable_by_keys() {
-        let mut f = RoutingForm::new(PaneId(1), "a/b", &Routing::default());
+        let mut f = RoutingForm::new(
+            PaneId(1),
+            "a/b",
+            &Routing::default(),
+            &PaneSettings::default(),
+        );
         press(&mut f, KeyCode::Right); // sort: price
         press(&mut f, KeyCode::Down);
         press(&mut f, KeyCode::Left); // variant: the last one, free
@@ -294,9 +356,17 @@ mod tests {
         type_in(&mut f, "cirrus");
         press(&mut f, KeyCode::Down);
         press(&mut f, KeyCode::Char(' '));
-        let FormOutcome::Apply(r) = press(&mut f, KeyCode::Enter) else {
+        press(&mut f, KeyCode::Down);
+        type_in(&mut f, "quantizations=fp8|bf16, zdr=true");
+        press(&mut f, KeyCode::Down);
+        type_in(&mut f, "temperature=0.2, effort=high, samples=3");
+        let FormOutcome::Apply(applied) = press(&mut f, KeyCode::Enter) else {
             panic!("{:?}", f.error)
         };
+        let (r, s) = *applied;
+        assert_eq!(s.label(), "T0.2 · effort high · ×3");
+        assert_eq!(r.quantizations, ["fp8", "bf16"]);
+        assert!(r.zdr);
         assert_eq!(r.sort, Some(ProviderSort::Price));
         assert_eq!(r.variant, Some(Variant::Free));
         assert_eq!(r.max_price, Some("1/4".parse().unwrap()));
@@ -307,12 +377,54 @@ mod tests {
 
     #[test]
     fn a_bad_price_keeps_the_form_open_and_says_why() {
-        let mut f = RoutingForm::new(PaneId(1), "a/b", &Routing::default());
+        let mut f = RoutingForm::new(
+            PaneId(1),
+            "a/b",
+            &Routing::default(),
+            &PaneSettings::default(),
+        );
         press(&mut f, KeyCode::Down);
         press(&mut f, KeyCode::Down);
         type_in(&mut f, "cheap");
         assert_eq!(press(&mut f, KeyCode::Enter), FormOutcome::Stay);
         assert!(f.error.as_deref().unwrap().contains("per million"));
         assert_eq!(press(&mut f, KeyCode::Esc), FormOutcome::Close);
+    }
+
+    #[test]
+    fn a_bad_setting_keeps_the_form_open_and_names_it() {
+        let mut f = RoutingForm::new(
+            PaneId(1),
+            "a/b",
+            &Routing::default(),
+            &PaneSettings::default(),
+        );
+        for _ in 0..Field::ALL.len() {
+            press(&mut f, KeyCode::Down);
+        }
+        assert_eq!(f.current(), Field::Settings);
+        type_in(&mut f, "effort=max");
+        assert_eq!(press(&mut f, KeyCode::Enter), FormOutcome::Stay);
+        assert!(
+            f.error.as_deref().unwrap().contains("effort `max`"),
+            "{:?}",
+            f.error
+        );
+        assert!(f.preview(false).is_err());
+    }
+
+    #[test]
+    fn the_form_starts_from_the_panes_settings_and_gives_them_back() {
+        let spec = crate::pane_settings::parse_spec(
+            "a/b{seed=7,system=\"Be brief, please\",exclude_reasoning=true,quantizations=fp8,zdr=1}",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let routing = spec.routing_over(&Routing::default()).unwrap();
+        let mut f = RoutingForm::new(PaneId(1), "a/b", &routing, &spec.settings);
+        let FormOutcome::Apply(applied) = press(&mut f, KeyCode::Enter) else {
+            panic!("{:?}", f.error)
+        };
+        assert_eq!(*applied, (routing, spec.settings));
     }
 }

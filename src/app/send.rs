@@ -58,7 +58,16 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     for i in targets {
         let width = app.panes[i].width;
         app.panes[i].entries.push(prompt_entry(text.clone(), width));
-        start_answer(app, i, fx);
+        let samples = app.panes[i].samples();
+        for k in 1..=samples {
+            start_answer(app, i, fx);
+            if samples > 1 {
+                if let Some(Entry::Answer(a)) = app.panes[i].entries.last_mut() {
+                    a.sample = Some((k, samples));
+                }
+            }
+        }
+        app.panes[i].spread = None;
         app.panes[i].scroll_to_bottom();
     }
     app.money.last_send = Some(App::now());
@@ -89,8 +98,9 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
 /// Appends a new answer to pane `i` for its latest prompt and asks the runtime to stream it.
 pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let request = app.fresh_request_id();
+    let unsupported = catalog::unsupported_settings(app, &app.panes[i]).map(|w| Clean::line(&w));
     let pane = &mut app.panes[i];
-    pane.note = dropped_routing_note(&app.settings, &pane.model, &pane.routing);
+    pane.note = dropped_routing_note(&app.settings, &pane.model, &pane.routing).or(unsupported);
     pane.served_instead = None;
     let chat = pane.chat_for(pane.entries.len(), &app.settings);
     pane.entries.push(Entry::Answer(Box::new(Answer::new(

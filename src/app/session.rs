@@ -169,6 +169,7 @@ impl App {
                 model: p.model.to_string(),
                 closed,
                 routing: p.routing.clone(),
+                settings: p.settings.clone(),
                 params: params.clone(),
                 turns: p
                     .entries
@@ -289,6 +290,7 @@ impl App {
             }
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
+            app.panes[i].settings = record.settings.clone();
         }
         // Up recalls the session's prompts: each once, in the order the panes asked them (a
         // prompt sent to every pane is in each pane's turns in the order it was sent).

@@ -45,6 +45,7 @@ pub(super) fn on_event(
     if applied.ended {
         answer.render(width, &cx);
     }
+    let ended = applied.ended;
     if let Some(id) = answer.to_reconcile().filter(|_| applied.ended) {
         fx.push(Effect::Reconcile {
             pane,
@@ -57,6 +58,9 @@ pub(super) fn on_event(
             "{} was rejected: change this pane's model with Alt+M",
             p.model
         )));
+    }
+    if ended {
+        app.panes[i].refresh_spread();
     }
     money::charge(app, i, request, cost_before, fx);
     if applied.served {
@@ -140,15 +144,27 @@ pub(super) fn on_retry(app: &mut App, pane: PaneId, request: RequestId, fx: &mut
 /// Stops pane `i`'s live answer, keeping its text. Its cost becomes pending when the gateway
 /// can be asked for it later.
 pub(super) fn stop(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
+    let live = app
+        .panes
+        .get(i)
+        .map(Pane::live_requests)
+        .unwrap_or_default();
+    for request in live {
+        stop_one(app, i, request, fx);
+    }
+    if let Some(p) = app.panes.get_mut(i) {
+        p.refresh_spread();
+    }
+}
+
+/// Stops one live answer (a sample) of pane `i`.
+fn stop_one(app: &mut App, i: usize, request: RequestId, fx: &mut Vec<Effect>) {
     let now = App::now();
     let Some((p, cx, policy)) = pane_parts(app, i) else {
         return;
     };
     let width = p.width;
     let pane = p.id;
-    let Some(request) = p.live_request() else {
-        return;
-    };
     let Some(answer) = p.answer_mut(request) else {
         return;
     };

@@ -288,7 +288,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 // Provider lists and fallbacks would tell the model.
                 app.set_notice(NoticeLevel::Info, "routing is hidden in a blind round");
             } else if let Some(p) = app.focused() {
-                let mut form = RoutingForm::new(p.id, p.model.as_str(), &p.routing);
+                let mut form = RoutingForm::new(p.id, p.model.as_str(), &p.routing, &p.settings);
                 form.label = p.identity(app.focus).model();
                 app.overlay = Overlay::Routing(Box::new(form));
             }

@@ -7,6 +7,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
 use super::{Index, ModelRow};
+use crate::model::ENDPOINT_SIGIL;
 use crate::routing::split_variant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -228,7 +229,7 @@ pub fn suggest(index: &Index, model: &str, n: usize) -> Suggestions {
     let mut close: Vec<(usize, &str)> = index
         .rows
         .iter()
-        .filter(|r| !r.id.starts_with('@') && !r.id.ends_with(":free"))
+        .filter(|r| !r.id.starts_with(ENDPOINT_SIGIL) && !r.id.ends_with(":free"))
         .filter_map(|r| {
             let id = r.id.to_lowercase();
             let d = edit_distance(&needle, &id).min(edit_distance(&needle_slug, &slug(&id)) + 1);
@@ -241,7 +242,7 @@ pub fn suggest(index: &Index, model: &str, n: usize) -> Suggestions {
         let mut m = matcher();
         for i in search(index, base, SortKey::Relevance, false, &mut m) {
             let id = &index.rows[i].id;
-            if !id.starts_with('@') && !out.contains(id) {
+            if !id.starts_with(ENDPOINT_SIGIL) && !out.contains(id) {
                 out.push(id.clone());
             }
             if out.len() >= n {

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use super::pick_models;
+use super::pick_panes;
 use crate::cli::UsageError;
 use crate::cli::{AskArgs, GlobalArgs};
 use crate::config::Config;
@@ -19,10 +19,35 @@ pub(crate) async fn run(
     args: AskArgs,
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
-    let models = pick_models(global, config, &args.models)?;
+    let panes = pick_panes(global, config, &args.models)?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
-    let index = match check_models(&conn, &models, &routing).await {
+    let panes = match args.providers.as_deref() {
+        None => panes,
+        Some(list) => {
+            let wanted = crate::routing::parse_list(list);
+            if wanted.is_empty() {
+                conn.close().await;
+                return Err(UsageError(
+                    "--providers takes `all` or provider tags, e.g. --providers aurora,borealis"
+                        .into(),
+                ));
+            }
+            match super::providers::expand(&conn, panes, &wanted).await {
+                Ok(p) => p,
+                Err(e) => {
+                    conn.close().await;
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let routed: Vec<(ModelRef, api::Routing)> = panes
+        .iter()
+        .map(|p| Ok((p.model.clone(), p.routing_over(&routing)?)))
+        .collect::<Result<_, String>>()
+        .map_err(UsageError)?;
+    let index = match check_models(&conn, &routed).await {
         Ok(index) => index,
         Err(e) => {
             conn.close().await;
@@ -38,8 +63,12 @@ pub(crate) async fn run(
         messages.push(chat::Message::system(system));
     }
     messages.push(chat::Message::user(prompt));
+    for warning in unsupported_settings(index.as_ref(), &panes) {
+        eprintln!("modelroom: {}", sanitize(&warning, " "));
+    }
     let plan = ask::AskPlan {
-        models,
+        panes,
+        samples: usize::try_from(args.samples).unwrap_or(1),
         messages,
         max_tokens: args.max_tokens.unwrap_or(config.max_tokens),
         temperature: args.temperature,
@@ -80,8 +109,7 @@ pub(crate) async fn run(
 /// and without a catalog (offline, no cache) nothing is checked.
 pub(crate) async fn check_models(
     conn: &connect::Connection,
-    models: &[ModelRef],
-    routing: &api::Routing,
+    models: &[(ModelRef, api::Routing)],
 ) -> Result<Option<catalog::Index>, UsageError> {
     if !conn.openrouter() {
         return Ok(None);
@@ -89,9 +117,8 @@ pub(crate) async fn check_models(
     let client = conn.clients.default_client();
     let wanted: Vec<String> = models
         .iter()
-        .filter(|m| m.on_default())
-        .map(|m| routing.model_id(m.id()))
-        .chain(routing.fallbacks.iter().cloned())
+        .filter(|(m, _)| m.on_default())
+        .flat_map(|(m, r)| std::iter::once(r.model_id(m.id())).chain(r.fallbacks.iter().cloned()))
         .collect();
     let Ok((mut catalog, source)) =
         catalog::listing::load(client, conn.cache.as_ref(), false).await
@@ -120,6 +147,36 @@ pub(crate) async fn check_models(
     Ok(Some(index))
 }
 
+/// Settings a pane sends that its model's catalog entry does not list among its
+/// `supported_parameters`, one warning per pane: the gateway may drop them or refuse the
+/// request, so they are said before anything is sent.
+pub(crate) fn unsupported_settings(
+    index: Option<&catalog::Index>,
+    panes: &[crate::pane_settings::PaneSpec],
+) -> Vec<String> {
+    let Some(index) = index else {
+        return Vec::new();
+    };
+    panes
+        .iter()
+        .filter_map(|p| {
+            let entry = index.catalog.lookup(p.model.as_str())?;
+            let lacking = p
+                .settings
+                .unsupported(entry.supported_parameters.as_deref().unwrap_or_default());
+            (!lacking.is_empty()).then(|| {
+                format!(
+                    "{} does not list {} among its supported parameters: the gateway may \
+                     ignore {} or refuse the request",
+                    p.model,
+                    lacking.join(", "),
+                    if lacking.len() == 1 { "it" } else { "them" }
+                )
+            })
+        })
+        .collect()
+}
+
 /// Refuses a run that could take today's spend (every room and `ask`, from the ledger) past
 /// `daily_budget_usd`: what was spent plus, where the catalog prices them, each model's most.
 fn check_daily_budget(
@@ -129,22 +186,38 @@ fn check_daily_budget(
 ) -> Result<(), UsageError> {
     let bytes: usize = plan.messages.iter().map(|m| m.content.len()).sum();
     let tokens = chat::estimate_tokens(bytes, plan.messages.len());
+    let models: Vec<(ModelRef, api::Routing)> = plan
+        .panes
+        .iter()
+        .map(|p| (p.model.clone(), plan.routing_of(p)))
+        .collect();
+    let max_tokens = plan
+        .panes
+        .iter()
+        .map(|p| p.settings.max_tokens.unwrap_or(plan.max_tokens))
+        .max()
+        .unwrap_or(plan.max_tokens);
     let spend = BudgetCheck {
-        models: &plan.models,
-        routing: &plan.routing,
+        models: &models,
         requests: &[tokens],
-        max_tokens: plan.max_tokens,
+        max_tokens,
+        samples: plan
+            .panes
+            .iter()
+            .map(|p| u32::try_from(plan.samples_of(p)).unwrap_or(u32::MAX))
+            .max()
+            .unwrap_or(1),
     };
     spend.check(config, plan.ledger.as_ref(), index)
 }
 
-/// What a run may spend at most: each model is sent one request per entry of `requests` (its
-/// estimated prompt tokens), each answer up to `max_tokens`.
+/// What a run may spend at most: each model (with its routing) is sent `samples` requests per
+/// entry of `requests` (its estimated prompt tokens), each answer up to `max_tokens`.
 pub(crate) struct BudgetCheck<'a> {
-    pub(crate) models: &'a [ModelRef],
-    pub(crate) routing: &'a api::Routing,
+    pub(crate) models: &'a [(ModelRef, api::Routing)],
     pub(crate) requests: &'a [u64],
     pub(crate) max_tokens: u32,
+    pub(crate) samples: u32,
 }
 
 impl BudgetCheck<'_> {
@@ -167,8 +240,8 @@ impl BudgetCheck<'_> {
         let most: f64 = self
             .models
             .iter()
-            .filter(|m| m.on_default())
-            .filter_map(|m| index?.catalog.pricing(&self.routing.model_id(m.id())))
+            .filter(|(m, _)| m.on_default())
+            .filter_map(|(m, r)| index?.catalog.pricing(&r.model_id(m.id())))
             .flat_map(|p| {
                 self.requests.iter().filter_map(move |&tokens| {
                     p.at(tokens, clock::hhmm(now))
@@ -176,7 +249,8 @@ impl BudgetCheck<'_> {
                 })
             })
             .map(chat::Cost::as_usd)
-            .sum();
+            .sum::<f64>()
+            * f64::from(self.samples.max(1));
         match chat::daily_refusal(chat::Cost::usd(most), budget, today) {
             Some(why) => Err(UsageError(why)),
             None => Ok(()),

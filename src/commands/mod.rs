@@ -10,6 +10,7 @@ use crate::sim;
 pub(crate) mod ask;
 pub(crate) mod leaderboard;
 pub(crate) mod models;
+pub(crate) mod providers;
 pub(crate) mod room;
 pub(crate) mod sessions;
 pub(crate) mod simulate;
@@ -35,4 +36,35 @@ pub(crate) fn pick_models(
                 .into(),
         ))
     }
+}
+
+/// The panes to open: `MODEL` or `MODEL{key=value,...}` each, read and checked here so a bad
+/// setting is refused (exit status 2) before anything is sent. `@FILE` system prompts are read
+/// relative to the working directory.
+pub(crate) fn pick_panes(
+    global: &GlobalArgs,
+    config: &Config,
+    given: &[String],
+) -> Result<Vec<crate::pane_settings::PaneSpec>, UsageError> {
+    let (written, whence): (Vec<String>, &str) = if !given.is_empty() {
+        (given.to_vec(), "-m")
+    } else if global.demo {
+        let demo = sim::DEFAULT_DEMO_MODELS.iter().map(|m| (*m).to_owned());
+        (demo.collect(), "the demo's models")
+    } else if !config.default_models.is_empty() {
+        (
+            config.default_models.clone(),
+            "default_models in config.toml",
+        )
+    } else {
+        return pick_models(global, config, given).map(|_| Vec::new());
+    };
+    let here = std::path::Path::new(".");
+    written
+        .iter()
+        .map(|m| {
+            crate::pane_settings::parse_spec(m, here)
+                .map_err(|e| UsageError(format!("{whence}: {e}")))
+        })
+        .collect()
 }

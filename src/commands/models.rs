@@ -15,6 +15,11 @@ pub(crate) async fn run(
     args: ModelsArgs,
 ) -> Result<ExitCode, UsageError> {
     let conn = connect::connect(global, config, config_path).await?;
+    if let Some(model) = args.endpoints.as_deref() {
+        let listed = super::providers::list(&conn, model, args.json).await;
+        conn.close().await;
+        return listed;
+    }
     let loaded = catalog::listing::load(
         conn.clients.default_client(),
         conn.cache.as_ref(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::pick_models;
+use super::pick_panes;
 use crate::cli::Cli;
 use crate::cli::UsageError;
 use crate::config::{self, Config};
@@ -62,13 +62,25 @@ pub(crate) async fn run(
             }
             (app, fx)
         }
-        _ => match pick_models(global, config, &cli.models) {
-            Ok(models) => (app::App::new(&models, keymap, settings), Vec::new()),
+        _ => {
             // Nothing set up yet: the missing key comes first (from `connect`, offering
             // `--demo`); with a key, the room opens on the picker to add its first pane.
-            Err(_) if cli.models.is_empty() => (app::App::new(&[], keymap, settings), Vec::new()),
-            Err(e) => return Err(e),
-        },
+            let unset = cli.models.is_empty() && !global.demo && config.default_models.is_empty();
+            let panes = if unset {
+                Vec::new()
+            } else {
+                pick_panes(global, config, &cli.models)?
+            };
+            let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
+            let mut app = app::App::new(&models, keymap, settings);
+            for (pane, spec) in app.panes.iter_mut().zip(&panes) {
+                pane.routing = spec
+                    .routing_over(&api::Routing::default())
+                    .map_err(UsageError)?;
+                pane.settings = spec.settings.clone();
+            }
+            (app, Vec::new())
+        }
     };
     let mut app = app;
     apply_theme(&mut app, cli, config, config_path.as_deref());

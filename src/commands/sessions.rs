@@ -7,6 +7,7 @@ use crate::cli::UsageError;
 use crate::cli::{GlobalArgs, RerunArgs, SessionsCommand};
 use crate::commands::ask::{BudgetCheck, check_models};
 use crate::config::Config;
+use crate::model::ModelRef;
 use crate::{api, connect, sessions, store};
 
 /// `modelroom sessions …`. Only `rerun` needs a gateway; the others read the store.
@@ -65,24 +66,48 @@ async fn rerun(
             session.id
         )));
     }
-    let models = if args.models.is_empty() {
-        crate::model::parse_all(&session.models()).map_err(|e| {
-            UsageError(format!(
-                "session `{}` holds a model that cannot be sent: {e}",
-                session.id
-            ))
-        })?
-    } else {
-        crate::model::parse_all(&args.models).map_err(|e| UsageError(format!("-m: {e}")))?
-    };
+    // The session's own panes keep their settings and routing; panes named with -m have
+    // theirs (`MODEL{key=value,...}`).
+    let (models, settings, routings): (Vec<ModelRef>, Vec<_>, Vec<api::Routing>) =
+        if args.models.is_empty() {
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for p in &session.panes {
+                out.0.push(ModelRef::parse(&p.model).map_err(|e| {
+                    UsageError(format!(
+                        "session `{}` holds a model that cannot be sent: {e}",
+                        session.id
+                    ))
+                })?);
+                out.1.push(p.settings.clone());
+                out.2.push(p.routing.clone());
+            }
+            out
+        } else {
+            let mut out = (Vec::new(), Vec::new(), Vec::new());
+            for m in &args.models {
+                let spec = crate::pane_settings::parse_spec(m, std::path::Path::new("."))
+                    .map_err(|e| UsageError(format!("-m: {e}")))?;
+                let routing = spec
+                    .routing_over(&api::Routing::default())
+                    .map_err(UsageError)?;
+                out.0.push(spec.model);
+                out.1.push(spec.settings);
+                out.2.push(routing);
+            }
+            out
+        };
     let params = session
         .panes
         .first()
         .map(|p| p.params.clone())
         .unwrap_or_default();
-    let routing = api::Routing::default();
+    let routed: Vec<(ModelRef, api::Routing)> = models
+        .iter()
+        .cloned()
+        .zip(routings.iter().cloned())
+        .collect();
     let conn = connect::connect(global, config, config_path).await?;
-    let index = match check_models(&conn, &models, &routing).await {
+    let index = match check_models(&conn, &routed).await {
         Ok(index) => index,
         Err(e) => {
             conn.close().await;
@@ -91,6 +116,8 @@ async fn rerun(
     };
     let plan = sessions::rerun::RerunPlan {
         models,
+        settings,
+        routings,
         prompts,
         system: params.system.or_else(|| config.system_prompt.clone()),
         max_tokens: args
@@ -119,10 +146,14 @@ async fn rerun(
         })
         .collect();
     let spend = BudgetCheck {
-        models: &plan.models,
-        routing: &routing,
+        models: &routed,
         requests: &requests,
-        max_tokens: plan.max_tokens,
+        max_tokens: plan
+            .settings
+            .iter()
+            .filter_map(|s| s.max_tokens)
+            .fold(plan.max_tokens, u32::max),
+        samples: 1,
     };
     if let Err(e) = spend.check(config, plan.ledger.as_ref(), index.as_ref()) {
         conn.close().await;

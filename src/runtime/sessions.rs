@@ -113,4 +113,18 @@ mod tests {
             "{actions:?}"
         );
     }
+
+    #[test]
+    fn a_session_that_cannot_be_opened_comes_back_as_the_store_error_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::open(dir.path()).unwrap();
+        let actions = run(&store, Effect::OpenSession("nope".into()));
+        let [Action::SessionOpened(Err(WorkError::Store(e)))] = actions.as_slice() else {
+            panic!("{actions:?}")
+        };
+        assert!(
+            matches!(**e, crate::store::StoreError::NotFound(_)),
+            "{e:?}"
+        );
+    }
 }

@@ -78,7 +78,7 @@ pub fn html(session: &Session) -> String {
         );
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
-            let model = esc(&line(&pane.model));
+            let model = esc(&line(&super::pane_title(pane)));
             let Some(answers) = answers.as_ref().filter(|a| !a.is_empty()) else {
                 let why = if answers.is_none() {
                     "not asked"

@@ -38,7 +38,7 @@ pub fn markdown(session: &Session) -> String {
         }
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
-            let model = md_inline(&pane.model);
+            let model = md_inline(&super::pane_title(pane));
             let _ = writeln!(out, "\n### {model}\n");
             let Some(answers) = answers else {
                 let _ = writeln!(out, "*(not asked)*");

@@ -248,3 +248,13 @@ pub fn remove(store: &SessionStore, id: &str) -> Result<String, SessionsError> {
         None => format!("removed {id}"),
     })
 }
+
+/// A pane as exports head it: its model, and its own settings when it has any
+/// (`demo/thinker {T0.2 · effort high}`), so panes of one model can be told apart.
+pub(crate) fn pane_title(pane: &crate::store::PaneRecord) -> String {
+    if pane.settings.is_default() {
+        pane.model.clone()
+    } else {
+        format!("{} {{{}}}", pane.model, pane.settings.label())
+    }
+}

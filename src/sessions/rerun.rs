@@ -15,6 +15,7 @@ use crate::ask::{self, Answer};
 use crate::chat::{Cost, Message, push_turn};
 use crate::clock;
 use crate::model::ModelRef;
+use crate::pane_settings::PaneSettings;
 use crate::sanitize::sanitize;
 use crate::store::{
     AnswerRecord, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
@@ -23,6 +24,10 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct RerunPlan {
     pub models: Vec<ModelRef>,
+    /// Each model's own settings and routing, in the order of `models` (a model without an
+    /// entry has none).
+    pub settings: Vec<PaneSettings>,
+    pub routings: Vec<Routing>,
     pub prompts: Vec<String>,
     pub system: Option<String>,
     pub max_tokens: u32,
@@ -123,7 +128,11 @@ async fn converse(
             temperature: plan.temperature,
             deny_data_collection: plan.deny_data_collection,
         };
-        let req = ChatRequest::for_model(&model, messages, limits, Routing::default());
+        let routing = plan.routings.get(m).cloned().unwrap_or_default();
+        let mut req = ChatRequest::for_model(&model, messages, limits, routing);
+        if let Some(settings) = plan.settings.get(m) {
+            settings.apply(&mut req);
+        }
         let reply = ask::stream_one(clients, &req).await;
         push_turn(&mut history, prompt, reply.to_message());
         if tx.send((k, m, reply)).is_err() {
@@ -211,7 +220,8 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         .map(|(m, model)| PaneRecord {
             model: model.to_string(),
             closed: false,
-            routing: Default::default(),
+            routing: plan.routings.get(m).cloned().unwrap_or_default(),
+            settings: plan.settings.get(m).cloned().unwrap_or_default(),
             params: params.clone(),
             turns: rounds
                 .iter()

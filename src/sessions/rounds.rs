@@ -233,6 +233,7 @@ mod tests {
                     model: format!("m{i}"),
                     closed: false,
                     routing: Default::default(),
+                    settings: Default::default(),
                     params: Params::default(),
                     turns,
                 })

@@ -62,8 +62,25 @@ const WORLD: &str = "Café crème, naïve résumé — 日本語のテキスト,
 const HOSTILE: &str = "Innocent text \u{1b}[2J\u{1b}]52;c;aGFja2Vk\u{7} then \u{1b}]8;;http://evil.example\u{1b}\\a link\u{1b}]8;;\u{1b}\\ and \u{9b}31mred\u{9b}0m, a bell\u{7}, a return\r, a backspace\u{8}, a\ttab, and \u{202e}reversed\u{202c} text.\n";
 
 /// The full answer text of `model` to `prompt`.
+#[cfg(test)]
 pub fn answer(model: &DemoModel, prompt: &str, hostile: bool) -> String {
-    let mut rng = Rng(fnv1a(&format!("{}\0{prompt}", model.id)) | 1);
+    answer_varied(model, prompt, hostile, None)
+}
+
+/// The answer as one sample among several: a `variation` (a seed, or a fresh draw when the
+/// request samples at a temperature above 0 without one) picks other openers and points, as
+/// sampling would; `None` is the one deterministic answer.
+pub fn answer_varied(
+    model: &DemoModel,
+    prompt: &str,
+    hostile: bool,
+    variation: Option<u64>,
+) -> String {
+    let key = match variation {
+        None => format!("{}\0{prompt}", model.id),
+        Some(v) => format!("{}\0{prompt}\0{v}", model.id),
+    };
+    let mut rng = Rng(fnv1a(&key) | 1);
     let topic = topic(prompt);
     let mut s = String::new();
     if hostile {

@@ -24,6 +24,12 @@ pub struct Provider {
     pub bills_full_after_cancel: bool,
     /// Stores prompts (excluded by `data_collection: "deny"`).
     pub collects_data: bool,
+    /// The weights it serves (`provider.quantizations` filters on it).
+    pub quantization: &'static str,
+    /// Keeps no data at all (`provider.zdr` keeps only these).
+    pub zdr: bool,
+    /// Takes `seed` (with `require_parameters`, a request that sends one skips it).
+    pub takes_seed: bool,
 }
 
 #[derive(Debug)]
@@ -62,21 +68,39 @@ const fn p(name: &'static str, slug: &'static str, price_mult: f64, speed: f64) 
         fails: false,
         bills_full_after_cancel: false,
         collects_data: false,
+        quantization: "bf16",
+        zdr: false,
+        takes_seed: true,
     }
 }
 
-const AURORA: Provider = p("Aurora Cloud", "aurora", 1.0, 1.0);
-const BOREALIS: Provider = p("Borealis", "borealis", 1.15, 1.3);
+const AURORA: Provider = Provider {
+    zdr: true,
+    ..p("Aurora Cloud", "aurora", 1.0, 1.0)
+};
+const BOREALIS: Provider = Provider {
+    quantization: "fp8",
+    ..p("Borealis", "borealis", 1.15, 1.3)
+};
 const CIRRUS: Provider = Provider {
     collects_data: true,
+    quantization: "fp16",
     ..p("Cirrus AI", "cirrus", 1.3, 0.8)
 };
 const BEDROCKISH: Provider = Provider {
     bills_full_after_cancel: true,
+    zdr: true,
     ..p("Granite Bedrock", "granite", 1.05, 0.9)
+};
+/// The fastest and dearest: small weights, no seeds.
+const QUASAR: Provider = Provider {
+    quantization: "fp4",
+    takes_seed: false,
+    ..p("Quasar Compute", "quasar", 1.4, 2.2)
 };
 const BROKEN: Provider = Provider {
     fails: true,
+    quantization: "int8",
     ..p("Flakeway", "flakeway", 0.9, 1.0)
 };
 const BROKEN_TOO: Provider = Provider {
@@ -110,7 +134,7 @@ pub static MODELS: &[DemoModel] = &[
         tokens_per_sec: 80.0,
         style: Style::Normal,
         reasoning: true,
-        providers: &[BEDROCKISH, CIRRUS],
+        providers: &[BEDROCKISH, CIRRUS, QUASAR],
         description: "A reasoning model: thinks out loud before it answers.",
     },
     DemoModel {

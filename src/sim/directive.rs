@@ -36,6 +36,9 @@ pub struct Directives {
     pub echokey: bool,
     /// Answer 200 with an HTML page instead of a stream.
     pub html: bool,
+    /// Serve as if the request named no providers (`only`, `order`), as a gateway that
+    /// ignores a pin would.
+    pub ignorepin: bool,
 }
 
 /// Parses every `[sim:NAME]` / `[sim:NAME=VALUE]` in `text`; returns them and the text without them.
@@ -72,6 +75,7 @@ pub fn parse(text: &str) -> (Directives, String) {
             "cost" => d.cost = value.trim().parse().ok(),
             "echokey" => d.echokey = true,
             "html" => d.html = true,
+            "ignorepin" => d.ignorepin = true,
             _ => {}
         }
         rest = &rest[start + len + 1..];

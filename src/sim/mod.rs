@@ -6,6 +6,7 @@
 pub(crate) mod answer;
 pub(crate) mod catalog;
 mod directive;
+mod endpoints;
 mod routes;
 mod routing;
 mod state;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +38,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/chat/completions", post(chat))
         .route("/api/v1/models", get(models))
+        .route("/api/v1/models/{author}/{slug}/endpoints", get(endpoints))
         .route("/api/v1/credits", get(credits))
         .route("/api/v1/key", get(key))
         .route("/api/v1/auth/key", get(key))
@@ -64,7 +65,7 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         .await
 }
 
-fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
+pub(super) fn error(status: u16, message: &str, metadata: Option<Value>) -> Response {
     let mut err = json!({ "code": status, "message": message });
     if let Some(m) = metadata {
         err["metadata"] = m;
@@ -213,7 +214,22 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     let chain: Vec<String> = std::iter::once(requested.to_owned())
         .chain(as_list(&req["models"]))
         .collect();
-    let (model, provider, attempts) = match serve(&chain, &req["provider"]) {
+    let sends_seed = !req["seed"].is_null();
+    let mut prefs = req["provider"].clone();
+    if directives.ignorepin {
+        if let Some(p) = prefs.as_object_mut() {
+            p.remove("only");
+            p.remove("order");
+        }
+        // And never by the model's first provider, so a pin to it is broken.
+        prefs["ignore"] = json!(
+            super::catalog::find(requested)
+                .and_then(|m| m.providers.first())
+                .map(|p| vec![p.slug])
+                .unwrap_or_default()
+        );
+    }
+    let (model, provider, attempts) = match serve(&chain, &prefs, sends_seed) {
         (Ok((model, provider)), attempts) => (model, provider, attempts),
         (Err(Unserved::NoModel), _) => {
             return error(400, &format!("{requested} is not a valid model ID"), None);
@@ -273,6 +289,7 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     if let Some(r) = refusal {
         return r;
     }
+    let sampling = Sampling::of(&req, &shared, model.id, &last_user);
     let plan = plan(
         &shared,
         model,
@@ -282,6 +299,7 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         max_tokens,
         directives,
         attempts,
+        &sampling,
     );
     let plan = Plan { echo, ..plan };
     if req["stream"].as_bool().unwrap_or(false) {
@@ -305,6 +323,57 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     }
 }
 
+/// How a request samples: another answer per draw (a seed repeats one; temperature 0 is the
+/// deterministic one), and how much a reasoning model thinks (`reasoning.effort` scales its
+/// reasoning, `reasoning.max_tokens` caps it).
+struct Sampling {
+    variation: Option<u64>,
+    effort_scale: f64,
+    budget: Option<usize>,
+}
+
+impl Sampling {
+    fn of(req: &Value, shared: &Shared, model: &str, prompt: &str) -> Self {
+        let temperature = req["temperature"].as_f64().unwrap_or(1.0);
+        let variation = match req["seed"].as_i64() {
+            #[allow(clippy::cast_sign_loss)]
+            Some(seed) => Some(seed as u64),
+            None if temperature > 0.0 => {
+                Some(shared.update(|b| b.next_draw(model, prompt))).filter(|n| *n > 0)
+            }
+            None => None,
+        };
+        let effort_scale = match req["reasoning"]["effort"].as_str() {
+            Some("none") => 0.0,
+            Some("minimal") => 0.25,
+            Some("low") => 0.5,
+            Some("high") => 2.0,
+            Some("xhigh" | "max") => 3.0,
+            _ => 1.0,
+        };
+        let budget = req["reasoning"]["max_tokens"]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok());
+        Self {
+            variation,
+            effort_scale,
+            budget,
+        }
+    }
+
+    /// The reasoning pieces at this effort: repeated for more, cut for less or a budget.
+    fn think(&self, pieces: Vec<String>) -> Vec<String> {
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let want = (pieces.len() as f64 * self.effort_scale).round() as usize;
+        let want = self.budget.map_or(want, |b| want.min(b));
+        pieces.iter().cycle().take(want).cloned().collect()
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn plan(
     shared: &Shared,
@@ -315,11 +384,12 @@ fn plan(
     max_tokens: u64,
     d: Directives,
     attempts: Vec<(String, u16)>,
+    sampling: &Sampling,
 ) -> Plan {
     let text = if d.splitutf8 {
         answer::multibyte_text()
     } else {
-        answer::answer(model, prompt, d.escape)
+        answer::answer_varied(model, prompt, d.escape, sampling.variation)
     };
     let mut content = match (d.flood, d.tokens) {
         (Some(n), _) => answer::flood(n, d.oneline),
@@ -327,7 +397,7 @@ fn plan(
         (None, None) => tokenize(&text),
     };
     let reasoning = if model.reasoning && d.flood.is_none() {
-        tokenize(&answer::reasoning(prompt))
+        sampling.think(tokenize(&answer::reasoning(prompt)))
     } else {
         Vec::new()
     };
@@ -424,6 +494,15 @@ async fn complete(plan: Plan, shared: &Shared) -> Response {
         header::HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// A model's providers (`endpoints.rs` builds the list; the error body is the gateway's).
+async fn endpoints(Path((author, slug)): Path<(String, String)>) -> Response {
+    let id = format!("{author}/{slug}");
+    match super::endpoints::endpoints_json(&id) {
+        Some(body) => axum::Json(body).into_response(),
+        None => error(404, &format!("No model found for {id}"), None),
+    }
 }
 
 async fn models() -> Response {

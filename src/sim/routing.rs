@@ -22,6 +22,7 @@ fn route(
     model: &'static DemoModel,
     prefs: &Value,
     variant: Option<&str>,
+    sends_seed: bool,
 ) -> Vec<&'static Provider> {
     let mut list: Vec<&Provider> = model.providers.iter().collect();
     list.sort_by(|a, b| a.price_mult.total_cmp(&b.price_mult));
@@ -65,6 +66,24 @@ fn route(
         cap("prompt", model.prompt_price * p.price_mult)
             && cap("completion", model.completion_price * p.price_mult)
     });
+    let quantizations = as_list(&prefs["quantizations"]);
+    if !quantizations.is_empty() {
+        list.retain(|p| quantizations.iter().any(|q| q == p.quantization));
+    }
+    if prefs["zdr"] == true {
+        list.retain(|p| p.zdr);
+    }
+    if prefs["require_parameters"] == true && sends_seed {
+        list.retain(|p| p.takes_seed);
+    }
+    // Soft preferences: providers that meet them first, the others after.
+    if let Some(min) = prefs["preferred_min_throughput"].as_f64() {
+        list.sort_by_key(|p| model.tokens_per_sec * p.speed < min);
+    }
+    if let Some(max) = prefs["preferred_max_latency"].as_f64() {
+        #[allow(clippy::cast_precision_loss)]
+        list.sort_by_key(|p| model.ttft_ms as f64 / 1000.0 / p.speed > max);
+    }
     let order = as_list(&prefs["order"]);
     if !order.is_empty() {
         list.sort_by_key(|p| {
@@ -108,6 +127,7 @@ pub enum Unserved {
 pub fn serve(
     chain: &[String],
     prefs: &Value,
+    sends_seed: bool,
 ) -> (
     Result<(&'static DemoModel, &'static Provider), Unserved>,
     Vec<(String, u16)>,
@@ -116,7 +136,7 @@ pub fn serve(
     let mut attempts = Vec::new();
     let mut why = Unserved::NoModel;
     for (model, variant) in chain.iter().filter_map(|id| resolve(id)) {
-        let candidates = route(model, prefs, variant);
+        let candidates = route(model, prefs, variant, sends_seed);
         if candidates.is_empty() {
             why = Unserved::NoEndpoints;
             continue;

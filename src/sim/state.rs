@@ -63,6 +63,8 @@ pub struct Books {
     pub generations: HashMap<String, GenerationRecord>,
     pub free_hits: HashMap<String, VecDeque<Instant>>,
     counter: u64,
+    /// Draws so far per model and prompt, for requests that sample without a seed.
+    draws: HashMap<(String, String), u64>,
 }
 
 pub struct Shared {
@@ -83,6 +85,7 @@ impl Shared {
                 generations: HashMap::new(),
                 free_hits: HashMap::new(),
                 counter: 0,
+                draws: HashMap::new(),
             }),
             changed: watch::channel(0).0,
         })
@@ -117,6 +120,17 @@ impl Books {
     }
 
     /// A fresh generation id in OpenRouter's shape: `gen-<unix>-<20 alphanumerics>`.
+    /// How many times `model` was asked `prompt` before without a seed: the first ask gets
+    /// the deterministic answer (so single requests stay reproducible), later ones others.
+    pub fn next_draw(&mut self, model: &str, prompt: &str) -> u64 {
+        let n = self
+            .draws
+            .entry((model.to_owned(), prompt.to_owned()))
+            .or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+
     pub fn next_generation_id(&mut self, unix: u64) -> String {
         self.counter += 1;
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::chat::Usage;
+use crate::pane_settings::PaneSettings;
 use crate::routing::Routing;
 
 /// Bumped when a change would make older files mean something else.
@@ -48,6 +49,10 @@ pub struct PaneRecord {
     /// lists); absent in files from before routing existed, and when nothing is set.
     #[serde(default, skip_serializing_if = "Routing::is_default")]
     pub routing: Routing,
+    /// This pane's own settings (system prompt, temperature, seed, reasoning…), over the
+    /// room's `params`; absent when it has none.
+    #[serde(default, skip_serializing_if = "PaneSettings::is_default")]
+    pub settings: PaneSettings,
     pub params: Params,
     pub turns: Vec<Turn>,
 }

@@ -100,6 +100,9 @@ impl PaneView<'_> {
         if let Some(routing) = names.routing() {
             head.push(Span::styled(format!(" [{routing}]"), t.routing()));
         }
+        if let Some(settings) = names.settings() {
+            head.push(Span::styled(format!(" {{{settings}}}"), t.routing()));
+        }
         let provider = names
             .last_provider()
             .map(|p| vec![Span::raw(" · "), Span::styled(p.to_string(), t.provider())])
@@ -137,15 +140,28 @@ impl PaneView<'_> {
     }
 
     fn scroll_hint(&self) -> Line<'static> {
-        let mut hint = String::new();
+        let mut parts = Vec::new();
         if let Some(note) = self.zoom_note {
-            hint = format!(" {note} ");
+            parts.push(note.to_owned());
         }
-        if !self.pane.scroll.follow {
-            hint.push_str(if hint.is_empty() { " " } else { "· " });
-            hint.push_str("↑ scrolled · End follows ");
+        let follow = self.pane.scroll.follow;
+        if follow {
+            // At the bottom, the foot says how far apart the latest samples are.
+            if let Some(s) = &self.pane.spread {
+                parts.push(format!("≈ {s}"));
+            }
+        } else {
+            parts.push("↑ scrolled · End follows".to_owned());
         }
-        Line::styled(hint, self.theme.dim()).right_aligned()
+        if parts.is_empty() {
+            return Line::default();
+        }
+        let line = Line::styled(format!(" {} ", parts.join(" · ")), self.theme.dim());
+        if follow && self.zoom_note.is_none() {
+            line
+        } else {
+            line.right_aligned()
+        }
     }
 
     /// The rows in view: from where the view starts (the scroll anchor, or the bottom), copying
@@ -230,6 +246,9 @@ impl PaneView<'_> {
         let t = self.theme;
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {
+            AnswerState::Waiting if a.queued => {
+                Some("queued: this endpoint has as many answers streaming as it may".to_owned())
+            }
             AnswerState::Waiting => Some("waiting for the first token…".to_owned()),
             // The reasoning header above counts what has come.
             AnswerState::Streaming if a.reply.content.is_empty() && a.has_reasoning() => {
