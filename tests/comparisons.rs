@@ -279,6 +279,7 @@ async fn rerun_carries_each_panes_settings_and_saves_them() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();
@@ -368,6 +369,7 @@ async fn exports_head_a_pane_with_its_settings() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();

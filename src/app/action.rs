@@ -80,6 +80,14 @@ pub enum Action {
     },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
+    /// The votes ledger line of vote (or undo) `id` was appended and synced, or was not.
+    VoteRecorded {
+        id: String,
+        undo: bool,
+        result: Result<(), WorkError>,
+    },
+    /// The leaderboard, computed off the UI thread.
+    BoardComputed(Result<Box<super::board::Computed>, WorkError>),
 }
 
 /// Why background work failed, as a value: `update` decides what a person is told. The
@@ -113,6 +121,22 @@ impl From<StoreError> for WorkError {
 }
 
 impl WorkError {
+    /// The votes ledger at `path` could not be written or read.
+    pub fn votes(path: &std::path::Path, e: io::Error) -> Self {
+        Self::File {
+            path: path.to_path_buf(),
+            source: Arc::new(e),
+        }
+    }
+
+    /// There is no data directory to keep the votes in.
+    pub fn no_votes_ledger() -> Self {
+        Self::votes(
+            std::path::Path::new("votes.jsonl"),
+            io::Error::other("no data directory for the votes; set MODELROOM_DATA"),
+        )
+    }
+
     /// A task that ended without a result, for `what` it was doing.
     pub fn task(what: &'static str, e: impl fmt::Display) -> Self {
         Self::Task {
@@ -174,4 +198,11 @@ pub enum Effect {
         title: String,
     },
     DeleteSession(String),
+    /// Appends a vote (or its undo) to the votes ledger and syncs it; `Action::VoteRecorded`
+    /// says when it is on disk.
+    RecordVote(Box<crate::arena::Entry>),
+    /// Reads the votes ledger and computes the leaderboard (`Action::BoardComputed`).
+    ComputeBoard {
+        all_votes: bool,
+    },
 }

@@ -32,6 +32,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     if text.trim().is_empty() {
         return;
     }
+    let mode = super::arena::before_send(app, mode, fx);
     let mut targets = app.targets(mode);
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
@@ -55,7 +56,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         app.set_notice(NoticeLevel::Error, why);
         return;
     }
-    for i in targets {
+    for &i in &targets {
         let width = app.panes[i].width;
         app.panes[i].entries.push(prompt_entry(text.clone(), width));
         let samples = app.panes[i].samples();
@@ -70,6 +71,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         app.panes[i].spread = None;
         app.panes[i].scroll_to_bottom();
     }
+    super::arena::after_send(app, &targets, &text);
     app.money.last_send = Some(App::now());
     app.history.push(&text);
     app.prompt.clear();
@@ -140,6 +142,14 @@ fn dropped_routing_note(
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.arena.blind_mode() {
+        // One answer asked again would no longer be the round that is judged.
+        app.set_notice(
+            NoticeLevel::Info,
+            "asking again is off in blind rounds: send the prompt again for a new round",
+        );
+        return;
+    }
     let i = app.focus;
     let Some(pane) = app.panes.get(i) else { return };
     if pane.is_live() {

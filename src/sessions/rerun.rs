@@ -245,6 +245,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         updated_at: clock::rfc3339(now),
         panes,
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     session

@@ -43,7 +43,8 @@ pub fn find(store: &SessionStore, query: &str) -> Vec<Hit> {
         Listing::Ok(h) => Some(h),
         Listing::Damaged { .. } => None,
     }) {
-        let Ok(session) = store.load(&header.id) else {
+        // A blind round not yet voted on is searched by its labels, as `show` prints it.
+        let Ok(session) = store.load(&header.id).map(|s| s.blinded()) else {
             continue;
         };
         let mut seen_prompts = std::collections::HashSet::new();

@@ -109,7 +109,8 @@ impl PaneView<'_> {
             .unwrap_or_default();
         let (spent, pending) = pane.spend();
         let mut tail = Vec::new();
-        if spent > Cost::ZERO || pending > 0 {
+        // A blind pane's own spend would tell its price, and so its model.
+        if (spent > Cost::ZERO || pending > 0) && !names.is_blind() {
             let mut text = spent.to_string();
             if pending > 0 {
                 text.push_str("+…");
@@ -224,10 +225,12 @@ impl PaneView<'_> {
     fn reasoning_row(&self, a: &Answer, k: usize, expanded: bool) -> Line<'static> {
         let t = self.theme;
         if k == 0 {
-            let mut spans = vec![Span::styled(
-                a.reasoning_header(expanded),
-                t.reasoning_header(),
-            )];
+            let mut header = a.reasoning_header(expanded);
+            // Its tokens and cost would tell a price: a blind round keeps only the first part.
+            if self.names().is_blind() {
+                header = header.split(" · ").next().unwrap_or_default().to_owned();
+            }
+            let mut spans = vec![Span::styled(header, t.reasoning_header())];
             if let Some(key) = self.reasoning_key {
                 spans.push(Span::styled(format!(" ({key})"), t.dim()));
             }
