@@ -132,6 +132,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// The empty prompt's placeholder says where Enter sends, in the keys actually bound.
 fn sync_prompt_hint(app: &mut App) {
+    if app.arena.blind_mode() {
+        // The arena's own placeholder says how its rounds go (every send goes to all).
+        return;
+    }
     let key = |cmd| app.keymap.label_for(cmd);
     let keys = [
         (key(Command::Send), "sends"),
