@@ -113,7 +113,7 @@ pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
         limits,
         plan.routing_of(pane),
     );
-    pane.settings.apply(&mut req);
+    req.apply_settings(&pane.settings);
     req
 }
 

@@ -55,6 +55,7 @@ commands! {
     ReopenPane = "reopen_pane": "bring back the last closed pane",
     ChangeModel = "change_model": "change the focused pane's model (the catalog picker)",
     Routing = "routing": "the focused pane's routing: providers, price cap, fallbacks",
+    ShootOut = "shootout": "one pane per provider of the focused pane's model, pinned",
     Spend = "spend": "spend view: cost per model and provider, speed, TTFT",
     Account = "account": "account view: credits and the key's limit",
     RefreshCatalog = "refresh_catalog": "fetch the model catalog again",

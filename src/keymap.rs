@@ -224,6 +224,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-W", Command::ReopenPane),
     ("alt-m", Command::ChangeModel),
     ("alt-p", Command::Routing),
+    ("alt-P", Command::ShootOut),
     ("f3", Command::Spend),
     ("f4", Command::Account),
     ("f5", Command::RefreshCatalog),

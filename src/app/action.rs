@@ -12,9 +12,10 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
 use super::{PaneId, RequestId, SessionRow};
-use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
+use crate::api::{ApiError, Catalog, ChatRequest, Generation, ModelEndpoints, StreamEvent};
 pub use crate::command::Command;
 use crate::markdown::Highlighter;
+use crate::model::ModelRef;
 use crate::store::{Session, SpendRecord, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +56,12 @@ pub enum Action {
     EndpointModels {
         endpoint: String,
         result: Result<Box<Catalog>, ApiError>,
+    },
+    /// The providers of a pane's model (`Effect::FetchProviders`), for a shoot-out.
+    Providers {
+        pane: Option<PaneId>,
+        model: String,
+        result: Result<Box<ModelEndpoints>, ApiError>,
     },
     /// Today's spend before this run, from the ledger.
     SpentToday(Result<f64, WorkError>),
@@ -177,6 +184,12 @@ pub enum Effect {
     },
     /// Refreshes the status bar's balance and the account view.
     RefreshBalance,
+    /// Lists the providers of `model` (`GET /models/{id}/endpoints`): for a shoot-out from
+    /// pane `pane`, or for the picker (`None`).
+    FetchProviders {
+        pane: Option<PaneId>,
+        model: ModelRef,
+    },
     /// Fetches the catalog (`force`: even when the cached one is fresh).
     RefreshCatalog {
         force: bool,

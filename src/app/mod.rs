@@ -19,6 +19,7 @@ pub mod picker;
 pub mod routing;
 mod send;
 mod session;
+pub mod shootout;
 pub mod spend;
 mod stream;
 mod update;

@@ -54,6 +54,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 PickerOutcome::Close => app.overlay = Overlay::None,
                 PickerOutcome::Choose(model) => confirm_model(app, purpose, &model, fx),
                 PickerOutcome::RefreshCatalog => catalog::refresh(app, fx),
+                PickerOutcome::Providers(model) => super::shootout::ask_for_picker(app, &model, fx),
             }
         }
         Overlay::Routing(form) => match form.on_key(key) {

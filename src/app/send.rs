@@ -56,6 +56,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         app.set_notice(NoticeLevel::Error, why);
         return;
     }
+    let hint = unpinned_twins(app, &targets);
     for &i in &targets {
         let width = app.panes[i].width;
         app.panes[i].entries.push(prompt_entry(text.clone(), width));
@@ -76,6 +77,9 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     app.history.push(&text);
     app.prompt.clear();
     app.notice = None;
+    if let Some(hint) = hint {
+        app.set_notice(NoticeLevel::Info, hint);
+    }
     if !skipped.is_empty() {
         let names: Vec<String> = skipped
             .iter()
@@ -95,6 +99,28 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     }
     app.request_save();
     app.relayout();
+}
+
+/// When two of `targets` ask the same model without a pin, the gateway may route them to
+/// different providers: a difference between them may be the provider's, not the settings'.
+fn unpinned_twins(app: &App, targets: &[usize]) -> Option<String> {
+    let unpinned: Vec<&super::Pane> = targets
+        .iter()
+        .map(|&i| &app.panes[i])
+        .filter(|p| super::shootout::pin_of(p).is_none())
+        .collect();
+    let twin = unpinned.iter().enumerate().find_map(|(k, p)| {
+        unpinned[k + 1..]
+            .iter()
+            .any(|q| q.model == p.model)
+            .then_some(&p.model)
+    })?;
+    (!app.is_blind()).then(|| {
+        format!(
+            "{twin} runs in several panes unpinned: providers may differ between them \
+             (pin one with only=TAG, or Alt+Shift+P for one pane per provider)"
+        )
+    })
 }
 
 /// Appends a new answer to pane `i` for its latest prompt and asks the runtime to stream it.

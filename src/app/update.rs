@@ -100,6 +100,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, &error),
+        Action::Providers {
+            pane,
+            model,
+            result,
+        } => match pane {
+            Some(pane) => super::shootout::on_providers(app, pane, result.map(|b| *b)),
+            None => super::shootout::show_in_picker(app, model, result.map(|b| *b)),
+        },
         Action::EndpointModels { endpoint, result } => {
             catalog::on_endpoint_models(app, endpoint, result);
         }
@@ -301,6 +309,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 }
             }
         }
+        Command::ShootOut => super::shootout::start(app, fx),
         Command::Routing => {
             if app.is_blind() {
                 // Provider lists and fallbacks would tell the model.

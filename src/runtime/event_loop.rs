@@ -258,6 +258,7 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 generation_id,
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
+            Effect::FetchProviders { pane, model } => ctx.tasks.fetch_providers(pane, &model),
             Effect::RefreshCatalog { force } => {
                 super::catalog::refresh(
                     ctx.tasks.clients(),

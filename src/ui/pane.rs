@@ -94,6 +94,9 @@ impl PaneView<'_> {
             Span::styled(names.model().into_string(), t.title(self.focused)),
         ];
         // The model that really answered (a fallback), and the routing asked for.
+        if let Some(pin) = names.pinned() {
+            head.push(Span::styled(format!(" @ {pin}"), t.provider()));
+        }
         if let Some(served) = names.served_instead() {
             head.push(Span::styled(format!(" → {served}"), t.routing()));
         }
