@@ -259,6 +259,38 @@ pub(crate) async fn stream_until(
     req: &ChatRequest,
     deadline: Option<Instant>,
 ) -> Reply {
+    with_rate_limit_retries(|| stream_once(clients, req, deadline), deadline).await
+}
+
+/// Attempts at a rate-limited request, as in the room.
+const RATE_LIMIT_ATTEMPTS: u8 = 3;
+
+/// Asks again after a 429, once its `Retry-After` has passed, up to `RATE_LIMIT_ATTEMPTS`
+/// times and never past `deadline`; a 429 that outlasts them says so.
+pub(crate) async fn with_rate_limit_retries<F, Fut>(mut once: F, deadline: Option<Instant>) -> Reply
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Reply>,
+{
+    let mut attempts = 1;
+    loop {
+        let mut reply = once().await;
+        let wait = reply.failure().and_then(ApiError::rate_limit_wait);
+        let in_time = |w| deadline.is_none_or(|at| Instant::now() + w < at);
+        match wait {
+            Some(w) if attempts < RATE_LIMIT_ATTEMPTS && in_time(w) => {
+                tokio::time::sleep(w).await;
+                attempts += 1;
+            }
+            _ => {
+                reply.error = reply.error.map(|e| e.after_attempts(attempts));
+                return reply;
+            }
+        }
+    }
+}
+
+async fn stream_once(clients: &Clients, req: &ChatRequest, deadline: Option<Instant>) -> Reply {
     let started = Instant::now();
     let mut reply = Reply::new(started);
     let mut events = clients.stream_chat(req);
@@ -293,6 +325,10 @@ pub(crate) async fn resolve_cost(
 ) -> (Option<Cost>, Option<&'static str>) {
     if let Some(cost) = reply.cost() {
         return (Some(cost), Some("gateway"));
+    }
+    // Refused with an HTTP status (402, 429, 503…) before any token: nothing was billed.
+    if matches!(reply.failure(), Some(ApiError::Http { .. })) {
+        return (Some(Cost::ZERO), Some("refused"));
     }
     // A cost the gateway reported but that was refused is not replaced by a guess.
     if reply.cost_refused.is_some() {
@@ -381,7 +417,8 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         "tokens_per_second": r.tokens_per_second(),
         "error": r.failure().map(|e| json!({
             "status": e.status(),
-            "code": e.code(),
+            // A string always, as in session files ("402", "dropped").
+            "code": e.code().to_string(),
             "message": e.to_string(),
             "hint": e.hint(),
         })),
@@ -522,4 +559,64 @@ fn stats_line(a: &Answer) -> String {
         parts.push(format!("{tps:.1} tok/s"));
     }
     parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate_limited(after: u64) -> Reply {
+        let mut r = Reply::new(Instant::now());
+        r.error = Some(ApiError::Http {
+            status: 429,
+            code: None,
+            message: "slow down".into(),
+            provider: None,
+            raw: None,
+            retry_after: Some(Duration::from_secs(after)),
+        });
+        r
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_is_asked_again_after_its_retry_after() {
+        let start = Instant::now();
+        let mut calls = 0;
+        let reply = with_rate_limit_retries(
+            || {
+                calls += 1;
+                let n = calls;
+                async move {
+                    if n < 3 {
+                        rate_limited(2)
+                    } else {
+                        Reply::new(Instant::now())
+                    }
+                }
+            },
+            None,
+        )
+        .await;
+        assert_eq!(calls, 3);
+        assert!(reply.failure().is_none());
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_after_every_attempt_says_so_and_a_deadline_stops_the_wait() {
+        let reply = with_rate_limit_retries(|| async { rate_limited(1) }, None).await;
+        let e = reply.failure().unwrap();
+        assert!(
+            e.to_string()
+                .contains("still rate limited after 3 attempts"),
+            "{e}"
+        );
+        assert!(!e.hint().unwrap().contains("retry in"), "{:?}", e.hint());
+        // No wait that would end past the deadline.
+        let start = Instant::now();
+        let deadline = Some(start + Duration::from_secs(5));
+        let reply = with_rate_limit_retries(|| async { rate_limited(30) }, deadline).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert!(reply.failure().is_some());
+    }
 }

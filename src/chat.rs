@@ -178,6 +178,17 @@ impl fmt::Display for Cost {
 /// Why sending what could cost up to `max` is refused under a daily budget of `budget_usd`
 /// with `today_usd` already spent; `None` when it fits. The room and `ask` say it alike.
 pub fn daily_refusal(max: Cost, budget_usd: f64, today_usd: f64) -> Option<String> {
+    if max <= Cost::ZERO {
+        // Nothing priced could be spent: only a budget already used up refuses, and it
+        // says so rather than "up to $0 would pass".
+        return (today_usd >= budget_usd).then(|| {
+            format!(
+                "not sent: today's budget of {} is used up ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
+                Cost::usd(budget_usd),
+                Cost::usd(today_usd)
+            )
+        });
+    }
     (today_usd + max.as_usd() > budget_usd).then(|| {
         format!(
             "not sent: up to {} would pass today's budget of {} ({} spent today, UTC); raise daily_budget_usd or wait until tomorrow",
@@ -279,6 +290,9 @@ impl FinishReason {
     }
 }
 
+/// What an answer the person stopped says, in the room's footer and in the exports alike.
+pub const STOPPED_NOTE: &str = "stopped by the user: the answer is partial";
+
 impl FinishReason {
     /// What happened, in words, for an ending the room does not otherwise show: the same
     /// sentence in a pane's footer, `ask`'s output and exports. `None` for a plain stop.
@@ -308,6 +322,19 @@ impl fmt::Display for FinishReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_daily_refusal_never_reads_up_to_nothing() {
+        let zero = daily_refusal(Cost::ZERO, 1.0, 1.5).unwrap();
+        assert!(!zero.contains("up to $0"), "{zero}");
+        assert!(
+            zero.contains("today's budget of $1.00 is used up"),
+            "{zero}"
+        );
+        assert_eq!(daily_refusal(Cost::ZERO, 1.0, 0.5), None);
+        let some = daily_refusal(Cost::usd(0.6), 1.0, 0.5).unwrap();
+        assert!(some.contains("up to $0.60 would pass"), "{some}");
+    }
 
     #[test]
     fn cost_shows_the_digits_that_matter() {

@@ -164,6 +164,16 @@ pub enum SessionsCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Search every saved session's prompts and answers: each word must occur (any case) in
+    /// the same prompt or answer; prints the session, the turn and an excerpt.
+    Search {
+        /// The words to find.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// One JSON object per hit per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Ask a saved session's prompts again, in order, of other models (headless, like `ask`);
     /// each model gets its own earlier answers as history. Saved as a new session.
     Rerun(RerunArgs),

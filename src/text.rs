@@ -1,5 +1,7 @@
 //! Word wrapping by display width (CJK and emoji take two columns, combining marks none, and a
-//! grapheme is never split), and `WrappedText`, which wraps a growing answer incrementally:
+//! grapheme is never split) at the line-break opportunities of UAX #14, so no row starts with
+//! closing punctuation or a quote and a hyphenated word breaks only after its hyphen; and
+//! `WrappedText`, which wraps a growing answer incrementally:
 //! finished lines are wrapped once, only the line still being written is wrapped again.
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -31,6 +33,75 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// The units a line may break between, with their byte offsets: each run of text up to a
+/// UAX #14 break opportunity, its trailing spaces a unit of their own (they vanish at a break).
+pub fn break_units(text: &str) -> Vec<(usize, &str)> {
+    let mut out: Vec<(usize, &str)> = Vec::new();
+    let mut start = 0;
+    for (end, _) in unicode_linebreak::linebreaks(text) {
+        let piece = &text[start..end];
+        let body = piece.trim_end_matches(' ').len();
+        let mut from = start;
+        // A number and its unit (`10 ms`, `0.05 s`, `173 tok`) go together.
+        if let [.., (at, number), (_, " ")] = out.as_slice() {
+            if is_unit(&piece[..body]) && number.ends_with(|c: char| c.is_ascii_digit()) {
+                from = *at;
+                out.truncate(out.len() - 2);
+            }
+        }
+        if body > 0 {
+            out.push((from, &text[from..start + body]));
+        }
+        if body < piece.len() {
+            out.push((start + body, &piece[body..]));
+        }
+        start = end;
+    }
+    out
+}
+
+/// Whether a break unit is a unit of measure a number before it must not be parted from.
+fn is_unit(piece: &str) -> bool {
+    const UNITS: [&str; 16] = [
+        "s", "ms", "µs", "ns", "min", "h", "tok", "tok/s", "%", "B", "KB", "MB", "GB", "k", "M",
+        "x",
+    ];
+    let word = piece.trim_end_matches([' ', ',', '.', ';', ':', '!', '?', ')']);
+    UNITS.contains(&word)
+}
+
+/// Wraps a line of fields joined by ` · ` (a footer: `$0.00384 · 10→173 tok · TTFT 0.05 s`)
+/// so that each field stays whole on one row while it fits the width; one that does not
+/// fit alone wraps by words on rows of its own.
+pub fn wrap_fields(text: &str, width: usize) -> Vec<String> {
+    const SEP: &str = " · ";
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for field in text.split(SEP) {
+        let w = width_of(field);
+        if !row.is_empty() && width_of(&row) + width_of(SEP) + w <= width {
+            row.push_str(SEP);
+            row.push_str(field);
+            continue;
+        }
+        if !row.is_empty() {
+            out.push(std::mem::take(&mut row));
+        }
+        if w <= width {
+            row.push_str(field);
+        } else {
+            let mut rows = wrap(field, width);
+            row = rows.pop().unwrap_or_default();
+            out.extend(rows);
+        }
+    }
+    if !row.is_empty() || out.is_empty() {
+        out.push(row);
+    }
+    out
+}
+
 /// Wraps `text` to `width` columns. Every source line gives at least one row.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
@@ -50,7 +121,7 @@ fn wrap_line(line: &str, width: usize, out: &mut Vec<String>) {
         out.push(std::mem::take(row));
         *row_w = 0;
     };
-    for word in line.split_word_bounds() {
+    for (_, word) in break_units(line) {
         let w = width_of(word);
         if word.chars().all(|c| c == ' ') {
             if row_w + w <= width {
@@ -181,6 +252,62 @@ mod tests {
         assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
         assert_eq!(wrap("", 10), vec![""]);
         assert_eq!(wrap("    indented code", 30), vec!["    indented code"]);
+    }
+
+    #[test]
+    fn no_row_starts_with_closing_punctuation_or_after_a_hyphen_split() {
+        // Every unit fits from 10 columns on, so no row may be forced to start badly.
+        let text =
+            "Yes, well-known (really) \"quoted\" words; end: ok! why? 10 ms, «fin» — “done” ‘x’.";
+        for width in 10..60 {
+            let rows = wrap(text, width);
+            for row in &rows[1..] {
+                let first = row.chars().next().unwrap_or(' ');
+                // An ASCII quote may open a row, never close one.
+                let closing_quote =
+                    row.starts_with('"') && !row[1..].starts_with(char::is_alphanumeric);
+                assert!(
+                    !",.;:!?)»”’".contains(first) && !closing_quote,
+                    "{width}: a row starts with {first:?}: {rows:?}"
+                );
+                assert!(
+                    !row.starts_with("ms"),
+                    "{width}: a number lost its unit: {rows:?}"
+                );
+                assert!(!row.starts_with("-known"), "{width}: {rows:?}");
+            }
+        }
+        assert_eq!(wrap("it is well-known", 11), vec!["it is well-", "known"]);
+        assert_eq!(
+            wrap("a quick (test) here", 13),
+            vec!["a quick", "(test) here"]
+        );
+        assert_eq!(wrap("wait, what?", 5), vec!["wait,", "what?"]);
+    }
+
+    #[test]
+    fn footer_fields_stay_whole_on_one_row() {
+        let footer =
+            "── Aurora Cloud · $0.00384 · 10→173 tok (74 reasoning) · TTFT 0.05 s · 72 tok/s";
+        for width in 26..90 {
+            let rows = wrap_fields(footer, width);
+            for field in footer.split(" · ") {
+                assert!(
+                    rows.iter().any(|r| r.contains(field)),
+                    "{width}: {field:?} was split: {rows:?}"
+                );
+            }
+            assert!(rows.iter().all(|r| width_of(r) <= width), "{rows:?}");
+        }
+        assert_eq!(
+            wrap_fields("■ stopped · $0.001 · TTFT 0.05 s", 20),
+            vec!["■ stopped · $0.001", "TTFT 0.05 s"]
+        );
+        // A field wider than the row wraps by words on rows of its own.
+        assert_eq!(
+            wrap_fields("$0 · ⚠ cut off at max_tokens (finish: length)", 16),
+            vec!["$0", "⚠ cut off at", "max_tokens", "(finish: length)"]
+        );
     }
 
     #[test]

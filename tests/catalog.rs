@@ -359,10 +359,19 @@ async fn ask_records_what_it_spends_and_honours_the_daily_budget() {
     assert!(o.status.success(), "{}", stderr(&o));
     let line: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     let cost = line["cost"].as_f64().unwrap();
-    let ledger = modelroom::store::Ledger::new(&env.dir.path().join("data"));
+    // The demo's play money is kept apart from real spend, in a ledger of its own.
+    let data = env.dir.path().join("data");
+    let real = modelroom::store::Ledger::new(&data);
+    let ledger = modelroom::store::Ledger::demo(&data);
     let today = modelroom::clock::day(modelroom::clock::unix_now());
     assert!((ledger.total_on(&today).unwrap() - cost).abs() < 1e-12);
-    // Spent nearly all of today's budget elsewhere: a run that could pass it is refused.
+    assert_eq!(real.total_on(&today).unwrap(), 0.0);
+    // Real money spent today does not hold back the demo.
+    let other = modelroom::store::SpendRecord::now(0.5, "openai/gpt", None, Some("s"));
+    real.append(&[other]).unwrap();
+    let o = env.run(&["--demo", "ask", "-m", "demo/fast", "hi"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Spent nearly all of today's budget in other demo runs: a run that could pass it is refused.
     let other = modelroom::store::SpendRecord::now(0.0095, "demo/premium", None, Some("s"));
     ledger.append(&[other]).unwrap();
     let o = env.run(&["--demo", "ask", "-m", "demo/fast", "hi"]).await;

@@ -305,3 +305,45 @@ async fn a_dropped_answer_keeps_its_text_and_its_billed_cost_comes_from_the_gene
     assert!(line["cost"].as_f64().unwrap() > 0.0);
     assert!(line["usage"].is_null());
 }
+
+#[tokio::test]
+async fn a_refused_request_costs_nothing_and_its_code_is_a_string() {
+    let env = Env::new();
+    let out = env
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--json",
+            "[sim:status=402] hi",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = &json_lines(&out)[0];
+    assert_eq!(line["error"]["status"], 402);
+    // One type for `error.code`, as in session files.
+    assert_eq!(line["error"]["code"], "402");
+    assert_eq!(line["cost"], 0.0);
+    assert_eq!(line["cost_source"], "refused");
+    let text = env
+        .run(&["--demo", "ask", "-m", "demo/fast", "[sim:status=402] hi"])
+        .await;
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(shown.contains("· $0"), "{shown}");
+    assert!(!shown.contains("cost unknown"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_first_run_with_nothing_set_up_names_the_missing_key_and_offers_the_demo() {
+    let env = Env::new();
+    let out = env.run(&[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no API key"), "{err}");
+    assert!(err.contains("--demo"), "{err}");
+    assert!(
+        !err.contains("no model to ask"),
+        "a room is not asking yet: {err}"
+    );
+}

@@ -119,7 +119,7 @@ async fn the_board_counts_blind_votes_and_reports_damage() {
         text.contains("7 blind votes tagged #code") && text.contains("x/strong"),
         "{text}"
     );
-    assert!(text.contains("$0.0020") && text.contains("1.2s"), "{text}");
+    assert!(text.contains("$0.002 ") && text.contains("1.2s"), "{text}");
     assert!(
         stderr(&table).contains("line 9 skipped"),
         "{}",

@@ -132,7 +132,19 @@ fn an_id_the_catalog_lacks_can_be_typed_but_is_caught_before_sending() {
     let note = app.panes[1].note.clone().unwrap();
     assert!(note.contains("did you mean demo/thinker?"), "{note}");
     type_text(&mut app, "hello");
+    // The misspelt pane is left out; the other pane is asked all the same.
     let fx = key(&mut app, KeyCode::Enter);
+    assert_eq!(chats(fx).len(), 1, "only demo/fast is asked");
+    assert!(app.panes[1].entries.is_empty());
+    let notice = app.notice.clone().unwrap().text;
+    assert!(
+        notice.starts_with("not sent to pane 2 (demo/thinkr): its model cannot be asked"),
+        "{notice}"
+    );
+    // Sent to that pane alone, it is refused with the reason, and the prompt is kept.
+    app.focus = 1;
+    type_text(&mut app, "hello");
+    let fx = press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert!(chats(fx).is_empty(), "nothing is sent");
     let notice = app.notice.clone().unwrap().text;
     assert_eq!(
@@ -140,8 +152,15 @@ fn an_id_the_catalog_lacks_can_be_typed_but_is_caught_before_sending() {
         "not sent: demo/thinkr is not in the catalog: did you mean demo/thinker?"
     );
     assert_eq!(app.prompt.text(), "hello", "the prompt is kept");
-    // Other endpoints: typed as @name/model; an unknown name is caught the same way.
+    // Alt+M opens the picker on the wrong id, to correct it.
     press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    let Overlay::Picker(p) = &app.overlay else {
+        panic!("the picker is open")
+    };
+    assert_eq!(p.query.text(), "demo/thinkr");
+    assert_eq!(picked(&app)[0], "demo/thinker");
+    press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    // Other endpoints: typed as @name/model; an unknown name is caught the same way.
     type_text(&mut app, "@local/qwen3");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.panes[1].model, "@local/qwen3");

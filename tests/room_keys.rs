@@ -177,8 +177,10 @@ fn stale_stream_events_are_ignored() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");
     let (pane, old, _) = fx[0];
-    let fx = press(&mut app, KeyCode::Char('r'), KeyModifiers::ALT);
+    // Alt+R on a live pane is refused (it would bill twice): stop first, then ask again.
+    let fx = key(&mut app, KeyCode::Esc);
     assert!(fx.contains(&Effect::CancelStream { request: old }));
+    let fx = press(&mut app, KeyCode::Char('r'), KeyModifiers::ALT);
     let (_, new, _) = started(fx)[0];
     assert_ne!(old, new);
     ev(

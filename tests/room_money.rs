@@ -330,7 +330,7 @@ fn the_account_view_refreshes_in_the_background_and_shows_each_answer() {
     update(&mut app, Action::Account(Box::new(info)));
     let shown = screen(&app);
     assert!(
-        shown.contains("purchased $10.0000 · used $2.5000 · left $7.5000"),
+        shown.contains("purchased $10.00 · used $2.50 · left $7.50"),
         "{shown}"
     );
     assert!(
@@ -338,7 +338,7 @@ fn the_account_view_refreshes_in_the_background_and_shows_each_answer() {
         "{shown}"
     );
     assert!(
-        shown.contains("credits $7.5000"),
+        shown.contains("credits $7.50"),
         "the status bar has the balance too"
     );
     let info = AccountInfo {
@@ -359,7 +359,7 @@ fn the_account_view_refreshes_in_the_background_and_shows_each_answer() {
     update(&mut app, Action::Account(Box::new(info)));
     let shown = screen(&app);
     assert!(
-        shown.contains("limit $20.0000 · remaining $17.5000 (resets monthly) · used today $0.5000"),
+        shown.contains("limit $20.00 · remaining $17.50 (resets monthly) · used today $0.50"),
         "{shown}"
     );
 }
@@ -379,14 +379,14 @@ fn a_refresh_that_fails_whole_leaves_the_status_bar_balance_as_it_was() {
         key: Err(refused()),
     };
     update(&mut app, Action::Account(Box::new(good)));
-    assert!(screen(&app).contains("credits $7.5000"));
+    assert!(screen(&app).contains("credits $7.50"));
     let failed = AccountInfo {
         credits: Err(refused()),
         key: Err(refused()),
     };
     update(&mut app, Action::Account(Box::new(failed)));
     assert!(
-        screen(&app).contains("credits $7.5000"),
+        screen(&app).contains("credits $7.50"),
         "the last balance that was told stays"
     );
     assert!(

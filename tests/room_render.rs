@@ -275,3 +275,58 @@ fn add_pane_prompt_and_zoom() {
     );
     insta::assert_snapshot!("zoomed", text(&draw(&app)));
 }
+
+/// Reading answers side by side at 80×24 and 120×40: rows never start with closing
+/// punctuation, hyphenated words and figures stay whole, footers keep each field on one row,
+/// the grid balances, and a long prompt wraps in a box that grows.
+#[test]
+fn reading_answers_at_80x24_and_120x40() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let prose = "Yes, it is well-known: the round trip (measured twice) takes 10 ms, \
+                 roughly — “fast” enough! Is it state-of-the-art? Hardly; but it works, mostly.";
+    for (n, width, height) in [(3, 80, 24), (5, 120, 40), (9, 120, 40)] {
+        let mut app = room(n, width, height);
+        for live in send(&mut app, "Compare the two approaches") {
+            ev(&mut app, live, StreamEvent::Content(prose.into()));
+            finish(&mut app, live, 0.001_01);
+        }
+        update(
+            &mut app,
+            Action::Paste("A long prompt that goes on and on, far past the width of the box, so that it has to wrap onto a second row and then onto a third one".into()),
+        );
+        let screen = text(&draw(&app));
+        for line in screen.lines() {
+            for bad in [
+                "│,", "│.", "│;", "│:", "│!", "│?", "│)", "│”", "│-", "│ms", "│tok", "│s ",
+            ] {
+                assert!(!line.contains(bad), "{n} panes at {width}×{height}: {line}");
+            }
+        }
+        assert!(
+            !screen.contains("$0.00 "),
+            "money keeps its significant digits"
+        );
+        insta::assert_snapshot!(format!("reading_{n}_panes_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn a_zoomed_pane_says_so_and_where_the_prompt_goes() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = answered(3, width, height);
+        update(
+            &mut app,
+            Action::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT)),
+        );
+        let screen = text(&draw(&app));
+        assert!(
+            screen.contains("zoomed (")
+                && screen.contains("shows all) · the prompt still goes to all 3 panes"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("zoomed_{width}x{height}"), screen);
+    }
+}

@@ -530,6 +530,39 @@ async fn a_model_that_cannot_be_sent_is_refused_where_it_enters_and_the_file_is_
 }
 
 #[tokio::test]
+async fn search_finds_prompts_and_answers_across_sessions() {
+    let env = Env::new();
+    env.store().save(&sample()).unwrap();
+    let out = env.run(&["sessions", "search", "one-way", "http"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("20261124-120000-beef · Explain SSE")
+            && text.contains("answer of demo/thinker"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SSE is **one-way** streaming over HTTP"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    // A prompt every pane was asked is one hit, with its number in the pane.
+    let out = env
+        .run(&["sessions", "search", "--json", "explain", "SSE"])
+        .await;
+    let hits: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let prompts: Vec<&Value> = hits.iter().filter(|h| h["kind"] == "prompt").collect();
+    assert_eq!(prompts.len(), 1, "{hits:?}");
+    assert_eq!(prompts[0]["prompt"], 1);
+    assert_eq!(prompts[0]["id"], "20261124-120000-beef");
+    let none = env.run(&["sessions", "search", "zebra"]).await;
+    assert!(stdout(&none).contains("no saved prompt or answer has every word"));
+}
+
+#[tokio::test]
 async fn a_default_model_that_cannot_be_sent_names_the_config_setting() {
     let env = Env::with_config("default_models = [\"demo/fast\", \"@/qwen3\"]\n");
     let out = env.run(&["ask", "hi"]).await;

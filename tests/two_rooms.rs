@@ -107,6 +107,12 @@ async fn a_second_room_on_an_open_session_gets_a_copy_and_both_keep_their_turns(
     ask(&mut a, "from A", 0.002);
     ask(&mut b, "from B", 0.003);
     update(&mut b, Action::Command(Command::NameSession));
+    // The title is there to edit; Ctrl+U clears it.
+    drive::press(
+        &mut b,
+        ratatui::crossterm::event::KeyCode::Char('u'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    );
     drive::type_text(&mut b, "named by B");
     drive::key(&mut b, ratatui::crossterm::event::KeyCode::Enter);
     assert_eq!(quit(&mut b, &store_b).await, None);

@@ -135,6 +135,37 @@ impl ApiError {
         }
     }
 
+    /// How long to wait before asking again after a 429 (its `Retry-After`, else 5 s; at most
+    /// a minute): the room and `ask` retry alike.
+    pub fn rate_limit_wait(&self) -> Option<Duration> {
+        match self {
+            Self::Http { status: 429, .. } => Some(
+                self.retry_after()
+                    .unwrap_or(Duration::from_secs(5))
+                    .min(Duration::from_secs(60)),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A 429 that outlasted every retry says so, instead of "retry in 3 s".
+    #[must_use]
+    pub fn after_attempts(mut self, attempts: u8) -> Self {
+        if let Self::Http {
+            status: 429,
+            message,
+            retry_after,
+            ..
+        } = &mut self
+        {
+            if attempts > 1 {
+                *retry_after = None;
+                message.push_str(&format!(" (still rate limited after {attempts} attempts)"));
+            }
+        }
+        self
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Http { retry_after, .. } => *retry_after,
@@ -178,7 +209,7 @@ impl ApiError {
             }
             Self::Http { status: 429, .. } => match self.retry_after() {
                 Some(d) => format!("rate limited: retry in {} s", d.as_secs().max(1)),
-                None => "rate limited: wait a little and retry".into(),
+                None => "rate limited: wait a minute, or pick another model or provider".into(),
             },
             Self::Http {
                 status: 408 | 500..=599,

@@ -140,7 +140,7 @@ impl Answer {
             }
             StreamEvent::Failed(err) => {
                 if let (Some(after), true) =
-                    (rate_limit_wait(&err), self.attempts < policy.max_attempts)
+                    (err.rate_limit_wait(), self.attempts < policy.max_attempts)
                 {
                     self.state = AnswerState::Retrying { at: now + after };
                     self.cost = CostState::Reported(Cost::ZERO);
@@ -153,6 +153,7 @@ impl Answer {
                     _ => self.settled_cost(policy),
                 };
                 out.rejected = rejected_model(&err);
+                let err = err.after_attempts(self.attempts);
                 self.state = AnswerState::Failed;
                 self.reply.fail(err, now);
                 out.ended = true;
@@ -281,21 +282,6 @@ impl Answer {
     }
 }
 
-fn rate_limit_wait(err: &ApiError) -> Option<Duration> {
-    match err {
-        ApiError::Http {
-            status: 429,
-            retry_after,
-            ..
-        } => Some(
-            retry_after
-                .unwrap_or(Duration::from_secs(5))
-                .min(Duration::from_secs(60)),
-        ),
-        _ => None,
-    }
-}
-
 fn rejected_model(err: &ApiError) -> bool {
     match err {
         ApiError::Http {
@@ -324,13 +310,19 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
             return None;
         }
         AnswerState::Failed => {
-            return Some(
-                r.error
-                    .as_ref()
-                    .map_or_else(|| Clean::line("✗ failed"), error_text),
-            );
+            // What the failure cost: `$0` when it was refused before any token.
+            let cost = match a.cost {
+                CostState::Reported(c) => c.to_string(),
+                CostState::Pending => "cost pending…".to_owned(),
+                CostState::Unknown => "cost unknown".to_owned(),
+            };
+            let error = r
+                .error
+                .as_ref()
+                .map_or_else(|| Clean::line("✗ failed"), error_text);
+            return Some(Clean::line(&format!("{error} · {cost}")));
         }
-        AnswerState::Stopped => parts.push("■ stopped".to_owned()),
+        AnswerState::Stopped => parts.push(format!("■ {}", crate::chat::STOPPED_NOTE)),
         AnswerState::Interrupted => {
             parts.push("⚠ interrupted when modelroom last stopped".to_owned())
         }
@@ -412,6 +404,29 @@ mod tests {
     };
 
     #[tokio::test]
+    async fn a_cut_filtered_or_stopped_answer_says_so_in_words() {
+        use crate::chat::FinishReason;
+        let footer = |state, finish: Option<FinishReason>| {
+            let mut a = answer();
+            a.state = state;
+            a.cost = CostState::Reported(Cost::ZERO);
+            a.reply.finish_reason = finish;
+            footer_text(&a, "m", false).unwrap().to_string()
+        };
+        let cut = footer(AnswerState::Complete, Some(FinishReason::Length));
+        assert!(
+            cut.contains("cut off at max_tokens (finish: length)"),
+            "{cut}"
+        );
+        let filtered = footer(AnswerState::Complete, Some(FinishReason::ContentFilter));
+        assert!(filtered.contains("content filter"), "{filtered}");
+        let stopped = footer(AnswerState::Stopped, None);
+        assert!(stopped.contains(crate::chat::STOPPED_NOTE), "{stopped}");
+        let plain = footer(AnswerState::Complete, Some(FinishReason::Stop));
+        assert!(!plain.contains('⚠'), "{plain}");
+    }
+
+    #[tokio::test]
     async fn one_event_moves_the_state_and_says_what_it_did() {
         let now = Instant::now();
         let mut a = answer();
@@ -436,6 +451,14 @@ mod tests {
         let applied = a.apply(StreamEvent::Failed(rate_limited), now, POLICY);
         assert!(applied.ended && applied.retry_after.is_none());
         assert_eq!(a.cost, CostState::Reported(Cost::ZERO));
+        // After every retry, the footer says so rather than "retry in 2 s".
+        let footer = footer_text(&a, "m", false).unwrap().to_string();
+        assert!(
+            footer.contains("still rate limited after 2 attempts"),
+            "{footer}"
+        );
+        assert!(!footer.contains("retry in"), "{footer}");
+        assert!(footer.contains("· $0"), "a refusal costs nothing: {footer}");
 
         let mut b = answer();
         b.apply(

@@ -219,15 +219,20 @@ pub fn unknown_model_message(index: &Index, model: &str) -> String {
 /// Notes on panes whose model the catalog no longer lists (retired since the session was
 /// saved, or mistyped), and which answers came from another model than asked.
 pub(super) fn flag_unknown_models(app: &mut App) {
+    let change = app
+        .keymap
+        .label_for(super::Command::ChangeModel)
+        .map(|k| format!(" — {k} picks another; nothing is sent to this pane until then"))
+        .unwrap_or_default();
     let notes: Vec<Option<String>> = app
         .panes
         .iter()
         .map(|p| {
             check_model(app, &p.model, &p.routing).err().map(|why| {
                 if p.entries.is_empty() {
-                    format!("⚠ {why}")
+                    format!("⚠ {why}{change}")
                 } else {
-                    format!("⚠ retired? {why}")
+                    format!("⚠ retired? {why}{change}")
                 }
             })
         })

@@ -2,7 +2,7 @@
 //! Up/Down at the editor's first and last line.
 
 use ratatui::crossterm::event::KeyEvent;
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 #[derive(Debug, Clone)]
 pub struct Prompt {
@@ -27,6 +27,21 @@ impl Prompt {
 
     pub fn line_count(&self) -> usize {
         self.area.lines().len()
+    }
+
+    /// Rows the text takes soft-wrapped at `width` columns (the box grows with them).
+    pub fn rows_at(&self, width: u16) -> usize {
+        let width = usize::from(width.max(1));
+        // The cursor after the last character needs a column of its own.
+        let rows = |l: &String| crate::text::wrap(&format!("{l} "), width).len();
+        self.area.lines().iter().map(rows).sum()
+    }
+
+    /// Says where Enter sends (it changes with the send mode and the panes).
+    pub fn set_placeholder(&mut self, text: &str) {
+        if self.area.placeholder_text() != text {
+            self.area.set_placeholder_text(text);
+        }
     }
 
     pub fn set_text(&mut self, text: &str) {
@@ -60,8 +75,17 @@ impl Prompt {
         self.area.insert_str(text);
     }
 
-    /// An unbound key goes to the editor.
+    /// An unbound key goes to the editor, with readline's Ctrl+U (clear to the line's start)
+    /// and undo on Ctrl+Z (the editor's own Ctrl+U undo would surprise a shell user).
     pub fn edit(&mut self, key: KeyEvent) -> bool {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        if key.modifiers == KeyModifiers::CONTROL {
+            match key.code {
+                KeyCode::Char('u') => return self.area.delete_line_by_head(),
+                KeyCode::Char('z') => return self.area.undo(),
+                _ => {}
+            }
+        }
         self.area.input(key)
     }
 
@@ -77,6 +101,8 @@ impl Prompt {
 /// Modifiers only (no colour), so the editor follows the terminal's palette and `NO_COLOR`.
 fn style(area: &mut TextArea<'static>) {
     use ratatui::style::{Modifier, Style};
+    // A long prompt wraps and the box grows, instead of scrolling sideways.
+    area.set_wrap_mode(WrapMode::WordOrGlyph);
     area.set_cursor_line_style(Style::default());
     area.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
 }
@@ -133,6 +159,28 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ctrl_u_clears_to_the_line_start_and_ctrl_z_undoes() {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let mut p = Prompt::new("");
+        p.set_text("first\nsecond line");
+        assert!(p.edit(ctrl('u')));
+        assert_eq!(p.text(), "first\n");
+        assert!(p.edit(ctrl('z')));
+        assert_eq!(p.text(), "first\nsecond line");
+    }
+
+    #[test]
+    fn a_long_line_takes_rows_as_it_wraps() {
+        let mut p = Prompt::new("");
+        p.set_text(&"word ".repeat(20));
+        assert_eq!(p.rows_at(100), 1);
+        assert_eq!(p.rows_at(40), 3);
+        p.set_text("a\nb");
+        assert_eq!(p.rows_at(40), 2);
+    }
 
     #[test]
     fn history_walks_back_and_returns_to_the_draft() {

@@ -3,8 +3,9 @@
 
 use ratatui::layout::Rect;
 
-/// Narrowest useful pane; below it panes go into more rows instead.
-pub const MIN_PANE_WIDTH: u16 = 28;
+/// Narrowest useful pane; below it panes go into more rows instead (26 puts three panes
+/// side by side on an 80-column terminal).
+pub const MIN_PANE_WIDTH: u16 = 26;
 /// Most rows the prompt box grows to before it scrolls.
 pub const MAX_INPUT_ROWS: u16 = 8;
 
@@ -16,13 +17,20 @@ pub struct RoomLayout {
     pub status: Rect,
 }
 
-/// The grid for `n` panes in `area`: as many columns as fit at `MIN_PANE_WIDTH`, then rows.
+/// The grid for `n` panes in `area`: the fewest rows their width allows, balanced (5 panes
+/// as 3+2, 6 as 3+3, not 4+1 or 4+2), and 9 as 3×3 however wide the screen.
 pub fn grid(n: usize, area: Rect) -> (usize, usize) {
     if n == 0 {
         return (0, 0);
     }
     let fit = usize::from((area.width / MIN_PANE_WIDTH).max(1));
-    let cols = n.min(fit);
+    let least = match n {
+        9.. => 3,
+        5.. => 2,
+        _ => 1,
+    };
+    let rows = n.div_ceil(fit).max(least).min(n);
+    let cols = n.div_ceil(rows);
     (cols, n.div_ceil(cols))
 }
 
@@ -112,6 +120,20 @@ mod tests {
         assert_eq!(grid(1, area(120, 40)), (1, 1));
         assert_eq!(grid(3, area(120, 40)), (3, 1));
         assert_eq!(grid(4, area(120, 40)), (4, 1));
+    }
+
+    #[test]
+    fn the_grid_balances_its_rows() {
+        assert_eq!(grid(5, area(120, 40)), (3, 2));
+        assert_eq!(grid(6, area(120, 40)), (3, 2));
+        assert_eq!(grid(7, area(220, 60)), (4, 2));
+        assert_eq!(grid(9, area(120, 40)), (3, 3));
+        assert_eq!(grid(9, area(220, 60)), (3, 3));
+        assert_eq!(grid(3, area(80, 24)), (3, 1));
+        assert_eq!(grid(3, area(60, 24)), (2, 2));
+        let l = compute(area(120, 40), 5, None, 1);
+        let widths: Vec<u16> = l.panes.iter().map(|r| r.width).collect();
+        assert_eq!(widths, vec![40, 40, 40, 60, 60]);
     }
 
     #[test]

@@ -109,10 +109,22 @@ pub enum NoticeLevel {
     Error,
 }
 
+impl NoticeLevel {
+    /// How long a notice stays in the status bar: long enough to read, an error longer.
+    pub fn lasts(self) -> std::time::Duration {
+        std::time::Duration::from_secs(match self {
+            Self::Info => 6,
+            Self::Error => 15,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub text: Clean,
     pub level: NoticeLevel,
+    /// When it was set: a notice goes after `NoticeLevel::lasts`, so none stays stale.
+    pub at: Instant,
 }
 
 /// Request settings shared by every pane.
@@ -186,6 +198,9 @@ pub struct App {
     pub spinner: usize,
     /// First row of the help overlay in view (it scrolls on short terminals).
     pub help_scroll: usize,
+    /// The help was opened by typing `?` on the empty prompt: typing on closes it and starts
+    /// a prompt with `?` (a prompt may start with one).
+    pub help_typed: bool,
     /// Who this room is on disk.
     pub session: SessionMeta,
     /// Why the last save failed, until one succeeds (shown in the status bar).
@@ -200,6 +215,8 @@ pub struct App {
     saved_answers: std::collections::HashMap<RequestId, std::sync::Arc<crate::store::AnswerRecord>>,
     next_id: u64,
     quit: bool,
+    /// Quit was asked while answers streamed; asking again quits.
+    quit_armed: bool,
     dirty: bool,
     /// A blind round: every model's identity is hidden on screen (see `identity`).
     blind: bool,
@@ -229,6 +246,7 @@ impl App {
             layout: RoomLayout::default(),
             spinner: 0,
             help_scroll: 0,
+            help_typed: false,
             session: SessionMeta::new(),
             save_error: None,
             themes: Themes::builtin(crate::theme::ColorDepth::TrueColor),
@@ -237,6 +255,7 @@ impl App {
             saved_answers: std::collections::HashMap::new(),
             next_id: 1,
             quit: false,
+            quit_armed: false,
             dirty: true,
             blind: false,
             arena: ArenaRoom::default(),
@@ -302,7 +321,8 @@ impl App {
 
     /// Whether a tick is needed: something on screen moves by itself.
     pub fn animating(&self) -> bool {
-        self.streaming_count() > 0
+        // A notice needs ticks too, to go when its time is up.
+        self.streaming_count() > 0 || self.notice.is_some()
     }
 
     /// The session's spend over every pane, and how many answers' costs are still pending.
@@ -319,7 +339,8 @@ impl App {
     /// at the end of `update` (`render_visible`).
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
-        let rows = u16::try_from(self.prompt.line_count()).unwrap_or(u16::MAX);
+        let text_width = self.area.width.saturating_sub(2);
+        let rows = u16::try_from(self.prompt.rows_at(text_width)).unwrap_or(u16::MAX);
         self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
         for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
             let inner = layout::inner(*rect);
@@ -385,7 +406,21 @@ impl App {
         self.notice = Some(Notice {
             text: text.into(),
             level,
+            at: Self::now(),
         });
+    }
+
+    /// Clears a notice that has been up long enough; `true` when one went.
+    pub fn expire_notice(&mut self) -> bool {
+        let now = Self::now();
+        let expired = self
+            .notice
+            .as_ref()
+            .is_some_and(|n| now.saturating_duration_since(n.at) >= n.level.lasts());
+        if expired {
+            self.notice = None;
+        }
+        expired
     }
 
     /// Now, from tokio's clock (which tests can pause and advance).

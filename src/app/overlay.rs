@@ -26,6 +26,17 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
         Overlay::None => {}
         Overlay::Help => match (app.keymap.resolve(key, true), key.code) {
             (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => return Some(cmd),
+            // Opened by typing `?`: typing on was a prompt that starts with `?`.
+            (None, KeyCode::Char(c))
+                if app.help_typed
+                    && !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                app.overlay = Overlay::None;
+                app.help_scroll = 0;
+                app.prompt.set_text(&format!("?{c}"));
+            }
             (Some(Command::Help | Command::Stop), _) | (_, KeyCode::Char('q')) => {
                 app.overlay = Overlay::None;
                 app.help_scroll = 0;

@@ -9,7 +9,7 @@ use crate::chat::{Cost, Message, push_turn};
 use crate::markdown::Ctx;
 use crate::model::ModelRef;
 use crate::sanitize::Clean;
-use crate::text::{WrappedText, wrap};
+use crate::text::WrappedText;
 
 #[derive(Debug, Clone)]
 pub enum Entry {
@@ -392,7 +392,8 @@ pub fn prompt_entry(text: String, width: u16) -> Entry {
     Entry::Prompt { text, lines }
 }
 
-/// Wraps a one-off string (an error message) to the pane width.
+/// Wraps a one-off string (a footer, an error message) to the pane width, each ` · ` field
+/// whole on a row while it fits.
 pub fn wrap_note(text: &str, width: u16) -> Vec<String> {
-    wrap(text, usize::from(width.max(1)))
+    crate::text::wrap_fields(text, usize::from(width.max(1)))
 }

@@ -3,7 +3,7 @@
 //! sends: its conversation, its endpoint and its routing.
 
 use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
-use super::{App, Effect, NoticeLevel, SendMode, catalog, money, stream};
+use super::{App, Command, Effect, NoticeLevel, SendMode, catalog, money, stream};
 use crate::api::{Dialect, Reply, dropped_routing};
 use crate::model::ModelRef;
 use crate::sanitize::Clean;
@@ -33,11 +33,25 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         return;
     }
     let mode = super::arena::before_send(app, mode, fx);
-    let targets = app.targets(mode);
+    let mut targets = app.targets(mode);
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
         return;
     }
+    // A pane whose model cannot be sent (misspelt, retired) says so in its own pane and is
+    // left out; it does not hold back every other pane.
+    let (sendable, skipped): (Vec<usize>, Vec<usize>) = targets.iter().partition(|&&i| {
+        let p = &app.panes[i];
+        catalog::check_model(app, &p.model, &p.routing).is_ok()
+    });
+    if !sendable.is_empty() && !skipped.is_empty() {
+        targets = sendable;
+    }
+    let skipped = if targets.len() < app.targets(mode).len() {
+        skipped
+    } else {
+        Vec::new()
+    };
     if let Some(why) = blocked(app, &targets, &text) {
         app.set_notice(NoticeLevel::Error, why);
         return;
@@ -65,6 +79,23 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     app.notice = None;
     if let Some(hint) = hint {
         app.set_notice(NoticeLevel::Info, hint);
+    }
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped
+            .iter()
+            .map(|&i| format!("pane {} ({})", i + 1, app.panes[i].model))
+            .collect();
+        let change = app
+            .keymap
+            .label_for(Command::ChangeModel)
+            .unwrap_or_default();
+        app.set_notice(
+            NoticeLevel::Error,
+            format!(
+                "not sent to {}: its model cannot be asked (see the pane); {change} picks another",
+                names.join(", ")
+            ),
+        );
     }
     app.request_save();
     app.relayout();
@@ -147,6 +178,18 @@ pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
     }
     let i = app.focus;
     let Some(pane) = app.panes.get(i) else { return };
+    if pane.is_live() {
+        // Asking again would stop an answer already being paid for: never silently.
+        let stop = app.keymap.label_for(Command::Stop).unwrap_or_default();
+        app.set_notice(
+            NoticeLevel::Error,
+            format!(
+                "not sent: pane {} is still answering; {stop} stops it, then ask again",
+                i + 1
+            ),
+        );
+        return;
+    }
     let Some(last_prompt) = pane.entries.iter().rev().find_map(|e| match e {
         Entry::Prompt { text, .. } => Some(text.clone()),
         Entry::Answer(_) => None,

@@ -91,7 +91,7 @@ impl App {
     /// While answers stream, a save every few seconds keeps what arrived if the app is killed.
     pub(super) fn periodic_save(&mut self) {
         let every = Duration::from_secs(2);
-        if self.animating() && self.saves.last_at.is_none_or(|t| t.elapsed() >= every) {
+        if self.streaming_count() > 0 && self.saves.last_at.is_none_or(|t| t.elapsed() >= every) {
             self.saves.due = true;
         }
     }
@@ -291,6 +291,18 @@ impl App {
             app.panes[i].entries = entries;
             app.panes[i].routing = record.routing.clone();
             app.panes[i].settings = record.settings.clone();
+        }
+        // Up recalls the session's prompts: each once, in the order the panes asked them (a
+        // prompt sent to every pane is in each pane's turns in the order it was sent).
+        let mut seen = std::collections::HashSet::new();
+        for record in &session.panes {
+            for turn in &record.turns {
+                if let Turn::User { content } = turn {
+                    if seen.insert(content.as_str()) {
+                        app.history.push(content);
+                    }
+                }
+            }
         }
         let ids: Vec<super::PaneId> = app.panes.iter().map(|p| p.id).collect();
         super::arena::restore(&mut app, &session.arena, &ids);

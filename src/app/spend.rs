@@ -122,3 +122,100 @@ pub fn report(panes: &[Pane]) -> SpendReport {
     });
     out
 }
+
+/// The latest round ranked, one line per measure (`cost: 2 a/fast $0.0001 < 1 b/slow $0.002`):
+/// each pane's latest complete answer by cost (cheapest first), time to first token (first
+/// first), speed (fastest first) and length (longest first). Panes are named through
+/// `Identity`; a measure no answer reported is left out.
+pub fn latest_round(panes: &[Pane]) -> Vec<(&'static str, String)> {
+    struct Entry {
+        name: String,
+        cost: Option<Cost>,
+        ttft: Option<Duration>,
+        speed: Option<f64>,
+        tokens: Option<u64>,
+    }
+    let entries: Vec<Entry> = panes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let a = p
+                .last_answer()
+                .filter(|a| a.state == AnswerState::Complete)?;
+            Some(Entry {
+                name: format!("{} {}", i + 1, p.identity(i).model()),
+                cost: match a.cost {
+                    CostState::Reported(c) => Some(c),
+                    CostState::Pending | CostState::Unknown => None,
+                },
+                ttft: a.reply.ttft,
+                speed: a.reply.tokens_per_second(),
+                tokens: a.reply.usage.map(|u| u.completion_tokens),
+            })
+        })
+        .collect();
+    if entries.len() < 2 {
+        return Vec::new();
+    }
+    fn ranked<T: Copy>(
+        entries: &[Entry],
+        value: impl Fn(&Entry) -> Option<T>,
+        order: impl Fn(&T, &T) -> std::cmp::Ordering,
+        show: impl Fn(T) -> String,
+    ) -> Option<String> {
+        let mut known: Vec<(&str, T)> = entries
+            .iter()
+            .filter_map(|e| Some((e.name.as_str(), value(e)?)))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        known.sort_by(|a, b| order(&a.1, &b.1));
+        let parts: Vec<String> = known
+            .into_iter()
+            .map(|(name, v)| format!("{name} {}", show(v)))
+            .collect();
+        Some(parts.join(" · "))
+    }
+    let rows = [
+        (
+            "cheapest",
+            ranked(
+                &entries,
+                |e| e.cost,
+                |a, b| a.as_usd().total_cmp(&b.as_usd()),
+                |c| c.to_string(),
+            ),
+        ),
+        (
+            "first token",
+            ranked(
+                &entries,
+                |e| e.ttft,
+                Ord::cmp,
+                |t| format!("{:.2} s", t.as_secs_f64()),
+            ),
+        ),
+        (
+            "fastest",
+            ranked(
+                &entries,
+                |e| e.speed,
+                |a, b| b.total_cmp(a),
+                |s| format!("{s:.0} tok/s"),
+            ),
+        ),
+        (
+            "longest",
+            ranked(
+                &entries,
+                |e| e.tokens,
+                |a, b| b.cmp(a),
+                |t| format!("{t} tok"),
+            ),
+        ),
+    ];
+    rows.into_iter()
+        .filter_map(|(what, line)| Some((what, line?)))
+        .collect()
+}

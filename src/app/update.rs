@@ -59,7 +59,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
-            if app.animating() {
+            if app.expire_notice() {
+                app.mark_dirty();
+            }
+            if app.streaming_count() > 0 {
                 app.mark_dirty();
                 app.periodic_save();
             }
@@ -131,8 +134,37 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if reveal {
         app.render_visible();
     }
+    sync_prompt_hint(app);
     fx.extend(app.due_save());
     fx
+}
+
+/// The empty prompt's placeholder says where Enter sends, in the keys actually bound.
+fn sync_prompt_hint(app: &mut App) {
+    if app.arena.blind_mode() {
+        // The arena's own placeholder says how its rounds go (every send goes to all).
+        return;
+    }
+    let key = |cmd| app.keymap.label_for(cmd);
+    let keys = [
+        (key(Command::Send), "sends"),
+        (key(Command::NewLine), "new line"),
+        (key(Command::Help), "help"),
+    ]
+    .into_iter()
+    .filter_map(|(k, what)| Some(format!("{} {what}", k?)))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let text = match (app.panes.len(), app.send_mode) {
+        (0, _) => match key(Command::AddPane) {
+            Some(k) => format!("No pane to ask: {k} adds one"),
+            None => "No pane to ask".to_owned(),
+        },
+        (1, _) => format!("Ask the pane… ({keys})"),
+        (n, SendMode::All) => format!("Ask all {n} panes… ({keys})"),
+        (_, SendMode::Focused) => format!("Ask pane {} only… ({keys})", app.focus + 1),
+    };
+    app.prompt.set_placeholder(&text);
 }
 
 fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -140,6 +172,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     app.mark_dirty();
+    app.quit_armed &= app.keymap.resolve(key, app.prompt.is_empty()) == Some(Command::Quit);
     if !matches!(app.overlay, Overlay::None) {
         if let Some(cmd) = overlay::on_key(app, key, fx) {
             run(app, cmd, fx);
@@ -147,6 +180,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if let Some(cmd) = app.keymap.resolve(key, app.prompt.is_empty()) {
+        app.help_typed = cmd == Command::Help && matches!(key.code, KeyCode::Char(_));
         run(app, cmd, fx);
         return;
     }
@@ -166,9 +200,10 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         _ => {
-            let rows = app.prompt.line_count();
+            let width = app.layout.input.width.saturating_sub(2);
+            let rows = app.prompt.rows_at(width);
             app.prompt.edit(key);
-            if app.prompt.line_count() != rows {
+            if app.prompt.rows_at(width) != rows {
                 app.relayout();
             }
         }
@@ -209,6 +244,10 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 /// Performs one command. Public to the module so tests and the command palette share it.
 pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     app.mark_dirty();
+    // A quit asked while answers streamed is confirmed only by asking again at once.
+    if cmd != Command::Quit {
+        app.quit_armed = false;
+    }
     if vote::refused_while_blind(app, cmd) {
         return;
     }
@@ -260,8 +299,15 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::ChangeModel => {
-            if let Some(id) = app.focused().map(|p| p.id) {
-                open_picker(app, ModelPurpose::Rebind(id), fx);
+            if let Some(p) = app.focused() {
+                // A model the catalog lacks opens the picker on its id, to correct it.
+                let wrong = catalog::check_model(app, &p.model, &p.routing)
+                    .is_err()
+                    .then(|| p.model.to_string());
+                open_picker(app, ModelPurpose::Rebind(p.id), fx);
+                if let (Some(id), Overlay::Picker(picker)) = (wrong, &mut app.overlay) {
+                    picker.paste(&id);
+                }
             }
         }
         Command::ShootOut => super::shootout::start(app, fx),
@@ -335,8 +381,10 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             fx.push(Effect::ListSessions);
         }
         Command::NameSession => {
-            let hint = format!("now \"{}\"; type a title", app.title());
-            app.overlay = Overlay::Title(Box::new(Prompt::new(&hint)));
+            // The current title, ready to edit (Ctrl+U clears it).
+            let mut input = Prompt::new("type a title");
+            input.set_text(&app.title());
+            app.overlay = Overlay::Title(Box::new(input));
         }
         Command::Interrupt => {
             if app.streaming_count() > 0 {
@@ -359,6 +407,22 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Tag
         | Command::Leaderboard => vote::run(app, cmd, fx),
         Command::Quit => {
+            let streaming = app.streaming_count();
+            if streaming > 0 && !std::mem::take(&mut app.quit_armed) {
+                // Quitting stops answers that are being paid for: ask first.
+                app.quit_armed = true;
+                let again = app.keymap.label_for(Command::Quit).unwrap_or_default();
+                let what = if streaming == 1 {
+                    "an answer is still streaming".to_owned()
+                } else {
+                    format!("{streaming} answers are still streaming")
+                };
+                app.set_notice(
+                    NoticeLevel::Error,
+                    format!("{what}: {again} again stops and quits (what came is saved)"),
+                );
+                return;
+            }
             stream::stop_all(app, fx);
             app.request_save();
             app.quit = true;

@@ -42,7 +42,7 @@ pub struct ModelRow {
 impl ModelRow {
     pub fn from_entry(m: &ModelEntry) -> Self {
         let pricing = m.pricing.as_ref().map(Pricing::from_entry);
-        let per_m = |p: Option<f64>| p.map(|v| v * 1e6);
+        let per_m = |p: Option<f64>| p.map(per_million_of);
         let id = sanitize(&m.id, " ");
         let name = sanitize(m.name.as_deref().unwrap_or(""), " ");
         let haystack = Utf32String::from(format!("{id} {name}").as_str());
@@ -140,22 +140,20 @@ impl Index {
     }
 }
 
-/// `$3.00`, `$0.075`, `free`, `?` (unknown or variable): a price per million tokens.
+/// A price per token as a price per million tokens, without the float noise of the product
+/// (`0.2`, not `0.19999999999999998`): twelve significant digits are more than any price has.
+fn per_million_of(per_token: f64) -> f64 {
+    let v = per_token * 1e6;
+    format!("{v:.11e}").parse().unwrap_or(v)
+}
+
+/// `$3.00`, `$0.075`, `free`, `?` (unknown or variable): a price per million tokens, in the
+/// one money format (`Cost`'s significant digits).
 pub fn per_million(price: Option<f64>) -> String {
     match price {
         None => "?".to_owned(),
         Some(0.0) => "free".to_owned(),
-        Some(v) if v >= 1.0 => format!("${v:.2}"),
-        Some(v) => {
-            let s = format!("${v:.4}");
-            let t = s.trim_end_matches('0');
-            // Keep two decimals at least: $0.50, not $0.5.
-            if t.len() < s.len() - 2 {
-                s[..s.len() - 2].to_owned()
-            } else {
-                t.to_owned()
-            }
-        }
+        Some(v) => crate::chat::Cost::usd(v).to_string(),
     }
 }
 
@@ -185,6 +183,10 @@ mod tests {
         assert_eq!(per_million(Some(0.5)), "$0.50");
         assert_eq!(per_million(Some(0.0)), "free");
         assert_eq!(per_million(None), "?");
+        // The one money format: significant digits, never cut to a fixed number of decimals.
+        assert_eq!(per_million(Some(0.001_01)), "$0.00101");
+        assert_eq!(per_million_of(0.000_000_2), 0.2);
+        assert_eq!(per_million_of(0.000_000_4).to_string(), "0.4");
         assert_eq!(context_label(Some(200_000)), "200K");
         assert_eq!(context_label(Some(1_048_576)), "1.05M");
         assert_eq!(context_label(Some(1_000_000)), "1M");

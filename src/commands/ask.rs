@@ -76,7 +76,7 @@ pub(crate) async fn run(
         show_reasoning: args.show_reasoning,
         routing,
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
-        ledger: store::Ledger::open_default(),
+        ledger: store::Ledger::open_for(global.demo),
         deadline: config.ask_deadline(),
     };
     for warning in ask::routing_warnings(&conn.clients, &plan) {

@@ -203,7 +203,7 @@ fn table(board: &Board, what: &str, opts: &BoardOptions) -> String {
         let pad = width - unicode_width::UnicodeWidthStr::width(name.as_str()) + name.len();
         let cost = row
             .median_cost_usd
-            .map_or("-".into(), |c| format!("${c:.4}"));
+            .map_or("-".into(), |c| crate::chat::Cost::usd(c).to_string());
         let latency = row
             .median_latency_ms
             .map_or("-".into(), |ms| format!("{:.1}s", ms / 1000.0));

@@ -72,7 +72,15 @@ pub(crate) async fn run(
                 (app, Vec::new())
             }
             None => {
-                let panes = pick_panes(global, config, &cli.models)?;
+                // Nothing set up yet: the missing key comes first (from `connect`, offering
+                // `--demo`); with a key, the room opens on the picker to add its first pane.
+                let unset =
+                    cli.models.is_empty() && !global.demo && config.default_models.is_empty();
+                let panes = if unset {
+                    Vec::new()
+                } else {
+                    pick_panes(global, config, &cli.models)?
+                };
                 let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
                 let mut app = app::App::new(&models, keymap, settings);
                 for (pane, spec) in app.panes.iter_mut().zip(&panes) {
@@ -88,12 +96,17 @@ pub(crate) async fn run(
     let mut app = app;
     apply_theme(&mut app, cli, config, config_path.as_deref());
     let conn = connect::connect(global, config, config_path).await?;
+    let mut effects = effects;
+    if app.panes.is_empty() && app.closed.is_empty() {
+        effects.extend(open_on_picker(&mut app));
+    }
     let result = runtime::run_room(
         conn.clients.clone(),
         app,
         effects,
         store,
         conn.cache.clone(),
+        crate::store::Ledger::open_for(global.demo),
     )
     .await;
     conn.close().await;
@@ -104,6 +117,16 @@ pub(crate) async fn run(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// A room with no model to ask opens on the picker, to add its first pane, rather than
+/// refusing to start.
+fn open_on_picker(app: &mut app::App) -> Vec<app::Effect> {
+    app.set_notice(
+        app::NoticeLevel::Info,
+        "no model yet: pick one to ask (set default_models in config.toml to skip this)",
+    );
+    app::update(app, app::Action::Command(app::Command::AddPane))
 }
 
 /// Loads the built-in themes and the person's (`<config dir>/themes/*.toml`) and picks the
@@ -162,4 +185,20 @@ fn plain_openai_servers(global: &crate::cli::GlobalArgs, config: &Config) -> Vec
                 .map(|(name, _)| Some(name.clone())),
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_room_without_models_opens_on_the_picker() {
+        let mut app = app::App::new(&[], keymap::Keymap::default(), app::Settings::default());
+        let fx = open_on_picker(&mut app);
+        assert!(matches!(app.overlay, app::Overlay::Picker(_)));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, app::Effect::RefreshCatalog { .. }))
+        );
+    }
 }

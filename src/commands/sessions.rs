@@ -31,6 +31,10 @@ pub(crate) async fn run(
         }),
         SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
             .and_then(|s| sessions::export(&s.blinded(), format, output.as_deref(), &mut stdout)),
+        SessionsCommand::Search { query, json } => {
+            sessions::search::print(&store, &query.join(" "), json, &mut stdout)
+                .map_err(sessions::SessionsError::from)
+        }
         SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
             let _ = writeln!(stdout, "{msg}");
         }),
@@ -128,7 +132,7 @@ async fn rerun(
         show_reasoning: args.show_reasoning,
         title: format!("rerun of {}", session.title),
         deny_data_collection: config.deny_data_collection(),
-        ledger: store::Ledger::open_default(),
+        ledger: store::Ledger::open_for(global.demo),
     };
     // Prompt k goes with the k prompts and answers before it: at most their text and
     // `max_tokens` per earlier answer.

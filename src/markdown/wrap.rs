@@ -14,7 +14,8 @@ pub type Piece = (String, Style);
 /// Where a row may break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breaks {
-    /// Between Unicode words (prose; CJK breaks between characters).
+    /// At UAX #14 break opportunities (prose: never before closing punctuation, after a
+    /// hyphen rather than before it; CJK breaks between characters).
     Words,
     /// Only where there is a space (code: a token stays whole when it fits).
     Spaces,
@@ -109,7 +110,7 @@ pub fn wrap_pieces(pieces: &[Piece], width: usize, breaks: Breaks) -> Vec<Vec<Sp
 /// Byte offsets and text of the breakable units of `text`.
 fn units(text: &str, breaks: Breaks) -> Vec<(usize, &str)> {
     match breaks {
-        Breaks::Words => text.split_word_bound_indices().collect(),
+        Breaks::Words => crate::text::break_units(text),
         Breaks::Spaces => {
             let mut out = Vec::new();
             let mut start = 0;

@@ -79,6 +79,7 @@ pub async fn run_room(
     effects: Vec<Effect>,
     store: Option<SessionStore>,
     catalog_cache: Option<CatalogCache>,
+    ledger: Option<Ledger>,
 ) -> io::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
@@ -89,7 +90,7 @@ pub async fn run_room(
     ctx.saver = store.clone().map(|s| Saver::new(s, tx.clone()));
     ctx.store = store;
     ctx.catalog_cache = catalog_cache;
-    ctx.ledger = Ledger::open_default();
+    ctx.ledger = ledger;
     ctx.votes = crate::arena::VoteLedger::open_default().map(|l| VoteWriter::new(l, tx.clone()));
     ctx.frame_file = FrameLog::from_env();
     spawn_signal_watch(tx.clone());

@@ -90,10 +90,33 @@ pub fn install_panic_hook() {
 
 /// Writes `text` to the clipboard through the terminal (OSC 52), which also works over SSH.
 pub fn osc52_copy(text: &str) {
-    let clean = crate::sanitize::sanitize(text, "\t");
-    let encoded = base64::engine::general_purpose::STANDARD
-        .encode(clean.replace('\n', "\r\n").replace("\r\r\n", "\r\n"));
     let mut out = io::stdout();
-    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.write_all(osc52(text).as_bytes());
     let _ = out.flush();
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard, its lines ending in `\n` as the
+/// answer's do (a pasted `\r\n` shows as `^M` in editors and shells).
+fn osc52(text: &str) -> String {
+    let clean = crate::sanitize::sanitize(text, "\t");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(clean.replace("\r\n", "\n"));
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    #[test]
+    fn copies_keep_newline_line_endings() {
+        let seq = super::osc52("one\ntwo\r\nthree\n");
+        let body = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix('\x07'))
+            .unwrap();
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "one\ntwo\nthree\n");
+    }
 }

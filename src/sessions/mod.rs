@@ -6,6 +6,7 @@ pub mod html;
 pub mod markdown;
 pub mod rerun;
 pub mod rounds;
+pub mod search;
 pub mod text;
 pub mod votes;
 

@@ -175,7 +175,7 @@ pub(super) fn served_by(pane_model: &str, a: &AnswerRecord) -> Option<String> {
 /// What a reader must know about an answer that did not finish by itself.
 pub(super) fn partial_note(a: &AnswerRecord) -> Option<&'static str> {
     match a.finish {
-        Finish::Stopped => Some("stopped by the user: the answer is partial"),
+        Finish::Stopped => Some(crate::chat::STOPPED_NOTE),
         Finish::Interrupted => Some("interrupted when modelroom stopped: the answer is partial"),
         Finish::Complete | Finish::Failed => None,
     }

@@ -53,9 +53,27 @@ impl Ledger {
         }
     }
 
+    /// The ledger of `--demo`'s simulated spend, kept apart: play money never counts
+    /// against the daily budget of real money, nor real spend against the demo's.
+    pub fn demo(data_dir: &Path) -> Self {
+        Self {
+            path: data_dir.join("spend-demo.jsonl"),
+        }
+    }
+
     /// The ledger in the default data directory.
     pub fn open_default() -> Option<Self> {
         crate::logging::data_dir().map(|d| Self::new(&d))
+    }
+
+    /// The ledger in the default data directory for a real gateway or for `--demo`.
+    pub fn open_for(demo: bool) -> Option<Self> {
+        let dir = crate::logging::data_dir()?;
+        Some(if demo {
+            Self::demo(&dir)
+        } else {
+            Self::new(&dir)
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -173,8 +173,15 @@ impl Theme {
         })
     }
 
+    /// The person's prompt in a pane. Without colour, bold alone would not tell it from an
+    /// answer's bold text and headings, so it is also reversed.
     pub fn prompt(&self) -> Style {
-        self.get(Slot::Prompt)
+        let style = self.get(Slot::Prompt);
+        if self.has_color() {
+            style
+        } else {
+            style.add_modifier(ratatui::style::Modifier::REVERSED)
+        }
     }
 
     pub fn answer(&self) -> Style {

@@ -11,7 +11,7 @@ mod status;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 
 pub use crate::theme::Theme;
@@ -27,6 +27,21 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
     if theme.base() != ratatui::style::Style::default() {
         frame.buffer_mut().set_style(area, theme.base());
     }
+    // A zoomed pane says so, and where the prompt still goes.
+    let zoom_note = (app.zoom && app.panes.len() > 1).then(|| {
+        let back = app
+            .keymap
+            .label_for(crate::app::Command::Zoom)
+            .map(|k| format!(" ({k} shows all)"))
+            .unwrap_or_default();
+        match app.send_mode {
+            SendMode::All => format!(
+                "zoomed{back} · the prompt still goes to all {} panes",
+                app.panes.len()
+            ),
+            SendMode::Focused => format!("zoomed{back} · the prompt goes to this pane"),
+        }
+    });
     for (i, (pane, rect)) in app.panes.iter().zip(&app.layout.panes).enumerate() {
         if rect.is_empty() {
             continue;
@@ -39,6 +54,7 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             theme,
             now,
             reasoning_key: app.reasoning_key.as_deref(),
+            zoom_note: zoom_note.as_deref(),
         };
         frame.render_widget(view, *rect);
     }
@@ -76,16 +92,21 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
 
 fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = app.layout.input;
-    let target = match app.send_mode {
-        SendMode::All if app.panes.len() == 1 => " prompt → the pane ".to_owned(),
-        SendMode::All => format!(" prompt → all {} panes ", app.panes.len()),
-        SendMode::Focused => {
+    let n = app.panes.len();
+    let mut target = match (n, app.send_mode) {
+        (0, _) => " prompt · no pane to ask ".to_owned(),
+        (1, _) => " prompt → the pane ".to_owned(),
+        (n, SendMode::All) => format!(" prompt → all {n} panes "),
+        (_, SendMode::Focused) => {
             let model = app
                 .identity(app.focus)
-                .map_or_else(|| "no pane".to_owned(), |n| n.model().into_string());
-            format!(" prompt → {model} only ")
+                .map_or_else(String::new, |n| n.model().into_string());
+            format!(" prompt → pane {} only ({model}) ", app.focus + 1)
         }
     };
+    if app.zoom && n > 1 {
+        target.push_str(&format!("· pane {} zoomed ", app.focus + 1));
+    }
     let focused = matches!(app.overlay, Overlay::None);
     let room = usize::from(area.width).saturating_sub(width_of(&target) + 4);
     let mut block = Block::bordered()
@@ -120,6 +141,22 @@ fn small_prompt(
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     frame.render_widget(input.textarea(), inner);
+}
+
+/// `spans` cut to `width` columns, the cut ending in `…` (ratatui would cut without a mark).
+pub(crate) fn fit_spans(mut spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    for i in 0..spans.len() {
+        let w = spans[i].width();
+        if used + w > width {
+            let cut = crate::text::fit(&spans[i].content, width.saturating_sub(used));
+            spans[i] = Span::styled(cut, spans[i].style);
+            spans.truncate(i + 1);
+            break;
+        }
+        used += w;
+    }
+    spans
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -170,12 +207,19 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = centered(frame.area(), want, height);
     let shown = usize::from(area.height.saturating_sub(2));
     let scroll = app.help_scroll.min(total.saturating_sub(shown));
+    let typed = if app.help_typed {
+        " · type on for a prompt that starts with ?"
+    } else {
+        ""
+    };
     let hint = if shown < total {
         format!(
-            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes ",
+            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes{typed} ",
             scroll + 1,
             (scroll + shown).min(total)
         )
+    } else if app.help_typed {
+        format!(" F1, ? or Esc closes{typed} ")
     } else {
         " F1, ? or Esc closes · keys are configurable in config.toml [keys] ".to_owned()
     };

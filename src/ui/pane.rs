@@ -22,6 +22,8 @@ pub struct PaneView<'a> {
     pub now: tokio::time::Instant,
     /// The key that shows or hides reasoning, for the reasoning header's hint.
     pub reasoning_key: Option<&'a str>,
+    /// Set while this pane is zoomed: what it says about the panes out of view.
+    pub zoom_note: Option<&'a str>,
 }
 
 impl Widget for PaneView<'_> {
@@ -57,13 +59,20 @@ impl Widget for PaneView<'_> {
             }
         }
         if let Some(note) = self.names().note() {
-            let y = inner.bottom() - 1;
-            buf.set_line(
-                inner.x,
-                y,
-                &Line::styled(note.into_string(), t.error()),
-                inner.width,
-            );
+            // Whole, wrapped at the pane's foot (up to half its height), not cut to a row.
+            let rows = wrap_note(&note, inner.width);
+            let most = usize::from((inner.height / 2).max(1));
+            let shown = &rows[..rows.len().min(most)];
+            let top = inner.bottom() - u16::try_from(shown.len()).unwrap_or(1);
+            for (y, row) in (top..).zip(shown) {
+                let last = shown.len() < rows.len() && y + 1 == inner.bottom();
+                let row = if last {
+                    format!("{row}…")
+                } else {
+                    row.clone()
+                };
+                buf.set_line(inner.x, y, &Line::styled(row, t.error()), inner.width);
+            }
         }
     }
 }
@@ -127,18 +136,35 @@ impl PaneView<'_> {
         if full <= usize::from(width) {
             spans.extend(provider);
         }
+        // The spend and spinner stay; the model and its routing end in `…` when cut.
+        let tail_w: usize = tail.iter().map(Span::width).sum();
+        let mut spans = super::fit_spans(spans, usize::from(width).saturating_sub(tail_w));
         spans.extend(tail);
         Line::from(spans)
     }
 
     fn scroll_hint(&self) -> Line<'static> {
-        if self.pane.scroll.follow {
+        let mut parts = Vec::new();
+        if let Some(note) = self.zoom_note {
+            parts.push(note.to_owned());
+        }
+        let follow = self.pane.scroll.follow;
+        if follow {
             // At the bottom, the foot says how far apart the latest samples are.
-            self.pane.spread.as_ref().map_or_else(Line::default, |s| {
-                Line::styled(format!(" ≈ {s} "), self.theme.dim())
-            })
+            if let Some(s) = &self.pane.spread {
+                parts.push(format!("≈ {s}"));
+            }
         } else {
-            Line::styled(" ↑ scrolled · End follows ", self.theme.dim()).right_aligned()
+            parts.push("↑ scrolled · End follows".to_owned());
+        }
+        if parts.is_empty() {
+            return Line::default();
+        }
+        let line = Line::styled(format!(" {} ", parts.join(" · ")), self.theme.dim());
+        if follow && self.zoom_note.is_none() {
+            line
+        } else {
+            line.right_aligned()
         }
     }
 

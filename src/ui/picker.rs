@@ -37,7 +37,10 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(title)
-        .title_bottom(Line::styled(keys, theme.dim()));
+        .title_bottom(Line::styled(
+            crate::text::fit(keys, usize::from(area.width.saturating_sub(2))),
+            theme.dim(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -50,7 +53,10 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
     .areas(inner);
     frame.render_widget(p.query.textarea(), query);
     frame.render_widget(
-        Paragraph::new(Line::styled(status_line(app, p), theme.dim())),
+        Paragraph::new(Line::styled(
+            crate::text::fit(&status_line(app, p), usize::from(status.width)),
+            theme.dim(),
+        )),
         status,
     );
     render_table(frame, p, table, theme);
@@ -66,7 +72,10 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
         None => format!("Enter uses \"{}\" as the model id", p.query.text().trim()),
     };
     frame.render_widget(
-        Paragraph::new(Line::styled(description, theme.dim())),
+        Paragraph::new(Line::styled(
+            crate::text::fit(&description, usize::from(detail.width)),
+            theme.dim(),
+        )),
         detail,
     );
 }

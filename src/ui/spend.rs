@@ -3,17 +3,18 @@
 //! its recent speeds) and the account view (credits, the key's limit, today's spend, budgets).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, BorderType, Clear, Paragraph, Sparkline};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Sparkline};
 
 use super::{Theme, centered};
 use crate::app::App;
-use crate::app::spend::{ModelStats, SpendReport, report};
+use crate::app::spend::{ModelStats, SpendReport, latest_round, report};
 use crate::catalog::cache::age_label;
 use crate::chat::Cost;
 use crate::clock::unix_now;
 use crate::sanitize::Clean;
+use crate::text::{fit, width_of};
 
 fn frame_block<'a>(title: String, keys: &'a str, theme: &Theme) -> Block<'a> {
     Block::bordered()
@@ -53,11 +54,19 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
         return;
     }
     let chart_rows = u16::try_from(r.models.len().max(r.providers.len())).unwrap_or(u16::MAX);
-    let [charts, table] = Layout::vertical([
+    let round = latest_round(&app.panes);
+    let round_rows = if round.is_empty() {
+        0
+    } else {
+        u16::try_from(round.len() + 2).unwrap_or(0)
+    };
+    let [charts, table, latest] = Layout::vertical([
         Constraint::Length(chart_rows.saturating_add(1).min(inner.height / 2)),
         Constraint::Min(3),
+        Constraint::Length(round_rows),
     ])
     .areas(inner);
+    render_round(frame, latest, &round, theme);
     let [by_model, by_provider] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
     let models: Vec<(Clean, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
@@ -66,40 +75,83 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     render_table(frame, table, &r, theme);
 }
 
-/// Horizontal bars scaled to the dearest; costs are drawn as text beside them.
+/// The latest round ranked per measure, each line cut with `…` to the view's width.
+fn render_round(frame: &mut Frame, area: Rect, round: &[(&str, String)], theme: &Theme) {
+    if round.is_empty() {
+        return;
+    }
+    let mut lines = vec![
+        Line::default(),
+        Line::styled("latest round, ranked", theme.dim()),
+    ];
+    for (what, ranking) in round {
+        let head = format!("{what:<12}");
+        let room = usize::from(area.width).saturating_sub(width_of(&head));
+        lines.push(Line::from(vec![
+            Span::styled(head, theme.dim()),
+            Span::raw(fit(ranking, room)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Horizontal bars scaled to the dearest, one row each: the name (cut with `…`), the bar,
+/// and the cost after it, so bars stay proportional and never run into their labels.
 fn bar_chart(frame: &mut Frame, area: Rect, title: &str, items: &[(Clean, Cost)], theme: &Theme) {
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(
         Paragraph::new(Line::styled(title.to_owned(), theme.dim())),
         head,
     );
-    let label_w = items
-        .iter()
-        .map(|(n, _)| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(usize::from(area.width / 2));
-    let bars: Vec<Bar> = items
-        .iter()
-        .map(|(name, cost)| {
-            // Micro-dollars: bars need integers, and fractions of a cent must still show.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let value = (cost.as_usd() * 1e6).round().max(0.0) as u64;
-            let label: String = name.chars().take(label_w).collect();
-            Bar::default()
-                .value(value)
-                .label(Line::raw(format!("{label:label_w$}")))
-                .text_value(cost.to_string())
+    let lines: Vec<Line> = bar_rows(items, usize::from(area.width))
+        .into_iter()
+        .map(|(label, bar, cost)| {
+            Line::from(vec![
+                Span::raw(label),
+                Span::styled(bar, theme.chart()),
+                Span::styled(cost, theme.cost()),
+            ])
         })
         .collect();
-    let chart = BarChart::default()
-        .direction(Direction::Horizontal)
-        .bar_width(1)
-        .bar_gap(0)
-        .bar_style(theme.chart())
-        .value_style(theme.cost())
-        .data(BarGroup::default().bars(&bars));
-    frame.render_widget(chart, body);
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// The label, bar and cost text of each row of a bar chart `width` columns wide.
+fn bar_rows(items: &[(Clean, Cost)], width: usize) -> Vec<(String, String, String)> {
+    let costs: Vec<String> = items.iter().map(|(_, c)| c.to_string()).collect();
+    let cost_w = costs.iter().map(|c| width_of(c)).max().unwrap_or(0);
+    let name_w = items.iter().map(|(n, _)| width_of(n)).max().unwrap_or(0);
+    let label_w = name_w.min(width.saturating_sub(cost_w + 2) / 2).max(1);
+    let bar_w = width.saturating_sub(label_w + cost_w + 2);
+    let max = items
+        .iter()
+        .map(|(_, c)| c.as_usd())
+        .fold(0.0_f64, f64::max);
+    items
+        .iter()
+        .zip(costs)
+        .map(|((name, cost), text)| {
+            let label = fit(name, label_w);
+            let pad = label_w.saturating_sub(width_of(&label));
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let cells = if max > 0.0 {
+                ((cost.as_usd() / max) * bar_w as f64).round().max(0.0) as usize
+            } else {
+                0
+            };
+            // A cost too small for a cell still shows one, so it is not mistaken for none.
+            let cells = if cost.as_usd() > 0.0 { cells.max(1) } else { 0 }.min(bar_w);
+            (
+                format!("{label}{} ", " ".repeat(pad)),
+                format!("{}{} ", "█".repeat(cells), " ".repeat(bar_w - cells)),
+                text,
+            )
+        })
+        .collect()
 }
 
 fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
@@ -146,7 +198,13 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
             ..area
         };
         let cells = Layout::horizontal(widths).spacing(1).split(row);
-        for (cell, text) in cells.iter().zip(row_text(m)) {
+        for (i, (cell, text)) in cells.iter().zip(row_text(m)).enumerate() {
+            // A model name wider than its column ends in `…` rather than being cut short.
+            let text = if i == 0 {
+                Line::raw(fit(&m.model, usize::from(cell.width)))
+            } else {
+                text
+            };
             frame.render_widget(Paragraph::new(text), *cell);
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -201,7 +259,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let a = &app.account;
-    let usd = |v: f64| format!("${v:.4}");
+    let usd = |v: f64| Cost::usd(v).to_string();
     let mut lines: Vec<Line> = Vec::new();
     let label = |t: &str| Span::styled(format!("{t:<10}"), theme.dim());
     match &a.credits {
@@ -293,4 +351,40 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spend_bars_are_proportional_and_names_shrink_with_an_ellipsis() {
+        let items = vec![
+            (Clean::text("demo/verbose-model-name"), Cost::usd(0.004)),
+            (Clean::text("demo/fast"), Cost::usd(0.001)),
+            (Clean::text("demo/free"), Cost::ZERO),
+        ];
+        for width in [30, 44, 80] {
+            let rows = bar_rows(&items, width);
+            let cells: Vec<usize> = rows
+                .iter()
+                .map(|(_, b, _)| b.matches('█').count())
+                .collect();
+            assert_eq!(cells[2], 0, "{rows:?}");
+            assert!(
+                cells[0] >= 3 * cells[1] && cells[1] >= 1,
+                "{width}: {rows:?}"
+            );
+            for (label, bar, cost) in &rows {
+                assert!(width_of(label) + width_of(bar) + width_of(cost) <= width);
+                assert!(label.ends_with(' ') && bar.ends_with(' '), "{rows:?}");
+            }
+            let first = &rows[0].0;
+            assert!(
+                first.trim_end() == "demo/verbose-model-name" || first.trim_end().ends_with('…'),
+                "{width}: {first:?}"
+            );
+        }
+        assert_eq!(bar_rows(&items, 30)[1].2, "$0.001");
+    }
 }

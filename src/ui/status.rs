@@ -25,47 +25,70 @@ pub fn gauge(used: f64) -> String {
     format!("{}{}", "▰".repeat(filled), "▱".repeat(GAUGE_CELLS - filled))
 }
 
+/// What a status-bar field is worth when the bar is too narrow for all of them: the least
+/// important go first, whole. Spend, budgets and errors are never dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Worth {
+    /// The focused pane's provider: its title and footers name it too.
+    Provider,
+    /// The send mode: the prompt box's title says it too.
+    SendMode,
+    /// How many panes stream: their spinners show it.
+    Streaming,
+    /// The account's credits: F4 shows them.
+    Credits,
+    Kept,
+}
+
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = app.layout.status;
     let (spent, pending) = app.spend();
-    let mut left = vec![Span::raw(" spend "), Span::raw(spent.to_string())];
+    let mut spend = vec![Span::raw(" spend "), Span::raw(spent.to_string())];
     if pending > 0 {
-        left.push(Span::raw(format!(" (+{pending} pending)")));
+        spend.push(Span::raw(format!(" (+{pending} pending)")));
     }
+    let mut fields = vec![(Worth::Kept, spend)];
     for (name, used, spent, budget) in crate::app::money::budget_use(app, spent) {
-        left.push(Span::raw(format!(" · {name} ")));
-        left.push(Span::styled(gauge(used), theme.gauge(used)));
-        left.push(Span::raw(format!(
-            " {}/{}",
-            Cost::usd(spent),
-            Cost::usd(budget)
-        )));
+        fields.push((
+            Worth::Kept,
+            vec![
+                Span::raw(format!(" · {name} ")),
+                Span::styled(gauge(used), theme.gauge(used)),
+                Span::raw(format!(" {}/{}", Cost::usd(spent), Cost::usd(budget))),
+            ],
+        ));
     }
     if let Some(b) = app.account.balance {
-        if let Some(c) = b.credits_left {
-            left.push(Span::raw(format!(" · credits ${c:.4}")));
-        } else if let Some(k) = b.key_left {
-            left.push(Span::raw(format!(" · key limit left ${k:.4}")));
+        let text = match (b.credits_left, b.key_left) {
+            (Some(c), _) => Some(format!(" · credits {}", Cost::usd(c))),
+            (None, Some(k)) => Some(format!(" · key limit left {}", Cost::usd(k))),
+            (None, None) => None,
+        };
+        if let Some(text) = text {
+            fields.push((Worth::Credits, vec![Span::raw(text)]));
         }
     }
     if let Some(p) = app.identity(app.focus).and_then(|n| n.last_provider()) {
-        left.push(Span::raw(format!(" · provider {p}")));
+        fields.push((Worth::Provider, vec![Span::raw(format!(" · provider {p}"))]));
     }
     let streaming = app.streaming_count();
     if streaming > 0 {
-        left.push(Span::raw(format!(" · {streaming} streaming")));
+        let text = format!(" · {streaming} streaming");
+        fields.push((Worth::Streaming, vec![Span::raw(text)]));
     }
     if !app.catalog.has_default() && app.catalog.error.is_some() {
-        left.push(Span::styled(" · no catalog (F5 retries)", theme.error()));
+        let text = " · no catalog (F5 retries)";
+        fields.push((Worth::Kept, vec![Span::styled(text, theme.error())]));
     }
     if let Some(e) = &app.save_error {
         let text = format!(" · ⚠ not saved ({e}); retrying with the next save");
-        left.push(Span::styled(text, theme.error()));
+        fields.push((Worth::Kept, vec![Span::styled(text, theme.error())]));
     }
-    left.push(Span::raw(match app.send_mode {
-        SendMode::All => " · send: all".to_owned(),
-        SendMode::Focused => " · send: focused".to_owned(),
-    }));
+    let mode = match app.send_mode {
+        SendMode::All => " · send: all",
+        SendMode::Focused => " · send: focused",
+    };
+    fields.push((Worth::SendMode, vec![Span::raw(mode)]));
     let right = match &app.notice {
         Some(n) => {
             let style = match n.level {
@@ -85,18 +108,43 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             Span::raw(format!(" {hint} "))
         }
     };
+    // The spend keeps its place; a notice longer than the rest of the bar ends in `…`.
+    let spend_w: usize = fields[0].1.iter().map(Span::width).sum::<usize>() + 1;
+    let room = usize::from(area.width).saturating_sub(spend_w);
+    let right = Span::styled(crate::text::fit(&right.content, room), right.style);
     let right_w = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
         .min(area.width);
+    let left = fit_fields(fields, usize::from(area.width - right_w));
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_w)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::from(left)).style(theme.status_bar()),
-        l,
-    );
+    frame.render_widget(Paragraph::new(left).style(theme.status_bar()), l);
     frame.render_widget(
         Paragraph::new(Line::from(right)).style(theme.status_bar()),
         r,
     );
+}
+
+/// The fields that fit `width`, dropping the least important whole; what still does not fit
+/// ends in `…`.
+fn fit_fields(mut fields: Vec<(Worth, Vec<Span<'static>>)>, width: usize) -> Line<'static> {
+    let total = |f: &[(Worth, Vec<Span<'static>>)]| -> usize {
+        f.iter().flat_map(|(_, s)| s).map(Span::width).sum()
+    };
+    for worth in [
+        Worth::Provider,
+        Worth::SendMode,
+        Worth::Streaming,
+        Worth::Credits,
+    ] {
+        if total(&fields) <= width {
+            break;
+        }
+        fields.retain(|(w, _)| *w != worth);
+    }
+    Line::from(super::fit_spans(
+        fields.into_iter().flat_map(|(_, s)| s).collect(),
+        width,
+    ))
 }
 
 /// ` ≤ $0.0123 for 3 panes (≈) + 1 of unknown price · session budget left $0.40 `.
@@ -141,6 +189,36 @@ pub fn estimate_line(app: &App, est: &Estimate, theme: &Theme) -> Line<'static> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_narrow_bar_drops_whole_fields_least_important_first() {
+        let field = |w, t: &str| (w, vec![Span::raw(t.to_owned())]);
+        let fields = vec![
+            field(Worth::Kept, " spend $0.00577"),
+            field(Worth::Credits, " · credits $4.99"),
+            field(Worth::Provider, " · provider Aurora Cloud"),
+            field(Worth::SendMode, " · send: all"),
+        ];
+        let text = |l: Line| {
+            l.spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(fit_fields(fields.clone(), 80)),
+            " spend $0.00577 · credits $4.99 · provider Aurora Cloud · send: all"
+        );
+        assert_eq!(
+            text(fit_fields(fields.clone(), 50)),
+            " spend $0.00577 · credits $4.99 · send: all"
+        );
+        assert_eq!(
+            text(fit_fields(fields.clone(), 32)),
+            " spend $0.00577 · credits $4.99"
+        );
+        assert_eq!(text(fit_fields(fields, 10)), " spend $0…");
+    }
 
     #[test]
     fn the_gauge_fills_with_use_and_stops_at_full() {
