@@ -44,7 +44,26 @@ impl Sanitizer {
     /// The safe text of the next piece.
     pub fn push(&mut self, input: &str, tab: &str) -> String {
         let mut out = String::with_capacity(input.len());
-        for c in input.chars() {
+        let bytes = input.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if self.state == State::Text {
+                // Most text holds nothing to remove: a run of bytes none of which can begin an
+                // unsafe character is copied whole (reopening a long session sanitises
+                // megabytes, and every streamed token comes through here).
+                let run = bytes[at..]
+                    .iter()
+                    .position(|&b| SUSPECT[usize::from(b)])
+                    .map_or(bytes.len(), |n| at + n);
+                out.push_str(&input[at..run]);
+                at = run;
+            }
+            // `at` is a char boundary: a suspect byte is ASCII or a UTF-8 lead byte, and any
+            // other state moves one whole char at a time.
+            let Some(c) = input.get(at..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            at += c.len_utf8();
             self.state = match self.state {
                 State::Text => text(c, tab, &mut out),
                 State::Escape => match c {
@@ -70,6 +89,26 @@ impl Sanitizer {
         out
     }
 }
+
+/// Bytes that may begin a character `text` does not copy as it is: C0 controls but the
+/// newline, DEL, and the UTF-8 lead bytes of every range `is_unsafe` names or that starts a
+/// sequence (C1 controls, U+061C, U+2000–U+2FFF, U+FE00–U+FFFF, U+E0000 and up). A test
+/// checks this against `is_unsafe` for every char.
+static SUSPECT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != b'\n' as usize;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xd8] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
+    t[0xf3] = true;
+    t
+};
 
 /// Text safe to draw: no escape sequence, no control character but the newline, no bidi
 /// override. Nothing makes one without sanitising, so a view holding a `Clean` needs no check,
@@ -248,6 +287,48 @@ mod tests {
 
     fn clean(s: &str) -> String {
         sanitize(s, "    ")
+    }
+
+    #[test]
+    fn every_char_the_fast_path_would_copy_is_safe() {
+        // The fast path copies runs without looking at chars; any char it would let through
+        // must be one `text` keeps as it is.
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            let kept_as_is = c == '\n'
+                || !(is_unsafe(c)
+                    || matches!(
+                        c,
+                        '\t' | '\u{1b}'
+                            | '\u{9b}'
+                            | '\u{90}'
+                            | '\u{98}'
+                            | '\u{9d}'
+                            | '\u{9e}'
+                            | '\u{9f}'
+                    ));
+            if !SUSPECT[usize::from(lead)] {
+                assert!(
+                    kept_as_is,
+                    "U+{:04X} would be copied unchecked",
+                    u32::from(c)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unsafe_chars_inside_long_clean_runs_are_still_removed() {
+        let clean_run = "plain words — and “quotes” … ".repeat(50);
+        let dirty = format!("{clean_run}\u{1b}[31mred\u{202e}{clean_run}\u{e0041}\tend\u{85}");
+        let out = clean(&dirty);
+        assert_eq!(out, format!("{clean_run}red{clean_run}    end"));
+        // A sequence split across pieces, with clean runs around it.
+        let mut s = Sanitizer::default();
+        let a = s.push("abc\u{1b}]8;;http://x", TAB);
+        let b = s.push("\u{7}link\u{1b}]8;;\u{7} tail", TAB);
+        assert_eq!(format!("{a}{b}"), "abclink tail");
     }
 
     #[test]
