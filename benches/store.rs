@@ -92,6 +92,7 @@ fn big_session() -> Session {
         updated_at: "2026-11-25T12:00:00Z".into(),
         panes,
         totals: Totals::default(),
+        arena: Default::default(),
     };
     s.retotal();
     s

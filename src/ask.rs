@@ -118,7 +118,7 @@ pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
         limits,
         plan.routing_of(pane),
     );
-    pane.settings.apply(&mut req);
+    req.apply_settings(&pane.settings);
     req.pdf_engine = plan.pdf_engine;
     req
 }

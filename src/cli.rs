@@ -25,6 +25,7 @@ pub(crate) struct UsageError(pub(crate) String);
         modelroom --demo ask -m demo/fast -m demo/thinker \"Explain SSE in one line\"\n  \
         modelroom ask -m openai/gpt-5.1 -m anthropic/claude-sonnet-4.6 --json \"hello\"\n  \
         echo \"long prompt\" | modelroom ask -m a/b -m c/d -\n  \
+        modelroom --demo arena                             (blind rounds: vote, then see who)\n  \
         modelroom sessions list\n  \
         modelroom sessions export latest --format html -o room.html\n  \
         modelroom simulate --port 8080"
@@ -83,6 +84,16 @@ pub enum Command {
     /// Your arena votes.
     #[command(subcommand)]
     Votes(VotesCommand),
+    /// Blind comparisons: the room with answers named A, B… until you vote (models from -m,
+    /// else two at a time from `[arena] pool` in config.toml).
+    Arena(ArenaArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ArenaArgs {
+    /// A model to compare (repeat: two or more; default: two at a time from `[arena] pool`).
+    #[arg(short, long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -82,6 +82,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, UsageError> {
         }
         Some(Command::Leaderboard(args)) => commands::leaderboard::run(&args),
         Some(Command::Votes(cmd)) => commands::leaderboard::votes(cmd),
-        None => commands::room::run(&cli, &config, config_path).await,
+        Some(Command::Arena(ref args)) => {
+            let source = commands::arena::source(&cli, &config, args)?;
+            commands::room::run(&cli, &config, config_path, Some(source)).await
+        }
+        None => commands::room::run(&cli, &config, config_path, None).await,
     }
 }

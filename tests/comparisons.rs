@@ -1,65 +1,16 @@
 //! Controlled comparisons (issue 13) from the built binary against the simulated gateway on
 //! 127.0.0.1: panes with their own settings (`MODEL{key=value,...}`), several samples per
-//! pane with their spread, settings refused before sending, carried by `sessions rerun`.
-//! Every claim about what was sent is checked on the request bodies the gateway received.
+//! pane with their spread, settings refused before sending, carried by `sessions rerun`,
+//! the concurrency limit. Every claim about what was sent is checked on the request bodies
+//! the gateway received.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::process::Output;
-
 use common::binary::{Env, stderr, stdout};
-use modelroom::sim::{self, SimHandle, SimOptions};
+use common::gateway_env::{KEY, chat_bodies, env_for, gateway, json_lines, run};
 use serde_json::Value;
-
-const KEY: &str = "sk-comparisons";
-
-async fn gateway() -> SimHandle {
-    sim::start(
-        0,
-        SimOptions {
-            api_key: Some(KEY.into()),
-            time_scale: 0.0,
-            ..SimOptions::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
-/// An environment whose config points at `sim`, speaking OpenRouter's dialect.
-fn env_for(sim: &SimHandle) -> Env {
-    Env::with_config(&format!(
-        "base_url = \"{}\"\ndialect = \"openrouter\"\n",
-        sim.base_url()
-    ))
-}
-
-async fn run(env: &Env, args: &[&str]) -> Output {
-    env.cmd(args)
-        .env("OPENROUTER_API_KEY", KEY)
-        .output()
-        .await
-        .unwrap()
-}
-
-fn json_lines(o: &Output) -> Vec<Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-/// The chat request bodies the gateway received, in order.
-fn chat_bodies(sim: &SimHandle) -> Vec<Value> {
-    sim.stats()
-        .requests
-        .into_iter()
-        .filter(|r| r.path.ends_with("/chat/completions"))
-        .map(|r| r.body)
-        .collect()
-}
 
 #[tokio::test]
 async fn three_efforts_of_one_model_three_samples_each_with_their_spread() {
@@ -279,6 +230,7 @@ async fn rerun_carries_each_panes_settings_and_saves_them() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();
@@ -368,6 +320,7 @@ async fn exports_head_a_pane_with_its_settings() {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     env.store().save(&session).unwrap();
@@ -459,211 +412,12 @@ async fn the_daily_budget_counts_every_sample() {
 }
 
 #[tokio::test]
-async fn models_endpoints_lists_a_models_providers() {
-    let sim = gateway().await;
-    let env = env_for(&sim);
-    let out = run(&env, &["models", "--endpoints", "demo/thinker"]).await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
+async fn the_room_refuses_a_bad_pane_setting_before_it_opens() {
+    let env = Env::new();
+    let out = env.run(&["--demo", "-m", "demo/fast{effort=max}"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        text.starts_with("Providers of demo/thinker\ntag "),
-        "{text}"
-    );
-    for row in [
-        "granite  Granite Bedrock  bf16   200000   3.15    15.75    99.6%   0.67       72     ok",
-        "quasar   Quasar Compute   fp4    200000   4.20    21.00    99.6%   0.27       176    ok",
-    ] {
-        assert!(text.contains(row), "{row}: {text}");
-    }
-    let out = run(&env, &["models", "--endpoints", "demo/thinker", "--json"]).await;
-    let list: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 3);
-    assert_eq!(list[2]["quantization"], "fp4");
-    assert!(list[2]["throughput_last_30m"]["p50"].as_f64().unwrap() > 0.0);
-    let out = run(&env, &["models", "--endpoints", "demo/nothing"]).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("cannot list the providers of demo/nothing: 404"),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[tokio::test]
-async fn a_provider_shootout_pins_one_pane_per_provider() {
-    let sim = gateway().await;
-    let env = env_for(&sim);
-    let out = run(
-        &env,
-        &[
-            "ask",
-            "--providers",
-            "all",
-            "--json",
-            "-m",
-            "demo/thinker{effort=low}",
-            "hi",
-        ],
-    )
-    .await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let lines = json_lines(&out);
-    let answers: Vec<&Value> = lines.iter().filter(|l| l["pane"].is_u64()).collect();
-    let served: Vec<(&str, &str)> = answers
-        .iter()
-        .map(|l| {
-            (
-                l["pinned"].as_str().unwrap(),
-                l["provider"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        served,
-        [
-            ("granite", "Granite Bedrock"),
-            ("cirrus", "Cirrus AI"),
-            ("quasar", "Quasar Compute")
-        ]
-    );
-    assert!(answers.iter().all(|l| l["pin_broken"] == false));
-    assert_eq!(answers[2]["pinned_provider"], "Quasar Compute · fp4");
-    // Each request was pinned: only its provider, no fallbacks; the pane's settings kept.
-    let bodies = chat_bodies(&sim);
-    let pins: Vec<Value> = bodies.iter().map(|b| b["provider"].clone()).collect();
-    for (pin, tag) in pins.iter().zip(["granite", "cirrus", "quasar"]) {
-        assert_eq!(
-            pin,
-            &serde_json::json!({"only": [tag], "allow_fallbacks": false})
-        );
-    }
-    assert!(bodies.iter().all(|b| b["reasoning"]["effort"] == "low"));
-    // Different providers bill differently.
-    let cost = |i: usize| answers[i]["cost"].as_f64().unwrap();
-    assert!(cost(0) < cost(2), "{} {}", cost(0), cost(2));
-
-    let out = run(
-        &env,
-        &[
-            "ask",
-            "--providers",
-            "cirrus,nope",
-            "-m",
-            "demo/thinker",
-            "hi",
-        ],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains(
-            "demo/thinker has no provider tagged `nope`: its providers are granite, cirrus, quasar"
-        ),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(chat_bodies(&sim).len(), 3, "nothing more was sent");
-}
-
-#[tokio::test]
-async fn a_pinned_pane_served_by_another_provider_says_so_loudly() {
-    let sim = gateway().await;
-    let env = env_for(&sim);
-    let out = run(
-        &env,
-        &[
-            "ask",
-            "--providers",
-            "granite",
-            "-m",
-            "demo/thinker",
-            "[sim:ignorepin] hi",
-        ],
-    )
-    .await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("━━ demo/thinker @ Granite Bedrock · bf16 ━━"),
-        "{text}"
-    );
-    assert!(
-        text.contains("⚠⚠ PINNED TO `granite` BUT SERVED BY Cirrus AI"),
-        "{text}"
-    );
-    let out = run(
-        &env,
-        &[
-            "ask",
-            "--json",
-            "--providers",
-            "granite",
-            "-m",
-            "demo/thinker",
-            "[sim:ignorepin] hi",
-        ],
-    )
-    .await;
-    assert_eq!(json_lines(&out)[0]["pin_broken"], true);
-}
-
-#[tokio::test]
-async fn the_fairness_filters_are_sent_and_honoured() {
-    let sim = gateway().await;
-    let env = env_for(&sim);
-    for (args, provider) in [
-        (
-            vec!["-m", "demo/thinker{quantizations=fp4}"],
-            "Quasar Compute",
-        ),
-        (
-            vec!["-m", "demo/thinker{zdr=true,sort=throughput}"],
-            "Granite Bedrock",
-        ),
-        (
-            vec!["-m", "demo/thinker{sort=throughput,seed=1}"],
-            "Quasar Compute",
-        ),
-        (
-            vec![
-                "-m",
-                "demo/thinker{sort=throughput,seed=1}",
-                "--require-parameters",
-            ],
-            "Granite Bedrock",
-        ),
-        (
-            vec!["-m", "demo/thinker", "--min-throughput", "150"],
-            "Quasar Compute",
-        ),
-        (
-            vec!["-m", "demo/thinker", "--quantizations", "fp16"],
-            "Cirrus AI",
-        ),
-    ] {
-        let mut all = vec!["ask", "--json"];
-        all.extend(&args);
-        all.push("hi");
-        let out = run(&env, &all).await;
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        assert_eq!(json_lines(&out)[0]["provider"], provider, "{args:?}");
-    }
-    let bodies = chat_bodies(&sim);
-    assert_eq!(
-        bodies[0]["provider"]["quantizations"],
-        serde_json::json!(["fp4"])
-    );
-    assert_eq!(bodies[1]["provider"]["zdr"], true);
-    assert_eq!(bodies[3]["provider"]["require_parameters"], true);
-    assert_eq!(bodies[4]["provider"]["preferred_min_throughput"], 150.0);
-    let out = run(
-        &env,
-        &["ask", "--quantizations", "fp9", "-m", "demo/thinker", "hi"],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("quantization `fp9` is not allowed"),
+        stderr(&out).contains("-m: effort `max` is not allowed"),
         "{}",
         stderr(&out)
     );

@@ -62,6 +62,7 @@ fn long_session() -> Session {
             turns,
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     }
 }
 

@@ -158,3 +158,163 @@ fn an_answer_waiting_for_its_endpoints_limit_says_queued() {
     let screen = text(&draw_sized(&app, 120, 20));
     assert!(screen.contains("waiting for the first token"), "{screen}");
 }
+
+#[tokio::test]
+async fn a_shootout_opens_one_pinned_pane_per_provider_and_a_broken_pin_is_loud() {
+    use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
+    use modelroom::app::{Command, Effect};
+    let sim = modelroom::sim::start(0, modelroom::sim::SimOptions::default())
+        .await
+        .unwrap();
+    let mut app = drive::room(&["demo/thinker"], Settings::default(), 200, 40);
+    set_settings(&mut app, "effort=low");
+    let fx = update(&mut app, Action::Command(Command::ShootOut));
+    let Some(Effect::FetchProviders { pane, model }) = fx.into_iter().next() else {
+        panic!("no fetch")
+    };
+    assert!(pane.is_some());
+    assert_eq!(model.as_str(), "demo/thinker");
+    let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("k")));
+    ep.dialect = Dialect::OpenRouter;
+    let listed = Client::new(ep)
+        .unwrap()
+        .endpoints("demo/thinker")
+        .await
+        .unwrap();
+    update(
+        &mut app,
+        Action::Providers {
+            pane,
+            model: "demo/thinker".into(),
+            result: Ok(Box::new(listed.clone())),
+        },
+    );
+    assert_eq!(app.panes.len(), 4);
+    let screen = text(&draw_sized(&app, 200, 40));
+    assert!(
+        screen.contains("demo/thinker @ Quasar Compute · fp4"),
+        "{screen}"
+    );
+    app.prompt.set_text("hi");
+    let chats = started(update(&mut app, Action::Command(Command::Send)));
+    let pins: Vec<(Vec<String>, bool)> = chats
+        .iter()
+        .skip(1)
+        .map(|(_, _, c)| (c.routing.only.clone(), c.routing.allow_fallbacks))
+        .collect();
+    assert_eq!(
+        pins,
+        [
+            (vec!["granite".to_owned()], false),
+            (vec!["cirrus".to_owned()], false),
+            (vec!["quasar".to_owned()], false)
+        ]
+    );
+    assert!(
+        chats
+            .iter()
+            .all(|(_, _, c)| c.reasoning == Some(serde_json::json!({"effort": "low"})))
+    );
+    // The granite pane's answer comes from Cirrus AI: its footer says so, loudly.
+    let (pane, request, _) = chats[1];
+    for event in [
+        StreamEvent::Served {
+            id: None,
+            model: None,
+            provider: Some("Cirrus AI".into()),
+        },
+        StreamEvent::Content("hello".into()),
+        StreamEvent::Finished(FinishReason::Stop),
+        StreamEvent::Done,
+    ] {
+        update(
+            &mut app,
+            Action::Stream {
+                pane,
+                request,
+                event,
+            },
+        );
+    }
+    let screen = text(&draw_sized(&app, 200, 40));
+    assert!(screen.contains("⚠⚠"), "{screen}");
+    assert!(
+        screen.contains("PINNED TO granite BUT SERVED BY Cirrus AI"),
+        "{screen}"
+    );
+    // An empty or failed listing opens nothing and says why.
+    let before = app.panes.len();
+    let first = app.panes[0].id;
+    update(
+        &mut app,
+        Action::Providers {
+            pane: Some(first),
+            model: "demo/thinker".into(),
+            result: Err(modelroom::api::ApiError::Malformed {
+                detail: "no `endpoints`".into(),
+            }),
+        },
+    );
+    assert_eq!(app.panes.len(), before);
+    assert!(
+        app.notice
+            .clone()
+            .unwrap()
+            .text
+            .contains("cannot list the providers of demo/thinker")
+    );
+}
+
+#[test]
+fn two_unpinned_panes_of_one_model_hint_that_providers_may_differ() {
+    let mut app = drive::room(
+        &["demo/thinker", "demo/thinker"],
+        Settings::default(),
+        160,
+        20,
+    );
+    drive::send(&mut app, "hi");
+    let notice = app.notice.clone().unwrap().text;
+    assert!(
+        notice.contains("demo/thinker runs in several panes unpinned: providers may differ"),
+        "{notice}"
+    );
+    let mut other = drive::room(&["demo/thinker", "demo/fast"], Settings::default(), 160, 20);
+    drive::send(&mut other, "hi");
+    assert!(other.notice.is_none());
+}
+
+#[tokio::test]
+async fn the_picker_shows_the_highlighted_models_providers_on_ctrl_e() {
+    use modelroom::api::{ApiKey, Client, Dialect, Endpoint};
+    use modelroom::app::Effect;
+    let sim = modelroom::sim::start(0, modelroom::sim::SimOptions::default())
+        .await
+        .unwrap();
+    let mut app = drive::room(&["demo/fast"], Settings::default(), 160, 30);
+    drive::load_demo_catalog(&mut app, 1);
+    press(&mut app, KeyCode::Char('n'), KeyModifiers::ALT);
+    type_text(&mut app, "demo/thinker");
+    let fx = press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    let Some(Effect::FetchProviders { pane: None, model }) = fx.into_iter().next() else {
+        panic!("no fetch for the picker")
+    };
+    assert_eq!(model.as_str(), "demo/thinker");
+    let mut ep = Endpoint::new(sim.base_url(), Some(ApiKey::new("k")));
+    ep.dialect = Dialect::OpenRouter;
+    let listed = Client::new(ep).unwrap().endpoints("demo/thinker").await;
+    update(
+        &mut app,
+        Action::Providers {
+            pane: None,
+            model: "demo/thinker".into(),
+            result: listed.map(Box::new),
+        },
+    );
+    let screen = text(&draw_sized(&app, 160, 30));
+    assert!(
+        screen.contains("providers (3): Granite Bedrock · bf16 $3.15/$15.75 72 tok/s"),
+        "{screen}"
+    );
+    assert_eq!(app.panes.len(), 1, "the picker only shows them");
+}

@@ -139,6 +139,7 @@ fn sample() -> Session {
             },
         ],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     session

@@ -134,6 +134,7 @@ fn session() -> impl Strategy<Value = Session> {
             updated_at: "2026-11-24T12:00:01Z".into(),
             panes,
             totals: Totals::default(),
+            arena: Default::default(),
         };
         s.retotal();
         s
@@ -176,6 +177,7 @@ fn good(id: &str) -> Session {
             }],
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     s.retotal();
     s

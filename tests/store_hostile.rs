@@ -57,6 +57,7 @@ fn session(id: &str, answers: Vec<AnswerRecord>) -> Session {
             turns,
         }],
         totals: Totals::default(),
+        arena: Default::default(),
     };
     s.retotal();
     s

@@ -348,3 +348,127 @@ async fn a_blind_round_names_no_model_and_no_provider_anywhere() {
     app.set_blind(false);
     assert!(screen(&app).contains("acme/oracle-7"));
 }
+
+/// `modelroom arena`'s blind round: the same answers, errors and notices as `named_room`, in
+/// panes shuffled and named A and B, with every overlay a key opens.
+#[tokio::test]
+async fn an_arena_round_names_no_model_provider_or_figure_with_any_overlay_open() {
+    let models = modelroom::model::parse_all(&["acme/oracle-7", "zenith/sage-2"]).unwrap();
+    let mut app = App::new_arena(
+        modelroom::app::ArenaSource::Models(models),
+        Keymap::default(),
+        Settings::default(),
+        21,
+    )
+    .unwrap();
+    update(
+        &mut app,
+        Action::Resize {
+            width: 150,
+            height: 40,
+        },
+    );
+    assert_anonymous(&app, "the arena before a prompt");
+    let live = send(&mut app, "compare");
+    // The streams in the order of the panes on screen (a blind round shuffles them).
+    let live: Vec<_> = app
+        .panes
+        .iter()
+        .map(|p| *live.iter().find(|l| l.0 == p.id).unwrap())
+        .collect();
+    let oracle = usize::from(app.panes[1].model.as_str().starts_with("acme"));
+    ev(
+        &mut app,
+        live[oracle],
+        StreamEvent::Served {
+            id: Some("gen-1".into()),
+            model: Some("acme/oracle-7-0601".into()),
+            provider: Some("Aurora Cloud".into()),
+        },
+    );
+    ev(
+        &mut app,
+        live[oracle],
+        StreamEvent::Reasoning("Hmm.".into()),
+    );
+    ev(
+        &mut app,
+        live[oracle],
+        StreamEvent::Content("An answer.".into()),
+    );
+    drive::finish(
+        &mut app,
+        live[oracle],
+        Usage {
+            prompt_tokens: 3,
+            completion_tokens: 5,
+            reasoning_tokens: 2,
+            cost: Some(Cost::usd(0.001)),
+            completion_cost: Some(Cost::usd(0.0008)),
+            ..Usage::default()
+        },
+    );
+    ev(
+        &mut app,
+        live[1 - oracle],
+        StreamEvent::Failed(ApiError::Http {
+            status: 402,
+            code: None,
+            message: "zenith/sage-2 needs more credits at Borealis".into(),
+            provider: Some("Borealis".into()),
+            raw: None,
+            retry_after: None,
+        }),
+    );
+    app.set_notice(
+        modelroom::app::NoticeLevel::Error,
+        "acme/oracle-7 answered through Aurora Cloud",
+    );
+    let text = screen(&app);
+    assert!(text.contains("model A") && text.contains("402"), "{text}");
+    // Per-pane figures would tell a price or a speed: none shows, the total may.
+    assert!(text.contains("▸ reasoning"), "{text}");
+    for figure in ["3→5", "TTFT", "$0.00100 ·", "2 tok", "$0.0008"] {
+        assert!(!text.contains(figure), "{figure} shows:\n{text}");
+    }
+    assert_anonymous(&app, "no overlay");
+    for overlay in [
+        Command::Help,
+        Command::ChangeModel,
+        Command::AddPane,
+        Command::Routing,
+        Command::Spend,
+        Command::Account,
+        Command::NameSession,
+        Command::Tag,
+        Command::Leaderboard,
+    ] {
+        update(&mut app, Action::Command(overlay));
+        assert_anonymous(&app, &format!("{overlay:?} open"));
+        esc(&mut app);
+    }
+    update(&mut app, Action::Command(Command::Sessions));
+    let dir = tempfile::tempdir().unwrap();
+    let store = SessionStore::open(dir.path()).unwrap();
+    store.save(&app.snapshot()).unwrap();
+    let rows = store
+        .list()
+        .unwrap()
+        .iter()
+        .map(SessionRow::from_listing)
+        .collect();
+    update(&mut app, Action::SessionsListed(Ok(rows)));
+    assert_anonymous(&app, "the session browser open");
+    esc(&mut app);
+    // The panes stay as they are under their labels until the vote.
+    update(&mut app, Action::Command(Command::ClosePane));
+    assert_eq!(app.panes.len(), 2);
+    assert!(screen(&app).contains("until this round's vote"));
+    // The vote reveals them all.
+    update(&mut app, Action::Command(Command::VoteA));
+    let text = screen(&app);
+    assert!(
+        text.contains("acme/oracle-7") && text.contains("Aurora Cloud"),
+        "{text}"
+    );
+}

@@ -34,8 +34,9 @@ pub use wire::{
     TopProvider,
 };
 
-use crate::chat::{FinishReason, Message, Usage};
+use crate::chat::{FinishReason, Message, Role, Usage};
 use crate::model::ModelRef;
+use crate::pane_settings::PaneSettings;
 
 /// What the stream of one answer says, in order. `Done` or `Failed` comes exactly once, last.
 #[derive(Debug, Clone, PartialEq)]
@@ -270,6 +271,37 @@ impl ChatRequest {
             routing,
             deny_data_collection: limits.deny_data_collection,
             ..Self::new(model.id(), messages, limits.max_tokens)
+        }
+    }
+}
+
+impl ChatRequest {
+    /// A pane's settings over the room's (or the run's) defaults this request was built with:
+    /// the pane's system prompt replaces the default one, the rest override what is set.
+    pub fn apply_settings(&mut self, settings: &PaneSettings) {
+        if let Some(system) = settings.system.as_ref() {
+            match self.messages.first_mut() {
+                Some(m) if m.role == Role::System => m.content.clone_from(system),
+                _ => self.messages.insert(0, Message::system(system.clone())),
+            }
+            if system.trim().is_empty() && self.messages[0].role == Role::System {
+                self.messages.remove(0);
+            }
+        }
+        if let Some(t) = settings.temperature {
+            self.temperature = Some(t);
+        }
+        if settings.top_p.is_some() {
+            self.top_p = settings.top_p;
+        }
+        if settings.seed.is_some() {
+            self.seed = settings.seed;
+        }
+        if let Some(n) = settings.max_tokens {
+            self.max_tokens = n;
+        }
+        if let Some(r) = settings.reasoning() {
+            self.reasoning = Some(r);
         }
     }
 }

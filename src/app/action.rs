@@ -12,9 +12,10 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use super::account::AccountInfo;
 use super::catalog::CatalogUpdate;
 use super::{PaneId, RequestId, SessionRow};
-use crate::api::{ApiError, Catalog, ChatRequest, Generation, StreamEvent};
+use crate::api::{ApiError, Catalog, ChatRequest, Generation, ModelEndpoints, StreamEvent};
 pub use crate::command::Command;
 use crate::markdown::Highlighter;
+use crate::model::ModelRef;
 use crate::store::{Session, SpendRecord, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,12 @@ pub enum Action {
         endpoint: String,
         result: Result<Box<Catalog>, ApiError>,
     },
+    /// The providers of a pane's model (`Effect::FetchProviders`), for a shoot-out.
+    Providers {
+        pane: Option<PaneId>,
+        model: String,
+        result: Result<Box<ModelEndpoints>, ApiError>,
+    },
     /// Today's spend before this run, from the ledger.
     SpentToday(Result<f64, WorkError>),
     /// The saver wrote snapshot `seq` (`Effect::Save`), or failed to.
@@ -80,6 +87,14 @@ pub enum Action {
     },
     /// Syntaxes and highlighting themes have loaded (off the UI thread, at startup).
     HighlighterLoaded(Arc<Highlighter>),
+    /// The votes ledger line of vote (or undo) `id` was appended and synced, or was not.
+    VoteRecorded {
+        id: String,
+        undo: bool,
+        result: Result<(), WorkError>,
+    },
+    /// The leaderboard, computed off the UI thread.
+    BoardComputed(Result<Box<super::board::Computed>, WorkError>),
 }
 
 /// Why background work failed, as a value: `update` decides what a person is told. The
@@ -113,6 +128,22 @@ impl From<StoreError> for WorkError {
 }
 
 impl WorkError {
+    /// The votes ledger at `path` could not be written or read.
+    pub fn votes(path: &std::path::Path, e: io::Error) -> Self {
+        Self::File {
+            path: path.to_path_buf(),
+            source: Arc::new(e),
+        }
+    }
+
+    /// There is no data directory to keep the votes in.
+    pub fn no_votes_ledger() -> Self {
+        Self::votes(
+            std::path::Path::new("votes.jsonl"),
+            io::Error::other("no data directory for the votes; set MODELROOM_DATA"),
+        )
+    }
+
     /// A task that ended without a result, for `what` it was doing.
     pub fn task(what: &'static str, e: impl fmt::Display) -> Self {
         Self::Task {
@@ -153,6 +184,12 @@ pub enum Effect {
     },
     /// Refreshes the status bar's balance and the account view.
     RefreshBalance,
+    /// Lists the providers of `model` (`GET /models/{id}/endpoints`): for a shoot-out from
+    /// pane `pane`, or for the picker (`None`).
+    FetchProviders {
+        pane: Option<PaneId>,
+        model: ModelRef,
+    },
     /// Fetches the catalog (`force`: even when the cached one is fresh).
     RefreshCatalog {
         force: bool,
@@ -174,4 +211,11 @@ pub enum Effect {
         title: String,
     },
     DeleteSession(String),
+    /// Appends a vote (or its undo) to the votes ledger and syncs it; `Action::VoteRecorded`
+    /// says when it is on disk.
+    RecordVote(Box<crate::arena::Entry>),
+    /// Reads the votes ledger and computes the leaderboard (`Action::BoardComputed`).
+    ComputeBoard {
+        all_votes: bool,
+    },
 }

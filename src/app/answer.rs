@@ -342,6 +342,11 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
     if let Some(p) = r.provider.as_ref().filter(|_| !blind) {
         parts.push(p.to_string());
     }
+    // Price, length and speed tell a model as well as its name: a blind round shows none.
+    if blind {
+        parts.extend(r.warnings().into_iter().map(|n| format!("⚠ {n}")));
+        return Some(Clean::line(&parts.join(" · ").replacen("── · ", "── ", 1)));
+    }
     parts.push(match a.cost {
         CostState::Reported(c) => c.to_string(),
         CostState::Pending => "cost pending…".to_owned(),

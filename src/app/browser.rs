@@ -31,7 +31,7 @@ impl SessionRow {
                 shown_id: Clean::line(&h.id),
                 title: Clean::line(&h.title),
                 updated: Clean::line(&h.updated_at),
-                models: h.panes.iter().map(|p| Clean::line(&p.model)).collect(),
+                models: h.shown_models().into_iter().map(Clean::line).collect(),
                 prompts: h.totals.prompts,
                 cost_usd: h.totals.cost_usd,
                 damaged: None,

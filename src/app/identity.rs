@@ -75,7 +75,18 @@ impl<'a> Identity<'a> {
 
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
-        footer_text(a, self.pane.model.as_str(), self.pane.blind).map(|t| self.hide(t))
+        let text = footer_text(a, self.pane.model.as_str(), self.pane.blind)?;
+        let served = a.reply.provider.as_ref().map(Clean::as_str);
+        let text = match super::shootout::broken_pin(self.pane, served) {
+            Some(loud) if !self.pane.blind => Clean::line(&format!("{text} · {loud}")),
+            _ => text,
+        };
+        Some(self.hide(text))
+    }
+
+    /// The provider a shoot-out pinned this pane to (`Aurora Cloud · bf16`); none when blind.
+    pub fn pinned(&self) -> Option<&'a Clean> {
+        self.pane.pinned.as_ref().filter(|_| !self.pane.blind)
     }
 
     /// The note about the pane itself ("… was rejected").

@@ -5,6 +5,8 @@
 mod account;
 mod action;
 mod answer;
+pub mod arena;
+pub mod board;
 mod browser;
 pub mod catalog;
 mod identity;
@@ -17,9 +19,11 @@ pub mod picker;
 pub mod routing;
 mod send;
 mod session;
+pub mod shootout;
 pub mod spend;
 mod stream;
 mod update;
+mod vote;
 
 use std::sync::Arc;
 
@@ -28,6 +32,8 @@ use tokio::time::Instant;
 
 pub use account::{Account, AccountInfo};
 pub use action::{Action, Command, Effect, WorkError};
+pub use arena::{ArenaRoom, ArenaSource};
+pub use board::BoardView;
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
 pub use identity::{Identity, blind_label};
@@ -91,6 +97,10 @@ pub enum Overlay {
     Sessions(Box<Browser>),
     /// Asks for this session's title (a named save).
     Title(Box<Prompt>),
+    /// The leaderboard from the votes ledger.
+    Leaderboard(Box<BoardView>),
+    /// Asks for the tags of this round's vote.
+    Tag(Box<Prompt>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +203,8 @@ pub struct App {
     dirty: bool,
     /// A blind round: every model's identity is hidden on screen (see `identity`).
     blind: bool,
+    /// Rounds, votes and blind mode (see `arena`).
+    pub arena: ArenaRoom,
 }
 
 impl App {
@@ -227,6 +239,7 @@ impl App {
             quit: false,
             dirty: true,
             blind: false,
+            arena: ArenaRoom::default(),
         };
         for model in models {
             let id = app.fresh_pane_id();

@@ -43,6 +43,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 PickerOutcome::Close => app.overlay = Overlay::None,
                 PickerOutcome::Choose(model) => confirm_model(app, purpose, &model, fx),
                 PickerOutcome::RefreshCatalog => catalog::refresh(app, fx),
+                PickerOutcome::Providers(model) => super::shootout::ask_for_picker(app, &model, fx),
             }
         }
         Overlay::Routing(form) => match form.on_key(key) {
@@ -84,6 +85,19 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 if !title.is_empty() {
                     retitle(app, title);
                 }
+            }
+            _ => {
+                input.edit(key);
+            }
+        },
+        Overlay::Leaderboard(_) => super::board::on_key(app, key, fx),
+        Overlay::Tag(input) => match key.code {
+            KeyCode::Esc => app.overlay = Overlay::None,
+            _ if ctrl_c => app.overlay = Overlay::None,
+            KeyCode::Enter => {
+                let text = input.text();
+                app.overlay = Overlay::None;
+                super::vote::set_tags(app, &text);
             }
             _ => {
                 input.edit(key);

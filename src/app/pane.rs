@@ -61,6 +61,8 @@ pub struct Pane {
     pub served_instead: Option<Clean>,
     /// Whether reasoning blocks show their text or only a header line.
     pub reasoning_expanded: bool,
+    /// The provider this pane was opened pinned to by a shoot-out (`Aurora Cloud · bf16`).
+    pub pinned: Option<Clean>,
     /// How far apart the samples of the latest prompt are, once they have all ended (shown
     /// at the pane's foot).
     pub spread: Option<Clean>,
@@ -84,6 +86,7 @@ impl Pane {
             served_instead: None,
             reasoning_expanded: false,
             spread: None,
+            pinned: None,
             blind: false,
         }
     }
@@ -221,7 +224,7 @@ impl Pane {
             deny_data_collection: settings.deny_data_collection,
         };
         let mut req = ChatRequest::for_model(&self.model, messages, limits, self.routing.clone());
-        self.settings.apply(&mut req);
+        req.apply_settings(&self.settings);
         req
     }
 

@@ -22,6 +22,8 @@ pub struct Picker {
     pub selected: usize,
     /// A line for the person: a refresh under way, why a choice was refused.
     pub message: Option<crate::sanitize::Clean>,
+    /// The providers of a model (Ctrl+E), as one line: shown while that model is highlighted.
+    pub providers: Option<(String, crate::sanitize::Clean)>,
     index: Option<Arc<Index>>,
     matcher: Matcher,
     /// What `hits` were found for, so typing on only searches them again.
@@ -35,6 +37,8 @@ pub enum PickerOutcome {
     Close,
     Choose(String),
     RefreshCatalog,
+    /// List the providers of this model (the highlighted one).
+    Providers(String),
 }
 
 impl Picker {
@@ -51,6 +55,7 @@ impl Picker {
             hits: Vec::new(),
             selected: 0,
             message: None,
+            providers: None,
             index,
             matcher: matcher(),
             searched: None,
@@ -148,6 +153,12 @@ impl Picker {
             KeyCode::Char('r') if ctrl => {
                 self.message = Some("refreshing the catalog…".into());
                 return PickerOutcome::RefreshCatalog;
+            }
+            KeyCode::Char('e') if ctrl => {
+                if let Some(id) = self.current().map(|r| r.id.clone()) {
+                    self.message = Some("asking for its providers…".into());
+                    return PickerOutcome::Providers(id);
+                }
             }
             KeyCode::Up => self.move_by(-1),
             KeyCode::Char('p') if ctrl => self.move_by(-1),

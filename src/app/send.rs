@@ -32,6 +32,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     if text.trim().is_empty() {
         return;
     }
+    let mode = super::arena::before_send(app, mode, fx);
     let targets = app.targets(mode);
     if targets.is_empty() {
         app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
@@ -41,7 +42,8 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         app.set_notice(NoticeLevel::Error, why);
         return;
     }
-    for i in targets {
+    let hint = unpinned_twins(app, &targets);
+    for &i in &targets {
         let width = app.panes[i].width;
         app.panes[i].entries.push(prompt_entry(text.clone(), width));
         let samples = app.panes[i].samples();
@@ -56,12 +58,38 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         app.panes[i].spread = None;
         app.panes[i].scroll_to_bottom();
     }
+    super::arena::after_send(app, &targets, &text);
     app.money.last_send = Some(App::now());
     app.history.push(&text);
     app.prompt.clear();
     app.notice = None;
+    if let Some(hint) = hint {
+        app.set_notice(NoticeLevel::Info, hint);
+    }
     app.request_save();
     app.relayout();
+}
+
+/// When two of `targets` ask the same model without a pin, the gateway may route them to
+/// different providers: a difference between them may be the provider's, not the settings'.
+fn unpinned_twins(app: &App, targets: &[usize]) -> Option<String> {
+    let unpinned: Vec<&super::Pane> = targets
+        .iter()
+        .map(|&i| &app.panes[i])
+        .filter(|p| super::shootout::pin_of(p).is_none())
+        .collect();
+    let twin = unpinned.iter().enumerate().find_map(|(k, p)| {
+        unpinned[k + 1..]
+            .iter()
+            .any(|q| q.model == p.model)
+            .then_some(&p.model)
+    })?;
+    (!app.is_blind()).then(|| {
+        format!(
+            "{twin} runs in several panes unpinned: providers may differ between them \
+             (pin one with only=TAG, or Alt+Shift+P for one pane per provider)"
+        )
+    })
 }
 
 /// Appends a new answer to pane `i` for its latest prompt and asks the runtime to stream it.
@@ -109,6 +137,14 @@ fn dropped_routing_note(
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.arena.blind_mode() {
+        // One answer asked again would no longer be the round that is judged.
+        app.set_notice(
+            NoticeLevel::Info,
+            "asking again is off in blind rounds: send the prompt again for a new round",
+        );
+        return;
+    }
     let i = app.focus;
     let Some(pane) = app.panes.get(i) else { return };
     let Some(last_prompt) = pane.entries.iter().rev().find_map(|e| match e {

@@ -162,9 +162,8 @@ impl App {
             temperature: self.settings.temperature,
             system: self.settings.system.clone(),
         };
-        let open = self.panes.iter().map(|p| (p, false));
-        let panes = open
-            .chain(self.closed.iter().map(|p| (p, true)))
+        let panes = super::arena::snapshot_order(self)
+            .into_iter()
             .map(|(p, closed)| PaneRecord {
                 model: p.model.to_string(),
                 closed,
@@ -201,6 +200,7 @@ impl App {
             updated_at: clock::rfc3339(clock::unix_now()),
             panes,
             totals: crate::store::Totals::default(),
+            arena: super::arena::record(self),
         };
         s.retotal();
         self.saved_answers = kept;
@@ -292,6 +292,8 @@ impl App {
             app.panes[i].routing = record.routing.clone();
             app.panes[i].settings = record.settings.clone();
         }
+        let ids: Vec<super::PaneId> = app.panes.iter().map(|p| p.id).collect();
+        super::arena::restore(&mut app, &session.arena, &ids);
         // Closed panes stay closed, their answers kept for the session's record.
         for i in (0..session.panes.len()).rev() {
             if session.panes[i].closed {

@@ -11,7 +11,7 @@ use super::picker::Picker;
 use super::routing::RoutingForm;
 use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
-use super::{account, catalog, money, overlay, stream};
+use super::{account, arena, board, catalog, money, overlay, stream, vote};
 use crate::api::StreamEvent;
 use crate::markdown::Ctx;
 
@@ -80,7 +80,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             pane,
             request,
             result,
+        } if app.pane_index(pane).is_none() => {
+            arena::reconcile_closed(app, pane, request, result, &mut fx);
+        }
+        Action::Reconciled {
+            pane,
+            request,
+            result,
         } => stream::on_reconciled(app, pane, request, result, &mut fx),
+        Action::VoteRecorded { id, undo, result } => vote::on_recorded(app, &id, undo, result),
+        Action::BoardComputed(result) => board::on_computed(app, result),
         Action::HighlighterLoaded(h) => {
             app.highlighter = Some(h);
             app.mark_dirty();
@@ -88,6 +97,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, &error),
+        Action::Providers {
+            pane,
+            model,
+            result,
+        } => match pane {
+            Some(pane) => super::shootout::on_providers(app, pane, result.map(|b| *b)),
+            None => super::shootout::show_in_picker(app, model, result.map(|b| *b)),
+        },
         Action::EndpointModels { endpoint, result } => {
             catalog::on_endpoint_models(app, endpoint, result);
         }
@@ -108,6 +125,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     if reestimate {
         money::refresh_estimate(app);
+        arena::check_names(app);
     }
     if reveal {
         app.render_visible();
@@ -163,7 +181,8 @@ fn on_paste(app: &mut App, text: &str) {
         Overlay::Picker(p) => p.paste(first_line),
         Overlay::Routing(f) => f.paste(first_line),
         Overlay::Sessions(b) => b.filter.paste(first_line),
-        Overlay::Help | Overlay::Spend | Overlay::Account => {}
+        Overlay::Tag(p) => p.paste(first_line),
+        Overlay::Help | Overlay::Spend | Overlay::Account | Overlay::Leaderboard(_) => {}
         Overlay::None => {
             app.prompt.paste(text);
             app.relayout();
@@ -189,6 +208,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 /// Performs one command. Public to the module so tests and the command palette share it.
 pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     app.mark_dirty();
+    if vote::refused_while_blind(app, cmd) {
+        return;
+    }
     match cmd {
         Command::Send => send(app, app.send_mode, fx),
         Command::SendFocused => send(app, SendMode::Focused, fx),
@@ -241,6 +263,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 open_picker(app, ModelPurpose::Rebind(id), fx);
             }
         }
+        Command::ShootOut => super::shootout::start(app, fx),
         Command::Routing => {
             if app.is_blind() {
                 // Provider lists and fallbacks would tell the model.
@@ -325,6 +348,15 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 app.quit = true;
             }
         }
+        Command::BlindRound
+        | Command::VoteA
+        | Command::VoteB
+        | Command::VoteFocused
+        | Command::VoteTie
+        | Command::VoteBad
+        | Command::VoteUndo
+        | Command::Tag
+        | Command::Leaderboard => vote::run(app, cmd, fx),
         Command::Quit => {
             stream::stop_all(app, fx);
             app.request_save();
@@ -378,6 +410,8 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     }
     stream::stop(app, app.focus, fx);
+    // Named as the screen names it (a blind round's label), before it leaves the room.
+    let name = app.panes[app.focus].identity(app.focus).model();
     let pane = app.panes.remove(app.focus);
     let undo = app
         .keymap
@@ -385,10 +419,7 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
         .map_or_else(String::new, |k| format!("; {k} brings it back"));
     app.set_notice(
         NoticeLevel::Info,
-        format!(
-            "closed the {} pane (its answers stay in the session{undo})",
-            pane.model
-        ),
+        format!("closed the {name} pane (its answers stay in the session{undo})"),
     );
     app.closed.push(pane);
     if app.focus >= app.panes.len() {

@@ -213,6 +213,14 @@ impl Arena {
         Ok(Entry::Vote(vote))
     }
 
+    /// Shows the current round's names without a vote (the person left blind mode): a vote on
+    /// it is then not blind.
+    pub fn reveal(&mut self) {
+        if let Some(round) = self.round.as_mut() {
+            round.revealed = true;
+        }
+    }
+
     /// Takes back the current round's vote (before the next prompt). The names stay shown,
     /// so a new vote on the round is not blind.
     pub fn undo(&mut self) -> Result<Entry, VoteError> {

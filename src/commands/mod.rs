@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::model::{self, ModelRef};
 use crate::sim;
 
+pub(crate) mod arena;
 pub(crate) mod ask;
 pub(crate) mod leaderboard;
 pub(crate) mod models;

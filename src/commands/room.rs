@@ -15,6 +15,7 @@ pub(crate) async fn run(
     cli: &Cli,
     config: &Config,
     config_path: Option<std::path::PathBuf>,
+    arena: Option<app::ArenaSource>,
 ) -> Result<ExitCode, UsageError> {
     let global = &cli.global;
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
@@ -62,18 +63,27 @@ pub(crate) async fn run(
             }
             (app, fx)
         }
-        _ => {
-            let panes = pick_panes(global, config, &cli.models)?;
-            let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
-            let mut app = app::App::new(&models, keymap, settings);
-            for (pane, spec) in app.panes.iter_mut().zip(&panes) {
-                pane.routing = spec
-                    .routing_over(&api::Routing::default())
-                    .map_err(UsageError)?;
-                pane.settings = spec.settings.clone();
+        _ => match arena {
+            // `modelroom arena`: a room in blind mode (commands/arena.rs picks the models).
+            Some(source) => {
+                let seed = crate::clock::unix_now() ^ u64::from(std::process::id());
+                let app =
+                    app::App::new_arena(source, keymap, settings, seed).map_err(UsageError)?;
+                (app, Vec::new())
             }
-            (app, Vec::new())
-        }
+            None => {
+                let panes = pick_panes(global, config, &cli.models)?;
+                let models: Vec<_> = panes.iter().map(|p| p.model.clone()).collect();
+                let mut app = app::App::new(&models, keymap, settings);
+                for (pane, spec) in app.panes.iter_mut().zip(&panes) {
+                    pane.routing = spec
+                        .routing_over(&api::Routing::default())
+                        .map_err(UsageError)?;
+                    pane.settings = spec.settings.clone();
+                }
+                (app, Vec::new())
+            }
+        },
     };
     let mut app = app;
     apply_theme(&mut app, cli, config, config_path.as_deref());

@@ -24,10 +24,13 @@ pub(crate) async fn run(
         SessionsCommand::List { json } => {
             sessions::list(&store, json, &mut stdout).map_err(sessions::SessionsError::from)
         }
-        SessionsCommand::Show { id, reasoning } => sessions::load(&store, &id)
-            .and_then(|s| Ok(stdout.write_all(sessions::text::show(&s, reasoning).as_bytes())?)),
+        // A blind round not yet voted on is shown by its labels (`Session::blinded`).
+        SessionsCommand::Show { id, reasoning } => sessions::load(&store, &id).and_then(|s| {
+            let shown = sessions::text::show(&s.blinded(), reasoning);
+            Ok(stdout.write_all(shown.as_bytes())?)
+        }),
         SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
-            .and_then(|s| sessions::export(&s, format, output.as_deref(), &mut stdout)),
+            .and_then(|s| sessions::export(&s.blinded(), format, output.as_deref(), &mut stdout)),
         SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
             let _ = writeln!(stdout, "{msg}");
         }),

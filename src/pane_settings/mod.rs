@@ -8,9 +8,6 @@ pub mod spec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::api::ChatRequest;
-use crate::chat::{Message, Role};
-
 pub use spec::{PaneSpec, parse_spec};
 
 /// `reasoning.effort`. OpenRouter also knows `max`; modelroom offers the levels every
@@ -194,35 +191,6 @@ impl PaneSettings {
             r.insert("exclude".into(), json!(true));
         }
         (!r.is_empty()).then_some(Value::Object(r))
-    }
-
-    /// Puts the settings on a request built with the room's defaults: the pane's system
-    /// prompt replaces the default one, the rest override what is set.
-    pub fn apply(&self, req: &mut ChatRequest) {
-        if let Some(system) = self.system.as_ref() {
-            match req.messages.first_mut() {
-                Some(m) if m.role == Role::System => m.content.clone_from(system),
-                _ => req.messages.insert(0, Message::system(system.clone())),
-            }
-            if system.trim().is_empty() && req.messages[0].role == Role::System {
-                req.messages.remove(0);
-            }
-        }
-        if let Some(t) = self.temperature {
-            req.temperature = Some(t);
-        }
-        if self.top_p.is_some() {
-            req.top_p = self.top_p;
-        }
-        if self.seed.is_some() {
-            req.seed = self.seed;
-        }
-        if let Some(n) = self.max_tokens {
-            req.max_tokens = n;
-        }
-        if let Some(r) = self.reasoning() {
-            req.reasoning = Some(r);
-        }
     }
 
     /// The request parameters these settings send, by the names the catalog's

@@ -114,7 +114,7 @@ fn settings_go_on_the_request_over_the_defaults() {
         1000,
     );
     req.temperature = Some(1.0);
-    spec.settings.apply(&mut req);
+    req.apply_settings(&spec.settings);
     assert_eq!(req.messages[0].content, "Be terse");
     assert_eq!(req.messages.len(), 2);
     assert_eq!(
@@ -124,7 +124,7 @@ fn settings_go_on_the_request_over_the_defaults() {
     assert_eq!(req.reasoning, Some(json!({"max_tokens": 2000})));
 
     let mut plain = ChatRequest::new("a/b", vec![Message::user("hi")], 1000);
-    spec.settings.apply(&mut plain);
+    plain.apply_settings(&spec.settings);
     assert_eq!(plain.messages[0].content, "Be terse");
 }
 

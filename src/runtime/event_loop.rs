@@ -44,6 +44,8 @@ pub struct LoopStatus {
     pub save_failed: bool,
     /// Answers whose cost waits on the gateway's generation record (reconciliations in flight).
     pub reconciling: usize,
+    /// Votes of this session the votes ledger has on disk.
+    pub votes_recorded: usize,
 }
 
 pub struct Ctx {
@@ -63,6 +65,8 @@ pub struct Ctx {
     pub catalog_cache: Option<CatalogCache>,
     /// Where billed answers are recorded, for the daily budget.
     pub ledger: Option<Ledger>,
+    /// Appends votes to the votes ledger (`None`: votes stay in the session only).
+    pub votes: Option<super::votes::VoteWriter>,
 }
 
 pub async fn run_loop<B, S>(
@@ -131,6 +135,9 @@ where
         }
     }
     ctx.tasks.cancel_all();
+    if let Some(votes) = ctx.votes.take() {
+        votes.finish().await;
+    }
     if let Some(saver) = ctx.saver.take() {
         let report = saver.finish(Some(app.snapshot())).await;
         app.save_error = report
@@ -199,6 +206,7 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             saving: app.saving(),
             save_failed: app.save_error.is_some(),
             reconciling: app.spend().1,
+            votes_recorded: app.arena.votes.iter().filter(|v| v.recorded).count(),
         });
     }
 }
@@ -250,6 +258,7 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 generation_id,
             } => ctx.tasks.reconcile(pane, request, generation_id),
             Effect::RefreshBalance => ctx.tasks.refresh_balance(),
+            Effect::FetchProviders { pane, model } => ctx.tasks.fetch_providers(pane, &model),
             Effect::RefreshCatalog { force } => {
                 super::catalog::refresh(
                     ctx.tasks.clients(),
@@ -268,6 +277,25 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                     saver.save(seq, *session);
                 }
             }
+            Effect::RecordVote(entry) => match &ctx.votes {
+                Some(writer) => writer.record(*entry),
+                None => {
+                    let (id, undo) = match *entry {
+                        crate::arena::Entry::Vote(v) => (v.id, false),
+                        crate::arena::Entry::Undo { id, .. } => (id, true),
+                    };
+                    let result = Err(crate::app::WorkError::no_votes_ledger());
+                    let _ = ctx
+                        .tasks
+                        .sender()
+                        .try_send(Action::VoteRecorded { id, undo, result });
+                }
+            },
+            Effect::ComputeBoard { all_votes } => super::votes::compute_board(
+                ctx.votes.as_ref().map(|w| w.ledger().clone()),
+                all_votes,
+                ctx.tasks.sender(),
+            ),
             Effect::ListSessions
             | Effect::OpenSession(_)
             | Effect::RenameSession { .. }

@@ -9,6 +9,7 @@ mod saver;
 mod sessions;
 mod tasks;
 pub mod terminal;
+mod votes;
 
 use std::io::{self, IsTerminal};
 
@@ -20,6 +21,7 @@ pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loo
 pub use frame_log::{FrameLog, process_cpu};
 pub use saver::Saver;
 pub use tasks::TaskPool;
+pub use votes::VoteWriter;
 
 use crate::api::{Client, Clients};
 use crate::app::{Action, App, Command, Effect};
@@ -50,6 +52,7 @@ pub fn context(clients: impl Into<Clients>) -> (Ctx, mpsc::Sender<Action>) {
         store: None,
         catalog_cache: None,
         ledger: None,
+        votes: None,
     };
     (ctx, tx)
 }
@@ -87,6 +90,7 @@ pub async fn run_room(
     ctx.store = store;
     ctx.catalog_cache = catalog_cache;
     ctx.ledger = Ledger::open_default();
+    ctx.votes = crate::arena::VoteLedger::open_default().map(|l| VoteWriter::new(l, tx.clone()));
     ctx.frame_file = FrameLog::from_env();
     spawn_signal_watch(tx.clone());
     spawn_highlighter(tx.clone());

@@ -84,6 +84,7 @@ mod tests {
             updated_at: String::new(),
             panes: Vec::new(),
             totals: Totals::default(),
+            arena: Default::default(),
         };
         theirs.save(&session).unwrap();
         theirs.claim("s1").unwrap();

@@ -124,6 +124,24 @@ impl TaskPool {
     }
 
     /// Credits and the key's limit, for the status bar and the account view.
+    /// Lists the providers of `model` for a shoot-out from pane `pane`.
+    pub fn fetch_providers(&self, pane: Option<PaneId>, model: &crate::model::ModelRef) {
+        let client = self.clients.default_client().clone();
+        let actions = self.actions.clone();
+        let id = crate::routing::split_variant(model.id()).0.to_owned();
+        tokio::spawn(async move {
+            let result = client.endpoints(&id).await.map(Box::new);
+            let model = id;
+            let _ = actions
+                .send(Action::Providers {
+                    pane,
+                    model,
+                    result,
+                })
+                .await;
+        });
+    }
+
     pub fn refresh_balance(&self) {
         let client = self.clients.default_client().clone();
         let actions = self.actions.clone();

@@ -150,6 +150,19 @@ pub fn html(session: &Session) -> String {
             }
             out.push_str("</tbody>\n</table>\n");
         }
+        for v in super::votes::on_round(session, round) {
+            let (head, answers) = super::votes::lines(v);
+            let items: Vec<String> = answers
+                .iter()
+                .map(|a| format!("<li>{}</li>", esc(a)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<div class=\"vote\"><p><strong>{}</strong></p><ul>{}</ul></div>",
+                esc(&head),
+                items.concat()
+            );
+        }
         out.push_str("</section>\n");
     }
     out.push_str("</body>\n</html>\n");

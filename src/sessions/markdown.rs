@@ -101,6 +101,13 @@ pub fn markdown(session: &Session) -> String {
                 );
             }
         }
+        for v in super::votes::on_round(session, round) {
+            let (head, answers) = super::votes::lines(v);
+            let _ = writeln!(out, "\n**{}**\n", md_inline(&head));
+            for a in answers {
+                let _ = writeln!(out, "- {}", md_inline(&a));
+            }
+        }
     }
     out
 }

@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod rerun;
 pub mod rounds;
 pub mod text;
+pub mod votes;
 
 use std::io::Write;
 use std::path::Path;
@@ -109,7 +110,7 @@ pub fn list(store: &SessionStore, json: bool, out: &mut dyn Write) -> std::io::R
                     "title": h.title,
                     "created_at": h.created_at,
                     "updated_at": h.updated_at,
-                    "models": h.panes.iter().map(|p| &p.model).collect::<Vec<_>>(),
+                    "models": h.shown_models(),
                     "prompts": h.totals.prompts,
                     "answers": h.totals.answers,
                     "cost": h.totals.cost_usd,
@@ -182,13 +183,7 @@ fn row(l: &Listing) -> [String; 6] {
             h.id.clone(),
             one_line(&h.title),
             rounds::short_time(&h.updated_at),
-            one_line(
-                &h.panes
-                    .iter()
-                    .map(|p| p.model.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
+            one_line(&h.shown_models().join(", ")),
             h.totals.prompts.to_string(),
             rounds::spend(h.totals.cost_usd, h.totals.uncosted_answers),
         ],

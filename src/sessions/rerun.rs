@@ -131,7 +131,7 @@ async fn converse(
         let routing = plan.routings.get(m).cloned().unwrap_or_default();
         let mut req = ChatRequest::for_model(&model, messages, limits, routing);
         if let Some(settings) = plan.settings.get(m) {
-            settings.apply(&mut req);
+            req.apply_settings(settings);
         }
         let reply = ask::stream_one(clients, &req).await;
         push_turn(&mut history, prompt, reply.to_message());
@@ -245,6 +245,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
         updated_at: clock::rfc3339(now),
         panes,
         totals: Totals::default(),
+        arena: Default::default(),
     };
     session.retotal();
     session

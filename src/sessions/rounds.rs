@@ -239,6 +239,7 @@ mod tests {
                 })
                 .collect(),
             totals: Totals::default(),
+            arena: Default::default(),
         }
     }
 

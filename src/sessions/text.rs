@@ -78,6 +78,13 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
                 );
             }
         }
+        for v in super::votes::on_round(session, round) {
+            let (head, answers) = super::votes::lines(v);
+            let _ = writeln!(out, "\n{head}");
+            for a in answers {
+                let _ = writeln!(out, "   {a}");
+            }
+        }
     }
     out
 }

@@ -3,8 +3,6 @@
 //! quantization, context, prices, status, uptime and latency / throughput percentiles, so a
 //! provider shoot-out runs against the simulated gateway as against the real one.
 
-use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::catalog::{self, DemoModel, Provider, price_string};
@@ -65,12 +63,4 @@ pub fn endpoints_json(id: &str) -> Option<Value> {
             "endpoints": list
         }
     }))
-}
-
-pub async fn endpoints(Path((author, slug)): Path<(String, String)>) -> Response {
-    let id = format!("{author}/{slug}");
-    match endpoints_json(&id) {
-        Some(body) => axum::Json(body).into_response(),
-        None => super::routes::error(404, &format!("No model found for {id}"), None),
-    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -39,10 +39,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/chat/completions", post(chat))
         .route("/api/v1/models", get(models))
-        .route(
-            "/api/v1/models/{author}/{slug}/endpoints",
-            get(super::endpoints::endpoints),
-        )
+        .route("/api/v1/models/{author}/{slug}/endpoints", get(endpoints))
         .route("/api/v1/credits", get(credits))
         .route("/api/v1/key", get(key))
         .route("/api/v1/auth/key", get(key))
@@ -505,6 +502,15 @@ async fn complete(plan: Plan, shared: &Shared) -> Response {
         header::HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// A model's providers (`endpoints.rs` builds the list; the error body is the gateway's).
+async fn endpoints(Path((author, slug)): Path<(String, String)>) -> Response {
+    let id = format!("{author}/{slug}");
+    match super::endpoints::endpoints_json(&id) {
+        Some(body) => axum::Json(body).into_response(),
+        None => error(404, &format!("No model found for {id}"), None),
+    }
 }
 
 async fn models() -> Response {

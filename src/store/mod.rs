@@ -2,6 +2,7 @@
 //! atomically (temporary file in the same directory, fsync, rename) with mode 0600. A file that
 //! cannot be read is reported as damaged with the reason, and is never overwritten or deleted.
 
+mod arena;
 mod ledger;
 mod lock;
 pub mod read;
@@ -14,6 +15,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use arena::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
 pub use ledger::{Ledger, SpendRecord};
 pub use lock::Holder;
 pub use rooms::{Forked, Opened};

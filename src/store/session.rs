@@ -23,6 +23,9 @@ pub struct Session {
     pub updated_at: String,
     pub panes: Vec<PaneRecord>,
     pub totals: Totals,
+    /// Votes on its rounds and the panes hidden in a blind round; absent when there are none.
+    #[serde(default, skip_serializing_if = "super::ArenaRecord::is_empty")]
+    pub arena: super::ArenaRecord,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -222,6 +225,8 @@ pub struct Header {
     pub updated_at: String,
     pub panes: Vec<PaneHeader>,
     pub totals: Totals,
+    #[serde(default)]
+    pub arena: super::ArenaRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -1,6 +1,7 @@
 //! Views: pure functions of `&App` that draw the room (panes, prompt, status bar) and its
 //! overlays (help, model id). They read state and never change it.
 
+mod arena;
 mod pane;
 mod picker;
 mod routing;
@@ -65,6 +66,11 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             small_prompt(frame, area, " name this session ", input, theme);
         }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
+        Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
+        Overlay::Tag(input) => {
+            let area = centered(frame.area(), 64, 3);
+            small_prompt(frame, area, " tags for this round's vote ", input, theme);
+        }
     }
 }
 
@@ -81,10 +87,14 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
         }
     };
     let focused = matches!(app.overlay, Overlay::None);
+    let room = usize::from(area.width).saturating_sub(width_of(&target) + 4);
     let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(focused))
         .title(Line::styled(target, theme.title(focused)));
+    if let Some(hint) = arena::round_hint(app, room) {
+        block = block.title(Line::styled(hint, theme.key()).right_aligned());
+    }
     if let Some(est) = &app.money.estimate {
         block = block.title_bottom(status::estimate_line(app, est, theme).right_aligned());
     }

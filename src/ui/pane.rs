@@ -85,6 +85,9 @@ impl PaneView<'_> {
             Span::styled(names.model().into_string(), t.title(self.focused)),
         ];
         // The model that really answered (a fallback), and the routing asked for.
+        if let Some(pin) = names.pinned() {
+            head.push(Span::styled(format!(" @ {pin}"), t.provider()));
+        }
         if let Some(served) = names.served_instead() {
             head.push(Span::styled(format!(" → {served}"), t.routing()));
         }
@@ -100,7 +103,8 @@ impl PaneView<'_> {
             .unwrap_or_default();
         let (spent, pending) = pane.spend();
         let mut tail = Vec::new();
-        if spent > Cost::ZERO || pending > 0 {
+        // A blind pane's own spend would tell its price, and so its model.
+        if (spent > Cost::ZERO || pending > 0) && !names.is_blind() {
             let mut text = spent.to_string();
             if pending > 0 {
                 text.push_str("+…");
@@ -198,10 +202,12 @@ impl PaneView<'_> {
     fn reasoning_row(&self, a: &Answer, k: usize, expanded: bool) -> Line<'static> {
         let t = self.theme;
         if k == 0 {
-            let mut spans = vec![Span::styled(
-                a.reasoning_header(expanded),
-                t.reasoning_header(),
-            )];
+            let mut header = a.reasoning_header(expanded);
+            // Its tokens and cost would tell a price: a blind round keeps only the first part.
+            if self.names().is_blind() {
+                header = header.split(" · ").next().unwrap_or_default().to_owned();
+            }
+            let mut spans = vec![Span::styled(header, t.reasoning_header())];
             if let Some(key) = self.reasoning_key {
                 spans.push(Span::styled(format!(" ({key})"), t.dim()));
             }

@@ -32,7 +32,7 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
             format!(" change the model of {current} ")
         }
     };
-    let keys = " Enter picks · ↑↓ PgUp PgDn move · Tab sort · Ctrl+F free only · Ctrl+T use the typed id · Ctrl+R refresh · Esc ";
+    let keys = " Enter picks · ↑↓ PgUp PgDn move · Tab sort · Ctrl+F free only · Ctrl+T use the typed id · Ctrl+E providers · Ctrl+R refresh · Esc ";
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
@@ -54,7 +54,12 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
         status,
     );
     render_table(frame, p, table, theme);
+    let providers = p
+        .providers
+        .as_ref()
+        .filter(|(id, _)| p.current().is_some_and(|r| r.id == *id));
     let description = match p.current() {
+        Some(_) if providers.is_some() => providers.map(|(_, l)| l.to_string()).unwrap_or_default(),
         Some(r) if !r.description.is_empty() => r.description.clone(),
         Some(r) => r.name.clone(),
         None if p.query.text().trim().is_empty() => String::new(),

@@ -41,11 +41,14 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    if r.models.is_empty() {
-        let hint = Paragraph::new(Line::styled(
-            "No answers yet: the numbers appear here as they come.",
-            theme.dim(),
-        ));
+    if r.models.is_empty() || app.is_blind() {
+        let text = if app.is_blind() {
+            "Per-model figures (cost, speed, time to first token) would tell the models: they show after this round's vote."
+        } else {
+            "No answers yet: the numbers appear here as they come."
+        };
+        let hint = Paragraph::new(Line::styled(text, theme.dim()))
+            .wrap(ratatui::widgets::Wrap { trim: true });
         frame.render_widget(hint, inner);
         return;
     }

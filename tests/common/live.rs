@@ -59,12 +59,23 @@ impl Room {
         (width, height): (u16, u16),
         setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
     ) -> Self {
-        let clients = clients.into();
         let models = modelroom::model::parse_all(models).expect("models as written");
+        let app = move || App::new(&models, Keymap::default(), settings);
+        Self::start_app(clients, app, (width, height), setup)
+    }
+
+    /// `start`, for a room that `app` makes (an arena, a resumed session).
+    pub fn start_app(
+        clients: impl Into<Clients>,
+        app: impl FnOnce() -> App + Send + 'static,
+        (width, height): (u16, u16),
+        setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
+    ) -> Self {
+        let clients = clients.into();
         let (keys, input) = unbounded();
         let (status_tx, status) = watch::channel(LoopStatus::default());
         let done = tokio::spawn(async move {
-            let mut app = App::new(&models, Keymap::default(), settings);
+            let mut app = app();
             let (mut ctx, tx) = runtime::context(clients);
             ctx.clipboard = Box::new(|_| {});
             ctx.status = Some(status_tx);

@@ -8,6 +8,7 @@
 
 pub mod binary;
 pub mod drive;
+pub mod gateway_env;
 pub mod live;
 
 pub use std::sync::{Arc, OnceLock};
