@@ -113,7 +113,7 @@ async fn an_image_and_a_pdf_go_as_parts_and_a_text_only_model_is_not_sent_them()
         assert_eq!(sent, PDF);
         assert_eq!(
             body["plugins"],
-            serde_json::json!([{ "id": "file-parser", "pdf": { "engine": "pdf-text" } }])
+            serde_json::json!([{ "id": "file-parser", "pdf": { "engine": "cloudflare-ai" } }])
         );
     }
 
@@ -133,7 +133,7 @@ async fn an_image_and_a_pdf_go_as_parts_and_a_text_only_model_is_not_sent_them()
         );
         assert!(
             content.contains(&format!(
-                "application/pdf, {} bytes, sha256 {} read by pdf-text",
+                "application/pdf, {} bytes, sha256 {} read by cloudflare-ai",
                 PDF.len(),
                 short_hash(PDF)
             )),

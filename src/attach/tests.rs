@@ -160,7 +160,8 @@ fn a_message_with_attachments_goes_as_content_parts() {
 
 #[test]
 fn pdf_engines_parse_and_name_their_plugin() {
-    assert_eq!(PdfEngine::parse("text").unwrap().wire(), "pdf-text");
+    assert_eq!(PdfEngine::parse("text").unwrap().wire(), "cloudflare-ai");
+    assert_eq!(PdfEngine::parse("pdf-text").unwrap(), PdfEngine::Text);
     assert_eq!(PdfEngine::parse("OCR").unwrap().wire(), "mistral-ocr");
     assert_eq!(
         PdfEngine::Native.plugin(),

@@ -15,7 +15,7 @@ use crate::chat::Message;
 pub enum PdfEngine {
     /// The model reads the file itself; billed as input tokens.
     Native,
-    /// Text extraction; free.
+    /// Text extraction (`cloudflare-ai`); free.
     Text,
     /// OCR for scans; $2 per 1,000 pages (OpenRouter's price list).
     Ocr,
@@ -25,7 +25,8 @@ impl PdfEngine {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "native" => Ok(Self::Native),
-            "text" | "pdf-text" => Ok(Self::Text),
+            // `pdf-text` is the old name OpenRouter redirects to `cloudflare-ai`.
+            "text" | "pdf-text" | "cloudflare-ai" => Ok(Self::Text),
             "ocr" | "mistral-ocr" => Ok(Self::Ocr),
             other => Err(format!(
                 "`{other}` is not a PDF engine: native (input tokens), text (free) or ocr \
@@ -38,7 +39,7 @@ impl PdfEngine {
     pub fn wire(self) -> &'static str {
         match self {
             Self::Native => "native",
-            Self::Text => "pdf-text",
+            Self::Text => "cloudflare-ai",
             Self::Ocr => "mistral-ocr",
         }
     }

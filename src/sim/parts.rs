@@ -80,7 +80,7 @@ pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<
             format!(
                 " read by {}",
                 if parsed {
-                    engine.unwrap_or("mistral-ocr")
+                    engine.unwrap_or("cloudflare-ai")
                 } else {
                     "native"
                 }
@@ -160,7 +160,7 @@ mod tests {
         let got = received("demo/coder", &msgs, &plugins).unwrap();
         assert_eq!(got.len(), 1);
         assert!(got[0].ends_with("read by pdf-text"), "{got:?}");
-        assert!(received("demo/coder", &msgs, &Value::Null).unwrap()[0].ends_with("mistral-ocr"));
+        assert!(received("demo/coder", &msgs, &Value::Null).unwrap()[0].ends_with("cloudflare-ai"));
         assert!(received("demo/fast", &msgs, &Value::Null).unwrap()[0].ends_with("native"));
     }
 
