@@ -43,6 +43,11 @@ pub struct AskPlan {
     pub ledger: Option<crate::store::Ledger>,
     /// The most a whole answer may take, keep-alives or not; it then fails, keeping its text.
     pub deadline: Duration,
+    /// How OpenRouter reads attached PDFs.
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
+    /// Panes (by index) not sent the request, with why: their model cannot take an
+    /// attachment. They are reported failed with that reason.
+    pub not_sent: std::collections::BTreeMap<usize, String>,
 }
 
 /// One model's result, with the cost resolved (reported, or computed from the catalog).
@@ -114,6 +119,7 @@ pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
         plan.routing_of(pane),
     );
     req.apply_settings(&pane.settings);
+    req.pdf_engine = plan.pdf_engine;
     req
 }
 
@@ -147,8 +153,17 @@ pub async fn run(
         .map(|(i, k, pane)| {
             let req = request(pane, plan);
             let clients = clients.clone();
-            let task =
-                tokio::spawn(async move { stream_until(&clients, &req, Some(deadline)).await });
+            let not_sent = plan.not_sent.get(&i).cloned();
+            let task = tokio::spawn(async move {
+                match not_sent {
+                    Some(reason) => {
+                        let mut r = Reply::new(Instant::now());
+                        r.error = Some(ApiError::NotSent { reason });
+                        r
+                    }
+                    None => stream_until(&clients, &req, Some(deadline)).await,
+                }
+            });
             (i, k, pane, task)
         })
         .collect();

@@ -23,6 +23,9 @@ pub struct Message {
     pub content: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasoning_details: Vec<serde_json::Value>,
+    /// Files sent with the text as content parts (`attach::WireMessage` puts them on the wire).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attach::Attachment>,
 }
 
 impl Message {
@@ -31,6 +34,7 @@ impl Message {
             role,
             content: content.into(),
             reasoning_details: Vec::new(),
+            attachments: Vec::new(),
         }
     }
     pub fn system(content: impl Into<String>) -> Self {

@@ -401,6 +401,16 @@ pub struct AskArgs {
           value_parser = clap::value_parser!(u32).range(1..=50))]
     pub samples: u32,
 
+    /// Attach a file to the prompt (repeat for several): a PNG, JPEG, WebP or GIF image, a
+    /// PDF, or WAV or MP3 audio, typed by its content.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<std::path::PathBuf>,
+
+    /// How OpenRouter reads attached PDFs: native (input tokens), text (free) or ocr ($2 per
+    /// 1,000 pages).
+    #[arg(long, value_name = "ENGINE", value_parser = crate::attach::PdfEngine::parse)]
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
+
     #[command(flatten)]
     pub routing: RoutingArgs,
 }

@@ -35,6 +35,10 @@ pub struct Config {
     pub stall_timeout_secs: u64,
     /// Seconds `ask` waits for a whole answer, however alive the server keeps the stream.
     pub ask_deadline_secs: u64,
+    /// The largest file that may be attached to a prompt, in MiB.
+    pub attach_max_file_mib: u64,
+    /// The most all of a prompt's attachments may weigh together, in MiB.
+    pub attach_max_prompt_mib: u64,
     /// The longest line of an event stream accepted, in MiB.
     pub max_sse_line_mib: u64,
     /// Requests in flight at once to each endpoint; the rest wait their turn ("queued").
@@ -105,6 +109,8 @@ impl Default for Config {
             request_timeout_secs: 60,
             stall_timeout_secs: 60,
             ask_deadline_secs: 600,
+            attach_max_file_mib: 20,
+            attach_max_prompt_mib: 40,
             max_sse_line_mib: 8,
             max_concurrent_requests: 8,
             system_prompt: None,
@@ -248,6 +254,8 @@ const INTEGER_BOUNDS: &[(&str, u64, u64, &str)] = &[
     ("min_send_interval_ms", 0, 3_600_000, "milliseconds"),
     ("ask_deadline_secs", 1, MAX_ASK_DEADLINE_SECS, "seconds"),
     ("max_sse_line_mib", 1, MAX_SSE_LINE_MIB, "MiB"),
+    ("attach_max_file_mib", 1, 1024, "MiB"),
+    ("attach_max_prompt_mib", 1, 1024, "MiB"),
     ("max_concurrent_requests", 1, 256, "requests"),
 ];
 
@@ -262,6 +270,8 @@ fn integer(config: &Config, key: &str) -> u64 {
         "min_send_interval_ms" => config.min_send_interval_ms,
         "ask_deadline_secs" => config.ask_deadline_secs,
         "max_sse_line_mib" => config.max_sse_line_mib,
+        "attach_max_file_mib" => config.attach_max_file_mib,
+        "attach_max_prompt_mib" => config.attach_max_prompt_mib,
         "max_concurrent_requests" => config.max_concurrent_requests,
         _ => 0,
     }
@@ -343,6 +353,14 @@ impl Config {
 
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    /// The attachment caps in bytes, held to their bounds.
+    pub fn attach_caps(&self) -> crate::attach::Caps {
+        crate::attach::Caps {
+            per_file: self.attach_max_file_mib.clamp(1, 1024) * crate::attach::MIB,
+            per_prompt: self.attach_max_prompt_mib.clamp(1, 1024) * crate::attach::MIB,
+        }
     }
 
     /// `ask_deadline_secs`, held to its bounds even when the config was not parsed.

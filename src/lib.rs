@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod arena;
 pub mod ask;
+pub mod attach;
 pub mod catalog;
 pub mod chat;
 pub mod cli;

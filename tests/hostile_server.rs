@@ -239,6 +239,8 @@ fn plan(models: Vec<String>, deadline: Duration) -> AskPlan {
         deny_data_collection: false,
         ledger: None,
         deadline,
+        pdf_engine: None,
+        not_sent: Default::default(),
     }
 }
 

@@ -101,7 +101,7 @@ impl Client {
         };
         let body = ChatBody {
             model: &model,
-            messages: &req.messages,
+            messages: crate::attach::WireMessages(&req.messages),
             stream: true,
             max_tokens: req.max_tokens,
             temperature: req.temperature,
@@ -115,6 +115,12 @@ impl Client {
             provider: provider.as_ref(),
             reasoning: req.reasoning.as_ref().filter(|_| openrouter),
             session_id: req.session_id.as_deref().filter(|_| openrouter),
+            plugins: req
+                .pdf_engine
+                .filter(|_| openrouter)
+                .map(crate::attach::PdfEngine::plugin)
+                .into_iter()
+                .collect(),
         };
         // Serialising plain data with string keys cannot fail.
         serde_json::to_vec(&body).unwrap_or_default()

@@ -69,6 +69,9 @@ pub enum ApiError {
     /// A body larger than is believable for what was asked.
     #[error("{what}: the response is larger than {} MiB; refused", limit / (1024 * 1024))]
     TooLarge { what: String, limit: usize },
+    /// Never sent: the model cannot take what the prompt carries (an attachment's type).
+    #[error("not sent: {reason}")]
+    NotSent { reason: String },
     /// The whole answer took longer than the overall deadline (`ask`).
     #[error("no complete answer within {} s; gave up", .after.as_secs())]
     Deadline { after: Duration },
@@ -132,6 +135,7 @@ impl ApiError {
             Self::NotAStream { .. } => ErrorCode::Text("not_a_stream".into()),
             Self::TooLarge { .. } => ErrorCode::Text("too_large".into()),
             Self::Deadline { .. } => ErrorCode::Text("deadline".into()),
+            Self::NotSent { .. } => ErrorCode::Text("not_sent".into()),
         }
     }
 
@@ -183,7 +187,10 @@ impl ApiError {
             | Self::Connect { .. }
             | Self::Timeout { .. }
             | Self::Deadline { .. } => true,
-            Self::Malformed { .. } | Self::NotAStream { .. } | Self::TooLarge { .. } => false,
+            Self::Malformed { .. }
+            | Self::NotAStream { .. }
+            | Self::TooLarge { .. }
+            | Self::NotSent { .. } => false,
         }
     }
 
@@ -231,6 +238,7 @@ impl ApiError {
             }
             Self::TooLarge { .. } => "the server sent far more than expected".into(),
             Self::Deadline { .. } => "retry, or raise ask_deadline_secs in config.toml".into(),
+            Self::NotSent { .. } => "leave the attachment out for this model, or pick one that takes it".into(),
         };
         Some(text)
     }
@@ -278,7 +286,9 @@ impl ApiError {
                 secrets.scrub_string(content_type);
                 secrets.scrub_string(preview);
             }
-            Self::TooLarge { what, .. } => secrets.scrub_string(what),
+            Self::TooLarge { what, .. } | Self::NotSent { reason: what } => {
+                secrets.scrub_string(what);
+            }
             Self::Stalled { .. } | Self::Timeout { .. } | Self::Deadline { .. } => {}
         }
     }

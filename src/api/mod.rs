@@ -235,6 +235,8 @@ pub struct ChatRequest {
     pub deny_data_collection: bool,
     /// The named endpoint from the config that serves this request; `None` is the default one.
     pub endpoint: Option<String>,
+    /// How OpenRouter reads attached PDFs; `None` leaves it to the gateway.
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
 }
 
 impl ChatRequest {
@@ -251,6 +253,7 @@ impl ChatRequest {
             routing: Routing::default(),
             deny_data_collection: false,
             endpoint: None,
+            pdf_engine: None,
         }
     }
 

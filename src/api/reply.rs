@@ -230,6 +230,7 @@ impl Reply {
             role: Role::Assistant,
             content: self.content.to_string(),
             reasoning_details: self.reasoning_details.clone(),
+            attachments: Vec::new(),
         }
     }
 }

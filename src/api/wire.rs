@@ -8,14 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::ErrorCode;
-use crate::chat::Message;
 
 // ---------------------------------------------------------------- request
 
 #[derive(Debug, Serialize)]
 pub(crate) struct ChatBody<'a> {
     pub model: &'a str,
-    pub messages: &'a [Message],
+    pub messages: crate::attach::WireMessages<'a>,
     pub stream: bool,
     pub max_tokens: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,6 +35,9 @@ pub(crate) struct ChatBody<'a> {
     pub reasoning: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<&'a str>,
+    /// OpenRouter's plugins (`file-parser` for PDFs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<Value>,
 }
 
 #[derive(Debug, Serialize)]

@@ -19,6 +19,9 @@ pub(crate) async fn run(
     args: AskArgs,
 ) -> Result<ExitCode, UsageError> {
     let prompt = read_prompt(&args.prompt)?;
+    // Before anything is sent: one file that cannot be attached stops the whole run.
+    let attachments =
+        crate::attach::load_all(&args.attach, config.attach_caps()).map_err(UsageError)?;
     let panes = pick_panes(global, config, &args.models)?;
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
@@ -62,7 +65,10 @@ pub(crate) async fn run(
     {
         messages.push(chat::Message::system(system));
     }
-    messages.push(chat::Message::user(prompt));
+    let mut user = chat::Message::user(prompt);
+    user.attachments = attachments;
+    messages.push(user);
+    let not_sent = not_taking(index.as_ref(), &panes, &user_attachments(&messages));
     for warning in unsupported_settings(index.as_ref(), &panes) {
         eprintln!("modelroom: {}", sanitize(&warning, " "));
     }
@@ -78,7 +84,12 @@ pub(crate) async fn run(
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
         ledger: store::Ledger::open_for(global.demo),
         deadline: config.ask_deadline(),
+        pdf_engine: args.pdf_engine,
+        not_sent,
     };
+    for reason in plan.not_sent.values() {
+        eprintln!("modelroom: not sent: {}", sanitize(reason, " "));
+    }
     for warning in ask::routing_warnings(&conn.clients, &plan) {
         eprintln!("modelroom: {}", sanitize(&warning, " "));
     }
@@ -171,6 +182,52 @@ pub(crate) fn unsupported_settings(
                     p.model,
                     lacking.join(", "),
                     if lacking.len() == 1 { "it" } else { "them" }
+                )
+            })
+        })
+        .collect()
+}
+
+fn user_attachments(messages: &[chat::Message]) -> Vec<crate::attach::Attachment> {
+    messages
+        .iter()
+        .flat_map(|m| m.attachments.iter().cloned())
+        .collect()
+}
+
+/// Panes whose model's catalog entry lacks an input the attachments need, by index, with
+/// why. Only the default endpoint's catalog (OpenRouter's) is read; elsewhere nothing is known
+/// and the request goes, the server being the judge.
+pub(crate) fn not_taking(
+    index: Option<&catalog::Index>,
+    panes: &[crate::pane_settings::PaneSpec],
+    attachments: &[crate::attach::Attachment],
+) -> std::collections::BTreeMap<usize, String> {
+    let Some(index) = index.filter(|_| !attachments.is_empty()) else {
+        return std::collections::BTreeMap::new();
+    };
+    panes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.model.on_default())
+        .filter_map(|(i, p)| {
+            let entry = index.catalog.lookup(p.model.id())?;
+            let modalities = entry
+                .architecture
+                .as_ref()
+                .and_then(|a| a.input_modalities.clone())
+                .unwrap_or_default();
+            let lacking = crate::attach::lacking(attachments, &modalities, true);
+            (!lacking.is_empty()).then(|| {
+                let names: Vec<&str> = lacking.iter().map(|k| k.modality()).collect();
+                (
+                    i,
+                    format!(
+                        "{} does not take {} input (its catalog lists {})",
+                        p.model,
+                        names.join(" or "),
+                        modalities.join(", ")
+                    ),
                 )
             })
         })

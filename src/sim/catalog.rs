@@ -324,8 +324,8 @@ pub fn model_json(m: &DemoModel) -> Value {
         "description": m.description,
         "context_length": m.context,
         "architecture": {
-            "modality": "text->text",
-            "input_modalities": ["text"],
+            "modality": format!("{}->text", super::parts::inputs(m.id).join("+")),
+            "input_modalities": super::parts::inputs(m.id),
             "output_modalities": ["text"],
             "tokenizer": "Other",
             "instruct_type": null

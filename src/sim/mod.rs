@@ -7,6 +7,7 @@ pub(crate) mod answer;
 pub(crate) mod catalog;
 mod directive;
 mod endpoints;
+mod parts;
 mod routes;
 mod routing;
 mod state;

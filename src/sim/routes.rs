@@ -32,7 +32,8 @@ const KEYED: &[&str] = &[
 ];
 
 /// Largest request body the gateway reads (axum's own default).
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+// Room for attachments at their default caps, base64 inflating them by a third.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -252,6 +253,10 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
             return error(503, "No available provider could serve the request", None);
         }
     };
+    let received = match super::parts::received(model.id, messages, &req["plugins"]) {
+        Ok(lines) => super::parts::describe(&lines),
+        Err(message) => return error(400, &message, None),
+    };
     let max_tokens = req["max_tokens"]
         .as_u64()
         .or_else(|| req["max_completion_tokens"].as_u64())
@@ -301,7 +306,10 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         attempts,
         &sampling,
     );
-    let plan = Plan { echo, ..plan };
+    let mut plan = Plan { echo, ..plan };
+    if !received.is_empty() {
+        plan.content.splice(0..0, tokenize(&received));
+    }
     if req["stream"].as_bool().unwrap_or(false) {
         let id = plan.id.clone();
         let mut resp = Response::new(stream::body(plan, shared));

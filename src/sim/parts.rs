@@ -1,0 +1,177 @@
+//! Content parts as the gateway takes them: which demo models read images, files and audio,
+//! a 400 in OpenRouter's shape for a part a model cannot take, and a description of what
+//! arrived (type, size, hash) that the answer starts with, so tests and `--demo` can see it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A demo model's `input_modalities`: two read images and files, one also audio; the rest
+/// only text (PDFs still reach them through the file parser, as on OpenRouter).
+pub fn inputs(id: &str) -> &'static [&'static str] {
+    match id {
+        "demo/fast" => &["text", "image", "file"],
+        "demo/thinker" => &["text", "image", "file", "audio"],
+        _ => &["text"],
+    }
+}
+
+/// One line per non-text part of every message, or the message of the 400 for the first part
+/// `model` cannot take (or that is not a valid part).
+pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<String>, String> {
+    let takes = inputs(model);
+    let engine = plugins
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["id"] == "file-parser")
+        .and_then(|p| p["pdf"]["engine"].as_str());
+    let mut out = Vec::new();
+    for part in messages
+        .iter()
+        .filter_map(|m| m["content"].as_array())
+        .flatten()
+    {
+        let kind = part["type"].as_str().unwrap_or("");
+        let (needs, mime, b64) = match kind {
+            "text" => continue,
+            "image_url" => {
+                let url = part["image_url"]["url"].as_str().unwrap_or("");
+                match data_url(url) {
+                    Some((mime, b64)) if mime.starts_with("image/") => ("image", mime, b64),
+                    _ => return Err(bad("image_url.url must be a data: URL of an image")),
+                }
+            }
+            "file" => match data_url(part["file"]["file_data"].as_str().unwrap_or("")) {
+                Some(("application/pdf", b64)) => ("file", "application/pdf", b64),
+                _ => return Err(bad("file.file_data must be a data:application/pdf URL")),
+            },
+            "input_audio" => {
+                let format = part["input_audio"]["format"].as_str().unwrap_or("");
+                let mime = match format {
+                    "wav" => "audio/wav",
+                    "mp3" => "audio/mpeg",
+                    _ => return Err(bad("input_audio.format must be wav or mp3")),
+                };
+                (
+                    "audio",
+                    mime,
+                    part["input_audio"]["data"].as_str().unwrap_or(""),
+                )
+            }
+            other => return Err(bad(&format!("unknown content part type `{other}`"))),
+        };
+        // PDFs go through the file parser for models that cannot read them.
+        let parsed =
+            needs == "file" && (engine.is_some_and(|e| e != "native") || !takes.contains(&"file"));
+        if !parsed && !takes.contains(&needs) {
+            return Err(format!("{model} does not support {needs} input"));
+        }
+        let Ok(bytes) = STANDARD.decode(b64) else {
+            return Err(bad("a content part's data is not valid base64"));
+        };
+        let hash: String = Sha256::digest(&bytes)
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let how = if needs == "file" {
+            format!(
+                " read by {}",
+                if parsed {
+                    engine.unwrap_or("cloudflare-ai")
+                } else {
+                    "native"
+                }
+            )
+        } else {
+            String::new()
+        };
+        out.push(format!("{mime}, {} bytes, sha256 {hash}{how}", bytes.len()));
+    }
+    Ok(out)
+}
+
+/// The answer's first paragraph: what came with the prompt.
+pub fn describe(lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("Received:\n");
+    for l in lines {
+        s.push_str("- ");
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push('\n');
+    s
+}
+
+fn data_url(url: &str) -> Option<(&str, &str)> {
+    let rest = url.strip_prefix("data:")?;
+    let (mime, b64) = rest.split_once(";base64,")?;
+    Some((mime, b64))
+}
+
+fn bad(message: &str) -> String {
+    format!("Invalid content part: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(parts: Value) -> Vec<Value> {
+        vec![json!({ "role": "user", "content": parts })]
+    }
+
+    #[test]
+    fn an_image_part_is_described_by_type_size_and_hash() {
+        let png = b"\x89PNG\r\n\x1a\nabc";
+        let url = format!("data:image/png;base64,{}", STANDARD.encode(png));
+        let msgs = user(json!([{ "type": "text", "text": "hi" },
+            { "type": "image_url", "image_url": { "url": url } }]));
+        let got = received("demo/fast", &msgs, &Value::Null).unwrap();
+        let hash: String = Sha256::digest(png)
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(got, vec![format!("image/png, 11 bytes, sha256 {hash}")]);
+    }
+
+    #[test]
+    fn a_text_only_model_refuses_an_image_with_a_400() {
+        let msgs = user(
+            json!([{ "type": "image_url", "image_url": { "url": "data:image/png;base64,AA==" } }]),
+        );
+        let r = received("demo/coder", &msgs, &Value::Null).unwrap_err();
+        assert_eq!(r, "demo/coder does not support image input");
+    }
+
+    #[test]
+    fn a_pdf_reaches_a_text_model_through_the_parser() {
+        let msgs = user(
+            json!([{ "type": "file", "file": { "filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0=" } }]),
+        );
+        let plugins = json!([{ "id": "file-parser", "pdf": { "engine": "pdf-text" } }]);
+        let got = received("demo/coder", &msgs, &plugins).unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].ends_with("read by pdf-text"), "{got:?}");
+        assert!(received("demo/coder", &msgs, &Value::Null).unwrap()[0].ends_with("cloudflare-ai"));
+        assert!(received("demo/fast", &msgs, &Value::Null).unwrap()[0].ends_with("native"));
+    }
+
+    #[test]
+    fn malformed_parts_are_refused() {
+        for part in [
+            json!({ "type": "image_url", "image_url": { "url": "https://example.com/x.png" } }),
+            json!({ "type": "image_url", "image_url": { "url": "data:image/png;base64,!!!" } }),
+            json!({ "type": "video", "video": {} }),
+        ] {
+            assert!(received("demo/fast", &user(json!([part])), &Value::Null).is_err());
+        }
+    }
+}
