@@ -293,7 +293,6 @@ async fn show_prints_the_transcript_safely_and_unknown_ids_are_usage_errors() {
         "── demo/fast (served by demo/fast-2026-01-01)",
         "── demo/thinker (answer 2 of 2)",
         "[thinking]\nThe user wants one line.",
-        "── demo/fast: not asked",
         "✗ 502 Bad Gateway: upstream",
         "cost pending",
     ] {
@@ -303,6 +302,8 @@ async fn show_prints_the_transcript_safely_and_unknown_ids_are_usage_errors() {
         );
     }
     assert!(!text.contains('\u{1b}'), "control sequences are stripped");
+    // A pane a prompt did not go to is left out of that prompt, not padded.
+    assert!(!text.contains("not asked"), "{text}");
 
     let out = env.run(&["sessions", "show", "nope"]).await;
     assert_eq!(out.status.code(), Some(2));

@@ -74,23 +74,20 @@ pub fn html(session: &Session) -> String {
         let _ = writeln!(
             out,
             "<div class=\"answers\" style=\"--panes: {}\">",
-            session.panes.len().max(1)
+            // Only the panes this prompt went to take a column.
+            round.answers.iter().filter(|a| a.is_some()).count().max(1)
         );
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
             let model = esc(&line(&super::pane_title(pane)));
-            let Some(answers) = answers.as_ref().filter(|a| !a.is_empty()) else {
-                let why = if answers.is_none() {
-                    "not asked"
-                } else {
-                    "no answer saved"
-                };
+            let Some(answers) = answers else { continue };
+            if answers.is_empty() {
                 let _ = writeln!(
                     out,
-                    "<article class=\"answer\">\n<h3>{model}</h3>\n<p class=\"none\">{why}</p>\n</article>"
+                    "<article class=\"answer\">\n<h3>{model}</h3>\n<p class=\"none\">no answer saved</p>\n</article>"
                 );
                 continue;
-            };
+            }
             let _ = writeln!(out, "<article class=\"answer {}\">", {
                 answers.last().map_or("", |a| finish_word(a.finish))
             });

@@ -38,12 +38,10 @@ pub fn markdown(session: &Session) -> String {
         }
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
+            // A pane this prompt did not go to is left out, not padded.
+            let Some(answers) = answers else { continue };
             let model = md_inline(&super::pane_title(pane));
             let _ = writeln!(out, "\n### {model}\n");
-            let Some(answers) = answers else {
-                let _ = writeln!(out, "*(not asked)*");
-                continue;
-            };
             if answers.is_empty() {
                 let _ = writeln!(out, "*(no answer saved)*");
             }

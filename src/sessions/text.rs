@@ -35,10 +35,9 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
         let _ = writeln!(out, "{}", sanitize(round.prompt, "\t").trim_end());
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
             let model = line(&pane.model);
-            let Some(answers) = answers else {
-                let _ = writeln!(out, "\n── {model}: not asked");
-                continue;
-            };
+            // A pane this prompt did not go to (a focused send, another arena round) is left
+            // out rather than padded with a line per pane.
+            let Some(answers) = answers else { continue };
             if answers.is_empty() {
                 let _ = writeln!(out, "\n── {model}: no answer saved");
             }
