@@ -268,15 +268,27 @@ fn a_fallback_model_that_is_unknown_is_caught_too() {
     }
     type_text(&mut app, "demo/slwo");
     key(&mut app, KeyCode::Enter);
+    // Refused in the form, which stays open with what was typed and the closest ids.
+    let Overlay::Routing(form) = &app.overlay else {
+        panic!("the form closed on an unknown fallback")
+    };
+    let why = form.error.clone().unwrap();
     assert!(
-        app.panes[0]
-            .note
-            .clone()
-            .unwrap()
-            .contains("did you mean demo/slow?")
+        why.contains("demo/slwo") && why.contains("did you mean demo/slow?"),
+        "{why}"
     );
+    assert!(screen(&app).contains("did you mean demo/slow?"));
+    assert!(app.panes[0].routing.fallbacks.is_empty(), "nothing applied");
+    // Corrected, it applies.
+    for _ in 0.."slwo".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "slow");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(app.panes[0].routing.fallbacks, ["demo/slow"]);
     type_text(&mut app, "hi");
-    assert!(chats(key(&mut app, KeyCode::Enter)).is_empty());
+    assert_eq!(chats(key(&mut app, KeyCode::Enter)).len(), 1);
 }
 
 #[test]

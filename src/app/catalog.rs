@@ -201,6 +201,25 @@ pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(),
     Ok(())
 }
 
+/// The first of `routing`'s fallback models the default endpoint's catalog does not list, as
+/// "x/y is not in the catalog: did you mean a/b?"; `None` when all are listed or nothing can
+/// be checked (no catalog yet, checks off, a pane on a named endpoint).
+pub fn unknown_fallback(app: &App, pane: super::PaneId, routing: &Routing) -> Option<String> {
+    let pane = app.panes.get(app.pane_index(pane)?)?;
+    if pane.model.endpoint().is_some() || !app.settings.checks_models {
+        return None;
+    }
+    let index = app.catalog.index().filter(|i| !i.catalog.is_empty())?;
+    let missing = routing
+        .fallbacks
+        .iter()
+        .find(|m| !index.catalog.contains(m))?;
+    Some(format!(
+        "fallback {}",
+        unknown_model_message(index, missing)
+    ))
+}
+
 /// "x/y is not in the catalog: did you mean a/b?" with the closest ids.
 pub fn unknown_model_message(index: &Index, model: &str) -> String {
     let close = suggest(index, model, 3);

@@ -63,7 +63,16 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
             FormOutcome::Apply(applied) => {
                 let pane = form.pane;
                 let (routing, settings) = *applied;
-                apply_routing(app, pane, routing, settings);
+                // A fallback the catalog does not list is refused here, with the closest ids,
+                // while the form still holds what was typed (not found later by a send).
+                match super::catalog::unknown_fallback(app, pane, &routing) {
+                    Some(why) => {
+                        if let Overlay::Routing(form) = &mut app.overlay {
+                            form.error = Some(why);
+                        }
+                    }
+                    None => apply_routing(app, pane, routing, settings),
+                }
             }
         },
         Overlay::Spend | Overlay::Account => {
