@@ -22,6 +22,7 @@ mod session;
 pub mod shootout;
 pub mod spend;
 mod stream;
+mod sync;
 mod update;
 mod vote;
 
@@ -180,6 +181,8 @@ pub struct App {
     pub closed: Vec<Pane>,
     pub focus: usize,
     pub zoom: bool,
+    /// Synced scrolling: scrolling the focused pane brings every pane to the same prompt.
+    pub sync_scroll: bool,
     pub send_mode: SendMode,
     pub prompt: Prompt,
     pub history: History,
@@ -231,6 +234,7 @@ impl App {
             closed: Vec::new(),
             focus: 0,
             zoom: false,
+            sync_scroll: false,
             send_mode: SendMode::All,
             prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
             history: History::default(),

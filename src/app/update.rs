@@ -352,6 +352,9 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::PageDown => scroll_pane(app, app.focus, |p, cx| p.scroll_by(page(p), cx)),
         Command::ScrollTop => scroll_pane(app, app.focus, Pane::scroll_to_top),
         Command::ScrollBottom => scroll_pane(app, app.focus, |p, _| p.scroll_to_bottom()),
+        Command::PrevPrompt => super::sync::step(app, true),
+        Command::NextPrompt => super::sync::step(app, false),
+        Command::SyncScroll => super::sync::toggle(app),
         Command::Copy => copy(app, fx),
         Command::ToggleReasoning => {
             if let Some(p) = app.panes.get_mut(app.focus) {
@@ -459,6 +462,9 @@ fn scroll_pane(app: &mut App, i: usize, f: impl FnOnce(&mut Pane, &Ctx<'_>)) {
     };
     if let Some(p) = app.panes.get_mut(i) {
         f(p, &cx);
+    }
+    if i == app.focus {
+        super::sync::follow_focus(app);
     }
 }
 

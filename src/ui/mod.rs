@@ -107,6 +107,9 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.zoom && n > 1 {
         target.push_str(&format!("· pane {} zoomed ", app.focus + 1));
     }
+    if app.sync_scroll && n > 1 {
+        target.push_str("· scroll synced ");
+    }
     let focused = matches!(app.overlay, Overlay::None);
     let room = usize::from(area.width).saturating_sub(width_of(&target) + 4);
     let mut block = Block::bordered()
