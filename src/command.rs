@@ -70,6 +70,7 @@ commands! {
     ScrollBottom = "scroll_bottom": "jump to the end and follow the answer",
     PrevPrompt = "prev_prompt": "scroll to the previous prompt (every pane when synced)",
     NextPrompt = "next_prompt": "scroll to the next prompt (every pane when synced)",
+    JumpPrompt = "jump_prompt": "go to prompt N (asks for N; every pane when synced)",
     SyncScroll = "sync_scroll": "synced scrolling on or off: every pane shows the same prompt",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
     ToggleReasoning = "toggle_reasoning": "show or hide the focused pane's reasoning",

@@ -239,6 +239,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("ctrl-end", Command::ScrollBottom),
     ("alt-k", Command::PrevPrompt),
     ("alt-j", Command::NextPrompt),
+    ("alt-o", Command::JumpPrompt),
     ("alt-l", Command::SyncScroll),
     ("alt-c", Command::Copy),
     ("alt-e", Command::ToggleReasoning),

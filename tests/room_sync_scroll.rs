@@ -147,3 +147,48 @@ fn stepping_past_the_first_prompt_says_so_and_stays() {
     let notice = app.notice.as_ref().map(|n| n.text.to_string());
     assert!(notice.unwrap_or_default().contains("first prompt"));
 }
+
+fn jump(app: &mut App, n: &str) {
+    alt(app, 'o');
+    assert!(matches!(app.overlay, modelroom::app::Overlay::JumpTo(_)));
+    assert!(text(&draw(app)).contains("go to prompt"));
+    for c in n.chars() {
+        key(app, KeyCode::Char(c));
+    }
+    key(app, KeyCode::Enter);
+    assert!(matches!(app.overlay, modelroom::app::Overlay::None));
+}
+
+#[test]
+fn alt_o_goes_to_prompt_n_in_every_synced_pane() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room();
+    alt(&mut app, 'l');
+    jump(&mut app, "2");
+    assert_eq!(tops(&app), vec![Some(1); 3]);
+    key(&mut app, KeyCode::Tab);
+    jump(&mut app, "1");
+    assert_eq!(tops(&app), vec![Some(0); 3]);
+}
+
+#[test]
+fn alt_o_unsynced_moves_the_focused_pane_and_refuses_a_bad_number() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = room();
+    let before: Vec<_> = app.panes.iter().map(|p| p.scroll).collect();
+    jump(&mut app, "3");
+    assert_eq!(prompt_on_top(&app.panes[0]), Some(2));
+    assert_eq!(app.panes[1].scroll, before[1]);
+    let at = app.panes[0].scroll;
+    for bad in ["0", "9", "two"] {
+        jump(&mut app, bad);
+        assert_eq!(app.panes[0].scroll, at, "{bad} moved the pane");
+        let notice = app.notice.as_ref().map(|n| n.text.to_string());
+        assert!(
+            notice.unwrap_or_default().contains("prompts 1 to 5"),
+            "{bad}"
+        );
+    }
+}

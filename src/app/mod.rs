@@ -98,6 +98,8 @@ pub enum Overlay {
     Sessions(Box<Browser>),
     /// Asks for this session's title (a named save).
     Title(Box<Prompt>),
+    /// Asks which prompt to go to (Alt+O).
+    JumpTo(Box<Prompt>),
     /// The leaderboard from the votes ledger.
     Leaderboard(Box<BoardView>),
     /// Asks for the tags of this round's vote.

@@ -49,6 +49,45 @@ pub(super) fn follow_focus(app: &mut App) {
     app.mark_dirty();
 }
 
+/// Goes to prompt `text` (counted from 1, as the person reads them) in the focused pane, and
+/// in every pane when synced. Anything but a prompt number the pane has is refused, and
+/// nothing moves.
+pub(super) fn jump_to(app: &mut App, text: &str) {
+    let Some(p) = app.panes.get(app.focus) else {
+        return;
+    };
+    let count = p
+        .entries
+        .iter()
+        .filter(|e| matches!(e, super::pane::Entry::Prompt { .. }))
+        .count();
+    let n = text
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=count).contains(n));
+    let Some(n) = n else {
+        let why = match count {
+            0 => "this pane has no prompt yet".to_owned(),
+            c => format!(
+                "no prompt `{}`: this pane has prompts 1 to {c}",
+                crate::sanitize::Clean::line(text.trim())
+            ),
+        };
+        app.set_notice(NoticeLevel::Error, why);
+        return;
+    };
+    let cx = Ctx {
+        theme: app.themes.current(),
+        highlighter: app.highlighter.as_deref(),
+    };
+    if let Some(p) = app.panes.get_mut(app.focus) {
+        p.scroll_to_prompt(n - 1, &cx);
+    }
+    follow_focus(app);
+    app.mark_dirty();
+}
+
 /// Scrolls the focused pane to the previous (`back`) or next prompt; the others follow when
 /// synced. "Previous" from the middle of an answer is the start of the prompt it answers, as
 /// `[` goes to the start of the current section in vim.

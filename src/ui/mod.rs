@@ -81,6 +81,10 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, area, " name this session ", input, theme);
         }
+        Overlay::JumpTo(input) => {
+            let area = centered(frame.area(), 40, 3);
+            small_prompt(frame, area, " go to prompt ", input, theme);
+        }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
         Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
         Overlay::Tag(input) => {
