@@ -237,6 +237,10 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("pagedown", Command::PageDown),
     ("ctrl-home", Command::ScrollTop),
     ("ctrl-end", Command::ScrollBottom),
+    ("alt-k", Command::PrevPrompt),
+    ("alt-j", Command::NextPrompt),
+    ("alt-o", Command::JumpPrompt),
+    ("alt-l", Command::SyncScroll),
     ("alt-c", Command::Copy),
     ("alt-e", Command::ToggleReasoning),
     ("alt-E", Command::ToggleReasoningAll),
@@ -261,6 +265,8 @@ const WHEN_EMPTY: &[(&str, Command)] = &[
     ("?", Command::Help),
     ("home", Command::ScrollTop),
     ("end", Command::ScrollBottom),
+    ("[", Command::PrevPrompt),
+    ("]", Command::NextPrompt),
 ];
 
 fn table(entries: &[(&str, Command)]) -> HashMap<KeyChord, Command> {

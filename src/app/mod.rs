@@ -22,6 +22,7 @@ mod session;
 pub mod shootout;
 pub mod spend;
 mod stream;
+mod sync;
 mod update;
 mod vote;
 
@@ -97,6 +98,8 @@ pub enum Overlay {
     Sessions(Box<Browser>),
     /// Asks for this session's title (a named save).
     Title(Box<Prompt>),
+    /// Asks which prompt to go to (Alt+O).
+    JumpTo(Box<Prompt>),
     /// The leaderboard from the votes ledger.
     Leaderboard(Box<BoardView>),
     /// Asks for the tags of this round's vote.
@@ -180,6 +183,8 @@ pub struct App {
     pub closed: Vec<Pane>,
     pub focus: usize,
     pub zoom: bool,
+    /// Synced scrolling: scrolling the focused pane brings every pane to the same prompt.
+    pub sync_scroll: bool,
     pub send_mode: SendMode,
     pub prompt: Prompt,
     pub history: History,
@@ -231,6 +236,7 @@ impl App {
             closed: Vec::new(),
             focus: 0,
             zoom: false,
+            sync_scroll: false,
             send_mode: SendMode::All,
             prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
             history: History::default(),

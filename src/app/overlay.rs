@@ -110,6 +110,18 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 input.edit(key);
             }
         },
+        Overlay::JumpTo(input) => match key.code {
+            KeyCode::Esc => app.overlay = Overlay::None,
+            _ if ctrl_c => app.overlay = Overlay::None,
+            KeyCode::Enter => {
+                let text = input.text();
+                app.overlay = Overlay::None;
+                super::sync::jump_to(app, &text);
+            }
+            _ => {
+                input.edit(key);
+            }
+        },
         Overlay::Leaderboard(_) => super::board::on_key(app, key, fx),
         Overlay::Tag(input) => match key.code {
             KeyCode::Esc => app.overlay = Overlay::None,

@@ -382,6 +382,36 @@ impl Pane {
         self.anchor(0, 0, height, cx);
     }
 
+    /// The prompt the top row belongs to (or the nearest above it), counted from 0, and
+    /// whether the view starts exactly at that prompt's first row.
+    pub fn prompt_at_top(&mut self, cx: &Ctx<'_>) -> Option<(usize, bool)> {
+        self.ensure_rendered(cx);
+        let (entry, row) = self.view_start();
+        let upto = self.entries.get(..=entry)?;
+        let k = upto
+            .iter()
+            .filter(|e| matches!(e, Entry::Prompt { .. }))
+            .count();
+        let exact = row == 0 && matches!(upto.last(), Some(Entry::Prompt { .. }));
+        k.checked_sub(1).map(|k| (k, exact))
+    }
+
+    /// Puts prompt `k` (from 0) at the top of the view; false, and nothing moves, when the
+    /// pane has no such prompt.
+    pub fn scroll_to_prompt(&mut self, k: usize, cx: &Ctx<'_>) -> bool {
+        let at = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, Entry::Prompt { .. }))
+            .nth(k)
+            .map(|(i, _)| i);
+        let Some(at) = at else { return false };
+        let height = usize::from(self.height.max(1));
+        self.anchor(at, 0, height, cx);
+        true
+    }
+
     pub fn scroll_to_bottom(&mut self) {
         self.scroll = Scroll::default();
     }

@@ -213,7 +213,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
 fn on_paste(app: &mut App, text: &str) {
     let first_line = text.lines().next().unwrap_or_default();
     match &mut app.overlay {
-        Overlay::Title(input) => input.paste(first_line),
+        Overlay::Title(input) | Overlay::JumpTo(input) => input.paste(first_line),
         Overlay::Picker(p) => p.paste(first_line),
         Overlay::Routing(f) => f.paste(first_line),
         Overlay::Sessions(b) => b.filter.paste(first_line),
@@ -352,6 +352,12 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::PageDown => scroll_pane(app, app.focus, |p, cx| p.scroll_by(page(p), cx)),
         Command::ScrollTop => scroll_pane(app, app.focus, Pane::scroll_to_top),
         Command::ScrollBottom => scroll_pane(app, app.focus, |p, _| p.scroll_to_bottom()),
+        Command::PrevPrompt => super::sync::step(app, true),
+        Command::NextPrompt => super::sync::step(app, false),
+        Command::JumpPrompt => {
+            app.overlay = Overlay::JumpTo(Box::new(Prompt::new("prompt number, from 1")));
+        }
+        Command::SyncScroll => super::sync::toggle(app),
         Command::Copy => copy(app, fx),
         Command::ToggleReasoning => {
             if let Some(p) = app.panes.get_mut(app.focus) {
@@ -459,6 +465,9 @@ fn scroll_pane(app: &mut App, i: usize, f: impl FnOnce(&mut Pane, &Ctx<'_>)) {
     };
     if let Some(p) = app.panes.get_mut(i) {
         f(p, &cx);
+    }
+    if i == app.focus {
+        super::sync::follow_focus(app);
     }
 }
 

@@ -81,6 +81,10 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, area, " name this session ", input, theme);
         }
+        Overlay::JumpTo(input) => {
+            let area = centered(frame.area(), 40, 3);
+            small_prompt(frame, area, " go to prompt ", input, theme);
+        }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
         Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
         Overlay::Tag(input) => {
@@ -106,6 +110,9 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     };
     if app.zoom && n > 1 {
         target.push_str(&format!("· pane {} zoomed ", app.focus + 1));
+    }
+    if app.sync_scroll && n > 1 {
+        target.push_str("· scroll synced ");
     }
     let focused = matches!(app.overlay, Overlay::None);
     let room = usize::from(area.width).saturating_sub(width_of(&target) + 4);
