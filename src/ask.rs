@@ -2,7 +2,8 @@
 //! own tokio task; answers print in the order the models were named, each as soon as it and
 //! the ones before it are done, as text blocks or as JSON lines. A pane is a model with its
 //! own settings; with several samples each pane is asked K times, its samples printed in
-//! order and followed by their spread.
+//! order and followed by their spread. On a terminal, `live` shows every model's progress
+//! and prints the answers fastest first instead.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -20,6 +21,9 @@ use crate::model::ModelRef;
 use crate::pane_settings::{PaneSettings, PaneSpec};
 use crate::sanitize::{sanitize, write_json_line};
 use crate::spread;
+
+mod live;
+pub use live::run_live;
 
 /// How long an `ask` run waits for all its answers by default (`ask_deadline_secs`).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
@@ -194,7 +198,8 @@ pub async fn run(
         }
         answers.push(answer);
         if k + 1 == samples {
-            write_spread(out, plan.json, &answers[answers.len() - samples..])?;
+            let of_pane: Vec<&Answer> = answers[answers.len() - samples..].iter().collect();
+            write_spread(out, plan.json, &of_pane)?;
         }
         out.flush()?;
     }
@@ -274,7 +279,18 @@ pub(crate) async fn stream_until(
     req: &ChatRequest,
     deadline: Option<Instant>,
 ) -> Reply {
-    with_rate_limit_retries(|| stream_once(clients, req, deadline), deadline).await
+    stream_watched(clients, req, deadline, &|_| {}).await
+}
+
+/// As `stream_until`, telling `watch` how many text chunks (content or reasoning) have come
+/// after each one: the live progress of `ask` on a terminal.
+pub(crate) async fn stream_watched(
+    clients: &Clients,
+    req: &ChatRequest,
+    deadline: Option<Instant>,
+    watch: &(dyn Fn(u64) + Sync),
+) -> Reply {
+    with_rate_limit_retries(|| stream_once(clients, req, deadline, watch), deadline).await
 }
 
 /// Attempts at a rate-limited request, as in the room.
@@ -305,8 +321,14 @@ where
     }
 }
 
-async fn stream_once(clients: &Clients, req: &ChatRequest, deadline: Option<Instant>) -> Reply {
+async fn stream_once(
+    clients: &Clients,
+    req: &ChatRequest,
+    deadline: Option<Instant>,
+    watch: &(dyn Fn(u64) + Sync),
+) -> Reply {
     let started = Instant::now();
+    let mut chunks = 0u64;
     let mut reply = Reply::new(started);
     let mut events = clients.stream_chat(req);
     loop {
@@ -323,7 +345,13 @@ async fn stream_once(clients: &Clients, req: &ChatRequest, deadline: Option<Inst
             None => events.next().await,
         };
         match next {
-            Some(event) => reply.apply(event, Instant::now()),
+            Some(event) => {
+                if matches!(event, StreamEvent::Content(_) | StreamEvent::Reasoning(_)) {
+                    chunks += 1;
+                    watch(chunks);
+                }
+                reply.apply(event, Instant::now());
+            }
             None => break,
         }
     }
@@ -471,7 +499,7 @@ pub(crate) fn text_summary(answers: &[Answer]) -> String {
 }
 
 /// After a pane's samples (when there are several): how far apart they are.
-fn write_spread(out: &mut dyn Write, json: bool, samples: &[Answer]) -> io::Result<()> {
+fn write_spread(out: &mut dyn Write, json: bool, samples: &[&Answer]) -> io::Result<()> {
     let figures: Vec<spread::Sample<'_>> = samples
         .iter()
         .map(|a| spread::Sample {
@@ -577,61 +605,4 @@ fn stats_line(a: &Answer) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rate_limited(after: u64) -> Reply {
-        let mut r = Reply::new(Instant::now());
-        r.error = Some(ApiError::Http {
-            status: 429,
-            code: None,
-            message: "slow down".into(),
-            provider: None,
-            raw: None,
-            retry_after: Some(Duration::from_secs(after)),
-        });
-        r
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_429_is_asked_again_after_its_retry_after() {
-        let start = Instant::now();
-        let mut calls = 0;
-        let reply = with_rate_limit_retries(
-            || {
-                calls += 1;
-                let n = calls;
-                async move {
-                    if n < 3 {
-                        rate_limited(2)
-                    } else {
-                        Reply::new(Instant::now())
-                    }
-                }
-            },
-            None,
-        )
-        .await;
-        assert_eq!(calls, 3);
-        assert!(reply.failure().is_none());
-        assert_eq!(start.elapsed(), Duration::from_secs(4));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_429_after_every_attempt_says_so_and_a_deadline_stops_the_wait() {
-        let reply = with_rate_limit_retries(|| async { rate_limited(1) }, None).await;
-        let e = reply.failure().unwrap();
-        assert!(
-            e.to_string()
-                .contains("still rate limited after 3 attempts"),
-            "{e}"
-        );
-        assert!(!e.hint().unwrap().contains("retry in"), "{:?}", e.hint());
-        // No wait that would end past the deadline.
-        let start = Instant::now();
-        let deadline = Some(start + Duration::from_secs(5));
-        let reply = with_rate_limit_retries(|| async { rate_limited(30) }, deadline).await;
-        assert_eq!(start.elapsed(), Duration::ZERO);
-        assert!(reply.failure().is_some());
-    }
-}
+mod tests;

@@ -70,6 +70,11 @@ pub struct GlobalArgs {
 #[allow(clippy::large_enum_variant)] // Parsed once per run.
 pub enum Command {
     /// Ask one prompt to several models at once and print their answers.
+    ///
+    /// Piped, each answer prints in the order the models were named. On a terminal (stdout
+    /// and stderr both), a live line per model shows its state, tokens and time, and each
+    /// answer prints the moment it finishes, fastest first. `--json` always keeps the named
+    /// order.
     Ask(AskArgs),
     /// List the model catalog: id, name, context, prices per million tokens, inputs.
     Models(ModelsArgs),

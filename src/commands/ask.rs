@@ -98,7 +98,23 @@ pub(crate) async fn run(
         return Err(e);
     }
     let mut stdout = std::io::stdout().lock();
-    let result = ask::run(&conn.clients, &plan, &mut stdout).await;
+    // Live progress only when both streams are the terminal: the redraw goes to stderr (stdout
+    // stays the answers alone), and the fastest-first order only suits a reader watching; a
+    // redirected stdout or stderr keeps today's output, in the order the models were named.
+    let live = !plan.json && stdout.is_terminal() && std::io::stderr().is_terminal();
+    let result = if live {
+        let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
+        ask::run_live(
+            &conn.clients,
+            &plan,
+            &mut stdout,
+            &mut std::io::stderr(),
+            width,
+        )
+        .await
+    } else {
+        ask::run(&conn.clients, &plan, &mut stdout).await
+    };
     conn.close().await;
     match result {
         Ok(answers) if answers.iter().all(ask::Answer::ok) => Ok(ExitCode::SUCCESS),
