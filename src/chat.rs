@@ -23,7 +23,7 @@ pub struct Message {
     pub content: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasoning_details: Vec<serde_json::Value>,
-    /// Files sent with the text as content parts (`attach::WireMessage` puts them on the wire).
+    /// Files sent with the text as content parts (`api::WireMessage` puts them on the wire).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attach::Attachment>,
 }

@@ -413,8 +413,8 @@ pub struct AskArgs {
 
     /// How OpenRouter reads attached PDFs: native (input tokens), text (free) or ocr ($2 per
     /// 1,000 pages).
-    #[arg(long, value_name = "ENGINE", value_parser = crate::attach::PdfEngine::parse)]
-    pub pdf_engine: Option<crate::attach::PdfEngine>,
+    #[arg(long, value_name = "ENGINE", value_parser = crate::api::PdfEngine::parse)]
+    pub pdf_engine: Option<crate::api::PdfEngine>,
 
     #[command(flatten)]
     pub routing: RoutingArgs,

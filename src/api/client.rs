@@ -101,7 +101,7 @@ impl Client {
         };
         let body = ChatBody {
             model: &model,
-            messages: crate::attach::WireMessages(&req.messages),
+            messages: super::WireMessages(&req.messages),
             stream: true,
             max_tokens: req.max_tokens,
             temperature: req.temperature,
@@ -118,7 +118,7 @@ impl Client {
             plugins: req
                 .pdf_engine
                 .filter(|_| openrouter)
-                .map(crate::attach::PdfEngine::plugin)
+                .map(super::PdfEngine::plugin)
                 .into_iter()
                 .collect(),
         };

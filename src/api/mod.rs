@@ -8,6 +8,7 @@ mod client;
 pub mod clients;
 mod error;
 pub mod lines;
+mod parts;
 mod pricing;
 pub mod providers;
 pub mod redact;
@@ -22,6 +23,7 @@ pub use catalog::Catalog;
 pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
+pub use parts::{PdfEngine, WireMessage, WireMessages, part};
 pub use pricing::Pricing;
 pub use providers::{ModelEndpoints, Percentiles, ProviderEndpoint, served_by_tag};
 pub use redact::Secrets;
@@ -236,7 +238,7 @@ pub struct ChatRequest {
     /// The named endpoint from the config that serves this request; `None` is the default one.
     pub endpoint: Option<String>,
     /// How OpenRouter reads attached PDFs; `None` leaves it to the gateway.
-    pub pdf_engine: Option<crate::attach::PdfEngine>,
+    pub pdf_engine: Option<PdfEngine>,
 }
 
 impl ChatRequest {

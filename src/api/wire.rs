@@ -14,7 +14,7 @@ use super::error::ErrorCode;
 #[derive(Debug, Serialize)]
 pub(crate) struct ChatBody<'a> {
     pub model: &'a str,
-    pub messages: crate::attach::WireMessages<'a>,
+    pub messages: super::WireMessages<'a>,
     pub stream: bool,
     pub max_tokens: u32,
     #[serde(skip_serializing_if = "Option::is_none")]

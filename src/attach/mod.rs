@@ -2,16 +2,12 @@
 //! held to a size cap per file and per prompt, and refused by name when they cannot be used,
 //! so that nothing is sent when any of them fails to load.
 
-mod wire;
-
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-pub use wire::{PdfEngine, WireMessage, WireMessages, part};
 
 /// What a file is, as far as a model's inputs go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::api::{PdfEngine, WireMessage};
 use crate::chat::Message;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";

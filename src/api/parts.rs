@@ -1,13 +1,14 @@
 //! Attachments as OpenRouter's content parts: `image_url` with a `data:` URL, `file` with
 //! `file_data`, `input_audio` with base64 data, and the `file-parser` plugin that picks how
-//! PDFs are read (see docs/protocol.md, "Attachments").
+//! PDFs are read (see docs/protocol.md, "Attachments"). The wire's business, so it lives in
+//! `api`; `attach` only loads and types the files.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-use super::{Attachment, Kind};
+use crate::attach::{Attachment, Kind};
 use crate::chat::Message;
 
 /// How OpenRouter reads a PDF (`plugins: [{"id": "file-parser", "pdf": {"engine": …}}]`).
