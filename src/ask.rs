@@ -149,48 +149,27 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> io::Result<Vec<Answer>> {
     let deadline = Instant::now() + plan.deadline;
-    let tasks: Vec<_> = plan
-        .panes
-        .iter()
-        .enumerate()
-        .flat_map(|(i, pane)| (0..plan.samples_of(pane)).map(move |k| (i, k, pane)))
-        .map(|(i, k, pane)| {
-            let req = request(pane, plan);
-            let clients = clients.clone();
-            let not_sent = plan.not_sent.get(&i).cloned();
-            let task = tokio::spawn(async move {
-                match not_sent {
-                    Some(reason) => {
-                        let mut r = Reply::new(Instant::now());
-                        r.error = Some(ApiError::NotSent { reason });
-                        r
-                    }
-                    None => stream_until(&clients, &req, Some(deadline)).await,
-                }
-            });
-            (i, k, pane, task)
-        })
-        .collect();
+    let tasks: Vec<_> =
+        plan.panes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, pane)| (0..plan.samples_of(pane)).map(move |k| (i, k, pane)))
+            .map(|(i, k, pane)| {
+                let req = request(pane, plan);
+                let clients = clients.clone();
+                let not_sent = plan.not_sent.get(&i).cloned();
+                let task = tokio::spawn(async move {
+                    ask_one(&clients, &req, not_sent, deadline, &|_| {}).await
+                });
+                (i, k, pane, task)
+            })
+            .collect();
 
     let mut costs = Costs::default();
     let mut answers: Vec<Answer> = Vec::with_capacity(tasks.len());
     for (i, k, pane, task) in tasks {
         let samples = plan.samples_of(pane);
-        let reply = match task.await {
-            Ok(reply) => reply,
-            Err(join) => {
-                let mut r = Reply::new(Instant::now());
-                r.error = Some(ApiError::Dropped {
-                    detail: format!("the request task failed: {join}"),
-                });
-                r
-            }
-        };
-        let mut answer = costs.answer(clients, &pane.model, reply).await;
-        (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, samples);
-        answer.settings = pane.settings.clone();
-        answer.pinned = pane.pinned.clone();
-        record_spend(plan.ledger.as_ref(), &answer);
+        let answer = settle(&mut costs, clients, plan, (i, k), joined(task.await)).await;
         if plan.json {
             write_json_line(out, &json_line(&answer))?;
         } else {
@@ -210,6 +189,54 @@ pub async fn run(
     }
     out.flush()?;
     Ok(answers)
+}
+
+/// One request of a run: a model the catalog says cannot take the prompt's inputs is not
+/// sent it (its reply says why); the others stream until `deadline`, telling `watch`.
+async fn ask_one(
+    clients: &Clients,
+    req: &ChatRequest,
+    not_sent: Option<String>,
+    deadline: Instant,
+    watch: &(dyn Fn(u64) + Sync),
+) -> Reply {
+    match not_sent {
+        Some(reason) => {
+            let mut r = Reply::new(Instant::now());
+            r.error = Some(ApiError::NotSent { reason });
+            r
+        }
+        None => stream_watched(clients, req, Some(deadline), watch).await,
+    }
+}
+
+/// A request task's reply, or a failed one if the task itself died.
+fn joined(task: Result<Reply, tokio::task::JoinError>) -> Reply {
+    task.unwrap_or_else(|join| {
+        let mut r = Reply::new(Instant::now());
+        r.error = Some(ApiError::Dropped {
+            detail: format!("the request task failed: {join}"),
+        });
+        r
+    })
+}
+
+/// Sample `k` of pane `i` as printed: its cost resolved, its place and settings, its spend
+/// recorded.
+async fn settle(
+    costs: &mut Costs,
+    clients: &Clients,
+    plan: &AskPlan,
+    (i, k): (usize, usize),
+    reply: Reply,
+) -> Answer {
+    let pane = &plan.panes[i];
+    let mut answer = costs.answer(clients, &pane.model, reply).await;
+    (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, plan.samples_of(pane));
+    answer.settings = pane.settings.clone();
+    answer.pinned = pane.pinned.clone();
+    record_spend(plan.ledger.as_ref(), &answer);
+    answer
 }
 
 /// Resolves answers' costs, fetching each endpoint's catalog at most once and only when an

@@ -184,11 +184,7 @@ pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(),
         }
         return Ok(());
     }
-    // Without the default endpoint's own list (not yet, or it lists nothing) nothing is refused.
-    let (true, Some(index)) = (
-        app.settings.checks_models,
-        app.catalog.index().filter(|i| !i.catalog.is_empty()),
-    ) else {
+    let Some(index) = checkable_index(app, model) else {
         return Ok(());
     };
     let wanted = routing.model_id(model.id());
@@ -201,15 +197,21 @@ pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(),
     Ok(())
 }
 
+/// The default endpoint's catalog when `model` is to be checked against it: not for a pane on
+/// a named endpoint, with checks off, or without the list (not yet, or it lists nothing).
+fn checkable_index<'a>(app: &'a App, model: &ModelRef) -> Option<&'a Index> {
+    if model.endpoint().is_some() || !app.settings.checks_models {
+        return None;
+    }
+    app.catalog.index().filter(|i| !i.catalog.is_empty())
+}
+
 /// The first of `routing`'s fallback models the default endpoint's catalog does not list, as
 /// "x/y is not in the catalog: did you mean a/b?"; `None` when all are listed or nothing can
 /// be checked (no catalog yet, checks off, a pane on a named endpoint).
 pub fn unknown_fallback(app: &App, pane: super::PaneId, routing: &Routing) -> Option<String> {
     let pane = app.panes.get(app.pane_index(pane)?)?;
-    if pane.model.endpoint().is_some() || !app.settings.checks_models {
-        return None;
-    }
-    let index = app.catalog.index().filter(|i| !i.catalog.is_empty())?;
+    let index = checkable_index(app, &pane.model)?;
     let missing = routing
         .fallbacks
         .iter()

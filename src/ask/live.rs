@@ -14,10 +14,10 @@ use tokio::time::Instant;
 use unicode_width::UnicodeWidthChar;
 
 use super::{
-    Answer, AskPlan, Costs, record_spend, request, stream_watched, text_summary, write_block,
+    Answer, AskPlan, Costs, ask_one, joined, request, settle, text_summary, write_block,
     write_spread,
 };
-use crate::api::{ApiError, Clients, Reply};
+use crate::api::{Clients, Reply};
 use crate::sanitize::sanitize;
 
 /// How often the progress lines are redrawn while nothing finishes.
@@ -157,16 +157,11 @@ pub async fn run_live(
             let not_sent = plan.not_sent.get(&i).cloned();
             let tx = tx.clone();
             let task = tokio::spawn(async move {
-                if let Some(reason) = not_sent {
-                    let mut r = Reply::new(Instant::now());
-                    r.error = Some(ApiError::NotSent { reason });
-                    return r;
-                }
                 let watch = move |n: u64| {
                     // The receiver is gone only once the run is over.
                     let _ = tx.send((slot, n));
                 };
-                stream_watched(&clients, &req, Some(deadline), &watch).await
+                ask_one(&clients, &req, not_sent, deadline, &watch).await
             });
             pending.push(async move { (slot, i, k, task.await) });
         }
@@ -213,22 +208,10 @@ where
     while left > 0 {
         tokio::select! {
             next = finished.next() => {
-                let Some((slot, i, k, joined)) = next else { break };
+                let Some((slot, i, k, task)) = next else { break };
                 left -= 1;
-                let reply = joined.unwrap_or_else(|join| {
-                    let mut r = Reply::new(Instant::now());
-                    r.error = Some(ApiError::Dropped {
-                        detail: format!("the request task failed: {join}"),
-                    });
-                    r
-                });
-                let pane = &plan.panes[i];
-                let samples = plan.samples_of(pane);
-                let mut answer = costs.answer(clients, &pane.model, reply).await;
-                (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, samples);
-                answer.settings = pane.settings.clone();
-                answer.pinned = pane.pinned.clone();
-                record_spend(plan.ledger.as_ref(), &answer);
+                let answer = settle(&mut costs, clients, plan, (i, k), joined(task)).await;
+                let answer_samples = answer.samples;
                 let row = &mut rows[slot];
                 row.state = if answer.ok() { State::Done } else { State::Failed };
                 row.finished = Some(started.elapsed());
@@ -242,7 +225,7 @@ where
                 answers.push(answer);
                 let mut of_pane: Vec<&Answer> =
                     answers.iter().filter(|a| a.pane == i + 1).collect();
-                if of_pane.len() == samples {
+                if of_pane.len() == answer_samples {
                     of_pane.sort_by_key(|a| a.sample);
                     write_spread(out, false, &of_pane)?;
                 }
