@@ -26,7 +26,7 @@ macro_rules! commands {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $($name => Ok(Command::$variant),)*
-                    _ => Err(format!("unknown command `{s}`")),
+                    _ => Err(format!("unknown command `{}`", s.escape_debug())),
                 }
             }
         }

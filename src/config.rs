@@ -45,8 +45,9 @@ pub struct Config {
     pub max_concurrent_requests: u64,
     /// A system message sent first to every model.
     pub system_prompt: Option<String>,
-    /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind.
-    pub keys: std::collections::HashMap<String, String>,
+    /// Key bindings: `"alt-n" = "add_pane"`, or `"none"` to unbind; a mode's in its own
+    /// table (`[keys.picker]`, …), checked by `Keymap::from_config`.
+    pub keys: toml::Table,
     /// `"deny"`: only providers that neither store nor train on prompts (account-wide,
     /// sent as `provider.data_collection` to OpenRouter).
     pub data_collection: Option<DataCollection>,
@@ -114,7 +115,7 @@ impl Default for Config {
             max_sse_line_mib: 8,
             max_concurrent_requests: 8,
             system_prompt: None,
-            keys: std::collections::HashMap::new(),
+            keys: toml::Table::new(),
             data_collection: None,
             session_budget_usd: None,
             daily_budget_usd: None,
@@ -195,7 +196,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
         return Err(invalid("base_url must start with http:// or https://"));
     }
-    crate::keymap::Keymap::with_overrides(&config.keys).map_err(|e| invalid(&e))?;
+    crate::keymap::Keymap::from_config(&config.keys).map_err(|e| invalid(&e))?;
     for (name, ep) in &config.endpoints {
         if !crate::api::clients::valid_endpoint_name(name) {
             return Err(invalid(&format!(
@@ -450,9 +451,18 @@ mod tests {
     #[test]
     fn key_bindings_are_checked_when_loading() {
         let c = parse("[keys]\n\"ctrl-n\" = \"add_pane\"\n", &p()).unwrap();
-        assert_eq!(c.keys["ctrl-n"], "add_pane");
+        assert_eq!(c.keys["ctrl-n"].as_str(), Some("add_pane"));
         let err = parse("[keys]\n\"ctrl-n\" = \"fly\"\n", &p()).unwrap_err();
         assert!(err.to_string().contains("unknown command `fly`"), "{err}");
+        let c = parse("[keys.picker]\n\"ctrl-s\" = \"sort_next\"\n", &p()).unwrap();
+        assert_eq!(c.keys["picker"]["ctrl-s"].as_str(), Some("sort_next"));
+        // The file, the table and the key, so the mistake is found at once.
+        let err = parse("[keys.picker]\n\"ctrl-s\" = \"sort\"\n", &p()).unwrap_err();
+        let err = err.to_string();
+        assert!(
+            err.starts_with("config.toml: [keys.picker] \"ctrl-s\": unknown action `sort`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,202 +1,53 @@
-//! Keys → intents. A `KeyChord` parses and prints as `ctrl-q`, `alt-enter`, `shift-tab`, `f1`;
-//! the `Keymap` holds the defaults, takes overrides from config.toml's `[keys]` table, and is
-//! the single source for the help overlay.
+//! Keys → intents, for every mode of the room. `KeyChord` (in `chord`) parses `ctrl-q` and
+//! prints `Ctrl+Q`; the `Keymap` holds the room's commands (`[keys]` in config.toml), the keys
+//! of every other mode (`modes`, `[keys.picker]` …), and is the single source of the help
+//! overlay and of every key named on screen.
+
+mod chord;
+pub mod modes;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
+
+pub use chord::KeyChord;
+pub use modes::{
+    AccountAction, Action, BoardAction, BrowserAction, DialogAction, FormAction, HelpAction,
+    ModeKeys, PickerAction, PromptAction, SpendAction,
+};
 
 use crate::command::Command;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyChord {
-    pub code: KeyCode,
-    pub modifiers: KeyModifiers,
-}
-
-impl KeyChord {
-    /// The chord a key event stands for. Shift is folded into characters ('A', '?') and into
-    /// BackTab, so `shift-tab` and `?` match however the terminal reports them.
-    pub fn from_event(key: KeyEvent) -> Self {
-        let mut modifiers =
-            key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let code = match key.code {
-            KeyCode::BackTab => {
-                modifiers |= KeyModifiers::SHIFT;
-                KeyCode::Tab
-            }
-            KeyCode::Char(c) => {
-                modifiers -= KeyModifiers::SHIFT;
-                // Ctrl+letter arrives upper-case from some terminals.
-                if modifiers.contains(KeyModifiers::CONTROL) {
-                    KeyCode::Char(c.to_ascii_lowercase())
-                } else {
-                    KeyCode::Char(c)
-                }
-            }
-            other => other,
-        };
-        Self { code, modifiers }
-    }
-}
-
-impl FromStr for KeyChord {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let mut modifiers = KeyModifiers::NONE;
-        let mut rest = s;
-        // The key itself may be `-` (as in `ctrl--`), so split modifiers off the front only.
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (m, len) = if lower.starts_with("ctrl-") {
-                (KeyModifiers::CONTROL, 5)
-            } else if lower.starts_with("alt-") {
-                (KeyModifiers::ALT, 4)
-            } else if lower.starts_with("shift-") {
-                (KeyModifiers::SHIFT, 6)
-            } else {
-                break;
-            };
-            if rest.len() == len {
-                break;
-            }
-            modifiers |= m;
-            rest = &rest[len..];
-        }
-        let lower = rest.to_ascii_lowercase();
-        let code = match lower.as_str() {
-            "enter" | "return" => KeyCode::Enter,
-            "esc" | "escape" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "backtab" => {
-                modifiers |= KeyModifiers::SHIFT;
-                KeyCode::Tab
-            }
-            "backspace" => KeyCode::Backspace,
-            "delete" | "del" => KeyCode::Delete,
-            "insert" => KeyCode::Insert,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "pageup" | "pgup" => KeyCode::PageUp,
-            "pagedown" | "pgdn" => KeyCode::PageDown,
-            "space" => KeyCode::Char(' '),
-            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                let n: u8 = f[1..].parse().map_err(|_| format!("bad key `{s}`"))?;
-                if !(1..=24).contains(&n) {
-                    return Err(format!("bad key `{s}`: function keys go from f1 to f24"));
-                }
-                KeyCode::F(n)
-            }
-            _ => {
-                let mut chars = rest.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => {
-                        let c = if modifiers.contains(KeyModifiers::CONTROL) {
-                            c.to_ascii_lowercase()
-                        } else {
-                            c
-                        };
-                        modifiers -= KeyModifiers::SHIFT;
-                        KeyCode::Char(c)
-                    }
-                    _ => {
-                        return Err(format!(
-                            "unknown key `{s}` (try e.g. `ctrl-q`, `alt-enter`, `f1`)"
-                        ));
-                    }
-                }
-            }
-        };
-        Ok(Self { code, modifiers })
-    }
-}
-
-impl fmt::Display for KeyChord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (m, name) in [
-            (KeyModifiers::CONTROL, "ctrl-"),
-            (KeyModifiers::ALT, "alt-"),
-            (KeyModifiers::SHIFT, "shift-"),
-        ] {
-            if self.modifiers.contains(m) {
-                f.write_str(name)?;
-            }
-        }
-        match self.code {
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Delete => f.write_str("delete"),
-            KeyCode::Insert => f.write_str("insert"),
-            KeyCode::Up => f.write_str("up"),
-            KeyCode::Down => f.write_str("down"),
-            KeyCode::Left => f.write_str("left"),
-            KeyCode::Right => f.write_str("right"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::PageUp => f.write_str("pageup"),
-            KeyCode::PageDown => f.write_str("pagedown"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-impl KeyChord {
-    /// The chord as a person reads it in a hint: `Ctrl+Q`, `Alt+Shift+E`, `F1`.
-    pub fn label(&self) -> String {
-        let mut out = String::new();
-        for (m, name) in [
-            (KeyModifiers::CONTROL, "Ctrl+"),
-            (KeyModifiers::ALT, "Alt+"),
-            (KeyModifiers::SHIFT, "Shift+"),
-        ] {
-            if self.modifiers.contains(m) {
-                out.push_str(name);
-            }
-        }
-        match self.code {
-            KeyCode::Char(c) if c.is_uppercase() => {
-                out.push_str("Shift+");
-                out.push(c);
-            }
-            KeyCode::Char(c) if !self.modifiers.is_empty() => out.extend(c.to_uppercase()),
-            KeyCode::Char(' ') => out.push_str("Space"),
-            KeyCode::Char(c) => out.push(c),
-            KeyCode::F(n) => out.push_str(&format!("F{n}")),
-            KeyCode::PageUp => out.push_str("PgUp"),
-            KeyCode::PageDown => out.push_str("PgDn"),
-            _ => {
-                let name = self.to_string();
-                let key = name.rsplit('-').next().unwrap_or(&name);
-                let mut chars = key.chars();
-                if let Some(first) = chars.next() {
-                    out.extend(first.to_uppercase());
-                    out.push_str(chars.as_str());
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Bindings that hold everywhere, and a few that hold only while the prompt is empty (so that
-/// `?`, Home and End still type and move the cursor while writing).
-#[derive(Debug, Clone)]
+/// The room's bindings: those that hold everywhere, and a few that hold only while the prompt
+/// is empty (so that `?`, Home and End still type and move the cursor while writing); then one
+/// table per mode.
+#[derive(Debug, Clone, Default)]
 pub struct Keymap {
+    room: RoomKeys,
+    pub prompt: ModeKeys<PromptAction>,
+    pub picker: ModeKeys<PickerAction>,
+    pub routing: ModeKeys<FormAction>,
+    pub browser: ModeKeys<BrowserAction>,
+    pub dialog: ModeKeys<DialogAction>,
+    pub help: ModeKeys<HelpAction>,
+    pub spend: ModeKeys<SpendAction>,
+    pub account: ModeKeys<AccountAction>,
+    pub board: ModeKeys<BoardAction>,
+}
+
+#[derive(Debug, Clone)]
+struct RoomKeys {
     always: HashMap<KeyChord, Command>,
     when_empty: HashMap<KeyChord, Command>,
+}
+
+/// One mode's keys in the help overlay: its title and (keys, what they do) rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HelpSection {
+    pub title: &'static str,
+    pub rows: Vec<(String, &'static str)>,
 }
 
 const DEFAULTS: &[(&str, Command)] = &[
@@ -276,7 +127,7 @@ fn table(entries: &[(&str, Command)]) -> HashMap<KeyChord, Command> {
         .collect()
 }
 
-impl Default for Keymap {
+impl Default for RoomKeys {
     fn default() -> Self {
         Self {
             always: table(DEFAULTS),
@@ -285,38 +136,118 @@ impl Default for Keymap {
     }
 }
 
+/// The tables under `[keys]` besides the room's own bindings, by name.
+const MODE_TABLES: &[&str] = &[
+    PromptAction::TABLE,
+    PickerAction::TABLE,
+    FormAction::TABLE,
+    BrowserAction::TABLE,
+    DialogAction::TABLE,
+    HelpAction::TABLE,
+    SpendAction::TABLE,
+    AccountAction::TABLE,
+    BoardAction::TABLE,
+];
+
 impl Keymap {
-    /// The defaults with config overrides: `"alt-n" = "add_pane"` binds, `"alt-n" = "none"`
-    /// unbinds. Errors name the offending entry.
-    pub fn with_overrides(overrides: &HashMap<String, String>) -> Result<Self, String> {
+    /// The defaults with config.toml's `[keys]`: `"alt-n" = "add_pane"` binds a room command,
+    /// `"alt-n" = "none"` unbinds, and `[keys.picker]` (and the other modes' tables) rebind
+    /// that mode. Every error names the table and the key; nothing is half applied.
+    pub fn from_config(keys: &toml::Table) -> Result<Self, String> {
         let mut map = Self::default();
-        let mut entries: Vec<_> = overrides.iter().collect();
-        entries.sort();
+        let mut room = toml::Table::new();
+        for (name, value) in keys {
+            match value {
+                toml::Value::Table(t) => map.apply_mode(name, t)?,
+                other => {
+                    room.insert(name.clone(), other.clone());
+                }
+            }
+        }
+        map.apply_room(&room)?;
+        map.check_room_against_prompt()?;
+        Ok(map)
+    }
+
+    fn apply_mode(&mut self, name: &str, t: &toml::Table) -> Result<(), String> {
+        match name {
+            PromptAction::TABLE => self.prompt.apply(t),
+            PickerAction::TABLE => self.picker.apply(t),
+            FormAction::TABLE => self.routing.apply(t),
+            BrowserAction::TABLE => self.browser.apply(t),
+            DialogAction::TABLE => self.dialog.apply(t),
+            HelpAction::TABLE => self.help.apply(t),
+            SpendAction::TABLE => self.spend.apply(t),
+            AccountAction::TABLE => self.account.apply(t),
+            BoardAction::TABLE => self.board.apply(t),
+            other => Err(format!(
+                "[keys.{other}]: no such mode (the tables are [keys] for the room and [keys.{}])",
+                MODE_TABLES.join("], [keys.")
+            )),
+        }
+    }
+
+    fn apply_room(&mut self, entries: &toml::Table) -> Result<(), String> {
+        let mut seen: HashMap<KeyChord, &str> = HashMap::new();
         for (key, command) in entries {
             let chord: KeyChord = key.parse().map_err(|e| format!("[keys] {e}"))?;
-            map.when_empty.remove(&chord);
+            if let Some(other) = seen.insert(chord, key) {
+                return Err(format!(
+                    "[keys] \"{other}\" and \"{key}\" are the same key ({}): keep one",
+                    chord.label()
+                ));
+            }
+            let Some(command) = command.as_str() else {
+                return Err(format!(
+                    "[keys] \"{key}\": a binding is a command's name in quotes, or \"none\" \
+                     (a mode's keys go in a table such as [keys.picker])"
+                ));
+            };
+            self.room.when_empty.remove(&chord);
             if command == "none" {
-                map.always.remove(&chord);
+                self.room.always.remove(&chord);
             } else {
                 let command: Command = command
                     .parse()
                     .map_err(|e| format!("[keys] \"{key}\": {e}"))?;
-                map.always.insert(chord, command);
+                self.room.always.insert(chord, command);
             }
         }
         // The status bar promises a way out; a keymap without one is refused, not obeyed.
-        if !map.always.values().any(|c| *c == Command::Quit) {
+        if !self.room.always.values().any(|c| *c == Command::Quit) {
             return Err(
                 "[keys] leaves no key for `quit`: bind one (e.g. \"ctrl-q\" = \"quit\") so the room can be left"
                     .to_owned(),
             );
         }
-        Ok(map)
+        Ok(())
+    }
+
+    /// The room's commands and the prompt's editing keys are live at once: one key for both
+    /// would quietly do only the first, so it is refused.
+    fn check_room_against_prompt(&self) -> Result<(), String> {
+        let mut clashes: Vec<_> = self
+            .prompt
+            .chords()
+            .filter_map(|(chord, action)| {
+                let cmd = self.room.always.get(&chord)?;
+                Some((chord.to_string(), cmd.name(), action.name()))
+            })
+            .collect();
+        clashes.sort_unstable();
+        match clashes.first() {
+            None => Ok(()),
+            Some((key, cmd, action)) => Err(format!(
+                "[keys] \"{key}\" = \"{cmd}\" and [keys.prompt] \"{key}\" = \"{action}\" are the \
+                 same key in the room: unbind one (\"{key}\" = \"none\")"
+            )),
+        }
     }
 
     /// The hint for `cmd` (`Ctrl+Q`), from the first of its chords as the help lists them.
     pub fn label_for(&self, cmd: Command) -> Option<String> {
-        self.always
+        self.room
+            .always
             .iter()
             .filter(|(_, c)| **c == cmd)
             .map(|(k, _)| (k.to_string(), k))
@@ -324,33 +255,53 @@ impl Keymap {
             .map(|(_, k)| k.label())
     }
 
+    /// The shortest key for `cmd` where the prompt is empty (`End`), else its key anywhere:
+    /// for hints shown while one reads rather than writes.
+    pub fn quick_label_for(&self, cmd: Command) -> Option<String> {
+        let mut empty: Vec<&KeyChord> = self
+            .room
+            .when_empty
+            .iter()
+            .filter(|(_, c)| **c == cmd)
+            .map(|(k, _)| k)
+            .collect();
+        empty.sort_by_key(|k| k.to_string());
+        empty
+            .first()
+            .map(|k| k.label())
+            .or_else(|| self.label_for(cmd))
+    }
+
     pub fn resolve(&self, key: KeyEvent, prompt_empty: bool) -> Option<Command> {
         let chord = KeyChord::from_event(key);
         if prompt_empty {
-            if let Some(c) = self.when_empty.get(&chord) {
+            if let Some(c) = self.room.when_empty.get(&chord) {
                 return Some(*c);
             }
         }
-        self.always.get(&chord).copied()
+        self.room.always.get(&chord).copied()
     }
 
-    /// Every command with the chords bound to it, in `Command::ALL` order, for the help overlay.
+    /// Every command with the keys bound to it (as hints name them), in `Command::ALL` order.
     pub fn help_rows(&self) -> Vec<(Command, Vec<String>)> {
         Command::ALL
             .iter()
             .map(|&cmd| {
-                let mut keys: Vec<String> = self
+                let mut keys: Vec<(String, String)> = self
+                    .room
                     .always
                     .iter()
                     .filter(|(_, c)| **c == cmd)
-                    .map(|(k, _)| k.to_string())
+                    .map(|(k, _)| (k.to_string(), k.label()))
                     .collect();
-                keys.sort_by_key(|k| (k.len(), k.clone()));
+                keys.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
+                let mut keys: Vec<String> = keys.into_iter().map(|(_, l)| l).collect();
                 let mut empty: Vec<String> = self
+                    .room
                     .when_empty
                     .iter()
                     .filter(|(_, c)| **c == cmd)
-                    .map(|(k, _)| format!("{k} (empty prompt)"))
+                    .map(|(k, _)| format!("{} (empty prompt)", k.label()))
                     .collect();
                 empty.sort();
                 keys.extend(empty);
@@ -359,146 +310,38 @@ impl Keymap {
             .collect()
     }
 
-    /// The first chord bound to `cmd`, for hints in the status bar.
-    pub fn key_for(&self, cmd: Command) -> Option<String> {
-        self.help_rows()
+    /// The help overlay's sections: the room's commands, then each mode's keys.
+    pub fn help_sections(&self) -> Vec<HelpSection> {
+        let room = self
+            .help_rows()
             .into_iter()
-            .find(|(c, _)| *c == cmd)
-            .and_then(|(_, keys)| keys.into_iter().next())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::crossterm::event::KeyEventKind;
-
-    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent::new_with_kind(code, m, KeyEventKind::Press)
-    }
-
-    #[test]
-    fn chords_parse_and_print_round_trip() {
-        for s in [
-            "ctrl-q",
-            "alt-enter",
-            "shift-tab",
-            "f1",
-            "f11",
-            "?",
-            "pageup",
-            "ctrl-home",
-            "alt-1",
-            "space",
-            "ctrl--",
-        ] {
-            let chord: KeyChord = s.parse().unwrap();
-            assert_eq!(chord.to_string(), s);
+            .filter(|(cmd, keys)| !keys.is_empty() && cmd.focus_index().is_none_or(|i| i == 0))
+            .map(|(cmd, keys)| match cmd.focus_index() {
+                // Nine "focus pane N" rows say one thing.
+                Some(_) => (format!("{} … 9", keys.join(", ")), "focus pane 1 … 9"),
+                None => (keys.join(", "), cmd.description()),
+            })
+            .collect();
+        fn section<A: Action>(keys: &ModeKeys<A>) -> HelpSection {
+            HelpSection {
+                title: A::TITLE,
+                rows: keys.help_rows(),
+            }
         }
-        assert_eq!("Ctrl-Q".parse::<KeyChord>().unwrap().to_string(), "ctrl-q");
-        assert!("ctrl-nothing".parse::<KeyChord>().is_err());
-        assert!("f99".parse::<KeyChord>().is_err());
-    }
-
-    #[test]
-    fn defaults_resolve_as_documented() {
-        let k = Keymap::default();
-        assert_eq!(
-            k.resolve(key(KeyCode::Enter, KeyModifiers::NONE), false),
-            Some(Command::Send)
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::Enter, KeyModifiers::ALT), false),
-            Some(Command::NewLine)
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::Char('j'), KeyModifiers::CONTROL), false),
-            Some(Command::NewLine)
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::BackTab, KeyModifiers::SHIFT), false),
-            Some(Command::FocusPrev)
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::Char('3'), KeyModifiers::ALT), false),
-            Some(Command::Focus3)
-        );
-        assert_eq!(
-            k.resolve(
-                key(
-                    KeyCode::Char('Q'),
-                    KeyModifiers::CONTROL | KeyModifiers::SHIFT
-                ),
-                false
-            ),
-            Some(Command::Quit)
-        );
-    }
-
-    #[test]
-    fn question_mark_and_home_act_only_on_an_empty_prompt() {
-        let k = Keymap::default();
-        let q = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(k.resolve(q, true), Some(Command::Help));
-        assert_eq!(k.resolve(q, false), None);
-        assert_eq!(
-            k.resolve(key(KeyCode::Home, KeyModifiers::NONE), false),
-            None
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::Char('a'), KeyModifiers::NONE), true),
-            None
-        );
-    }
-
-    #[test]
-    fn config_overrides_bind_and_unbind() {
-        let overrides = HashMap::from([
-            ("ctrl-n".to_owned(), "add_pane".to_owned()),
-            ("alt-n".to_owned(), "none".to_owned()),
-        ]);
-        let k = Keymap::with_overrides(&overrides).unwrap();
-        assert_eq!(
-            k.resolve(key(KeyCode::Char('n'), KeyModifiers::CONTROL), false),
-            Some(Command::AddPane)
-        );
-        assert_eq!(
-            k.resolve(key(KeyCode::Char('n'), KeyModifiers::ALT), false),
-            None
-        );
-        let bad = HashMap::from([("ctrl-n".to_owned(), "fly".to_owned())]);
-        assert!(
-            Keymap::with_overrides(&bad)
-                .unwrap_err()
-                .contains("unknown command `fly`")
-        );
-    }
-
-    #[test]
-    fn a_keymap_without_a_quit_key_is_refused_and_hints_follow_the_keymap() {
-        let unbound = HashMap::from([("ctrl-q".to_owned(), "none".to_owned())]);
-        let e = Keymap::with_overrides(&unbound).unwrap_err();
-        assert!(e.contains("no key for `quit`"), "{e}");
-        let moved = HashMap::from([
-            ("ctrl-q".to_owned(), "none".to_owned()),
-            ("alt-x".to_owned(), "quit".to_owned()),
-        ]);
-        let k = Keymap::with_overrides(&moved).unwrap();
-        assert_eq!(k.label_for(Command::Quit).as_deref(), Some("Alt+X"));
-        let d = Keymap::default();
-        assert_eq!(d.label_for(Command::Quit).as_deref(), Some("Ctrl+Q"));
-        assert_eq!(d.label_for(Command::Help).as_deref(), Some("F1"));
-        assert_eq!(
-            d.label_for(Command::ToggleReasoningAll).as_deref(),
-            Some("Alt+Shift+E")
-        );
-        assert_eq!(d.label_for(Command::Send).as_deref(), Some("Enter"));
-    }
-
-    #[test]
-    fn every_command_has_a_default_key() {
-        for (cmd, keys) in Keymap::default().help_rows() {
-            assert!(!keys.is_empty(), "{cmd:?} has no key");
-        }
+        vec![
+            HelpSection {
+                title: "room",
+                rows: room,
+            },
+            section(&self.prompt),
+            section(&self.picker),
+            section(&self.routing),
+            section(&self.browser),
+            section(&self.dialog),
+            section(&self.help),
+            section(&self.spend),
+            section(&self.account),
+            section(&self.board),
+        ]
     }
 }

@@ -220,7 +220,7 @@ fn config_parser_takes_1000_mutated_configs() {
                 // Whatever parses is within its bounds: nothing downstream can overflow.
                 assert!((1..=3600).contains(&c.stall_timeout_secs));
                 assert!((1..=3600).contains(&c.request_timeout_secs));
-                assert!(modelroom::keymap::Keymap::with_overrides(&c.keys).is_ok());
+                assert!(modelroom::keymap::Keymap::from_config(&c.keys).is_ok());
                 true
             }
             Err(e) => {

@@ -2,10 +2,11 @@
 //! the UI thread (reading the votes ledger and fitting a bootstrap takes a while) before it
 //! comes back as `Action::BoardComputed`. Hidden during a blind round: it names models.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{App, Effect, NoticeLevel, Overlay, WorkError};
 use crate::arena::{Board, BoardError, BoardOptions, VoteLedger, personal};
+use crate::keymap::BoardAction;
 use crate::sanitize::Clean;
 
 /// What the board overlay shows.
@@ -50,19 +51,20 @@ pub(super) fn on_computed(app: &mut App, result: Result<Box<Computed>, WorkError
     }
 }
 
-/// Keys in the board: `a` counts all votes or only blind ones; Esc, q or the key close it.
+/// Keys in the board (`[keys.board]`): count all votes or only blind ones, close; the room's
+/// leaderboard key closes it too.
 pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     let Overlay::Leaderboard(view) = &app.overlay else {
         return;
     };
     let all = view.all_votes;
-    match key.code {
-        KeyCode::Char('a') => open(app, !all, fx),
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => app.overlay = Overlay::None,
-        _ if app.keymap.resolve(key, true) == Some(crate::command::Command::Leaderboard) => {
+    match app.keymap.board.resolve(key) {
+        Some(BoardAction::AllVotes) => open(app, !all, fx),
+        Some(BoardAction::Close) => app.overlay = Overlay::None,
+        None if app.keymap.resolve(key, true) == Some(crate::command::Command::Leaderboard) => {
             app.overlay = Overlay::None;
         }
-        _ => {}
+        None => {}
     }
 }
 

@@ -2,9 +2,10 @@
 //! or deleted after a confirmation. Listing and loading happen off the UI thread (effects);
 //! this is only the state and the keys.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{App, Effect, Prompt};
+use crate::keymap::{BrowserAction, DialogAction, Keymap};
 use crate::sanitize::Clean;
 use crate::store::Listing;
 
@@ -126,15 +127,15 @@ pub enum Outcome {
     RetitleOpen(String),
 }
 
-pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str, keys: &Keymap) -> Outcome {
+    let action = keys.browser.resolve(key);
     match &mut b.mode {
         BrowserMode::ConfirmDelete => {
             b.mode = BrowserMode::Browse;
             let Some(row) = b.current().cloned() else {
                 return Outcome::Stay;
             };
-            if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+            if action == Some(BrowserAction::ConfirmDelete) {
                 let name = if row.title.is_empty() {
                     &row.shown_id
                 } else {
@@ -146,12 +147,12 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
             b.message = Some("kept it".into());
             Outcome::Stay
         }
-        BrowserMode::Rename(input) => match key.code {
-            KeyCode::Esc => {
+        BrowserMode::Rename(input) => match keys.dialog.resolve(key) {
+            Some(DialogAction::Cancel) => {
                 b.mode = BrowserMode::Browse;
                 Outcome::Stay
             }
-            KeyCode::Enter => {
+            Some(DialogAction::Confirm) => {
                 let title = input.text().trim().to_owned();
                 b.mode = BrowserMode::Browse;
                 let Some(row) = b.current().cloned() else {
@@ -165,32 +166,23 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
                 }
                 Outcome::Effect(Effect::RenameSession { id: row.id, title })
             }
-            _ => {
-                input.edit(key);
+            None => {
+                input.edit(key, &keys.prompt);
                 Outcome::Stay
             }
         },
-        BrowserMode::Browse => match key.code {
-            KeyCode::Esc => Outcome::Close,
-            KeyCode::Up => {
+        BrowserMode::Browse => match action {
+            Some(BrowserAction::Close) => Outcome::Close,
+            Some(BrowserAction::Up) => {
                 b.selected = b.selected.saturating_sub(1);
                 Outcome::Stay
             }
-            KeyCode::Char('p') if ctrl => {
-                b.selected = b.selected.saturating_sub(1);
-                Outcome::Stay
-            }
-            KeyCode::Down => {
+            Some(BrowserAction::Down) => {
                 b.selected += 1;
                 b.clamp();
                 Outcome::Stay
             }
-            KeyCode::Char('n') if ctrl => {
-                b.selected += 1;
-                b.clamp();
-                Outcome::Stay
-            }
-            KeyCode::Enter => match b.current() {
+            Some(BrowserAction::Open) => match b.current() {
                 Some(row) if row.damaged.is_some() => {
                     b.message = Some(
                         format!(
@@ -206,7 +198,7 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
                 Some(row) => Outcome::Open(row.id.clone()),
                 None => Outcome::Stay,
             },
-            KeyCode::Char('r') if ctrl => {
+            Some(BrowserAction::Rename) => {
                 if let Some(row) = b.current() {
                     let hint = if row.title.is_empty() {
                         "new title".to_owned()
@@ -217,10 +209,10 @@ pub fn on_key(b: &mut Browser, key: KeyEvent, open_id: &str) -> Outcome {
                 }
                 Outcome::Stay
             }
-            KeyCode::Char('d') if ctrl => delete(b, open_id),
-            KeyCode::Delete => delete(b, open_id),
-            _ => {
-                b.filter.edit(key);
+            Some(BrowserAction::Delete) => delete(b, open_id),
+            // `y` answers only the question; otherwise it types into the filter.
+            Some(BrowserAction::ConfirmDelete) | None => {
+                b.filter.edit(key, &keys.prompt);
                 b.selected = 0;
                 Outcome::Stay
             }

@@ -4,6 +4,8 @@
 use ratatui::crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
+use crate::keymap::{ModeKeys, PromptAction};
+
 #[derive(Debug, Clone)]
 pub struct Prompt {
     area: TextArea<'static>,
@@ -75,18 +77,18 @@ impl Prompt {
         self.area.insert_str(text);
     }
 
-    /// An unbound key goes to the editor, with readline's Ctrl+U (clear to the line's start)
-    /// and undo on Ctrl+Z (the editor's own Ctrl+U undo would surprise a shell user).
-    pub fn edit(&mut self, key: KeyEvent) -> bool {
-        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-        if key.modifiers == KeyModifiers::CONTROL {
-            match key.code {
-                KeyCode::Char('u') => return self.area.delete_line_by_head(),
-                KeyCode::Char('z') => return self.area.undo(),
-                _ => {}
+    /// A key no mode claimed goes to the editor, after the keymap's editing keys: readline's
+    /// Ctrl+U (clear to the line's start) and undo on Ctrl+Z by default (the editor's own
+    /// Ctrl+U undo would surprise a shell user).
+    pub fn edit(&mut self, key: KeyEvent, keys: &ModeKeys<PromptAction>) -> bool {
+        match keys.resolve(key) {
+            Some(PromptAction::ClearLine) => self.area.delete_line_by_head(),
+            Some(PromptAction::Undo) => self.area.undo(),
+            // The history is the room's to walk; elsewhere the arrows move the cursor.
+            Some(PromptAction::HistoryPrev | PromptAction::HistoryNext) | None => {
+                self.area.input(key)
             }
         }
-        self.area.input(key)
     }
 
     pub fn textarea(&self) -> &TextArea<'static> {
@@ -164,11 +166,12 @@ mod tests {
     fn ctrl_u_clears_to_the_line_start_and_ctrl_z_undoes() {
         use ratatui::crossterm::event::{KeyCode, KeyModifiers};
         let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let keys = ModeKeys::default();
         let mut p = Prompt::new("");
         p.set_text("first\nsecond line");
-        assert!(p.edit(ctrl('u')));
+        assert!(p.edit(ctrl('u'), &keys));
         assert_eq!(p.text(), "first\n");
-        assert!(p.edit(ctrl('z')));
+        assert!(p.edit(ctrl('z'), &keys));
         assert_eq!(p.text(), "first\nsecond line");
     }
 

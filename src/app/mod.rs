@@ -241,7 +241,7 @@ impl App {
             prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
             history: History::default(),
             overlay: Overlay::None,
-            reasoning_key: keymap.key_for(Command::ToggleReasoning),
+            reasoning_key: keymap.label_for(Command::ToggleReasoning),
             keymap,
             settings,
             account: Account::default(),

@@ -1,4 +1,5 @@
-//! Keys while an overlay is open (help, a model id, a title, the session browser), and the
+//! Keys while an overlay is open (help, a picker, a form, a view, a dialog, the session
+//! browser), each through its mode's keys in the keymap, and the
 //! results of the browser's background work (listings, an opened session).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,22 +13,23 @@ use super::{
 };
 use super::{catalog, money, stream};
 use crate::api::Routing;
+use crate::keymap::{AccountAction, DialogAction, HelpAction, SpendAction};
 use crate::model::ModelRef;
 use crate::pane_settings::PaneSettings;
 use crate::sanitize::Clean;
 use crate::store::Session;
 
-/// Handles `key` in the open overlay; returns a command for the room to run when the key
-/// asks for one (quit, interrupt, another view).
+/// Handles `key` in the open overlay, through that mode's keys; returns a command for the room
+/// to run when the key asks for one (quit, interrupt, another view).
 pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Option<Command> {
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     let open_id = app.session.id.clone();
+    let room = app.keymap.resolve(key, true);
     match &mut app.overlay {
         Overlay::None => {}
-        Overlay::Help => match (app.keymap.resolve(key, true), key.code) {
-            (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => return Some(cmd),
+        Overlay::Help => match (room, app.keymap.help.resolve(key), key.code) {
+            (Some(cmd @ (Command::Quit | Command::Interrupt)), _, _) => return Some(cmd),
             // Opened by typing `?`: typing on was a prompt that starts with `?`.
-            (None, KeyCode::Char(c))
+            (None, _, KeyCode::Char(c))
                 if app.help_typed
                     && !key
                         .modifiers
@@ -37,19 +39,23 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 app.help_scroll = 0;
                 app.prompt.set_text(&format!("?{c}"));
             }
-            (Some(Command::Help | Command::Stop), _) | (_, KeyCode::Char('q')) => {
+            (_, Some(HelpAction::Close), _) | (Some(Command::Help), None, _) => {
                 app.overlay = Overlay::None;
                 app.help_scroll = 0;
             }
-            (_, KeyCode::Up) => app.help_scroll = app.help_scroll.saturating_sub(1),
-            (_, KeyCode::Down) => app.help_scroll += 1,
-            (_, KeyCode::PageUp) => app.help_scroll = app.help_scroll.saturating_sub(10),
-            (_, KeyCode::PageDown) => app.help_scroll += 10,
+            (_, Some(HelpAction::ScrollUp), _) => {
+                app.help_scroll = app.help_scroll.saturating_sub(1);
+            }
+            (_, Some(HelpAction::ScrollDown), _) => app.help_scroll += 1,
+            (_, Some(HelpAction::PageUp), _) => {
+                app.help_scroll = app.help_scroll.saturating_sub(10);
+            }
+            (_, Some(HelpAction::PageDown), _) => app.help_scroll += 10,
             _ => {}
         },
         Overlay::Picker(picker) => {
             let purpose = picker.purpose;
-            match picker.on_key(key) {
+            match picker.on_key(key, &app.keymap) {
                 PickerOutcome::Stay => {}
                 PickerOutcome::Close => app.overlay = Overlay::None,
                 PickerOutcome::Choose(model) => confirm_model(app, purpose, &model, fx),
@@ -57,7 +63,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 PickerOutcome::Providers(model) => super::shootout::ask_for_picker(app, &model, fx),
             }
         }
-        Overlay::Routing(form) => match form.on_key(key) {
+        Overlay::Routing(form) => match form.on_key(key, &app.keymap) {
             FormOutcome::Stay => {}
             FormOutcome::Close => app.overlay = Overlay::None,
             FormOutcome::Apply(applied) => {
@@ -75,88 +81,79 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
                 }
             }
         },
-        Overlay::Spend | Overlay::Account => {
-            let cmd = app.keymap.resolve(key, true);
-            match (cmd, key.code) {
-                (Some(cmd @ (Command::Quit | Command::Interrupt)), _) => return Some(cmd),
-                (Some(Command::Account), _) if matches!(app.overlay, Overlay::Spend) => {
-                    return Some(Command::Account);
-                }
-                (Some(Command::Spend), _) if matches!(app.overlay, Overlay::Account) => {
-                    app.overlay = Overlay::Spend;
-                }
-                (Some(Command::Spend | Command::Account | Command::Stop), _)
-                | (_, KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter) => {
-                    app.overlay = Overlay::None;
-                }
-                (_, KeyCode::Char('r')) if matches!(app.overlay, Overlay::Account) => {
-                    app.account.loading = true;
-                    fx.push(Effect::RefreshBalance);
-                }
-                _ => {}
+        Overlay::Spend => match (app.keymap.spend.resolve(key), room) {
+            (_, Some(cmd @ (Command::Quit | Command::Interrupt | Command::Account))) => {
+                return Some(cmd);
             }
-        }
-        Overlay::Title(input) => match key.code {
-            KeyCode::Esc => app.overlay = Overlay::None,
-            _ if ctrl_c => app.overlay = Overlay::None,
-            KeyCode::Enter => {
+            (Some(SpendAction::Close), _) | (None, Some(Command::Spend | Command::Stop)) => {
+                app.overlay = Overlay::None;
+            }
+            _ => {}
+        },
+        Overlay::Account => match (app.keymap.account.resolve(key), room) {
+            (_, Some(cmd @ (Command::Quit | Command::Interrupt))) => return Some(cmd),
+            (None, Some(Command::Spend)) => app.overlay = Overlay::Spend,
+            (Some(AccountAction::Close), _) | (None, Some(Command::Account | Command::Stop)) => {
+                app.overlay = Overlay::None;
+            }
+            (Some(AccountAction::Refresh), _) => {
+                app.account.loading = true;
+                fx.push(Effect::RefreshBalance);
+            }
+            _ => {}
+        },
+        Overlay::Title(input) => match app.keymap.dialog.resolve(key) {
+            Some(DialogAction::Cancel) => app.overlay = Overlay::None,
+            Some(DialogAction::Confirm) => {
                 let title = input.text().trim().to_owned();
                 app.overlay = Overlay::None;
                 if !title.is_empty() {
                     retitle(app, title);
                 }
             }
-            _ => {
-                input.edit(key);
+            None => {
+                input.edit(key, &app.keymap.prompt);
             }
         },
-        Overlay::JumpTo(input) => match key.code {
-            KeyCode::Esc => app.overlay = Overlay::None,
-            _ if ctrl_c => app.overlay = Overlay::None,
-            KeyCode::Enter => {
+        Overlay::JumpTo(input) => match app.keymap.dialog.resolve(key) {
+            Some(DialogAction::Cancel) => app.overlay = Overlay::None,
+            Some(DialogAction::Confirm) => {
                 let text = input.text();
                 app.overlay = Overlay::None;
                 super::sync::jump_to(app, &text);
             }
-            _ => {
-                input.edit(key);
+            None => {
+                input.edit(key, &app.keymap.prompt);
             }
         },
         Overlay::Leaderboard(_) => super::board::on_key(app, key, fx),
-        Overlay::Tag(input) => match key.code {
-            KeyCode::Esc => app.overlay = Overlay::None,
-            _ if ctrl_c => app.overlay = Overlay::None,
-            KeyCode::Enter => {
+        Overlay::Tag(input) => match app.keymap.dialog.resolve(key) {
+            Some(DialogAction::Cancel) => app.overlay = Overlay::None,
+            Some(DialogAction::Confirm) => {
                 let text = input.text();
                 app.overlay = Overlay::None;
                 super::vote::set_tags(app, &text);
             }
-            _ => {
-                input.edit(key);
+            None => {
+                input.edit(key, &app.keymap.prompt);
             }
         },
-        Overlay::Sessions(b) => {
-            if ctrl_c {
-                app.overlay = Overlay::None;
-                return None;
+        Overlay::Sessions(b) => match browser::on_key(b, key, &open_id, &app.keymap) {
+            Outcome::Stay => {}
+            Outcome::Close => app.overlay = Overlay::None,
+            Outcome::Open(id) => {
+                b.message = Some("opening…".into());
+                fx.push(Effect::OpenSession(id));
             }
-            match browser::on_key(b, key, &open_id) {
-                Outcome::Stay => {}
-                Outcome::Close => app.overlay = Overlay::None,
-                Outcome::Open(id) => {
-                    b.message = Some("opening…".into());
-                    fx.push(Effect::OpenSession(id));
-                }
-                Outcome::Effect(effect) => {
-                    fx.push(effect);
-                    fx.push(Effect::ListSessions);
-                }
-                Outcome::RetitleOpen(title) => {
-                    retitle(app, title);
-                    fx.push(Effect::ListSessions);
-                }
+            Outcome::Effect(effect) => {
+                fx.push(effect);
+                fx.push(Effect::ListSessions);
             }
-        }
+            Outcome::RetitleOpen(title) => {
+                retitle(app, title);
+                fx.push(Effect::ListSessions);
+            }
+        },
     }
     None
 }

@@ -1,15 +1,16 @@
 //! The model picker: a query searched fuzzily over the catalog as it is typed, a sort cycled
-//! with Tab, free models only with Ctrl+F, and Enter to bind the highlighted model to a new or
+//! (Tab by default), free models only (Ctrl+F), and Enter to bind the highlighted model to a new or
 //! the focused pane. An id the catalog does not list (another endpoint's) can still be typed.
 
 use std::sync::Arc;
 
 use nucleo_matcher::Matcher;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{ModelPurpose, Prompt};
 use crate::catalog::search::{SortKey, matcher, narrows, search_within};
 use crate::catalog::{Index, ModelRow};
+use crate::keymap::{Keymap, PickerAction};
 
 #[derive(Debug, Clone)]
 pub struct Picker {
@@ -133,60 +134,57 @@ impl Picker {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> PickerOutcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => return PickerOutcome::Close,
-            KeyCode::Char('c') if ctrl => return PickerOutcome::Close,
-            KeyCode::Enter => {
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap) -> PickerOutcome {
+        let Some(action) = keys.picker.resolve(key) else {
+            let before = self.query.text();
+            self.query.edit(key, &keys.prompt);
+            if self.query.text() != before {
+                self.refresh();
+            }
+            return PickerOutcome::Stay;
+        };
+        match action {
+            PickerAction::Close => return PickerOutcome::Close,
+            PickerAction::Choose => {
                 return match self.choice() {
                     Some(id) => PickerOutcome::Choose(id),
                     None => PickerOutcome::Stay,
                 };
             }
-            KeyCode::Char('t') if ctrl => {
+            PickerAction::UseTyped => {
                 let typed = self.query.text().trim().to_owned();
                 if !typed.is_empty() {
                     return PickerOutcome::Choose(typed);
                 }
             }
-            KeyCode::Char('r') if ctrl => {
+            PickerAction::Refresh => {
                 self.message = Some("refreshing the catalog…".into());
                 return PickerOutcome::RefreshCatalog;
             }
-            KeyCode::Char('e') if ctrl => {
+            PickerAction::Providers => {
                 if let Some(id) = self.current().map(|r| r.id.clone()) {
                     self.message = Some("asking for its providers…".into());
                     return PickerOutcome::Providers(id);
                 }
             }
-            KeyCode::Up => self.move_by(-1),
-            KeyCode::Char('p') if ctrl => self.move_by(-1),
-            KeyCode::Down => self.move_by(1),
-            KeyCode::Char('n') if ctrl => self.move_by(1),
-            KeyCode::PageUp => self.move_by(-10),
-            KeyCode::PageDown => self.move_by(10),
-            KeyCode::Tab => {
+            PickerAction::Up => self.move_by(-1),
+            PickerAction::Down => self.move_by(1),
+            PickerAction::PageUp => self.move_by(-10),
+            PickerAction::PageDown => self.move_by(10),
+            PickerAction::SortNext => {
                 self.sort = self.sort.next();
                 self.refresh();
             }
-            KeyCode::BackTab => {
+            PickerAction::SortPrev => {
                 // Four steps forward is one back in a cycle of five.
                 for _ in 0..4 {
                     self.sort = self.sort.next();
                 }
                 self.refresh();
             }
-            KeyCode::Char('f') if ctrl => {
+            PickerAction::FreeOnly => {
                 self.free_only = !self.free_only;
                 self.refresh();
-            }
-            _ => {
-                let before = self.query.text();
-                self.query.edit(key);
-                if self.query.text() != before {
-                    self.refresh();
-                }
             }
         }
         PickerOutcome::Stay
@@ -203,6 +201,7 @@ impl Picker {
 mod tests {
     use super::*;
     use crate::api::{Catalog, ModelEntry};
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     fn picker(ids: &[&str]) -> Picker {
         let models = ids
@@ -220,7 +219,7 @@ mod tests {
     }
 
     fn key(p: &mut Picker, code: KeyCode) -> PickerOutcome {
-        p.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+        p.on_key(KeyEvent::new(code, KeyModifiers::NONE), &Keymap::default())
     }
 
     #[test]
@@ -265,7 +264,10 @@ mod tests {
         assert_eq!(p.selected, 1);
         key(&mut p, KeyCode::Tab);
         assert_eq!(p.sort, SortKey::Price);
-        p.on_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        p.on_key(
+            KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+            &Keymap::default(),
+        );
         assert_eq!(p.sort, SortKey::Relevance);
     }
 }

@@ -1,13 +1,14 @@
 //! The routing and settings form for one pane: provider sort, model variant, price cap,
 //! fallback models, provider order / only / ignore, whether other providers may step in, the
 //! provider filters (quantizations, zdr, …) and the pane's own settings (temperature, effort,
-//! seed, system prompt, samples…) written as in `MODEL{key=value,...}`. Up/Down pick a field,
-//! Left/Right/Space change a choice, text fields take typing; Enter applies.
+//! seed, system prompt, samples…) written as in `MODEL{key=value,...}`. Keys (`[keys.routing]`)
+//! pick a field, change a choice and apply; text fields take typing.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{PaneId, Prompt};
 use crate::api::{MaxPrice, ProviderSort, Routing, Variant};
+use crate::keymap::{FormAction, Keymap};
 use crate::pane_settings::PaneSettings;
 use crate::pane_settings::spec::{filters_text, parse_body, set_filters};
 use crate::routing::parse_list;
@@ -278,18 +279,16 @@ impl RoutingForm {
         Ok(spec.settings)
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> FormOutcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap) -> FormOutcome {
         let field = self.current();
         let last = Field::ALL.len() - 1;
-        match key.code {
-            KeyCode::Esc => return FormOutcome::Close,
-            KeyCode::Char('c') if ctrl => return FormOutcome::Close,
-            KeyCode::Enter => match (self.routing(), self.pane_settings()) {
+        match keys.routing.resolve(key) {
+            Some(FormAction::Close) => return FormOutcome::Close,
+            Some(FormAction::Apply) => match (self.routing(), self.pane_settings()) {
                 (Ok(r), Ok(s)) => return FormOutcome::Apply(Box::new((r, s))),
                 (Err(e), _) | (_, Err(e)) => self.error = Some(e),
             },
-            KeyCode::Char('r') if ctrl => {
+            Some(FormAction::Reset) => {
                 *self = Self::new(
                     self.pane,
                     &self.model.clone(),
@@ -297,13 +296,14 @@ impl RoutingForm {
                     &PaneSettings::default(),
                 );
             }
-            KeyCode::Up | KeyCode::BackTab => self.field = self.field.saturating_sub(1),
-            KeyCode::Down | KeyCode::Tab => self.field = (self.field + 1).min(last),
-            KeyCode::Left if field.is_choice() => self.change(false),
-            KeyCode::Right | KeyCode::Char(' ') if field.is_choice() => self.change(true),
-            _ => {
+            Some(FormAction::PrevField) => self.field = self.field.saturating_sub(1),
+            Some(FormAction::NextField) => self.field = (self.field + 1).min(last),
+            Some(FormAction::ChoicePrev) if field.is_choice() => self.change(false),
+            Some(FormAction::ChoiceNext) if field.is_choice() => self.change(true),
+            // A text field takes the key (Left moves its cursor, Space types).
+            Some(FormAction::ChoicePrev | FormAction::ChoiceNext) | None => {
                 if let Some(input) = self.input_mut(field) {
-                    input.edit(key);
+                    input.edit(key, &keys.prompt);
                     self.error = None;
                 }
             }
@@ -322,9 +322,10 @@ impl RoutingForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     fn press(f: &mut RoutingForm, code: KeyCode) -> FormOutcome {
-        f.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+        f.on_key(KeyEvent::new(code, KeyModifiers::NONE), &Keymap::default())
     }
 
     fn type_in(f: &mut RoutingForm, text: &str) {

@@ -1,9 +1,7 @@
 //! `update`: the only place the room's state changes. Keys resolve through the keymap to
 //! `Command`s; each command is a small function here; stream results go to `stream.rs`.
 
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use super::pane::Pane;
@@ -13,6 +11,7 @@ use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
 use super::{account, arena, board, catalog, money, overlay, stream, vote};
 use crate::api::StreamEvent;
+use crate::keymap::PromptAction;
 use crate::markdown::Ctx;
 
 /// Lines the mouse wheel scrolls per notch.
@@ -184,16 +183,15 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         run(app, cmd, fx);
         return;
     }
-    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
-    match key.code {
-        KeyCode::Up if plain && app.prompt.on_first_line() => {
+    match app.keymap.prompt.resolve(key) {
+        Some(PromptAction::HistoryPrev) if app.prompt.on_first_line() => {
             let current = app.prompt.text();
             if let Some(older) = app.history.older(&current).map(str::to_owned) {
                 app.prompt.set_text(&older);
                 app.relayout();
             }
         }
-        KeyCode::Down if plain && app.prompt.on_last_line() => {
+        Some(PromptAction::HistoryNext) if app.prompt.on_last_line() => {
             if let Some(newer) = app.history.newer().map(str::to_owned) {
                 app.prompt.set_text(&newer);
                 app.relayout();
@@ -202,7 +200,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         _ => {
             let width = app.layout.input.width.saturating_sub(2);
             let rows = app.prompt.rows_at(width);
-            app.prompt.edit(key);
+            app.prompt.edit(key, &app.keymap.prompt);
             if app.prompt.rows_at(width) != rows {
                 app.relayout();
             }
@@ -489,7 +487,7 @@ fn close_focused(app: &mut App, fx: &mut Vec<Effect>) {
     let pane = app.panes.remove(app.focus);
     let undo = app
         .keymap
-        .key_for(Command::ReopenPane)
+        .label_for(Command::ReopenPane)
         .map_or_else(String::new, |k| format!("; {k} brings it back"));
     app.set_notice(
         NoticeLevel::Info,

@@ -18,7 +18,7 @@ pub(crate) async fn run(
     arena: Option<app::ArenaSource>,
 ) -> Result<ExitCode, UsageError> {
     let global = &cli.global;
-    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(UsageError)?;
+    let keymap = keymap::Keymap::from_config(&config.keys).map_err(UsageError)?;
     let settings = app::Settings {
         max_tokens: config.max_tokens,
         system: config.system_prompt.clone(),
