@@ -47,6 +47,8 @@ struct RoomKeys {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HelpSection {
     pub title: &'static str,
+    /// Where config.toml rebinds them: `[keys]`, `[keys.picker]`.
+    pub table: String,
     pub rows: Vec<(String, &'static str)>,
 }
 
@@ -133,6 +135,26 @@ impl Default for RoomKeys {
             always: table(DEFAULTS),
             when_empty: table(WHEN_EMPTY),
         }
+    }
+}
+
+/// Two opposite keys as one hint: `↑↓` when both are one character, else `PgUp PgDn`.
+fn pair(back: Option<String>, forth: Option<String>) -> Option<String> {
+    match (back, forth) {
+        (Some(b), Some(f)) if b.chars().count() == 1 && f.chars().count() == 1 => {
+            Some(format!("{b}{f}"))
+        }
+        (Some(b), Some(f)) => Some(format!("{b} {f}")),
+        (one, None) | (None, one) => one,
+    }
+}
+
+/// `F1, ? or Esc`: keys that do the same thing, as a hint lists them.
+pub fn either(keys: &[String]) -> String {
+    match keys {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -255,6 +277,25 @@ impl Keymap {
             .map(|(_, k)| k.label())
     }
 
+    /// The key a notice names for `cmd` (`Alt+N`), or its name when no key is bound.
+    pub fn name(&self, cmd: Command) -> String {
+        self.label_for(cmd)
+            .unwrap_or_else(|| format!("`{}` (no key bound)", cmd.name()))
+    }
+
+    /// Every key of `cmd` as hints name them, the prompt-empty ones last (`F1`, `?`).
+    pub fn labels_for(&self, cmd: Command) -> Vec<String> {
+        self.help_rows()
+            .into_iter()
+            .find(|(c, _)| *c == cmd)
+            .map(|(_, keys)| {
+                keys.into_iter()
+                    .map(|k| k.trim_end_matches(" (empty prompt)").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The shortest key for `cmd` where the prompt is empty (`End`), else its key anywhere:
     /// for hints shown while one reads rather than writes.
     pub fn quick_label_for(&self, cmd: Command) -> Option<String> {
@@ -325,12 +366,14 @@ impl Keymap {
         fn section<A: Action>(keys: &ModeKeys<A>) -> HelpSection {
             HelpSection {
                 title: A::TITLE,
+                table: format!("[keys.{}]", A::TABLE),
                 rows: keys.help_rows(),
             }
         }
         vec![
             HelpSection {
                 title: "room",
+                table: "[keys]".to_owned(),
                 rows: room,
             },
             section(&self.prompt),

@@ -142,9 +142,10 @@ impl App {
         let mut app = App::new(&first, keymap, settings);
         app.arena = ArenaRoom::new(true, seed);
         app.arena.source = Some(source);
-        app.prompt = super::Prompt::new(
-            "Ask the arena… the answers are named A, B… until you vote (F1 lists the keys)",
-        );
+        let help = app.keymap.name(super::Command::Help);
+        app.prompt = super::Prompt::new(&format!(
+            "Ask the arena… the answers are named A, B… until you vote ({help} lists the keys)"
+        ));
         app.set_blind(true);
         Ok(app)
     }
@@ -264,9 +265,10 @@ pub(super) fn toggle_blind(app: &mut App) {
         return;
     }
     if app.panes.len() < 2 {
+        let add = app.keymap.name(super::Command::AddPane);
         app.set_notice(
             NoticeLevel::Error,
-            "a blind round compares two or more panes: add one with Alt+N",
+            format!("a blind round compares two or more panes: add one with {add}"),
         );
         return;
     }

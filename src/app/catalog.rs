@@ -124,10 +124,11 @@ pub(super) fn on_loaded(app: &mut App, update: CatalogUpdate) {
 pub(super) fn on_failed(app: &mut App, error: &super::WorkError) {
     app.catalog.refreshing = false;
     if !app.catalog.has_default() {
+        let retry = app.keymap.name(super::Command::RefreshCatalog);
         app.set_notice(
             NoticeLevel::Error,
             format!(
-                "no model catalog ({error}): the room works, but model ids are not checked and prices are unknown; F5 retries"
+                "no model catalog ({error}): the room works, but model ids are not checked and prices are unknown; {retry} retries"
             ),
         );
     } else {
@@ -192,7 +193,7 @@ pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(),
         .chain(&routing.fallbacks)
         .find(|m| !index.catalog.contains(m))
     {
-        return Err(unknown_model_message(index, missing));
+        return Err(unknown_model_message(&app.keymap, index, missing));
     }
     Ok(())
 }
@@ -218,12 +219,12 @@ pub fn unknown_fallback(app: &App, pane: super::PaneId, routing: &Routing) -> Op
         .find(|m| !index.catalog.contains(m))?;
     Some(format!(
         "fallback {}",
-        unknown_model_message(index, missing)
+        unknown_model_message(&app.keymap, index, missing)
     ))
 }
 
 /// "x/y is not in the catalog: did you mean a/b?" with the closest ids.
-pub fn unknown_model_message(index: &Index, model: &str) -> String {
+pub fn unknown_model_message(keys: &crate::keymap::Keymap, index: &Index, model: &str) -> String {
     let close = suggest(index, model, 3);
     match close.split_first() {
         Some((best, [])) => {
@@ -233,7 +234,11 @@ pub fn unknown_model_message(index: &Index, model: &str) -> String {
             "{model} is not in the catalog: did you mean {best}? (or {})",
             rest.join(", ")
         ),
-        None => format!("{model} is not in the catalog (F5 refreshes it; Alt+M picks another)"),
+        None => format!(
+            "{model} is not in the catalog ({} refreshes it; {} picks another)",
+            keys.name(super::Command::RefreshCatalog),
+            keys.name(super::Command::ChangeModel)
+        ),
     }
 }
 

@@ -238,7 +238,8 @@ impl App {
             zoom: false,
             sync_scroll: false,
             send_mode: SendMode::All,
-            prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
+            // `sync_prompt_hint` writes the placeholder, in the keys bound, after every update.
+            prompt: Prompt::new(""),
             history: History::default(),
             overlay: Overlay::None,
             reasoning_key: keymap.label_for(Command::ToggleReasoning),
@@ -271,6 +272,7 @@ impl App {
             app.panes.push(Pane::new(id, model.clone()));
         }
         app.relayout();
+        update::sync_prompt_hint(&mut app);
         app
     }
 

@@ -13,7 +13,8 @@ use crate::sanitize::Clean;
 fn blocked(app: &App, targets: &[usize], text: &str) -> Option<String> {
     if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
         let model = &app.panes[*busy].model;
-        return Some(format!("{model} is still answering: stop it (Esc) or wait"));
+        let stop = app.keymap.name(Command::Stop);
+        return Some(format!("{model} is still answering: stop it ({stop}) or wait"));
     }
     for &i in targets {
         let p = &app.panes[i];
@@ -35,7 +36,11 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     let mode = super::arena::before_send(app, mode, fx);
     let mut targets = app.targets(mode);
     if targets.is_empty() {
-        app.set_notice(NoticeLevel::Error, "no pane to send to: add one with Alt+N");
+        let add = app.keymap.name(Command::AddPane);
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("no pane to send to: add one with {add}"),
+        );
         return;
     }
     // A pane whose model cannot be sent (misspelt, retired) says so in its own pane and is
@@ -85,10 +90,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
             .iter()
             .map(|&i| format!("pane {} ({})", i + 1, app.panes[i].model))
             .collect();
-        let change = app
-            .keymap
-            .label_for(Command::ChangeModel)
-            .unwrap_or_default();
+        let change = app.keymap.name(Command::ChangeModel);
         app.set_notice(
             NoticeLevel::Error,
             format!(
@@ -116,9 +118,10 @@ fn unpinned_twins(app: &App, targets: &[usize]) -> Option<String> {
             .then_some(&p.model)
     })?;
     (!app.is_blind()).then(|| {
+        let shootout = app.keymap.name(Command::ShootOut);
         format!(
             "{twin} runs in several panes unpinned: providers may differ between them \
-             (pin one with only=TAG, or Alt+Shift+P for one pane per provider)"
+             (pin one with only=TAG, or {shootout} for one pane per provider)"
         )
     })
 }

@@ -15,7 +15,8 @@ pub(super) fn start(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     }
     let Some(p) = app.focused() else {
-        app.set_notice(NoticeLevel::Error, "no pane: add one with Alt+N first");
+        let add = app.keymap.name(super::Command::AddPane);
+        app.set_notice(NoticeLevel::Error, format!("no pane: add one with {add} first"));
         return;
     };
     if !p.model.on_default() || !app.settings.checks_models {

@@ -4,7 +4,7 @@
 
 use super::answer::Policy;
 use super::pane::{AnswerState, CostState, Pane};
-use super::{App, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
+use super::{App, Command, Effect, NoticeLevel, PaneId, RequestId, catalog, money};
 use crate::api::{ApiError, Generation, Reply, StreamEvent};
 use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
@@ -53,14 +53,17 @@ pub(super) fn on_event(
             generation_id: id.to_owned(),
         });
     }
-    if applied.rejected {
-        p.note = Some(Clean::line(&format!(
-            "{} was rejected: change this pane's model with Alt+M",
-            p.model
-        )));
-    }
+    let rejected = applied.rejected;
     if ended {
         app.panes[i].refresh_spread();
+    }
+    if rejected {
+        let change = app.keymap.name(Command::ChangeModel);
+        let p = &mut app.panes[i];
+        p.note = Some(Clean::line(&format!(
+            "{} was rejected: change this pane's model with {change}",
+            p.model
+        )));
     }
     money::charge(app, i, request, cost_before, fx);
     if applied.served {

@@ -11,7 +11,7 @@ use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
 use super::{account, arena, board, catalog, money, overlay, stream, vote};
 use crate::api::StreamEvent;
-use crate::keymap::PromptAction;
+use crate::keymap::{PickerAction, PromptAction};
 use crate::markdown::Ctx;
 
 /// Lines the mouse wheel scrolls per notch.
@@ -139,7 +139,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 /// The empty prompt's placeholder says where Enter sends, in the keys actually bound.
-fn sync_prompt_hint(app: &mut App) {
+pub(super) fn sync_prompt_hint(app: &mut App) {
     if app.arena.blind_mode() {
         // The arena's own placeholder says how its rounds go (every send goes to all).
         return;
@@ -393,9 +393,10 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Interrupt => {
             if app.streaming_count() > 0 {
                 stream::stop_all(app, fx);
+                let again = app.keymap.name(Command::Interrupt);
                 app.set_notice(
                     NoticeLevel::Info,
-                    "stopped every answer; Ctrl+C again quits",
+                    format!("stopped every answer; {again} again quits"),
                 );
             } else {
                 app.quit = true;
@@ -439,7 +440,11 @@ fn open_picker(app: &mut App, purpose: ModelPurpose, fx: &mut Vec<Effect>) {
     let mut picker = Picker::new(purpose, app.catalog.index.clone());
     if app.catalog.index.is_none() {
         picker.message = Some(match &app.catalog.error {
-            Some(e) => format!("no catalog ({e}); type a model id, Ctrl+R retries").into(),
+            Some(e) => format!(
+                "no catalog ({e}); type a model id, {} retries",
+                app.keymap.picker.name(PickerAction::Refresh)
+            )
+            .into(),
             None => "the catalog is loading; type a model id or wait a moment".into(),
         });
         if !app.catalog.refreshing {

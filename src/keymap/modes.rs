@@ -211,6 +211,17 @@ impl<A: Action> ModeKeys<A> {
         self.bindings.iter().copied()
     }
 
+    /// The key a notice names for `action`: its label, or its name when no key is bound.
+    pub fn name(&self, action: A) -> String {
+        self.label(action)
+            .unwrap_or_else(|| format!("`{}` (no key bound)", action.name()))
+    }
+
+    /// The first keys of two opposite actions as one hint: `↑↓`, `PgUp PgDn`.
+    pub fn pair(&self, back: A, forth: A) -> Option<String> {
+        super::pair(self.label(back), self.label(forth))
+    }
+
     /// `what` after the keys of `action` (`Enter picks`), or nothing when it has none.
     pub fn hint(&self, action: A, what: &str) -> Option<String> {
         self.label(action).map(|k| format!("{k} {what}"))

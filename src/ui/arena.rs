@@ -10,6 +10,7 @@ use super::{Theme, centered};
 use crate::app::board::{BoardView, Computed};
 use crate::app::{App, Command};
 use crate::arena::Outcome;
+use crate::keymap::{BoardAction, Keymap};
 use crate::sanitize::Clean;
 
 /// The round's line: which keys vote, or how the vote stands. `None` when there is nothing to
@@ -94,7 +95,7 @@ fn round_parts(app: &App) -> Option<(String, Vec<String>)> {
     Some((format!("{warn} vote: "), keys(&list)))
 }
 
-pub fn render_board(frame: &mut Frame, view: &BoardView, theme: &Theme) {
+pub fn render_board(frame: &mut Frame, keys: &Keymap, view: &BoardView, theme: &Theme) {
     let full = frame.area();
     let area = centered(
         full,
@@ -116,7 +117,13 @@ pub fn render_board(frame: &mut Frame, view: &BoardView, theme: &Theme) {
         .border_style(theme.border(true))
         .title(format!(" leaderboard · {which} "))
         .title_bottom(Line::styled(
-            format!(" a: {other} · Esc closes · `modelroom leaderboard` has more "),
+            super::hints(&[
+                keys.board
+                    .label(BoardAction::AllVotes)
+                    .map(|k| format!("{k}: {other}")),
+                keys.board.hint(BoardAction::Close, "closes"),
+                Some("`modelroom leaderboard` has more".to_owned()),
+            ]),
             theme.dim(),
         ));
     let inner = block.inner(area);

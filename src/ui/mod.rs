@@ -17,7 +17,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table};
 pub use crate::theme::Theme;
 pub use pane::PaneView;
 
-use crate::app::{App, Overlay, SendMode};
+use crate::app::{App, Command, Overlay, SendMode};
+use crate::keymap::{DialogAction, HelpAction};
 use crate::text::width_of;
 
 /// Draws the whole screen in the app's theme. `now` only drives countdowns and spinners.
@@ -31,7 +32,7 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
     let zoom_note = (app.zoom && app.panes.len() > 1).then(|| {
         let back = app
             .keymap
-            .label_for(crate::app::Command::Zoom)
+            .label_for(Command::Zoom)
             .map(|k| format!(" ({k} shows all)"))
             .unwrap_or_default();
         match app.send_mode {
@@ -42,6 +43,8 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             SendMode::Focused => format!("zoomed{back} · the prompt goes to this pane"),
         }
     });
+    let send_key = app.keymap.label_for(Command::Send);
+    let follow_key = app.keymap.quick_label_for(Command::ScrollBottom);
     for (i, (pane, rect)) in app.panes.iter().zip(&app.layout.panes).enumerate() {
         if rect.is_empty() {
             continue;
@@ -55,6 +58,8 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             now,
             reasoning_key: app.reasoning_key.as_deref(),
             zoom_note: zoom_note.as_deref(),
+            send_key: send_key.as_deref(),
+            follow_key: follow_key.as_deref(),
         };
         frame.render_widget(view, *rect);
     }
@@ -63,7 +68,13 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
             height: app.layout.input.y,
             ..frame.area()
         };
-        let hint = Paragraph::new("No panes. Add one with Alt+N (F1 lists every key).")
+        let k = &app.keymap;
+        let text = format!(
+            "No panes. Add one with {} ({} lists every key).",
+            k.name(Command::AddPane),
+            k.name(Command::Help)
+        );
+        let hint = Paragraph::new(text)
             .style(theme.dim())
             .block(Block::bordered().border_style(theme.border(false)));
         frame.render_widget(hint, room);
@@ -79,17 +90,17 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
         Overlay::Account => spend::render_account(frame, app, theme),
         Overlay::Title(input) => {
             let area = centered(frame.area(), 64, 3);
-            small_prompt(frame, area, " name this session ", input, theme);
+            small_prompt(frame, app, area, " name this session ", input);
         }
         Overlay::JumpTo(input) => {
             let area = centered(frame.area(), 40, 3);
-            small_prompt(frame, area, " go to prompt ", input, theme);
+            small_prompt(frame, app, area, " go to prompt ", input);
         }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
-        Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
+        Overlay::Leaderboard(view) => arena::render_board(frame, &app.keymap, view, theme),
         Overlay::Tag(input) => {
             let area = centered(frame.area(), 64, 3);
-            small_prompt(frame, area, " tags for this round's vote ", input, theme);
+            small_prompt(frame, app, area, " tags for this round's vote ", input);
         }
     }
 }
@@ -131,23 +142,29 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(app.prompt.textarea(), inner);
 }
 
-/// A one-line text field in a bordered box.
-fn small_prompt(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    input: &crate::app::Prompt,
-    theme: &Theme,
-) {
+/// A one-line text field in a bordered box, its keys (`[keys.dialog]`) underneath.
+fn small_prompt(frame: &mut Frame, app: &App, area: Rect, title: &str, input: &crate::app::Prompt) {
+    let theme = app.theme();
+    let keys = &app.keymap.dialog;
+    let hint = hints(&[
+        keys.hint(DialogAction::Confirm, "confirms"),
+        keys.hint(DialogAction::Cancel, "cancels"),
+    ]);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(title.to_owned())
-        .title_bottom(Line::styled(" Enter confirms · Esc cancels ", theme.dim()));
+        .title_bottom(Line::styled(hint, theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     frame.render_widget(input.textarea(), inner);
+}
+
+/// A footer of key hints, ` Enter picks · Esc closes `: the ones whose keys are bound.
+pub(crate) fn hints(parts: &[Option<String>]) -> String {
+    let parts: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
+    format!(" {} ", parts.join(" · "))
 }
 
 /// `spans` cut to `width` columns, the cut ending in `…` (ratatui would cut without a mark).
@@ -176,38 +193,52 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
+/// Every key, mode by mode, from the live keymap: a heading row per mode, then its keys.
 fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
-    let mut entries: Vec<(String, &str)> = app
-        .keymap
-        .help_rows()
-        .into_iter()
-        .filter(|(cmd, keys)| !keys.is_empty() && cmd.focus_index().is_none_or(|i| i == 0))
-        .map(|(cmd, keys)| match cmd.focus_index() {
-            // Nine "focus pane N" rows say one thing.
-            Some(_) => (format!("{} … 9", keys.join(", ")), "focus pane 1 … 9"),
-            None => (keys.join(", "), cmd.description()),
-        })
-        .collect();
-    entries.push((
-        "up / down".into(),
-        "recall earlier prompts (at the prompt's first / last line)",
-    ));
-    entries.push((
-        "mouse wheel".into(),
-        "scroll the pane under the pointer; click focuses it",
-    ));
+    let k = &app.keymap;
+    let mut entries: Vec<(String, String, bool)> = Vec::new();
+    for section in k.help_sections() {
+        if section.rows.is_empty() {
+            continue;
+        }
+        let heading = format!("{} {}", section.title, section.table);
+        if !entries.is_empty() {
+            entries.push((String::new(), String::new(), false));
+        }
+        entries.push((heading, String::new(), true));
+        entries.extend(
+            section
+                .rows
+                .into_iter()
+                .map(|(keys, desc)| (keys, desc.to_owned(), false)),
+        );
+        if section.title == "room" {
+            entries.push((
+                "mouse wheel".into(),
+                "scroll the pane under the pointer; click focuses it".into(),
+                false,
+            ));
+        }
+    }
     // As wide as the longest entry needs, so descriptions are not cut when the screen allows.
     let key_w = entries
         .iter()
-        .map(|(k, _)| width_of(k))
+        .filter(|(_, _, heading)| !heading)
+        .map(|(k, _, _)| width_of(k))
         .max()
         .unwrap_or(0)
         .min(34);
-    let desc_w = entries.iter().map(|(_, d)| width_of(d)).max().unwrap_or(0);
+    let desc_w = entries.iter().map(|(_, d, _)| width_of(d)).max().unwrap_or(0);
     let want = u16::try_from(key_w + desc_w + 4).unwrap_or(u16::MAX);
     let rows: Vec<Row> = entries
         .into_iter()
-        .map(|(keys, desc)| Row::new(vec![Line::styled(keys, theme.key()), Line::raw(desc)]))
+        .map(|(keys, desc, heading)| {
+            if heading {
+                Row::new(vec![Line::styled(keys, theme.title(true))])
+            } else {
+                Row::new(vec![Line::styled(keys, theme.key()), Line::raw(desc)])
+            }
+        })
         .collect();
     let total = rows.len();
     let height = u16::try_from(total).unwrap_or(u16::MAX).saturating_add(2);
@@ -219,16 +250,25 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     } else {
         ""
     };
+    let mut closes = k.labels_for(Command::Help);
+    closes.extend(k.help.labels(HelpAction::Close));
+    let closes = format!("{} closes{typed}", crate::keymap::either(&closes));
     let hint = if shown < total {
+        let scroll_keys = [
+            k.help.pair(HelpAction::ScrollUp, HelpAction::ScrollDown),
+            k.help.pair(HelpAction::PageUp, HelpAction::PageDown),
+        ];
+        let scroll_keys: Vec<String> = scroll_keys.into_iter().flatten().collect();
         format!(
-            " ↑↓ PgUp PgDn scroll ({}-{} of {total}) · F1, ? or Esc closes{typed} ",
+            " {} scroll ({}-{} of {total}) · {closes} ",
+            scroll_keys.join(" "),
             scroll + 1,
             (scroll + shown).min(total)
         )
     } else if app.help_typed {
-        format!(" F1, ? or Esc closes{typed} ")
+        format!(" {closes} ")
     } else {
-        " F1, ? or Esc closes · keys are configurable in config.toml [keys] ".to_owned()
+        format!(" {closes} · keys are set in config.toml's [keys] tables ")
     };
     let key_w = u16::try_from(key_w).unwrap_or(34);
     let table = Table::new(rows, [Constraint::Length(key_w), Constraint::Min(20)])

@@ -24,6 +24,10 @@ pub struct PaneView<'a> {
     pub reasoning_key: Option<&'a str>,
     /// Set while this pane is zoomed: what it says about the panes out of view.
     pub zoom_note: Option<&'a str>,
+    /// The key that sends, for an empty pane's hint.
+    pub send_key: Option<&'a str>,
+    /// The key that follows the stream again, for a scrolled pane's foot.
+    pub follow_key: Option<&'a str>,
 }
 
 impl Widget for PaneView<'_> {
@@ -46,10 +50,11 @@ impl Widget for PaneView<'_> {
         }
         let rows = self.visible_rows(usize::from(inner.height));
         if rows.is_empty() && pane.entries.is_empty() {
-            let hint = Line::styled(
-                "Ask something below; Enter sends it to every pane.",
-                t.dim(),
-            );
+            let text = match self.send_key {
+                Some(k) => format!("Ask something below; {k} sends it to every pane."),
+                None => "Ask something below.".to_owned(),
+            };
+            let hint = Line::styled(text, t.dim());
             Paragraph::new(hint)
                 .wrap(ratatui::widgets::Wrap { trim: true })
                 .render(inner, buf);
@@ -155,7 +160,10 @@ impl PaneView<'_> {
                 parts.push(format!("≈ {s}"));
             }
         } else {
-            parts.push("↑ scrolled · End follows".to_owned());
+            parts.push(match self.follow_key {
+                Some(k) => format!("↑ scrolled · {k} follows"),
+                None => "↑ scrolled".to_owned(),
+            });
         }
         if parts.is_empty() {
             return Line::default();

@@ -10,9 +10,31 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableSta
 
 use super::{Theme, centered};
 use crate::app::{App, ModelPurpose, Picker};
+use crate::keymap::{ModeKeys, PickerAction};
 use crate::catalog::cache::age_label;
 use crate::catalog::{context_label, per_million};
 use crate::clock::unix_now;
+
+/// The picker's keys, from `[keys.picker]`, most used first (a narrow footer cuts the rest).
+fn footer(k: &ModeKeys<PickerAction>) -> String {
+    let moves: Vec<String> = [
+        k.pair(PickerAction::Up, PickerAction::Down),
+        k.pair(PickerAction::PageUp, PickerAction::PageDown),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    super::hints(&[
+        k.hint(PickerAction::Choose, "picks"),
+        (!moves.is_empty()).then(|| format!("{} move", moves.join(" "))),
+        k.hint(PickerAction::SortNext, "sort"),
+        k.hint(PickerAction::FreeOnly, "free only"),
+        k.hint(PickerAction::UseTyped, "use the typed id"),
+        k.hint(PickerAction::Providers, "providers"),
+        k.hint(PickerAction::Refresh, "refresh"),
+        k.hint(PickerAction::Close, "closes"),
+    ])
+}
 
 pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
     let full = frame.area();
@@ -32,13 +54,13 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
             format!(" change the model of {current} ")
         }
     };
-    let keys = " Enter picks · ↑↓ PgUp PgDn move · Tab sort · Ctrl+F free only · Ctrl+T use the typed id · Ctrl+E providers · Ctrl+R refresh · Esc ";
+    let keys = footer(&app.keymap.picker);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(title)
         .title_bottom(Line::styled(
-            crate::text::fit(keys, usize::from(area.width.saturating_sub(2))),
+            crate::text::fit(&keys, usize::from(area.width.saturating_sub(2))),
             theme.dim(),
         ));
     let inner = block.inner(area);
@@ -69,7 +91,11 @@ pub fn render(frame: &mut Frame, app: &App, p: &Picker, theme: &Theme) {
         Some(r) if !r.description.is_empty() => r.description.clone(),
         Some(r) => r.name.clone(),
         None if p.query.text().trim().is_empty() => String::new(),
-        None => format!("Enter uses \"{}\" as the model id", p.query.text().trim()),
+        None => format!(
+            "{} uses \"{}\" as the model id",
+            app.keymap.picker.name(PickerAction::Choose),
+            p.query.text().trim()
+        ),
     };
     frame.render_widget(
         Paragraph::new(Line::styled(

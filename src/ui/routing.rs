@@ -9,6 +9,24 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::{Theme, centered};
 use crate::app::routing::Field;
 use crate::app::{App, RoutingForm};
+use crate::keymap::{FormAction, ModeKeys};
+
+/// The form's keys, from `[keys.routing]`: ` ↑↓ field · ←→ Space change · Enter applies · … `.
+fn footer(k: &ModeKeys<FormAction>) -> String {
+    let change = k.pair(FormAction::ChoicePrev, FormAction::ChoiceNext).map(|pair| {
+        let mut keys = vec![pair];
+        keys.extend(k.labels(FormAction::ChoiceNext).into_iter().skip(1));
+        format!("{} change", keys.join(" "))
+    });
+    super::hints(&[
+        k.pair(FormAction::PrevField, FormAction::NextField)
+            .map(|p| format!("{p} field")),
+        change,
+        k.hint(FormAction::Apply, "applies"),
+        k.hint(FormAction::Reset, "resets"),
+        k.hint(FormAction::Close, "cancels"),
+    ])
+}
 
 pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
     let rows = u16::try_from(Field::ALL.len()).unwrap_or(8);
@@ -17,10 +35,7 @@ pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(format!(" routing for {} ", form.label))
-        .title_bottom(Line::styled(
-            " ↑↓ field · ←→ Space change · Enter applies · Ctrl+R resets · Esc cancels ",
-            theme.dim(),
-        ));
+        .title_bottom(Line::styled(footer(&app.keymap.routing), theme.dim()));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableSta
 
 use super::{Theme, centered, small_prompt};
 use crate::app::{App, Browser, BrowserMode};
+use crate::keymap::{BrowserAction, DialogAction};
 use crate::chat::Cost;
 use crate::sanitize::Clean;
 use crate::text::fit;
@@ -38,10 +39,24 @@ pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
         frame.area().width.saturating_sub(4).min(160),
         frame.area().height.saturating_sub(4).max(10),
     );
+    let k = &app.keymap;
     let keys = match b.mode {
-        BrowserMode::Browse => " Enter opens · Ctrl+R renames · Ctrl+D deletes · Esc closes ",
-        BrowserMode::Rename(_) => " type the new title · Enter confirms · Esc cancels ",
-        BrowserMode::ConfirmDelete => " delete this session? y deletes · any other key keeps it ",
+        BrowserMode::Browse => super::hints(&[
+            k.browser.hint(BrowserAction::Open, "opens"),
+            k.browser.hint(BrowserAction::Rename, "renames"),
+            k.browser.hint(BrowserAction::Delete, "deletes"),
+            k.browser.hint(BrowserAction::Close, "closes"),
+        ]),
+        BrowserMode::Rename(_) => super::hints(&[
+            Some("type the new title".to_owned()),
+            k.dialog.hint(DialogAction::Confirm, "confirms"),
+            k.dialog.hint(DialogAction::Cancel, "cancels"),
+        ]),
+        BrowserMode::ConfirmDelete => super::hints(&[
+            Some("delete this session?".to_owned()),
+            k.browser.hint(BrowserAction::ConfirmDelete, "deletes"),
+            Some("any other key keeps it".to_owned()),
+        ]),
     };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -132,7 +147,7 @@ pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
     frame.render_stateful_widget(table, list, &mut state);
     if let BrowserMode::Rename(input) = &b.mode {
         let at = centered(area, 60, 3);
-        small_prompt(frame, at, " rename session ", input, theme);
+        small_prompt(frame, app, at, " rename session ", input);
     }
 }
 

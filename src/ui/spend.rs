@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Sparkline};
 
 use super::{Theme, centered};
-use crate::app::App;
+use crate::app::{App, Command};
+use crate::keymap::{AccountAction, SpendAction};
 use crate::app::spend::{ModelStats, SpendReport, latest_round, report};
 use crate::catalog::cache::age_label;
 use crate::chat::Cost;
@@ -38,7 +39,14 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
         String::new()
     };
     let title = format!(" spend this session: {}{uncosted} ", r.total);
-    let block = frame_block(title, " F3, Esc or q closes · F4 account ", theme);
+    let k = &app.keymap;
+    let mut closes: Vec<String> = k.label_for(Command::Spend).into_iter().collect();
+    closes.extend(k.spend.labels(SpendAction::Close).into_iter().take(2));
+    let keys = super::hints(&[
+        Some(format!("{} closes", crate::keymap::either(&closes))),
+        k.label_for(Command::Account).map(|a| format!("{a} account")),
+    ]);
+    let block = frame_block(title, &keys, theme);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -250,11 +258,15 @@ fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
 pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
     let full = frame.area();
     let area = centered(full, full.width.saturating_sub(4).min(130), 14);
-    let block = frame_block(
-        " account ".into(),
-        " r refreshes · F4, Esc or q closes · F3 spend ",
-        theme,
-    );
+    let k = &app.keymap;
+    let mut closes: Vec<String> = k.label_for(Command::Account).into_iter().collect();
+    closes.extend(k.account.labels(AccountAction::Close).into_iter().take(2));
+    let keys = super::hints(&[
+        k.account.hint(AccountAction::Refresh, "refreshes"),
+        Some(format!("{} closes", crate::keymap::either(&closes))),
+        k.label_for(Command::Spend).map(|s| format!("{s} spend")),
+    ]);
+    let block = frame_block(" account ".into(), &keys, theme);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);

@@ -77,7 +77,10 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         fields.push((Worth::Streaming, vec![Span::raw(text)]));
     }
     if !app.catalog.has_default() && app.catalog.error.is_some() {
-        let text = " · no catalog (F5 retries)";
+        let text = match app.keymap.label_for(Command::RefreshCatalog) {
+            Some(k) => format!(" · no catalog ({k} retries)"),
+            None => " · no catalog".to_owned(),
+        };
         fields.push((Worth::Kept, vec![Span::styled(text, theme.error())]));
     }
     if let Some(e) = &app.save_error {
