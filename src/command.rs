@@ -36,7 +36,7 @@ macro_rules! commands {
 commands! {
     Send = "send": "send the prompt (to every pane, or the focused one in focused mode)",
     SendFocused = "send_focused": "send the prompt to the focused pane only",
-    ToggleSendMode = "toggle_send_mode": "switch Enter between all panes and the focused pane",
+    ToggleSendMode = "toggle_send_mode": "switch sending between all panes and the focused pane only",
     NewLine = "newline": "insert a new line in the prompt",
     FocusNext = "focus_next": "focus the next pane",
     FocusPrev = "focus_prev": "focus the previous pane",

@@ -16,7 +16,7 @@ fn reasoning_collapsed_and_expanded() {
     thinker(&mut app);
     let collapsed = text(&draw(&app));
     assert!(
-        collapsed.contains("▸ reasoning · 120 tok · $0.0012 (alt-e)"),
+        collapsed.contains("▸ reasoning · 120 tok · $0.0012 (Alt+E)"),
         "{collapsed}"
     );
     assert!(

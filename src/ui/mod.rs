@@ -251,7 +251,7 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
         ""
     };
     let mut closes = k.labels_for(Command::Help);
-    closes.extend(k.help.labels(HelpAction::Close));
+    closes.extend(k.help.labels(HelpAction::Close).into_iter().take(1));
     let closes = format!("{} closes{typed}", crate::keymap::either(&closes));
     let hint = if shown < total {
         let scroll_keys = [
