@@ -212,7 +212,9 @@ impl Keymap {
     fn apply_room(&mut self, entries: &toml::Table) -> Result<(), String> {
         let mut seen: HashMap<KeyChord, &str> = HashMap::new();
         for (key, command) in entries {
-            let chord: KeyChord = key.parse().map_err(|e| format!("[keys] {e}"))?;
+            let chord: KeyChord = key
+                .parse()
+                .map_err(|e| format!("[keys] \"{}\": {e}", key.escape_debug()))?;
             if let Some(other) = seen.insert(chord, key) {
                 return Err(format!(
                     "[keys] \"{other}\" and \"{key}\" are the same key ({}): keep one",

@@ -14,7 +14,9 @@ fn blocked(app: &App, targets: &[usize], text: &str) -> Option<String> {
     if let Some(busy) = targets.iter().find(|&&i| app.panes[i].is_live()) {
         let model = &app.panes[*busy].model;
         let stop = app.keymap.name(Command::Stop);
-        return Some(format!("{model} is still answering: stop it ({stop}) or wait"));
+        return Some(format!(
+            "{model} is still answering: stop it ({stop}) or wait"
+        ));
     }
     for &i in targets {
         let p = &app.panes[i];

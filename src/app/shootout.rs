@@ -16,7 +16,10 @@ pub(super) fn start(app: &mut App, fx: &mut Vec<Effect>) {
     }
     let Some(p) = app.focused() else {
         let add = app.keymap.name(super::Command::AddPane);
-        app.set_notice(NoticeLevel::Error, format!("no pane: add one with {add} first"));
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("no pane: add one with {add} first"),
+        );
         return;
     };
     if !p.model.on_default() || !app.settings.checks_models {

@@ -119,7 +119,7 @@ mode! {
 
 mode! {
     /// One-line questions: a session's title, the prompt to go to, a vote's tags, a rename.
-    DialogAction: table "dialog", title "dialogs (title, go to prompt, tags, rename)", types true,
+    DialogAction: table "dialog", title "dialogs", types true,
     required [Cancel], plain_ok [], {
         Confirm = "confirm" ["enter"]: "confirm",
         Cancel = "cancel" ["esc", "ctrl-c"]: "cancel",
@@ -234,7 +234,9 @@ impl<A: Action> ModeKeys<A> {
         let mut seen: HashMap<KeyChord, &str> = HashMap::new();
         let mut bound = Vec::new();
         for (key, value) in table {
-            let chord: KeyChord = key.parse().map_err(|e| format!("{at} {e}"))?;
+            let chord: KeyChord = key
+                .parse()
+                .map_err(|e| format!("{at} \"{}\": {e}", key.escape_debug()))?;
             if let Some(other) = seen.insert(chord, key) {
                 return Err(format!(
                     "{at} \"{other}\" and \"{key}\" are the same key ({}): keep one",
@@ -261,7 +263,7 @@ impl<A: Action> ModeKeys<A> {
             };
             if A::TYPES && chord.is_plain_char() && !A::PLAIN_OK.contains(&action) {
                 return Err(format!(
-                    "{at} \"{key}\": `{key}` types into the {}'s text field; bind a key with Ctrl or Alt",
+                    "{at} \"{key}\": `{key}` would type into a text field of the {}; bind a key with Ctrl or Alt",
                     A::TITLE
                 ));
             }

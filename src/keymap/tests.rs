@@ -250,7 +250,7 @@ fn bad_mode_tables_are_refused_naming_the_table_and_the_key() {
     let cases = [
         (
             "[picker]\n\"ctrl-nothing\" = \"close\"",
-            "[keys.picker] unknown key `ctrl-nothing`",
+            "[keys.picker] \"ctrl-nothing\": unknown key `ctrl-nothing`",
         ),
         (
             "[picker]\n\"ctrl-x\" = \"fly\"",
@@ -266,7 +266,7 @@ fn bad_mode_tables_are_refused_naming_the_table_and_the_key() {
         ),
         (
             "[picker]\n\"x\" = \"close\"",
-            "[keys.picker] \"x\": `x` types into the model picker's text field",
+            "[keys.picker] \"x\": `x` would type into a text field of the model picker",
         ),
         (
             "[picker]\n\"esc\" = \"none\"\n\"ctrl-c\" = \"none\"",

@@ -201,11 +201,10 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
         if section.rows.is_empty() {
             continue;
         }
-        let heading = format!("{} {}", section.title, section.table);
         if !entries.is_empty() {
             entries.push((String::new(), String::new(), false));
         }
-        entries.push((heading, String::new(), true));
+        entries.push((section.title.to_owned(), section.table, true));
         entries.extend(
             section
                 .rows
@@ -223,18 +222,24 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
     // As wide as the longest entry needs, so descriptions are not cut when the screen allows.
     let key_w = entries
         .iter()
-        .filter(|(_, _, heading)| !heading)
         .map(|(k, _, _)| width_of(k))
         .max()
         .unwrap_or(0)
         .min(34);
-    let desc_w = entries.iter().map(|(_, d, _)| width_of(d)).max().unwrap_or(0);
+    let desc_w = entries
+        .iter()
+        .map(|(_, d, _)| width_of(d))
+        .max()
+        .unwrap_or(0);
     let want = u16::try_from(key_w + desc_w + 4).unwrap_or(u16::MAX);
     let rows: Vec<Row> = entries
         .into_iter()
         .map(|(keys, desc, heading)| {
             if heading {
-                Row::new(vec![Line::styled(keys, theme.title(true))])
+                Row::new(vec![
+                    Line::styled(keys, theme.title(true)),
+                    Line::styled(desc, theme.dim()),
+                ])
             } else {
                 Row::new(vec![Line::styled(keys, theme.key()), Line::raw(desc)])
             }

@@ -10,10 +10,10 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableSta
 
 use super::{Theme, centered};
 use crate::app::{App, ModelPurpose, Picker};
-use crate::keymap::{ModeKeys, PickerAction};
 use crate::catalog::cache::age_label;
 use crate::catalog::{context_label, per_million};
 use crate::clock::unix_now;
+use crate::keymap::{ModeKeys, PickerAction};
 
 /// The picker's keys, from `[keys.picker]`, most used first (a narrow footer cuts the rest).
 fn footer(k: &ModeKeys<PickerAction>) -> String {

@@ -13,11 +13,13 @@ use crate::keymap::{FormAction, ModeKeys};
 
 /// The form's keys, from `[keys.routing]`: ` ↑↓ field · ←→ Space change · Enter applies · … `.
 fn footer(k: &ModeKeys<FormAction>) -> String {
-    let change = k.pair(FormAction::ChoicePrev, FormAction::ChoiceNext).map(|pair| {
-        let mut keys = vec![pair];
-        keys.extend(k.labels(FormAction::ChoiceNext).into_iter().skip(1));
-        format!("{} change", keys.join(" "))
-    });
+    let change = k
+        .pair(FormAction::ChoicePrev, FormAction::ChoiceNext)
+        .map(|pair| {
+            let mut keys = vec![pair];
+            keys.extend(k.labels(FormAction::ChoiceNext).into_iter().skip(1));
+            format!("{} change", keys.join(" "))
+        });
     super::hints(&[
         k.pair(FormAction::PrevField, FormAction::NextField)
             .map(|p| format!("{p} field")),

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableSta
 
 use super::{Theme, centered, small_prompt};
 use crate::app::{App, Browser, BrowserMode};
-use crate::keymap::{BrowserAction, DialogAction};
 use crate::chat::Cost;
+use crate::keymap::{BrowserAction, DialogAction};
 use crate::sanitize::Clean;
 use crate::text::fit;
 

@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Sparkline};
 
 use super::{Theme, centered};
-use crate::app::{App, Command};
-use crate::keymap::{AccountAction, SpendAction};
 use crate::app::spend::{ModelStats, SpendReport, latest_round, report};
+use crate::app::{App, Command};
 use crate::catalog::cache::age_label;
 use crate::chat::Cost;
 use crate::clock::unix_now;
+use crate::keymap::{AccountAction, SpendAction};
 use crate::sanitize::Clean;
 use crate::text::{fit, width_of};
 
@@ -44,7 +44,8 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     closes.extend(k.spend.labels(SpendAction::Close).into_iter().take(2));
     let keys = super::hints(&[
         Some(format!("{} closes", crate::keymap::either(&closes))),
-        k.label_for(Command::Account).map(|a| format!("{a} account")),
+        k.label_for(Command::Account)
+            .map(|a| format!("{a} account")),
     ]);
     let block = frame_block(title, &keys, theme);
     let inner = block.inner(area);
