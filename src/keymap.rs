@@ -156,18 +156,51 @@ pub fn either(keys: &[String]) -> String {
     }
 }
 
-/// The tables under `[keys]` besides the room's own bindings, by name.
-const MODE_TABLES: &[&str] = &[
-    PromptAction::TABLE,
-    PickerAction::TABLE,
-    FormAction::TABLE,
-    BrowserAction::TABLE,
-    DialogAction::TABLE,
-    HelpAction::TABLE,
-    SpendAction::TABLE,
-    AccountAction::TABLE,
-    BoardAction::TABLE,
-];
+/// Every mode's field in `Keymap` and its actions: from this one list come the `[keys.*]`
+/// tables config.toml may hold and the help's sections. A new mode is a `mode!` in `modes`,
+/// a field in `Keymap` and a line here.
+macro_rules! modes {
+    ($($field:ident: $action:ty,)*) => {
+        const MODE_TABLES: &[&str] = &[$(<$action>::TABLE,)*];
+
+        impl Keymap {
+            fn apply_mode(&mut self, name: &str, t: &toml::Table) -> Result<(), String> {
+                $(if name == <$action>::TABLE {
+                    return self.$field.apply(t);
+                })*
+                Err(format!(
+                    "[keys.{}]: no such mode (the tables are [keys] for the room and [keys.{}])",
+                    name.escape_debug(),
+                    MODE_TABLES.join("], [keys.")
+                ))
+            }
+
+            fn mode_sections(&self) -> Vec<HelpSection> {
+                vec![$(section(&self.$field),)*]
+            }
+        }
+    };
+}
+
+modes! {
+    prompt: PromptAction,
+    picker: PickerAction,
+    routing: FormAction,
+    browser: BrowserAction,
+    dialog: DialogAction,
+    help: HelpAction,
+    spend: SpendAction,
+    account: AccountAction,
+    board: BoardAction,
+}
+
+fn section<A: Action>(keys: &ModeKeys<A>) -> HelpSection {
+    HelpSection {
+        title: A::TITLE,
+        table: format!("[keys.{}]", A::TABLE),
+        rows: keys.help_rows(),
+    }
+}
 
 impl Keymap {
     /// The defaults with config.toml's `[keys]`: `"alt-n" = "add_pane"` binds a room command,
@@ -187,24 +220,6 @@ impl Keymap {
         map.apply_room(&room)?;
         map.check_room_against_prompt()?;
         Ok(map)
-    }
-
-    fn apply_mode(&mut self, name: &str, t: &toml::Table) -> Result<(), String> {
-        match name {
-            PromptAction::TABLE => self.prompt.apply(t),
-            PickerAction::TABLE => self.picker.apply(t),
-            FormAction::TABLE => self.routing.apply(t),
-            BrowserAction::TABLE => self.browser.apply(t),
-            DialogAction::TABLE => self.dialog.apply(t),
-            HelpAction::TABLE => self.help.apply(t),
-            SpendAction::TABLE => self.spend.apply(t),
-            AccountAction::TABLE => self.account.apply(t),
-            BoardAction::TABLE => self.board.apply(t),
-            other => Err(format!(
-                "[keys.{other}]: no such mode (the tables are [keys] for the room and [keys.{}])",
-                MODE_TABLES.join("], [keys.")
-            )),
-        }
     }
 
     fn apply_room(&mut self, entries: &toml::Table) -> Result<(), String> {
@@ -363,28 +378,12 @@ impl Keymap {
                 None => (keys.join(", "), cmd.description()),
             })
             .collect();
-        fn section<A: Action>(keys: &ModeKeys<A>) -> HelpSection {
-            HelpSection {
-                title: A::TITLE,
-                table: format!("[keys.{}]", A::TABLE),
-                rows: keys.help_rows(),
-            }
-        }
-        vec![
-            HelpSection {
-                title: "room",
-                table: "[keys]".to_owned(),
-                rows: room,
-            },
-            section(&self.prompt),
-            section(&self.picker),
-            section(&self.routing),
-            section(&self.browser),
-            section(&self.dialog),
-            section(&self.help),
-            section(&self.spend),
-            section(&self.account),
-            section(&self.board),
-        ]
+        let mut sections = vec![HelpSection {
+            title: "room",
+            table: "[keys]".to_owned(),
+            rows: room,
+        }];
+        sections.extend(self.mode_sections());
+        sections
     }
 }
