@@ -227,7 +227,7 @@ async fn a_closed_pane_keeps_its_answers_and_cost_and_can_come_back() {
     update(&mut app, Action::Command(Command::ClosePane));
     assert_eq!(app.panes.len(), 1);
     let notice = app.notice.as_ref().unwrap().text.clone();
-    assert!(notice.contains("alt-W brings it back"), "{notice}");
+    assert!(notice.contains("Alt+Shift+W brings it back"), "{notice}");
     assert_eq!(
         app.spend().0,
         Cost::usd(0.5),
