@@ -86,6 +86,17 @@ fn a_rebound_routing_form_applies_only_on_its_new_key() {
         matches!(app.overlay, Overlay::Routing(_)),
         "Enter applies no more"
     );
+    // Too narrow for every hint, the footer ends in `…` inside its box.
+    update(
+        &mut app,
+        modelroom::app::Action::Resize {
+            width: 60,
+            height: 30,
+        },
+    );
+    let shown = screen(&app);
+    let foot = shown.lines().find(|l| l.contains("field ·")).unwrap();
+    assert!(foot.trim_end().ends_with("…╯"), "{foot}");
     ctrl(&mut app, 'a');
     assert!(matches!(app.overlay, Overlay::None), "Ctrl+A applied it");
 }

@@ -116,15 +116,16 @@ pub fn render_board(frame: &mut Frame, keys: &Keymap, view: &BoardView, theme: &
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(format!(" leaderboard · {which} "))
-        .title_bottom(Line::styled(
-            super::hints(&[
+        .title_bottom(super::footer(
+            &super::hints(&[
                 keys.board
                     .label(BoardAction::AllVotes)
                     .map(|k| format!("{k}: {other}")),
                 keys.board.hint(BoardAction::Close, "closes"),
                 Some("`modelroom leaderboard` has more".to_owned()),
             ]),
-            theme.dim(),
+            area,
+            theme,
         ));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);

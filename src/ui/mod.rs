@@ -154,7 +154,7 @@ fn small_prompt(frame: &mut Frame, app: &App, area: Rect, title: &str, input: &c
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(title.to_owned())
-        .title_bottom(Line::styled(hint, theme.dim()));
+        .title_bottom(footer(&hint, area, theme));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -165,6 +165,18 @@ fn small_prompt(frame: &mut Frame, app: &App, area: Rect, title: &str, input: &c
 pub(crate) fn hints(parts: &[Option<String>]) -> String {
     let parts: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
     format!(" {} ", parts.join(" · "))
+}
+
+/// A box's bottom line of key hints, cut with `…` to the box (`area`) when it is too narrow.
+pub(crate) fn footer(text: &str, area: Rect, theme: &Theme) -> Line<'static> {
+    let room = usize::from(area.width.saturating_sub(2));
+    // The closing space goes before any word does.
+    let text = if width_of(text) > room {
+        text.trim_end()
+    } else {
+        text
+    };
+    Line::styled(crate::text::fit(text, room), theme.dim())
 }
 
 /// `spans` cut to `width` columns, the cut ending in `…` (ratatui would cut without a mark).
@@ -283,7 +295,7 @@ fn render_help(frame: &mut Frame, app: &App, theme: &Theme) {
                 .border_type(BorderType::Rounded)
                 .border_style(theme.border(true))
                 .title(" keys ")
-                .title_bottom(Line::styled(hint, theme.dim())),
+                .title_bottom(footer(&hint, area, theme)),
         );
     let mut state = ratatui::widgets::TableState::default().with_offset(scroll);
     frame.render_widget(Clear, area);

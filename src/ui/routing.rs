@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, app: &App, form: &RoutingForm, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(format!(" routing for {} ", form.label))
-        .title_bottom(Line::styled(footer(&app.keymap.routing), theme.dim()));
+        .title_bottom(super::footer(&footer(&app.keymap.routing), area, theme));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);

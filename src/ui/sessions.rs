@@ -62,7 +62,7 @@ pub fn render(frame: &mut Frame, app: &App, b: &Browser, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(" sessions ")
-        .title_bottom(Line::styled(keys, theme.dim()));
+        .title_bottom(super::footer(&keys, area, theme));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);

@@ -17,12 +17,12 @@ use crate::keymap::{AccountAction, SpendAction};
 use crate::sanitize::Clean;
 use crate::text::{fit, width_of};
 
-fn frame_block<'a>(title: String, keys: &'a str, theme: &Theme) -> Block<'a> {
+fn frame_block(title: String, keys: &str, area: Rect, theme: &Theme) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(title)
-        .title_bottom(Line::styled(keys, theme.dim()))
+        .title_bottom(super::footer(keys, area, theme))
 }
 
 pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -47,7 +47,7 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
         k.label_for(Command::Account)
             .map(|a| format!("{a} account")),
     ]);
-    let block = frame_block(title, &keys, theme);
+    let block = frame_block(title, &keys, area, theme);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -267,7 +267,7 @@ pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(format!("{} closes", crate::keymap::either(&closes))),
         k.label_for(Command::Spend).map(|s| format!("{s} spend")),
     ]);
-    let block = frame_block(" account ".into(), &keys, theme);
+    let block = frame_block(" account ".into(), &keys, area, theme);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
