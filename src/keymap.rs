@@ -136,6 +136,32 @@ impl Default for RoomKeys {
     }
 }
 
+/// A mode with a text field runs its own keys first and the prompt's editing keys after: one
+/// key in both would never edit there, so it is refused. (The history keys act only in the
+/// room's prompt, so a mode may use ↑ and ↓ for itself.)
+fn editing_clash<A: Action>(
+    prompt: &ModeKeys<PromptAction>,
+    mode: &ModeKeys<A>,
+) -> Result<(), String> {
+    let edits = prompt
+        .chords()
+        .filter(|(_, a)| matches!(a, PromptAction::ClearLine | PromptAction::Undo));
+    for (chord, edit) in edits {
+        if let Some(action) = mode.action_of(chord) {
+            let key = chord.to_string();
+            return Err(format!(
+                "[keys.{}] \"{key}\" = \"{}\" and [keys.prompt] \"{key}\" = \"{}\" are the same key \
+                 in the {}: unbind one (\"{key}\" = \"none\")",
+                A::TABLE,
+                action.name(),
+                edit.name(),
+                A::TITLE
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Two opposite keys as one hint: `↑↓` when both are one character, else `PgUp PgDn`.
 fn pair(back: Option<String>, forth: Option<String>) -> Option<String> {
     match (back, forth) {
@@ -219,6 +245,10 @@ impl Keymap {
         }
         map.apply_room(&room)?;
         map.check_room_against_prompt()?;
+        editing_clash(&map.prompt, &map.picker)?;
+        editing_clash(&map.prompt, &map.routing)?;
+        editing_clash(&map.prompt, &map.browser)?;
+        editing_clash(&map.prompt, &map.dialog)?;
         Ok(map)
     }
 

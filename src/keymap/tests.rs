@@ -166,6 +166,8 @@ fn every_default_key_parses_and_no_two_defaults_clash() {
     all_parse::<BoardAction>();
     let d = Keymap::default();
     d.check_room_against_prompt().unwrap();
+    // An empty `[keys]` is the defaults, through every check a config's tables go through.
+    Keymap::from_config(&toml::Table::new()).unwrap();
     assert_eq!(
         DEFAULTS.len(),
         d.room.always.len(),
@@ -291,6 +293,10 @@ fn bad_mode_tables_are_refused_naming_the_table_and_the_key() {
         (
             "\"ctrl-n\" = 1",
             "[keys] \"ctrl-n\": a binding is a command's name",
+        ),
+        (
+            "[picker]\n\"ctrl-u\" = \"up\"",
+            "[keys.picker] \"ctrl-u\" = \"up\" and [keys.prompt] \"ctrl-u\" = \"clear_line\" are the same key in the model picker",
         ),
         ("[help]\n\"\\u001b\" = \"close\"", "control character"),
         (
