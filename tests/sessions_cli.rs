@@ -49,6 +49,7 @@ fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> A
 fn user(text: &str) -> Turn {
     Turn::User {
         content: text.into(),
+        send: None,
     }
 }
 
