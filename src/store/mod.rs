@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 pub use arena::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
 pub use ledger::{Ledger, SpendRecord};
 pub use lock::Holder;
-pub use order::Sent;
+pub use order::{Sent, merge_orders};
 pub use rooms::{Forked, Opened};
 pub use session::{
     AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,

@@ -54,7 +54,26 @@ impl Session {
             .iter()
             .map(|p| p.iter().filter(|e| e.send.is_none()).copied().collect())
             .collect();
-        let mut out = merge(&old);
+        let prompts: Vec<Vec<Option<&str>>> = old
+            .iter()
+            .map(|p| p.iter().map(|e| e.prompt).collect())
+            .collect();
+        let mut out: Vec<Sent<'_>> = merge_orders(&prompts)
+            .into_iter()
+            .map(|step| {
+                let mut prompt = None;
+                let turns = step
+                    .iter()
+                    .zip(&old)
+                    .map(|(k, pane)| {
+                        let e = pane.get((*k)?)?;
+                        prompt = e.prompt;
+                        Some(e.at)
+                    })
+                    .collect();
+                Sent { prompt, turns }
+            })
+            .collect();
         // Keyed by number and by how many times this pane already had that number, so even a
         // file that repeats a number drops nothing.
         let mut numbered: std::collections::BTreeMap<(u64, usize), Sent<'_>> =
@@ -77,45 +96,43 @@ impl Session {
     }
 }
 
-/// Merges the panes' sequences into one that keeps each pane's order, a prompt the panes share
-/// at the same point counted once. At each step the next prompt is the first pane's next one
-/// that no other pane still has further on (taking it now would put it before what that pane
-/// asked first); when every candidate is so held (repeats), the first pane's goes.
-fn merge<'a>(panes: &[Vec<Exchange<'a>>]) -> Vec<Sent<'a>> {
-    let mut next = vec![0; panes.len()];
+/// Merges sequences into one that keeps each one's order, an item they share at the same point
+/// taken once. Per step of the result: for each sequence, the index of the item it gave, if
+/// any. At each step the item taken is the first sequence's next one that no other sequence
+/// still holds further on (taking it now would put it before what that sequence had first);
+/// when every candidate is so held (repeats), the first sequence's goes. Used for the panes of
+/// a session written before sends were numbered, and for sessions put side by side.
+pub fn merge_orders<K: PartialEq + Copy>(seqs: &[Vec<K>]) -> Vec<Vec<Option<usize>>> {
+    let mut next = vec![0; seqs.len()];
     let mut out = Vec::new();
     loop {
-        let heads: Vec<Option<Exchange<'a>>> = panes
+        let heads: Vec<Option<K>> = seqs
             .iter()
             .zip(&next)
             .map(|(p, &k)| p.get(k).copied())
             .collect();
-        let held = |prompt: Option<&str>| {
-            panes.iter().zip(&next).any(|(p, &k)| {
-                p.get(k).is_some_and(|h| h.prompt != prompt)
-                    && p.iter().skip(k + 1).any(|e| e.prompt == prompt)
+        let held = |item: K| {
+            seqs.iter().zip(&next).any(|(p, &k)| {
+                p.get(k).is_some_and(|h| *h != item) && p.iter().skip(k + 1).any(|e| *e == item)
             })
         };
-        let Some(first) = heads.iter().flatten().next() else {
+        let Some(first) = heads.iter().flatten().next().copied() else {
             break;
         };
         let pick = heads
             .iter()
             .flatten()
-            .find(|h| !held(h.prompt))
-            .unwrap_or(first)
-            .prompt;
-        let mut turns = vec![None; panes.len()];
+            .copied()
+            .find(|h| !held(*h))
+            .unwrap_or(first);
+        let mut step = vec![None; seqs.len()];
         for (i, head) in heads.iter().enumerate() {
-            if let Some(h) = head.filter(|h| h.prompt == pick) {
-                turns[i] = Some(h.at);
+            if head.is_some_and(|h| h == pick) {
+                step[i] = Some(next[i]);
                 next[i] += 1;
             }
         }
-        out.push(Sent {
-            prompt: pick,
-            turns,
-        });
+        out.push(step);
     }
     out
 }
