@@ -392,7 +392,24 @@ async fn rerun_asks_the_prompts_again_in_order_and_saves_a_new_session() {
     let id = summary["session"].as_str().unwrap();
     let saved = env.store().load(id).unwrap();
     assert_eq!(saved.models(), ["demo/fast", "demo/coder"]);
-    assert_eq!(saved.prompts().len(), 3);
+    // Asked in the original's send order, and numbered so: the thinker's focused prompt second.
+    assert_eq!(
+        saved.prompts(),
+        [
+            "Explain SSE in one line",
+            "Only for the thinker",
+            "And | pipes <script>alert(1)</script>?"
+        ]
+    );
+    let numbers: Vec<Option<u64>> = saved.panes[1]
+        .turns
+        .iter()
+        .filter_map(|t| match t {
+            Turn::User { send, .. } => Some(*send),
+            Turn::Assistant(_) => None,
+        })
+        .collect();
+    assert_eq!(numbers, [Some(1), Some(2), Some(3)]);
     assert_eq!(saved.totals.answers, 6);
     assert!((saved.totals.cost_usd - sum).abs() < 1e-12);
     assert!(saved.title.starts_with("rerun of "));
