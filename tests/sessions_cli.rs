@@ -637,12 +637,20 @@ async fn exports_follow_the_send_order_and_show_reasoning_routing_and_settings()
         md.contains("> And | pipes \\<script>alert(1)\\</script>?"),
         "{md}"
     );
+    // Panes a prompt did not go to are left out of it, not padded.
+    let p2 = &md[position(&md, "## Prompt 2")..position(&md, "## Prompt 3")];
+    assert!(!p2.contains("demo/fast"), "{p2}");
 
     let html = stdout(
         &env.run(&["sessions", "export", "latest", "--format", "html"])
             .await,
     );
     assert!(position(&html, "Only for the thinker") < position(&html, "And | pipes &lt;"));
+    let p2 = &html[position(&html, "<h2>Prompt 2</h2>")..position(&html, "<h2>Prompt 3</h2>")];
+    assert!(
+        p2.contains("--panes: 1") && !p2.contains("demo/fast"),
+        "{p2}"
+    );
     assert!(html.contains("<details class=\"reasoning\"><summary>reasoning</summary>"));
     // The answer's `# Short answer` and the reasoning's `## Plan` sit under the model's <h3>.
     assert!(html.contains("<h4>Short answer</h4>"), "{html}");
@@ -756,6 +764,14 @@ async fn several_sessions_export_side_by_side() {
     );
     assert!(round.contains("<div class=\"absent\"></div>"));
     assert!(round.contains("<h4>demo/fast</h4>") && round.contains("<h5>Short answer</h5>"));
+    // Pane by pane: the original's thinker alone had prompt 2, so the rerun's first pane
+    // stands beside a gap, and the thinker's answer on the next row, beside another.
+    let round = &html[position(&html, "<h2>Prompt 2</h2>")..position(&html, "<h2>Prompt 3</h2>")];
+    let gap = position(round, "<div class=\"absent\"></div>");
+    let again = position(round, "rerun answer 2");
+    let thinker = position(round, "Focused answer");
+    assert!(gap < again && again < thinker, "{round}");
+    assert_eq!(round.matches("class=\"absent\"").count(), 2, "{round}");
     let p4 = &html[position(&html, "<h2>Prompt 4</h2>")..];
     assert!(p4.contains("not sent in this session"), "{p4}");
 

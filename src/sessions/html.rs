@@ -86,16 +86,19 @@ pub fn html_many(sessions: &[Session]) -> String {
             n + 1,
             esc(sanitize(row.prompt, "\t").trim_end())
         );
-        let mut columns: Vec<Vec<String>> = Vec::new();
+        // Per session, per pane: its article, if this prompt went to that pane.
+        let mut columns: Vec<Vec<Option<String>>> = Vec::new();
         let mut stats_rows = Vec::new();
         for (k, (session, round)) in sessions.iter().zip(&row.rounds).enumerate() {
             let mut articles = Vec::new();
             let answers = round.iter().flat_map(|r| &r.answers);
             for (pane, answers) in session.panes.iter().zip(answers) {
-                // Only the panes this prompt went to take a place.
-                let Some(answers) = answers else { continue };
+                let Some(answers) = answers else {
+                    articles.push(None);
+                    continue;
+                };
                 let (html, rows) = article(&mut rich, pane, answers, level);
-                articles.push(html);
+                articles.push(Some(html));
                 let who = if many {
                     format!("session {} · ", k + 1)
                 } else {
@@ -124,23 +127,30 @@ pub fn html_many(sessions: &[Session]) -> String {
                     }
                 );
             }
-            // Row by row, so the k-th answer of each session shares a row with the others'.
+            // Pane by pane, so each session's pane k shares a row with the others' (a rerun
+            // keeps its original's panes in order); a row no session's pane answered is left out.
             let depth = columns.iter().map(Vec::len).max().unwrap_or(0);
             for r in 0..depth {
-                for col in &columns {
-                    match col.get(r) {
-                        Some(a) => body.push_str(a),
-                        None => body.push_str("<div class=\"absent\"></div>\n"),
-                    }
+                let cells: Vec<Option<&String>> = columns
+                    .iter()
+                    .map(|c| c.get(r).and_then(Option::as_ref))
+                    .collect();
+                if cells.iter().all(Option::is_none) {
+                    continue;
+                }
+                for cell in cells {
+                    body.push_str(cell.map_or("<div class=\"absent\"></div>\n", |a| a.as_str()));
                 }
             }
         } else {
+            // Only the panes this prompt went to take a column.
+            let articles: Vec<String> = columns.into_iter().flatten().flatten().collect();
             let _ = writeln!(
                 body,
                 "<div class=\"answers\" style=\"--panes: {}\">",
-                columns.iter().map(Vec::len).sum::<usize>().max(1)
+                articles.len().max(1)
             );
-            body.push_str(&columns.concat().concat());
+            body.push_str(&articles.concat());
         }
         body.push_str("</div>\n");
         stats_table(&mut body, stats_rows);
