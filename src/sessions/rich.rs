@@ -7,9 +7,10 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Parse
 
 use crate::markdown::Highlighter;
 
-/// Renders answers and reasoning; loads the grammars once per export.
+/// Renders answers and reasoning; loads the grammars once per export, when the first code block
+/// needs them.
 pub struct Rich {
-    highlighter: Highlighter,
+    highlighter: Option<Highlighter>,
     /// Some code block was highlighted: the page needs the stylesheet.
     pub highlighted: bool,
 }
@@ -17,14 +18,16 @@ pub struct Rich {
 impl Rich {
     pub fn new() -> Self {
         Self {
-            highlighter: Highlighter::load(),
+            highlighter: None,
             highlighted: false,
         }
     }
 
     /// The stylesheet for highlighted code.
-    pub fn css(&self) -> String {
-        self.highlighter.html_css()
+    pub fn css(&mut self) -> String {
+        self.highlighter
+            .get_or_insert_with(Highlighter::load)
+            .html_css()
     }
 
     /// `text` (Markdown) as HTML, its headings `shift` levels down (at most `<h6>`), so an
@@ -106,7 +109,8 @@ impl Rich {
 
     /// A code block, highlighted when its language has a grammar; escaped either way.
     fn code_block(&mut self, lang: &str, body: &str) -> String {
-        match self.highlighter.html_block(lang, body) {
+        let highlighter = self.highlighter.get_or_insert_with(Highlighter::load);
+        match highlighter.html_block(lang, body) {
             Some(spans) => {
                 self.highlighted = true;
                 format!("<pre class=\"hl-code\"><code>{spans}</code></pre>\n")
