@@ -3,6 +3,9 @@
 //! (`Turn::User::send`), which gives the order exactly. Files from before those numbers have
 //! their order inferred by merging the panes' own orders (see `merge`).
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use super::{Session, Turn};
 
 /// One send: its prompt and where each pane holds it.
@@ -79,7 +82,7 @@ impl Session {
         let mut numbered: std::collections::BTreeMap<(u64, usize), Sent<'_>> =
             std::collections::BTreeMap::new();
         for (i, pane) in panes.iter().enumerate() {
-            let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+            let mut seen: HashMap<u64, usize> = HashMap::new();
             for e in pane {
                 let Some(n) = e.send else { continue };
                 let k = seen.entry(n).or_default();
@@ -102,8 +105,20 @@ impl Session {
 /// still holds further on (taking it now would put it before what that sequence had first);
 /// when every candidate is so held (repeats), the first sequence's goes. Used for the panes of
 /// a session written before sends were numbered, and for sessions put side by side.
-pub fn merge_orders<K: PartialEq + Copy>(seqs: &[Vec<K>]) -> Vec<Vec<Option<usize>>> {
+pub fn merge_orders<K: Eq + Hash + Copy>(seqs: &[Vec<K>]) -> Vec<Vec<Option<usize>>> {
     let mut next = vec![0; seqs.len()];
+    // What each sequence still holds, so "held further on" is a lookup: a room saves on every
+    // answer, and an old session may hold thousands of prompts.
+    let mut left: Vec<HashMap<K, usize>> = seqs
+        .iter()
+        .map(|p| {
+            let mut m = HashMap::new();
+            for k in p {
+                *m.entry(*k).or_insert(0) += 1;
+            }
+            m
+        })
+        .collect();
     let mut out = Vec::new();
     loop {
         let heads: Vec<Option<K>> = seqs
@@ -112,8 +127,8 @@ pub fn merge_orders<K: PartialEq + Copy>(seqs: &[Vec<K>]) -> Vec<Vec<Option<usiz
             .map(|(p, &k)| p.get(k).copied())
             .collect();
         let held = |item: K| {
-            seqs.iter().zip(&next).any(|(p, &k)| {
-                p.get(k).is_some_and(|h| *h != item) && p.iter().skip(k + 1).any(|e| *e == item)
+            heads.iter().zip(&left).any(|(head, left)| {
+                head.is_some_and(|h| h != item) && left.get(&item).is_some_and(|n| *n > 0)
             })
         };
         let Some(first) = heads.iter().flatten().next().copied() else {
@@ -130,6 +145,9 @@ pub fn merge_orders<K: PartialEq + Copy>(seqs: &[Vec<K>]) -> Vec<Vec<Option<usiz
             if head.is_some_and(|h| h == pick) {
                 step[i] = Some(next[i]);
                 next[i] += 1;
+                if let Some(n) = left[i].get_mut(&pick) {
+                    *n -= 1;
+                }
             }
         }
         out.push(step);
