@@ -306,7 +306,7 @@ impl Keymap {
             None => Ok(()),
             Some((key, cmd, action)) => Err(format!(
                 "[keys] \"{key}\" = \"{cmd}\" and [keys.prompt] \"{key}\" = \"{action}\" are the \
-                 same key in the room: unbind one (\"{key}\" = \"none\")"
+                 same key in the room: unbind it in one of them (\"{key}\" = \"none\")"
             )),
         }
     }
