@@ -47,9 +47,7 @@ fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> A
 }
 
 fn user(text: &str) -> Turn {
-    Turn::User {
-        content: text.into(),
-    }
+    Turn::user(text)
 }
 
 fn said(a: AnswerRecord) -> Turn {

@@ -100,7 +100,7 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
 
 fn turn() -> impl Strategy<Value = Turn> {
     prop_oneof![
-        text().prop_map(|content| Turn::User { content }),
+        text().prop_map(Turn::user),
         answer().prop_map(|a| Turn::Assistant(std::sync::Arc::new(a))),
     ]
 }
@@ -172,9 +172,7 @@ fn good(id: &str) -> Session {
             routing: Default::default(),
             settings: Default::default(),
             params: Params::default(),
-            turns: vec![Turn::User {
-                content: "hi".into(),
-            }],
+            turns: vec![Turn::user("hi")],
         }],
         totals: Totals::default(),
         arena: Default::default(),

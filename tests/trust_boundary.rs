@@ -129,7 +129,7 @@ async fn a_hostile_session_file_reopens_with_only_its_printable_text() {
     pane.model = hostile("vendor/model");
     for turn in &mut pane.turns {
         match turn {
-            Turn::User { content } => *content = hostile("Prompt"),
+            Turn::User { content, .. } => *content = hostile("Prompt"),
             Turn::Assistant(a) => {
                 let a = std::sync::Arc::make_mut(a);
                 a.content = hostile("Answer");
@@ -196,6 +196,7 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
         settings: Vec::new(),
         routings: Vec::new(),
         prompts: vec!["[sim:escape] say something".into()],
+        attachments: Vec::new(),
         system: None,
         max_tokens: 200,
         temperature: None,

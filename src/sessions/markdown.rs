@@ -12,6 +12,12 @@ use crate::store::Session;
 /// side. Answers are written as they are (models answer in Markdown), with an unclosed code
 /// fence closed so it cannot swallow the rest of the document.
 pub fn markdown(session: &Session) -> String {
+    markdown_linking(session, None)
+}
+
+/// `markdown`, each attachment a link to its stored file in `blobs` (the data directory's
+/// `attachments/`), or named only (with its hash) when there is no store to link to.
+pub fn markdown_linking(session: &Session, blobs: Option<&crate::store::Blobs>) -> String {
     let mut out = String::new();
     let t = &session.totals;
     let _ = writeln!(out, "# {}\n", md_inline(&session.title));
@@ -35,6 +41,18 @@ pub fn markdown(session: &Session) -> String {
         let _ = writeln!(out, "\n## Prompt {}\n", n + 1);
         for l in sanitize(round.prompt, "\t").trim_end().lines() {
             let _ = writeln!(out, "> {l}");
+        }
+        for a in session.attachments_of(round.prompt) {
+            let chip = md_inline(&a.chip());
+            let _ = match blobs.and_then(|b| b.path_of(a)) {
+                Some(path) => writeln!(
+                    out,
+                    ">\n> [{chip}](<{}>) ({})",
+                    path.display().to_string().replace(['<', '>', '\n'], ""),
+                    md_inline(&a.mime)
+                ),
+                None => writeln!(out, ">\n> {chip} (sha256 `{}`)", md_inline(&a.sha256)),
+            };
         }
         let mut rows = Vec::new();
         for (pane, answers) in session.panes.iter().zip(&round.answers) {

@@ -205,9 +205,10 @@ pub fn export(
     format: ExportFormat,
     output: Option<&Path>,
     out: &mut dyn Write,
+    blobs: Option<&crate::store::Blobs>,
 ) -> Result<(), SessionsError> {
     let body = match format {
-        ExportFormat::Md => markdown::markdown(session),
+        ExportFormat::Md => markdown::markdown_linking(session, blobs),
         ExportFormat::Html => html::html(session),
         ExportFormat::Json => {
             let mut s = serde_json::to_string_pretty(session)

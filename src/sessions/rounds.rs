@@ -23,7 +23,7 @@ fn exchanges(turns: &[Turn]) -> Vec<Exchange<'_>> {
     let mut out: Vec<Exchange<'_>> = Vec::new();
     for turn in turns {
         match turn {
-            Turn::User { content } => out.push((content, Vec::new())),
+            Turn::User { content, .. } => out.push((content, Vec::new())),
             Turn::Assistant(a) => match out.last_mut() {
                 Some((_, answers)) => answers.push(a),
                 None => out.push(("", vec![a])),
@@ -214,9 +214,7 @@ mod tests {
     }
 
     fn user(text: &str) -> Turn {
-        Turn::User {
-            content: text.into(),
-        }
+        Turn::user(text)
     }
 
     fn session(panes: Vec<Vec<Turn>>) -> Session {

@@ -74,6 +74,10 @@ pub struct Params {
 pub enum Turn {
     User {
         content: String,
+        /// Files sent with the prompt: hash, name, type and size; the bytes are kept once, by
+        /// hash, in `attachments/` beside the sessions (`Blobs`). Absent when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::attach::Attachment>,
     },
     /// Shared, so a snapshot of the room reuses the records of answers that are settled
     /// instead of copying megabytes of text on the UI thread.
@@ -136,7 +140,32 @@ pub struct AnswerRecord {
     pub error: Option<ErrorRecord>,
 }
 
+impl Turn {
+    /// A prompt without attachments.
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::User {
+            content: content.into(),
+            attachments: Vec::new(),
+        }
+    }
+}
+
 impl Session {
+    /// The files sent with `prompt`, from the first turn that asked it with some.
+    pub fn attachments_of(&self, prompt: &str) -> &[crate::attach::Attachment] {
+        self.panes
+            .iter()
+            .flat_map(|p| &p.turns)
+            .find_map(|t| match t {
+                Turn::User {
+                    content,
+                    attachments,
+                } if content == prompt && !attachments.is_empty() => Some(attachments.as_slice()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
     /// Recomputes the totals from the turns (they are stored for listings, derived here).
     /// Only finite, non-negative costs count, and the sum saturates: no cost a server sent can
     /// make the total something the file cannot hold.
@@ -174,7 +203,7 @@ impl Session {
                 p.turns
                     .iter()
                     .filter_map(|t| match t {
-                        Turn::User { content } => Some(content.as_str()),
+                        Turn::User { content, .. } => Some(content.as_str()),
                         Turn::Assistant(_) => None,
                     })
                     .collect()
