@@ -49,6 +49,9 @@ pub struct LoopStatus {
     /// Files waiting in the prompt box, and files still being read.
     pub attachments: usize,
     pub attachments_loading: usize,
+    /// A question about attachments is open (a pasted file offered, panes that cannot take
+    /// them).
+    pub asking: bool,
 }
 
 pub struct Ctx {
@@ -216,6 +219,10 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             reconciling: app.spend().1,
             attachments: app.attached.files.len(),
             attachments_loading: app.attached.loading.len(),
+            asking: matches!(
+                app.overlay,
+                app::Overlay::AttachOffer(_) | app::Overlay::AttachConfirm(_)
+            ),
             votes_recorded: app.arena.votes.iter().filter(|v| v.recorded).count(),
         });
     }
