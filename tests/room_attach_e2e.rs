@@ -214,6 +214,7 @@ fn session_with_image(env: &Env) -> (String, Attachment) {
         mime: "image/png".into(),
         size: PNG.len() as u64,
         sha256: hex(&Sha256::digest(PNG)),
+        pages: None,
         data: Arc::new(PNG.to_vec()),
     };
     store.blobs().put(&image).unwrap();

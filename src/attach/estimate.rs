@@ -46,8 +46,8 @@ pub fn extra(attachments: &[Attachment]) -> Extra {
                 e.tokens += IMAGE_TOKENS;
             }
             Kind::Pdf => {
-                let pages =
-                    pdf_pages(&a.data).unwrap_or_else(|| a.size.div_ceil(100 * 1024).max(1));
+                // Counted when the file was read; never scanned here, at every key.
+                let pages = a.pages.unwrap_or_else(|| a.size.div_ceil(100 * 1024).max(1));
                 e.pages += pages;
                 e.tokens += pages * PDF_TOKENS_PER_PAGE;
             }
@@ -132,6 +132,7 @@ mod tests {
             mime: mime.into(),
             size: data.len() as u64,
             sha256: String::new(),
+            pages: pdf_pages(data),
             data: Arc::new(data.to_vec()),
         }
     }

@@ -43,6 +43,9 @@ pub struct Attachment {
     pub size: u64,
     /// Lower-case hex SHA-256 of the bytes.
     pub sha256: String,
+    /// A PDF's pages, counted once when it is read (the estimate needs them at every key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u64>,
     #[serde(skip)]
     pub data: Arc<Vec<u8>>,
 }
@@ -166,6 +169,9 @@ pub fn load(path: &Path, cap: u64) -> Result<Attachment, String> {
         mime: mime.to_owned(),
         size,
         sha256: hex(&Sha256::digest(&data)),
+        pages: (kind == Kind::Pdf)
+            .then(|| estimate::pdf_pages(&data))
+            .flatten(),
         data: Arc::new(data),
     })
 }

@@ -185,6 +185,7 @@ mod tests {
             mime: "image/png".into(),
             size: bytes.len() as u64,
             sha256: hex(&Sha256::digest(bytes)),
+            pages: None,
             data: Arc::new(bytes.to_vec()),
         }
     }
