@@ -304,3 +304,37 @@ async fn rerun_and_export_read_the_kept_files_back_and_a_text_model_is_refused_b
     );
     assert_eq!(chat_bodies(&sim).len(), 1, "nothing more was sent");
 }
+
+#[tokio::test]
+async fn the_demo_believes_its_own_catalog_not_one_an_older_build_cached() {
+    let env = Env::new();
+    // An older build's demo catalog, cached a moment ago: there, demo/fast took text only.
+    let mut catalog = modelroom::sim::catalog_json();
+    for m in catalog["data"].as_array_mut().unwrap() {
+        m["architecture"]["input_modalities"] = serde_json::json!(["text"]);
+    }
+    let models: Vec<modelroom::api::ModelEntry> =
+        serde_json::from_value(catalog["data"].clone()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    CatalogCache::new(&env.data(), "http://127.0.0.1:9", Some("demo"))
+        .save(&modelroom::api::Catalog::new(models), now)
+        .unwrap();
+    let png = env.dir.path().join("chart.png");
+    std::fs::write(&png, PNG).unwrap();
+    let out = env
+        .run(&[
+            "--demo",
+            "ask",
+            "-m",
+            "demo/fast",
+            "--attach",
+            png.to_str().unwrap(),
+            "what is it?",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("image/png"));
+}

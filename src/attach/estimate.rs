@@ -47,7 +47,9 @@ pub fn extra(attachments: &[Attachment]) -> Extra {
             }
             Kind::Pdf => {
                 // Counted when the file was read; never scanned here, at every key.
-                let pages = a.pages.unwrap_or_else(|| a.size.div_ceil(100 * 1024).max(1));
+                let pages = a
+                    .pages
+                    .unwrap_or_else(|| a.size.div_ceil(100 * 1024).max(1));
                 e.pages += pages;
                 e.tokens += pages * PDF_TOKENS_PER_PAGE;
             }
