@@ -286,6 +286,17 @@ async fn rerun_and_export_read_the_kept_files_back_and_a_text_model_is_refused_b
         url["image_url"]["url"],
         format!("data:image/png;base64,{}", b64.encode(PNG))
     );
+    // Shown with its file named.
+    let out = env.run(&["sessions", "show", &id]).await;
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains(&format!(
+            "chart.png {} B (image/png, sha256 {}",
+            PNG.len(),
+            image.sha256
+        )),
+        "{shown}"
+    );
     // Exported as HTML by the binary, with the image inline.
     let out = env
         .run(&["sessions", "export", &id, "--format", "html"])

@@ -60,9 +60,14 @@ impl Attachment {
     /// The chip a person sees: `📎 chart.png 212 KB` (the name as text, never as control
     /// characters: a session file's name is untrusted).
     pub fn chip(&self) -> String {
-        let name = crate::sanitize::sanitize(&self.name, " ");
         let missing = if self.has_data() { "" } else { " (missing)" };
-        format!("📎 {name} {}{missing}", human(self.size))
+        format!("{}{missing}", self.label())
+    }
+
+    /// `📎 chart.png 212 KB`, whether or not its bytes are in hand.
+    pub fn label(&self) -> String {
+        let name = crate::sanitize::sanitize(&self.name, " ");
+        format!("📎 {name} {}", human(self.size))
     }
 }
 
