@@ -128,6 +128,13 @@ pub fn complete(input: &str) -> Completion {
         .collect();
     names.sort();
     match names.as_slice() {
+        [] if prefix.is_empty() => Completion {
+            none: Some(format!(
+                "nothing to list in {} (hidden names after a typed `.`)",
+                dir.display()
+            )),
+            ..Completion::default()
+        },
         [] => Completion {
             none: Some(format!(
                 "nothing in {} starts with `{prefix}`",
@@ -213,6 +220,10 @@ mod tests {
         assert!(!c.candidates.iter().any(|n| n.starts_with('.')), "{c:?}");
         let c = complete(&format!("{base}.h"));
         assert_eq!(c.text, Some(format!("{base}.hidden.png")));
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join(".only-hidden"), b"x").unwrap();
+        let c = complete(&format!("{}/", empty.path().display()));
+        assert!(c.none.unwrap().contains("hidden names after a typed `.`"));
         let c = complete(&format!("{base}zzz"));
         assert!(c.none.unwrap().contains("starts with `zzz`"));
     }
