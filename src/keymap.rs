@@ -241,6 +241,8 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-j", Command::NextPrompt),
     ("alt-o", Command::JumpPrompt),
     ("alt-l", Command::SyncScroll),
+    ("alt-f", Command::Attach),
+    ("alt-F", Command::Detach),
     ("alt-c", Command::Copy),
     ("alt-e", Command::ToggleReasoning),
     ("alt-E", Command::ToggleReasoningAll),
