@@ -14,8 +14,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 pub use chord::KeyChord;
 pub use modes::{
-    AccountAction, Action, BoardAction, BrowserAction, DialogAction, FormAction, HelpAction,
-    ModeKeys, PickerAction, PromptAction, SpendAction,
+    AccountAction, Action, AttachAction, BoardAction, BrowserAction, ConfirmAction, DialogAction,
+    FormAction, HelpAction, ModeKeys, PickerAction, PromptAction, SpendAction,
 };
 
 use crate::command::Command;
@@ -31,6 +31,8 @@ pub struct Keymap {
     pub routing: ModeKeys<FormAction>,
     pub browser: ModeKeys<BrowserAction>,
     pub dialog: ModeKeys<DialogAction>,
+    pub attach: ModeKeys<AttachAction>,
+    pub confirm: ModeKeys<ConfirmAction>,
     pub help: ModeKeys<HelpAction>,
     pub spend: ModeKeys<SpendAction>,
     pub account: ModeKeys<AccountAction>,
@@ -94,6 +96,8 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-j", Command::NextPrompt),
     ("alt-o", Command::JumpPrompt),
     ("alt-l", Command::SyncScroll),
+    ("alt-f", Command::Attach),
+    ("alt-F", Command::Detach),
     ("alt-c", Command::Copy),
     ("alt-e", Command::ToggleReasoning),
     ("alt-E", Command::ToggleReasoningAll),
@@ -214,6 +218,8 @@ modes! {
     routing: FormAction,
     browser: BrowserAction,
     dialog: DialogAction,
+    attach: AttachAction,
+    confirm: ConfirmAction,
     help: HelpAction,
     spend: SpendAction,
     account: AccountAction,
@@ -249,6 +255,7 @@ impl Keymap {
         editing_clash(&map.prompt, &map.routing)?;
         editing_clash(&map.prompt, &map.browser)?;
         editing_clash(&map.prompt, &map.dialog)?;
+        editing_clash(&map.prompt, &map.attach)?;
         Ok(map)
     }
 

@@ -9,7 +9,7 @@ mod common;
 use common::binary::{Env, stderr};
 use common::drive::{self, key, load_demo_catalog, press, type_text};
 use common::{draw, text};
-use modelroom::app::{App, Overlay, Settings, update};
+use modelroom::app::{App, Effect, Overlay, Settings, update};
 use modelroom::catalog::search::SortKey;
 use modelroom::keymap::Keymap;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
@@ -132,6 +132,26 @@ fn the_browser_and_dialogs_close_on_their_new_keys() {
 }
 
 #[test]
+fn the_attach_prompt_completes_on_its_new_key() {
+    let mut app = room_with(
+        "[keys.attach]\n\"ctrl-t\" = \"complete\"\n\"tab\" = \"none\"\n",
+        &["a/1"],
+    );
+    alt(&mut app, 'f');
+    assert!(matches!(app.overlay, Overlay::AttachPath(_)));
+    let shown = screen(&app);
+    assert!(shown.contains("Ctrl+T completes · Enter attaches"), "{shown}");
+    assert!(shown.contains("(Ctrl+T completes, ~ is home)"), "{shown}");
+    let completes = |fx: Vec<Effect>| fx.iter().any(|e| matches!(e, Effect::CompletePath(_)));
+    assert!(!completes(key(&mut app, KeyCode::Tab)), "Tab completes no more");
+    assert!(completes(press(
+        &mut app,
+        KeyCode::Char('t'),
+        KeyModifiers::CONTROL
+    )));
+}
+
+#[test]
 fn a_rebound_room_key_is_named_by_placeholders_hints_and_notices() {
     let mut app = room_with(
         "[keys]\n\"ctrl-a\" = \"add_pane\"\n\"alt-n\" = \"none\"\n",
@@ -207,6 +227,8 @@ fn the_help_lists_every_mode_with_the_keys_bound() {
         ("routing form", "[keys.routing]"),
         ("sessions browser", "[keys.browser]"),
         ("dialogs", "[keys.dialog]"),
+        ("attach a file", "[keys.attach]"),
+        ("questions", "[keys.confirm]"),
         ("help", "[keys.help]"),
         ("spend view", "[keys.spend]"),
         ("account view", "[keys.account]"),

@@ -139,7 +139,7 @@ fn sends(s: &modelroom::store::Session) -> Vec<Vec<(String, Option<u64>)>> {
             p.turns
                 .iter()
                 .filter_map(|t| match t {
-                    Turn::User { content, send } => Some((content.clone(), *send)),
+                    Turn::User { content, send, .. } => Some((content.clone(), *send)),
                     Turn::Assistant(_) => None,
                 })
                 .collect()

@@ -51,6 +51,7 @@ fn sent(text: &str, send: u64) -> Turn {
     Turn::User {
         content: text.into(),
         send: Some(send),
+        attachments: Vec::new(),
     }
 }
 

@@ -11,6 +11,10 @@ pub struct Pricing {
     pub prompt: Option<f64>,
     pub completion: Option<f64>,
     pub request: Option<f64>,
+    /// USD per input image (`None`: the catalog names no fee of its own).
+    pub image: Option<f64>,
+    /// USD per audio input token (`None`: audio is priced as prompt tokens).
+    pub audio: Option<f64>,
     overrides: Vec<Override>,
 }
 
@@ -62,6 +66,8 @@ impl Pricing {
                 .request
                 .as_deref()
                 .map_or(Some(0.0), |s| parse_price(Some(s))),
+            image: parse_price(entry.image.as_deref()),
+            audio: parse_price(entry.audio.as_deref()),
             overrides: entry.overrides.iter().map(Override::from_entry).collect(),
         }
     }

@@ -91,7 +91,16 @@ impl<'a> Identity<'a> {
 
     /// The note about the pane itself ("… was rejected").
     pub fn note(&self) -> Option<Clean> {
-        self.pane.note.as_ref().map(|n| self.scrub(n))
+        match (&self.pane.cannot_take, &self.pane.note) {
+            (Some(a), Some(n)) => {
+                let mut both = a.clone();
+                both.push(&Clean::line(" · "));
+                both.push(n);
+                Some(self.hide(both))
+            }
+            (Some(n), None) | (None, Some(n)) => Some(self.scrub(n)),
+            (None, None) => None,
+        }
     }
 
     /// `text` with every name that tells this pane's model (its id, the served model, the

@@ -127,6 +127,24 @@ mode! {
 }
 
 mode! {
+    /// The path prompt of an attachment (the room's `attach` key).
+    AttachAction: table "attach", title "attach a file", types true, required [Cancel],
+    plain_ok [], {
+        Complete = "complete" ["tab"]: "complete the path (several matches: listed)",
+        Attach = "attach" ["enter"]: "attach the file",
+        Cancel = "cancel" ["esc", "ctrl-c"]: "cancel",
+    }
+}
+
+mode! {
+    /// Yes-or-no questions: attach a pasted path? send to the panes that can take the files?
+    ConfirmAction: table "confirm", title "questions", types false, required [No], plain_ok [], {
+        Yes = "yes" ["enter", "y"]: "yes",
+        No = "no" ["esc", "n", "ctrl-c"]: "no",
+    }
+}
+
+mode! {
     /// The help overlay (this list).
     HelpAction: table "help", title "help", types false, required [Close], plain_ok [], {
         ScrollUp = "scroll_up" ["up"]: "scroll up a line",

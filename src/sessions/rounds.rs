@@ -183,10 +183,7 @@ mod tests {
     }
 
     fn user(text: &str) -> Turn {
-        Turn::User {
-            content: text.into(),
-            send: None,
-        }
+        Turn::user(text)
     }
 
     fn session(panes: Vec<Vec<Turn>>) -> Session {

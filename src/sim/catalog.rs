@@ -314,6 +314,9 @@ pub fn model_json(m: &DemoModel) -> Value {
         "prompt": price_string(m.prompt_price),
         "completion": price_string(m.completion_price),
     });
+    if let Some(fee) = super::parts::image_fee(m.id) {
+        pricing["image"] = json!(fee);
+    }
     let mut params = vec!["max_tokens", "temperature", "top_p", "stop", "seed"];
     let mut entry = json!({
         "id": m.id,
