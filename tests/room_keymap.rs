@@ -140,10 +140,16 @@ fn the_attach_prompt_completes_on_its_new_key() {
     alt(&mut app, 'f');
     assert!(matches!(app.overlay, Overlay::AttachPath(_)));
     let shown = screen(&app);
-    assert!(shown.contains("Ctrl+T completes · Enter attaches"), "{shown}");
+    assert!(
+        shown.contains("Ctrl+T completes · Enter attaches"),
+        "{shown}"
+    );
     assert!(shown.contains("(Ctrl+T completes, ~ is home)"), "{shown}");
     let completes = |fx: Vec<Effect>| fx.iter().any(|e| matches!(e, Effect::CompletePath(_)));
-    assert!(!completes(key(&mut app, KeyCode::Tab)), "Tab completes no more");
+    assert!(
+        !completes(key(&mut app, KeyCode::Tab)),
+        "Tab completes no more"
+    );
     assert!(completes(press(
         &mut app,
         KeyCode::Char('t'),
