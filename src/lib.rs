@@ -27,6 +27,7 @@ pub mod sanitize;
 pub mod sessions;
 pub mod sim;
 pub mod spread;
+pub mod worddiff;
 pub mod store;
 pub mod text;
 pub mod theme;
