@@ -72,6 +72,7 @@ commands! {
     NextPrompt = "next_prompt": "scroll to the next prompt (every pane when synced)",
     JumpPrompt = "jump_prompt": "go to prompt N (asks for N; every pane when synced)",
     SyncScroll = "sync_scroll": "synced scrolling on or off: every pane shows the same prompt",
+    Diff = "diff": "word diff of two panes' latest answers, disagreements first",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
     ToggleReasoning = "toggle_reasoning": "show or hide the focused pane's reasoning",
     ToggleReasoningAll = "toggle_reasoning_all": "show or hide the reasoning in every pane",

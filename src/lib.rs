@@ -27,11 +27,11 @@ pub mod sanitize;
 pub mod sessions;
 pub mod sim;
 pub mod spread;
-pub mod worddiff;
 pub mod store;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod worddiff;
 
 use std::process::ExitCode;
 

@@ -82,7 +82,9 @@ fn words(text: &str) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut rest = text;
     loop {
-        let start = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        let start = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
         if start == rest.len() {
             return out;
         }
@@ -163,7 +165,10 @@ pub fn word_diff(a: &str, b: &str) -> WordDiff {
         .into_iter()
         .filter_map(|group| {
             let changed = group.iter().find(|op| counts(op) != (0, 0))?;
-            let (removed, added) = group.iter().map(counts).fold((0, 0), |(r, d), (x, y)| (r + x, d + y));
+            let (removed, added) = group
+                .iter()
+                .map(counts)
+                .fold((0, 0), |(r, d), (x, y)| (r + x, d + y));
             Some(Place {
                 runs: group.iter().flat_map(|op| runs_of(op, &wa, &wb)).collect(),
                 removed,

@@ -9,6 +9,7 @@ pub mod arena;
 pub mod board;
 mod browser;
 pub mod catalog;
+pub mod diff;
 mod identity;
 mod input;
 pub mod layout;
@@ -37,6 +38,7 @@ pub use arena::{ArenaRoom, ArenaSource};
 pub use board::BoardView;
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
+pub use diff::DiffView;
 pub use identity::{Identity, blind_label};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
@@ -104,6 +106,8 @@ pub enum Overlay {
     Leaderboard(Box<BoardView>),
     /// Asks for the tags of this round's vote.
     Tag(Box<Prompt>),
+    /// Two panes' latest answers compared word by word.
+    Diff(Box<DiffView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -123,6 +123,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
             }
         },
         Overlay::Leaderboard(_) => super::board::on_key(app, key, fx),
+        Overlay::Diff(_) => return super::diff::on_key(app, key),
         Overlay::Tag(input) => match key.code {
             KeyCode::Esc => app.overlay = Overlay::None,
             _ if ctrl_c => app.overlay = Overlay::None,

@@ -56,6 +56,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Resize { width, height } => {
             app.area = Rect::new(0, 0, width, height);
             app.relayout();
+            super::diff::refresh(app, None);
         }
         Action::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
@@ -218,7 +219,11 @@ fn on_paste(app: &mut App, text: &str) {
         Overlay::Routing(f) => f.paste(first_line),
         Overlay::Sessions(b) => b.filter.paste(first_line),
         Overlay::Tag(p) => p.paste(first_line),
-        Overlay::Help | Overlay::Spend | Overlay::Account | Overlay::Leaderboard(_) => {}
+        Overlay::Help
+        | Overlay::Spend
+        | Overlay::Account
+        | Overlay::Leaderboard(_)
+        | Overlay::Diff(_) => {}
         Overlay::None => {
             app.prompt.paste(text);
             app.relayout();
@@ -358,6 +363,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             app.overlay = Overlay::JumpTo(Box::new(Prompt::new("prompt number, from 1")));
         }
         Command::SyncScroll => super::sync::toggle(app),
+        Command::Diff => super::diff::open(app),
         Command::Copy => copy(app, fx),
         Command::ToggleReasoning => {
             if let Some(p) = app.panes.get_mut(app.focus) {
