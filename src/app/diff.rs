@@ -414,16 +414,20 @@ pub(super) fn refresh(app: &mut App, pane: Option<usize>) {
     app.mark_dirty();
 }
 
-/// The hint under the view.
-pub fn hint(app: &App) -> String {
+/// The hint under the view, as long as `width` columns allow.
+pub fn hint(app: &App, width: usize) -> String {
     let close = app
         .keymap
         .label_for(Command::Diff)
         .map(|k| format!("{k}/"))
         .unwrap_or_default();
-    format!(
-        " ←→ first pane · Tab second · s swaps · ↑↓ PgUp PgDn scroll · r refreshes · {close}Esc closes "
-    )
+    let long = format!(
+        " ←→ first pane · Tab second pane · s swaps · ↑↓ PgUp PgDn scroll · r refreshes · {close}Esc closes "
+    );
+    if width_of(&long) <= width {
+        return long;
+    }
+    format!(" ←→ 1st pane · Tab 2nd · s swap · ↑↓ PgDn scroll · r refresh · {close}Esc close ")
 }
 
 #[cfg(test)]

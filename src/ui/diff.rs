@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, app: &App, view: &DiffView, theme: &Theme) {
             width,
         )))
         .title_bottom(Line::from(super::fit_spans(
-            vec![Span::styled(hint(app), theme.dim())],
+            vec![Span::styled(hint(app, width), theme.dim())],
             width,
         )));
     let lines: Vec<Line> = view
