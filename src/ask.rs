@@ -70,6 +70,8 @@ pub struct Answer {
     /// Settled when the answer is: reported, or unknown (`ask` has nothing pending).
     pub cost: CostState,
     pub cost_source: Option<&'static str>,
+    /// What served it when a fallback did (a fallback model, a provider off the order).
+    pub fallback: Option<crate::served::Fallback>,
 }
 
 impl Answer {
@@ -235,6 +237,13 @@ async fn settle(
     (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, plan.samples_of(pane));
     answer.settings = pane.settings.clone();
     answer.pinned = pane.pinned.clone();
+    let r = &answer.reply;
+    answer.fallback = crate::served::fallback(
+        pane.model.id(),
+        &plan.routing_of(pane),
+        r.served_model.as_deref(),
+        r.provider.as_deref(),
+    );
     record_spend(plan.ledger.as_ref(), &answer);
     answer
 }
@@ -275,6 +284,7 @@ impl Costs {
             reply,
             cost: cost.into(),
             cost_source,
+            fallback: None,
         }
     }
 }

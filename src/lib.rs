@@ -24,6 +24,7 @@ pub mod record;
 pub mod routing;
 pub mod runtime;
 pub mod sanitize;
+pub mod served;
 pub mod sessions;
 pub mod sim;
 pub mod spread;
