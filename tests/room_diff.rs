@@ -132,6 +132,28 @@ fn no_answer_yet_and_a_single_pane_are_said_in_words() {
         "{screen}"
     );
     assert!(screen.contains("nothing to compare yet"), "{screen}");
+    // One answer and no other: no "places", the answer once, all of it marked as only there.
+    key(&mut app, KeyCode::Esc);
+    let live = send(&mut app, "Which lock?");
+    stream_text(&mut app, live[0], "Use a mutex.");
+    drive::finish(&mut app, live[0], usage());
+    let failure = modelroom::api::ApiError::Http {
+        status: 503,
+        code: None,
+        message: "No available provider could serve the request".into(),
+        provider: None,
+        raw: None,
+        retry_after: None,
+    };
+    ev(&mut app, live[1], StreamEvent::Failed(failure));
+    key(&mut app, KeyCode::F(8));
+    let screen = text(&draw(&app));
+    let failed = "✗ 2 · vendor/model-2 failed: its 0 words before it did";
+    assert!(screen.contains(failed), "{screen}");
+    let summary = "no word in common: 3 words only in the first, 0 only";
+    assert!(screen.contains(summary), "{screen}");
+    assert!(!screen.contains("place 1"), "{screen}");
+    assert_eq!(screen.matches("[-Use a mutex.-]").count(), 1, "{screen}");
 }
 
 #[test]

@@ -154,6 +154,11 @@ fn diff_rows(d: &WordDiff, width: u16) -> Vec<Row> {
             "the two answers are word for word the same ({} words)",
             d.same
         )
+    } else if d.same == 0 {
+        format!(
+            "no word in common: {} words only in the first, {} only in the second",
+            d.removed, d.added
+        )
     } else {
         let places = d.places.len();
         format!(
@@ -166,7 +171,10 @@ fn diff_rows(d: &WordDiff, width: u16) -> Vec<Row> {
         )
     };
     rows.extend(wrap(&[(summary, Mark::Heading)], width));
-    for (k, place) in d.places.iter().enumerate() {
+    // With no word in common there are no places of disagreement, only two different texts:
+    // listing them as one "place" would print everything twice.
+    let places = if d.same == 0 { &[][..] } else { &d.places[..] };
+    for (k, place) in places.iter().enumerate() {
         rows.push(heading(
             &format!(
                 "place {} of {} · {} words",
