@@ -207,3 +207,30 @@ fn without_colour_the_markers_carry_the_difference() {
     let colour = buf.content().iter().any(|c| !plain(c.fg) || !plain(c.bg));
     assert!(!colour, "colour under NO_COLOR");
 }
+
+#[test]
+fn hostile_answers_reach_the_view_without_their_control_sequences() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = drive::room(&vendor_models(2), Settings::default(), 80, 24);
+    let live = send(&mut app, "hi");
+    let hostile = [
+        "\x1b[31mred\x1b]0;owned\x07 and\ttabbed \u{9b}2J text",
+        "plain text",
+    ];
+    for (i, live) in live.into_iter().enumerate() {
+        stream_text(&mut app, live, hostile[i]);
+        drive::finish(&mut app, live, usage());
+    }
+    key(&mut app, KeyCode::F(8));
+    let buf = draw(&app);
+    let screen = text(&buf);
+    assert!(screen.contains("[-red and tabbed-]"), "{screen}");
+    for c in buf.content() {
+        let s = c.symbol();
+        assert!(
+            !s.chars().any(|ch| ch.is_control()),
+            "control char {s:?}:\n{screen}"
+        );
+    }
+}

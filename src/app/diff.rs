@@ -235,8 +235,9 @@ fn marked(r: &Run, breaks: bool) -> String {
     } else {
         " "
     };
+    // A tab has no width a row can count on: it is a space here, as in the places.
     let text = if breaks {
-        r.text.clone()
+        r.text.replace('\t', " ")
     } else {
         r.text.split_whitespace().collect::<Vec<_>>().join(" ")
     };
