@@ -233,17 +233,11 @@ async fn settle(
     reply: Reply,
 ) -> Answer {
     let pane = &plan.panes[i];
-    let mut answer = costs.answer(clients, &pane.model, reply).await;
+    let routing = plan.routing_of(pane);
+    let mut answer = costs.answer(clients, &pane.model, &routing, reply).await;
     (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, plan.samples_of(pane));
     answer.settings = pane.settings.clone();
     answer.pinned = pane.pinned.clone();
-    let r = &answer.reply;
-    answer.fallback = crate::served::fallback(
-        pane.model.id(),
-        &plan.routing_of(pane),
-        r.served_model.as_deref(),
-        r.provider.as_deref(),
-    );
     record_spend(plan.ledger.as_ref(), &answer);
     answer
 }
@@ -256,11 +250,13 @@ pub(crate) struct Costs {
 }
 
 impl Costs {
-    /// `model`'s answer, with its cost resolved by the endpoint that served it.
+    /// `model`'s answer, with its cost resolved by the endpoint that served it, and whether a
+    /// fallback of `routing` served it.
     pub(crate) async fn answer(
         &mut self,
         clients: &Clients,
         model: &ModelRef,
+        routing: &Routing,
         mut reply: Reply,
     ) -> Answer {
         let endpoint = model.endpoint();
@@ -274,6 +270,12 @@ impl Costs {
             }
             Err(_) => (None, None),
         };
+        let fallback = crate::served::fallback(
+            model.id(),
+            routing,
+            reply.served_model.as_deref(),
+            reply.provider.as_deref(),
+        );
         Answer {
             model: model.clone(),
             pane: 1,
@@ -284,7 +286,7 @@ impl Costs {
             reply,
             cost: cost.into(),
             cost_source,
-            fallback: None,
+            fallback,
         }
     }
 }
