@@ -81,11 +81,6 @@ fn diff_120x40_with_the_second_pane_chosen() {
     key(&mut app, KeyCode::Char('s'));
     assert_eq!((diff(&app).left, diff(&app).right), (1, 2));
     insta::assert_snapshot!("diff_120x40", text(&draw(&app)));
-    // Scrolling stops at the last row; F8 closes.
-    for _ in 0..50 {
-        key(&mut app, KeyCode::PageDown);
-    }
-    assert_eq!(diff(&app).scroll, diff(&app).rows.len() - 1);
     key(&mut app, KeyCode::F(8));
     assert!(matches!(app.overlay, Overlay::None));
 }
@@ -233,4 +228,37 @@ fn hostile_answers_reach_the_view_without_their_control_sequences() {
             "control char {s:?}:\n{screen}"
         );
     }
+}
+
+#[test]
+fn a_long_diff_scrolls_to_its_last_row_and_back_at_once() {
+    let rt = paused_clock();
+    let _clock = rt.enter();
+    let mut app = drive::room(&vendor_models(2), Settings::default(), 80, 24);
+    let long = |word: &str| {
+        (0..40)
+            .map(|i| format!("Point {i}: the {word} way is best here.\n"))
+            .collect::<String>()
+    };
+    for (live, word) in send(&mut app, "go").into_iter().zip(["first", "second"]) {
+        stream_text(&mut app, live, &long(word));
+        drive::finish(&mut app, live, usage());
+    }
+    key(&mut app, KeyCode::F(8));
+    let rows = diff(&app).rows.len();
+    assert!(rows > 50, "{rows}");
+    key(&mut app, KeyCode::End);
+    // The last row at the bottom of the 21 rows shown (24: the status bar and borders off).
+    assert_eq!(diff(&app).scroll, rows - 21);
+    let screen = text(&draw(&app));
+    assert!(
+        screen.contains(&format!("rows {}-{rows} of {rows}", rows - 20)),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Up);
+    assert_eq!(diff(&app).scroll, rows - 22);
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(diff(&app).scroll, rows - 42);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(diff(&app).scroll, 0);
 }

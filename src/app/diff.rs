@@ -101,8 +101,7 @@ fn build(app: &App, view: &mut DiffView) {
     } else {
         rows.extend(diff_rows(&word_diff(&a, &b), width));
     }
-    let max = rows.len().saturating_sub(1);
-    view.scroll = view.scroll.min(max);
+    view.scroll = view.scroll.min(rows.len().saturating_sub(shown(app)));
     view.rows = rows;
 }
 
@@ -326,7 +325,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Command> {
     };
     let mut view = view.clone();
     let n = app.panes.len().max(1);
-    let page = usize::from(app.area.height.saturating_sub(4).max(1));
+    let page = shown(app).saturating_sub(1).max(1);
     let other = |from: usize, avoid: usize, forward: bool| {
         let step = |i: usize| {
             if forward {
@@ -399,9 +398,14 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Command> {
         view.scroll = 0;
         build(app, &mut view);
     }
-    view.scroll = view.scroll.min(view.rows.len().saturating_sub(1));
+    view.scroll = view.scroll.min(view.rows.len().saturating_sub(shown(app)));
     app.overlay = Overlay::Diff(view);
     None
+}
+
+/// Rows of text the view shows: the room's height but the status bar and two borders.
+pub fn shown(app: &App) -> usize {
+    usize::from(app.area.height.saturating_sub(3))
 }
 
 /// One of the view's panes changed (an answer ended, the room was resized, a pane closed):

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::Theme;
 use crate::app::App;
-use crate::app::diff::{DiffView, Mark, hint};
+use crate::app::diff::{DiffView, Mark, hint, shown};
 
 pub fn render(frame: &mut Frame, app: &App, view: &DiffView, theme: &Theme) {
     let full = frame.area();
@@ -19,7 +19,7 @@ pub fn render(frame: &mut Frame, app: &App, view: &DiffView, theme: &Theme) {
         height: full.height.saturating_sub(1),
         ..full
     };
-    let shown = usize::from(area.height.saturating_sub(2));
+    let shown = shown(app);
     let total = view.rows.len();
     let top = view.scroll.min(total.saturating_sub(shown));
     let mut title = view.title.clone();
