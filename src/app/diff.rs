@@ -41,10 +41,11 @@ pub struct DiffView {
 pub(super) fn open(app: &mut App) {
     let n = app.panes.len();
     if n < 2 {
-        app.set_notice(
-            NoticeLevel::Info,
-            "a diff compares two panes: add one with Alt+N",
-        );
+        let add = app
+            .keymap
+            .label_for(Command::AddPane)
+            .map_or_else(String::new, |k| format!(": add one with {k}"));
+        app.set_notice(NoticeLevel::Info, format!("a diff compares two panes{add}"));
         return;
     }
     let left = app.focus.min(n - 1);
