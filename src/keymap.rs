@@ -258,6 +258,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-u", Command::VoteUndo),
     ("alt-g", Command::Tag),
     ("f7", Command::Leaderboard),
+    ("f8", Command::Diff),
     ("f1", Command::Help),
     ("ctrl-c", Command::Interrupt),
     ("ctrl-q", Command::Quit),

@@ -61,6 +61,7 @@ pub(super) fn on_event(
     }
     if ended {
         app.panes[i].refresh_spread();
+        super::diff::refresh(app, Some(i));
     }
     money::charge(app, i, request, cost_before, fx);
     if applied.served {

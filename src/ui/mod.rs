@@ -2,6 +2,7 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod arena;
+mod diff;
 mod pane;
 mod picker;
 mod routing;
@@ -87,6 +88,7 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
         }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
         Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
+        Overlay::Diff(view) => diff::render(frame, app, view, theme),
         Overlay::Tag(input) => {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, area, " tags for this round's vote ", input, theme);
