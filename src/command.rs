@@ -74,6 +74,7 @@ commands! {
     SyncScroll = "sync_scroll": "synced scrolling on or off: every pane shows the same prompt",
     Attach = "attach": "attach a file (image, PDF, audio) to the next prompt",
     Detach = "detach": "remove the last attachment from the prompt",
+    Diff = "diff": "word diff of two panes' latest answers, disagreements first",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
     ToggleReasoning = "toggle_reasoning": "show or hide the focused pane's reasoning",
     ToggleReasoningAll = "toggle_reasoning_all": "show or hide the reasoning in every pane",

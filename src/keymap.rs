@@ -15,7 +15,7 @@ use ratatui::crossterm::event::KeyEvent;
 pub use chord::KeyChord;
 pub use modes::{
     AccountAction, Action, AttachAction, BoardAction, BrowserAction, ConfirmAction, DialogAction,
-    FormAction, HelpAction, ModeKeys, PickerAction, PromptAction, SpendAction,
+    DiffAction, FormAction, HelpAction, ModeKeys, PickerAction, PromptAction, SpendAction,
 };
 
 use crate::command::Command;
@@ -33,6 +33,7 @@ pub struct Keymap {
     pub dialog: ModeKeys<DialogAction>,
     pub attach: ModeKeys<AttachAction>,
     pub confirm: ModeKeys<ConfirmAction>,
+    pub diff: ModeKeys<DiffAction>,
     pub help: ModeKeys<HelpAction>,
     pub spend: ModeKeys<SpendAction>,
     pub account: ModeKeys<AccountAction>,
@@ -113,6 +114,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-u", Command::VoteUndo),
     ("alt-g", Command::Tag),
     ("f7", Command::Leaderboard),
+    ("f8", Command::Diff),
     ("f1", Command::Help),
     ("ctrl-c", Command::Interrupt),
     ("ctrl-q", Command::Quit),
@@ -177,6 +179,12 @@ fn pair(back: Option<String>, forth: Option<String>) -> Option<String> {
     }
 }
 
+/// A footer of key hints, ` Enter picks · Esc closes `: the ones whose keys are bound.
+pub fn hints(parts: &[Option<String>]) -> String {
+    let parts: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
+    format!(" {} ", parts.join(" · "))
+}
+
 /// `F1, ? or Esc`: keys that do the same thing, as a hint lists them.
 pub fn either(keys: &[String]) -> String {
     match keys {
@@ -220,6 +228,7 @@ modes! {
     dialog: DialogAction,
     attach: AttachAction,
     confirm: ConfirmAction,
+    diff: DiffAction,
     help: HelpAction,
     spend: SpendAction,
     account: AccountAction,

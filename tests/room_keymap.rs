@@ -235,6 +235,7 @@ fn the_help_lists_every_mode_with_the_keys_bound() {
         ("dialogs", "[keys.dialog]"),
         ("attach a file", "[keys.attach]"),
         ("questions", "[keys.confirm]"),
+        ("word diff", "[keys.diff]"),
         ("help", "[keys.help]"),
         ("spend view", "[keys.spend]"),
         ("account view", "[keys.account]"),

@@ -305,7 +305,7 @@ async fn show_prints_the_transcript_safely_and_unknown_ids_are_usage_errors() {
     let text = stdout(&out);
     for needle in [
         "━━ prompt 1 of 3 ━━",
-        "── demo/fast (served by demo/fast-2026-01-01)",
+        "── demo/fast (↪ served by demo/fast-2026-01-01 after demo/fast)",
         "── demo/thinker (answer 2 of 2)",
         "[thinking]\n## Plan\nThe user wants one line.",
         "✗ 502 Bad Gateway: upstream",

@@ -10,6 +10,7 @@ pub mod attach;
 pub mod board;
 mod browser;
 pub mod catalog;
+pub mod diff;
 mod identity;
 mod input;
 pub mod layout;
@@ -39,6 +40,7 @@ pub use attach::Attached;
 pub use board::BoardView;
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
+pub use diff::DiffView;
 pub use identity::{Identity, blind_label};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
@@ -112,6 +114,8 @@ pub enum Overlay {
     AttachOffer(Box<attach::Offer>),
     /// Some panes cannot take the attachments: send to the others, or cancel.
     AttachConfirm(Box<attach::Confirm>),
+    /// Two panes' latest answers compared word by word.
+    Diff(Box<DiffView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -130,6 +130,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
         Overlay::AttachPath(_) => super::attach::on_path_key(app, key, fx),
         Overlay::AttachOffer(_) => super::attach::on_offer_key(app, key, fx),
         Overlay::AttachConfirm(_) => super::attach::on_confirm_key(app, key, fx),
+        Overlay::Diff(_) => return super::diff::on_key(app, key),
         Overlay::Tag(input) => match app.keymap.dialog.resolve(key) {
             Some(DialogAction::Cancel) => app.overlay = Overlay::None,
             Some(DialogAction::Confirm) => {

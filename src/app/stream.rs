@@ -56,6 +56,7 @@ pub(super) fn on_event(
     let rejected = applied.rejected;
     if ended {
         app.panes[i].refresh_spread();
+        super::diff::refresh(app, Some(i));
     }
     if rejected {
         let change = app.keymap.name(Command::ChangeModel);

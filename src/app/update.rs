@@ -57,6 +57,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Resize { width, height } => {
             app.area = Rect::new(0, 0, width, height);
             app.relayout();
+            super::diff::refresh(app, None);
         }
         Action::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
@@ -260,7 +261,8 @@ fn on_paste(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
         | Overlay::Account
         | Overlay::Leaderboard(_)
         | Overlay::AttachOffer(_)
-        | Overlay::AttachConfirm(_) => {}
+        | Overlay::AttachConfirm(_)
+        | Overlay::Diff(_) => {}
         Overlay::None => {
             app.prompt.paste(text);
             attach::on_paste(text, fx);
@@ -401,6 +403,7 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             app.overlay = Overlay::JumpTo(Box::new(Prompt::new("prompt number, from 1")));
         }
         Command::SyncScroll => super::sync::toggle(app),
+        Command::Diff => super::diff::open(app),
         Command::Copy => copy(app, fx),
         Command::Attach => attach::open_prompt(app),
         Command::Detach => attach::detach_last(app),

@@ -145,6 +145,25 @@ mode! {
 }
 
 mode! {
+    /// The word diff of two panes (the room's `diff` key).
+    DiffAction: table "diff", title "word diff", types false, required [Close], plain_ok [], {
+        FirstPrev = "first_prev" ["left"]: "the first pane: the previous one",
+        FirstNext = "first_next" ["right"]: "the first pane: the next one",
+        SecondNext = "second_next" ["tab"]: "the second pane: the next one",
+        SecondPrev = "second_prev" ["shift-tab"]: "the second pane: the previous one",
+        Swap = "swap" ["s"]: "swap the two panes",
+        Refresh = "refresh" ["r"]: "compute the diff again",
+        ScrollUp = "scroll_up" ["up", "k"]: "scroll up a line",
+        ScrollDown = "scroll_down" ["down", "j"]: "scroll down a line",
+        PageUp = "page_up" ["pageup"]: "scroll up a page",
+        PageDown = "page_down" ["pagedown", "space"]: "scroll down a page",
+        Top = "top" ["home", "g"]: "the first row",
+        Bottom = "bottom" ["end", "G"]: "the last row",
+        Close = "close" ["esc", "q"]: "close the diff (its own key too)",
+    }
+}
+
+mode! {
     /// The help overlay (this list).
     HelpAction: table "help", title "help", types false, required [Close], plain_ok [], {
         ScrollUp = "scroll_up" ["up"]: "scroll up a line",

@@ -162,6 +162,7 @@ fn every_default_key_parses_and_no_two_defaults_clash() {
     all_parse::<DialogAction>();
     all_parse::<AttachAction>();
     all_parse::<ConfirmAction>();
+    all_parse::<DiffAction>();
     all_parse::<HelpAction>();
     all_parse::<SpendAction>();
     all_parse::<AccountAction>();

@@ -282,7 +282,7 @@ fn article(
         if let Some(p) = &a.provider {
             sub.push(format!("via {}", line(p)));
         }
-        if let Some(s) = served_by(&pane.model, a) {
+        if let Some(s) = served_by(pane, a) {
             sub.push(s);
         }
         if !sub.is_empty() {

@@ -145,7 +145,7 @@ fn answers(out: &mut String, session: &Session, round: &Round<'_>, level: usize)
                 }
                 let _ = writeln!(out, "**Answer {} of {}**\n", k + 1, answers.len());
             }
-            if let Some(s) = served_by(&pane.model, a) {
+            if let Some(s) = served_by(pane, a) {
                 let _ = writeln!(out, "*({})*\n", md_inline(&s));
             }
             let reasoning = sanitize(&a.reasoning, "\t");

@@ -80,7 +80,10 @@ pub async fn run(clients: &Clients, plan: &RerunPlan, out: &mut dyn Write) -> io
             let mut answers = Vec::with_capacity(n_models);
             for (m, slot) in grid[k].iter_mut().enumerate() {
                 let reply = slot.take().unwrap_or_else(|| Reply::new(Instant::now()));
-                let answer = costs.answer(clients, &plan.models[m], reply).await;
+                let routing = plan.routings.get(m).cloned().unwrap_or_default();
+                let answer = costs
+                    .answer(clients, &plan.models[m], &routing, reply)
+                    .await;
                 ask::record_spend(plan.ledger.as_ref(), &answer);
                 answers.push(answer);
             }

@@ -61,7 +61,7 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
                 if answers.len() > 1 {
                     let _ = write!(title, " (answer {} of {})", k + 1, answers.len());
                 }
-                if let Some(s) = served_by(&pane.model, a) {
+                if let Some(s) = served_by(pane, a) {
                     let _ = write!(title, " ({s})");
                 }
                 let _ = writeln!(out, "\n{title}");

@@ -2,6 +2,7 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod arena;
+mod diff;
 mod pane;
 mod picker;
 mod routing;
@@ -98,6 +99,7 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
         }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
         Overlay::Leaderboard(view) => arena::render_board(frame, &app.keymap, view, theme),
+        Overlay::Diff(view) => diff::render(frame, app, view, theme),
         Overlay::Tag(input) => {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, app, area, " tags for this round's vote ", input);
@@ -270,11 +272,7 @@ fn small_prompt(frame: &mut Frame, app: &App, area: Rect, title: &str, input: &c
     frame.render_widget(input.textarea(), inner);
 }
 
-/// A footer of key hints, ` Enter picks · Esc closes `: the ones whose keys are bound.
-pub(crate) fn hints(parts: &[Option<String>]) -> String {
-    let parts: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
-    format!(" {} ", parts.join(" · "))
-}
+pub(crate) use crate::keymap::hints;
 
 /// A box's bottom line of key hints, cut with `…` to the box (`area`) when it is too narrow.
 pub(crate) fn footer(text: &str, area: Rect, theme: &Theme) -> Line<'static> {
