@@ -158,6 +158,35 @@ fn the_attach_prompt_completes_on_its_new_key() {
 }
 
 #[test]
+fn the_diff_view_swaps_on_its_new_key() {
+    let mut app = room_with(
+        "[keys.diff]\n\"ctrl-w\" = \"swap\"\n\"s\" = \"none\"\n",
+        &["a/1", "b/2"],
+    );
+    for (i, live) in drive::send(&mut app, "Which lock?").into_iter().enumerate() {
+        let text = ["Use a mutex here.", "Use a lock there."][i];
+        drive::ev(
+            &mut app,
+            live,
+            modelroom::api::StreamEvent::Content(text.into()),
+        );
+        drive::finish(&mut app, live, modelroom::chat::Usage::default());
+    }
+    press(&mut app, KeyCode::F(8), KeyModifiers::NONE);
+    let sides = |app: &App| match &app.overlay {
+        Overlay::Diff(v) => (v.left, v.right),
+        other => panic!("no diff view: {other:?}"),
+    };
+    let before = sides(&app);
+    let shown = screen(&app);
+    assert!(shown.contains("Ctrl+W swaps"), "{shown}");
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(sides(&app), before, "s swaps no more");
+    ctrl(&mut app, 'w');
+    assert_eq!(sides(&app), (before.1, before.0));
+}
+
+#[test]
 fn a_rebound_room_key_is_named_by_placeholders_hints_and_notices() {
     let mut app = room_with(
         "[keys]\n\"ctrl-a\" = \"add_pane\"\n\"alt-n\" = \"none\"\n",
