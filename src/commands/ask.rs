@@ -84,7 +84,7 @@ pub(crate) async fn run(
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
         ledger: store::Ledger::open_for(global.demo),
         deadline: config.ask_deadline(),
-        pdf_engine: args.pdf_engine,
+        pdf_engine: args.pdf_engine.or(config.pdf_engine),
         not_sent,
     };
     for reason in plan.not_sent.values() {
