@@ -197,6 +197,7 @@ async fn rerun(
     let spend = BudgetCheck {
         models: &routed,
         requests: &requests,
+        files: None,
         max_tokens: plan
             .settings
             .iter()
