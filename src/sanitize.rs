@@ -332,7 +332,11 @@ mod tests {
     fn the_block_scan_finds_the_first_suspect_byte_wherever_it_falls() {
         // Every suspect byte, at every offset across three 32-byte blocks and the tail.
         let suspects: Vec<u8> = (0..=u8::MAX).filter(|&b| suspect(b)).collect();
-        assert_eq!(suspects.len(), 31 + 1 + 5, "C0 but \\n, DEL and five lead bytes");
+        assert_eq!(
+            suspects.len(),
+            31 + 1 + 5,
+            "C0 but \\n, DEL and five lead bytes"
+        );
         for &b in &suspects {
             for len in [0, 1, 31, 32, 33, 64, 100] {
                 for at in 0..len {
