@@ -305,6 +305,9 @@ impl ChatRequest {
         if let Some(r) = settings.reasoning() {
             self.reasoning = Some(r);
         }
+        if settings.pdf.is_some() {
+            self.pdf_engine = settings.pdf;
+        }
     }
 }
 

@@ -139,7 +139,7 @@ impl RoutingForm {
             ),
             settings: text(
                 &settings.to_text(),
-                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3",
+                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3, pdf=native|text|ocr",
             ),
             error: None,
         }

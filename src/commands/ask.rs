@@ -84,7 +84,7 @@ pub(crate) async fn run(
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
         ledger: store::Ledger::open_for(global.demo),
         deadline: config.ask_deadline(),
-        pdf_engine: args.pdf_engine,
+        pdf_engine: args.pdf_engine.or(config.pdf_engine),
         not_sent,
     };
     for reason in plan.not_sent.values() {
@@ -258,11 +258,23 @@ fn check_daily_budget(
     index: Option<&catalog::Index>,
 ) -> Result<(), UsageError> {
     let bytes: usize = plan.messages.iter().map(|m| m.content.len()).sum();
-    let tokens = chat::estimate_tokens(bytes, plan.messages.len());
+    // The files count as the room counts them: guessed tokens, image and audio prices, and
+    // the PDF engine's page fee.
+    let files = crate::attach::estimate::extra(&user_attachments(&plan.messages));
+    let tokens = chat::estimate_tokens(bytes, plan.messages.len()) + files.tokens;
     let models: Vec<(ModelRef, api::Routing)> = plan
         .panes
         .iter()
-        .map(|p| (p.model.clone(), plan.routing_of(p)))
+        .enumerate()
+        .filter(|(i, _)| !plan.not_sent.contains_key(i))
+        .map(|(_, p)| (p.model.clone(), plan.routing_of(p)))
+        .collect();
+    let engines: Vec<Option<api::PdfEngine>> = plan
+        .panes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !plan.not_sent.contains_key(i))
+        .map(|(_, p)| p.settings.pdf.or(plan.pdf_engine))
         .collect();
     let max_tokens = plan
         .panes
@@ -273,6 +285,7 @@ fn check_daily_budget(
     let spend = BudgetCheck {
         models: &models,
         requests: &[tokens],
+        files: Some((files, &engines)),
         max_tokens,
         samples: plan
             .panes
@@ -289,6 +302,9 @@ fn check_daily_budget(
 pub(crate) struct BudgetCheck<'a> {
     pub(crate) models: &'a [(ModelRef, api::Routing)],
     pub(crate) requests: &'a [u64],
+    /// The attachments' extras in each request, and each model's PDF engine (by index of
+    /// `models`): image and audio prices and the engine's page fee come on top.
+    pub(crate) files: Option<(crate::attach::estimate::Extra, &'a [Option<api::PdfEngine>])>,
     pub(crate) max_tokens: u32,
     pub(crate) samples: u32,
 }
@@ -310,18 +326,34 @@ impl BudgetCheck<'_> {
                 ledger.path().display()
             ))
         })?;
+        let catalog = index.map(|i| &i.catalog);
         let most: f64 = self
             .models
             .iter()
-            .filter(|(m, _)| m.on_default())
-            .filter_map(|(m, r)| index?.catalog.pricing(&r.model_id(m.id())))
-            .flat_map(|p| {
+            .enumerate()
+            .filter(|(_, (m, _))| m.on_default())
+            .filter_map(|(i, (m, r))| {
+                let id = r.model_id(m.id());
+                Some((i, catalog?.pricing(&id)?, id))
+            })
+            .flat_map(|(i, p, id)| {
                 self.requests.iter().filter_map(move |&tokens| {
-                    p.at(tokens, clock::hhmm(now))
-                        .max_cost(tokens, self.max_tokens)
+                    let p = p.at(tokens, clock::hhmm(now));
+                    let Some((more, engines)) = self.files else {
+                        return p.max_cost(tokens, self.max_tokens).map(chat::Cost::as_usd);
+                    };
+                    let engine = engines.get(i).copied().flatten();
+                    let fee = crate::attach::estimate::engine_fee(
+                        engine,
+                        more.pages,
+                        crate::attach::estimate::takes_files(catalog, &id),
+                    );
+                    Some(
+                        crate::app::money::with_files(&p, tokens, self.max_tokens, more)?.as_usd()
+                            + fee,
+                    )
                 })
             })
-            .map(chat::Cost::as_usd)
             .sum::<f64>()
             * f64::from(self.samples.max(1));
         match chat::daily_refusal(chat::Cost::usd(most), budget, today) {

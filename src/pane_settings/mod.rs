@@ -90,6 +90,10 @@ pub struct PaneSettings {
     /// run's `-n`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<u32>,
+    /// How OpenRouter reads this pane's PDFs (`pdf=native|text|ocr`), over the room's
+    /// `pdf_engine` or `ask --pdf-engine`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<crate::api::PdfEngine>,
 }
 
 /// Most samples a pane takes per prompt.
@@ -106,6 +110,7 @@ pub const KEYS: &[&str] = &[
     "reasoning_tokens",
     "exclude_reasoning",
     "samples",
+    "pdf",
 ];
 
 impl PaneSettings {
@@ -142,6 +147,7 @@ impl PaneSettings {
                     ));
                 }
             },
+            "pdf" => self.pdf = Some(crate::api::PdfEngine::parse(v)?),
             "exclude_reasoning" => {
                 self.exclude_reasoning = match v {
                     "true" | "yes" | "1" | "" => true,
@@ -255,6 +261,9 @@ impl PaneSettings {
         if let Some(n) = self.samples.filter(|n| *n > 1) {
             parts.push(format!("×{n}"));
         }
+        if let Some(e) = self.pdf {
+            parts.push(format!("pdf {}", e.as_str()));
+        }
         parts.join(" · ")
     }
 
@@ -280,6 +289,7 @@ impl PaneSettings {
             self.exclude_reasoning.then(|| "true".to_owned()),
         );
         put("samples", self.samples.map(|t| t.to_string()));
+        put("pdf", self.pdf.map(|e| e.as_str().to_owned()));
         put("system", self.system.clone());
         parts.join(", ")
     }

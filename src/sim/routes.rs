@@ -265,7 +265,9 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         .iter()
         .map(|m| text_of(&m["content"]).chars().count())
         .sum();
-    let prompt_tokens = u64::try_from(chars.div_ceil(4) + 4 * messages.len()).unwrap_or(u64::MAX);
+    let prompt_tokens = u64::try_from(chars.div_ceil(4) + 4 * messages.len())
+        .unwrap_or(u64::MAX)
+        .saturating_add(super::parts::tokens(model.id, messages, &req["plugins"]));
     let now = std::time::Instant::now();
     let refusal = shared.update(|b| {
         if model.is_free() {
