@@ -112,6 +112,9 @@ fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
     (t[t.len() / 2], p99)
 }
 
+/// A step of the table: its name, how many runs, what one run does.
+type Step<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -145,7 +148,7 @@ fn main() {
     // `cargo bench --bench store -- reopen` runs only the steps whose name holds `reopen` (and
     // no frames), so a profiler (callgrind) can look at one step.
     let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let steps: [(&str, usize, Box<dyn FnMut() + '_>); 5] = [
+    let steps: [Step<'_>; 5] = [
         (
             "snapshot on the UI thread (App::snapshot)",
             10,
