@@ -112,6 +112,9 @@ fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
     (t[t.len() / 2], p99)
 }
 
+/// A step of the table: its name, how many runs, what one run does.
+type Step<'a> = (&'static str, usize, Box<dyn FnMut() + 'a>);
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -142,34 +145,42 @@ fn main() {
         },
     );
 
-    let rows = [
+    // `cargo bench --bench store -- reopen` runs only the steps whose name holds `reopen` (and
+    // no frames), so a profiler (callgrind) can look at one step.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let steps: [Step<'_>; 5] = [
         (
             "snapshot on the UI thread (App::snapshot)",
-            time(10, || {
+            10,
+            Box::new(|| {
                 std::hint::black_box(app.snapshot());
             }),
         ),
         (
             "save (serialize, write, fsync, rename)",
-            time(10, || {
+            10,
+            Box::new(|| {
                 store.save(&session).unwrap();
             }),
         ),
         (
             "load (read, parse, check)",
-            time(10, || {
+            10,
+            Box::new(|| {
                 std::hint::black_box(store.load(&session.id).unwrap());
             }),
         ),
         (
             "list (header scan of the file)",
-            time(10, || {
+            10,
+            Box::new(|| {
                 std::hint::black_box(store.list().unwrap());
             }),
         ),
         (
             "reopen the room (App::from_session + layout)",
-            time(5, || {
+            5,
+            Box::new(|| {
                 let (mut a, _) =
                     App::from_session(&session, Keymap::default(), Settings::default()).unwrap();
                 update(
@@ -184,8 +195,15 @@ fn main() {
         ),
     ];
     println!("\n| step | median | p99 |\n|---|---|---|");
-    for (name, (p50, p99)) in &rows {
-        println!("| {name} | {} | {} |", ms(*p50), ms(*p99));
+    for (name, runs, f) in steps {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let (p50, p99) = time(runs, f);
+        println!("| {name} | {} | {} |", ms(p50), ms(p99));
+    }
+    if only.is_some() {
+        return;
     }
 
     // Frames while a save runs on another thread, as the saver's blocking task does.

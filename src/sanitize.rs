@@ -51,10 +51,7 @@ impl Sanitizer {
                 // Most text holds nothing to remove: a run of bytes none of which can begin an
                 // unsafe character is copied whole (reopening a long session sanitises
                 // megabytes, and every streamed token comes through here).
-                let run = bytes[at..]
-                    .iter()
-                    .position(|&b| SUSPECT[usize::from(b)])
-                    .map_or(bytes.len(), |n| at + n);
+                let run = at + first_suspect(&bytes[at..]);
                 out.push_str(&input[at..run]);
                 at = run;
             }
@@ -90,25 +87,38 @@ impl Sanitizer {
     }
 }
 
-/// Bytes that may begin a character `text` does not copy as it is: C0 controls but the
+/// Whether `b` may begin a character `text` does not copy as it is: C0 controls but the
 /// newline, DEL, and the UTF-8 lead bytes of every range `is_unsafe` names or that starts a
 /// sequence (C1 controls, U+061C, U+2000–U+2FFF, U+FE00–U+FFFF, U+E0000 and up). A test
-/// checks this against `is_unsafe` for every char.
-static SUSPECT: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = b != b'\n' as usize;
-        b += 1;
+/// checks this against `is_unsafe` for every char. Comparisons rather than a table lookup,
+/// so `first_suspect` compiles to vector instructions.
+const fn suspect(b: u8) -> bool {
+    (b < 0x20 && b != b'\n')
+        | (b == 0x7f)
+        | (b == 0xc2)
+        | (b == 0xd8)
+        | (b == 0xe2)
+        | (b == 0xef)
+        | (b == 0xf3)
+}
+
+/// The index of the first suspect byte of `bytes`, or its length. Reopening a long session
+/// sanitises every stored answer (tens of MB): blocks of 32 bytes are checked at once and
+/// only the block holding a suspect byte is looked at byte by byte.
+fn first_suspect(bytes: &[u8]) -> usize {
+    const BLOCK: usize = 32;
+    let mut at = 0;
+    for block in bytes.chunks_exact(BLOCK) {
+        if block.iter().fold(false, |any, &b| any | suspect(b)) {
+            break;
+        }
+        at += BLOCK;
     }
-    t[0x7f] = true;
-    t[0xc2] = true;
-    t[0xd8] = true;
-    t[0xe2] = true;
-    t[0xef] = true;
-    t[0xf3] = true;
-    t
-};
+    bytes[at..]
+        .iter()
+        .position(|&b| suspect(b))
+        .map_or(bytes.len(), |n| at + n)
+}
 
 /// Text safe to draw: no escape sequence, no control character but the newline, no bidi
 /// override. Nothing makes one without sanitising, so a view holding a `Clean` needs no check,
@@ -308,12 +318,33 @@ mod tests {
                             | '\u{9e}'
                             | '\u{9f}'
                     ));
-            if !SUSPECT[usize::from(lead)] {
+            if !suspect(lead) {
                 assert!(
                     kept_as_is,
                     "U+{:04X} would be copied unchecked",
                     u32::from(c)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_block_scan_finds_the_first_suspect_byte_wherever_it_falls() {
+        // Every suspect byte, at every offset across three 32-byte blocks and the tail.
+        let suspects: Vec<u8> = (0..=u8::MAX).filter(|&b| suspect(b)).collect();
+        assert_eq!(
+            suspects.len(),
+            31 + 1 + 5,
+            "C0 but \\n, DEL and five lead bytes"
+        );
+        for &b in &suspects {
+            for len in [0, 1, 31, 32, 33, 64, 100] {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    assert_eq!(first_suspect(&bytes), at, "byte {b:#x} at {at} of {len}");
+                }
+                assert_eq!(first_suspect(&vec![0xe6; len]), len);
             }
         }
     }

@@ -101,22 +101,27 @@ pub fn read_settings(path: &Path) -> io::Result<String> {
 }
 
 /// How deeply arrays and objects nest in `json`, counting no deeper than `limit + 1`. Brackets
-/// inside strings do not count. Linear in the length, and much cheaper than the parse.
+/// inside strings do not count. Linear in the length, and much cheaper than the parse: most
+/// of a session is the text inside strings, which `memchr` skips to the next quote or
+/// backslash.
 pub fn nesting(json: &[u8], limit: usize) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in json {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut at = 0;
+    while let Some(&b) = json.get(at) {
+        at += 1;
         match b {
-            b'"' => in_string = true,
+            b'"' => loop {
+                // Inside a string: only its end or an escape matters.
+                let rest = json.get(at..).unwrap_or_default();
+                let Some(n) = memchr::memchr2(b'"', b'\\', rest) else {
+                    return deepest;
+                };
+                at += n + 1;
+                if json[at - 1] == b'"' {
+                    break;
+                }
+                at += 1; // the escaped byte
+            },
             b'[' | b'{' => {
                 depth += 1;
                 if depth > deepest {
@@ -154,6 +159,10 @@ mod tests {
         assert_eq!(nesting(br#"["\"[", "\\", [[]]]"#, 100), 3);
         assert_eq!(nesting(b"[[[[[[", 3), 4, "stops counting past the limit");
         assert_eq!(nesting(b"12", 3), 0);
+        // Escapes: an escaped backslash ends before the quote; a quote escaped is inside.
+        assert_eq!(nesting(br#"[["a\\"], ["\"[[["]]"#, 100), 2);
+        assert_eq!(nesting(br#"[[["\"#, 100), 3, "an escape cut at the end");
+        assert_eq!(nesting(br#"[[["abc"#, 100), 3, "a string never closed");
     }
 
     #[test]
