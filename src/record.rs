@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::api::{ApiError, ErrorCode, Reply};
+use crate::api::{ApiError, Citation, ErrorCode, Reply};
 use crate::chat::{Cost, CostState, FinishReason};
 use crate::sanitize::Clean;
-use crate::store::{AnswerRecord, CostStatus, ErrorRecord, Finish};
+use crate::store::{AnswerRecord, CitationRecord, CostStatus, ErrorRecord, Finish};
 
 /// The record of `reply`, ended as `finish` (a failed one keeps the reply's error), costing
 /// what `cost` says.
@@ -40,6 +40,14 @@ pub fn answer_record(reply: &Reply, finish: Finish, cost: CostState) -> AnswerRe
             .as_ref()
             .filter(|_| finish == Finish::Failed)
             .map(error_record),
+        citations: reply
+            .citations
+            .iter()
+            .map(|c| CitationRecord {
+                url: c.url.to_string(),
+                title: c.title.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -63,6 +71,13 @@ pub fn restore_reply(a: &AnswerRecord, now: Instant) -> Reply {
     reply.provider = a.provider.as_deref().map(Clean::line);
     reply.generation_id.clone_from(&a.generation_id);
     reply.usage = a.usage;
+    // A file's sources are untrusted like a server's: cleaned and capped the same way.
+    let cited = a
+        .citations
+        .iter()
+        .filter_map(|c| Citation::new(&c.url, &c.title))
+        .collect();
+    crate::api::citations::merge(&mut reply.citations, cited);
     reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);
     reply.ttft = a.ttft_ms.map(Duration::from_millis);
     reply.duration = a.duration_ms.map(Duration::from_millis);

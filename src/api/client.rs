@@ -121,6 +121,8 @@ impl Client {
                 .map(super::PdfEngine::plugin)
                 .into_iter()
                 .collect(),
+            // A server tool only OpenRouter runs: a plain OpenAI server would refuse its type.
+            tools: req.web_search.iter().filter(|_| openrouter).collect(),
         };
         // Serialising plain data with string keys cannot fail.
         serde_json::to_vec(&body).unwrap_or_default()

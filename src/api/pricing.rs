@@ -11,6 +11,8 @@ pub struct Pricing {
     pub prompt: Option<f64>,
     pub completion: Option<f64>,
     pub request: Option<f64>,
+    /// USD per web search; `None` when the catalog gives no price for it.
+    pub web_search: Option<f64>,
     overrides: Vec<Override>,
 }
 
@@ -62,6 +64,7 @@ impl Pricing {
                 .request
                 .as_deref()
                 .map_or(Some(0.0), |s| parse_price(Some(s))),
+            web_search: parse_price(entry.web_search.as_deref()),
             overrides: entry.overrides.iter().map(Override::from_entry).collect(),
         }
     }
@@ -95,12 +98,19 @@ impl Pricing {
         !self.overrides.is_empty()
     }
 
-    /// The cost of an answer from its token counts, when prompt and completion prices are known.
+    /// The cost of an answer from its token counts (and its web searches), when the prices
+    /// it needs are known.
     pub fn cost_of(&self, usage: &Usage) -> Option<Cost> {
+        let searches = match usage.web_search_requests {
+            0 => 0.0,
+            #[allow(clippy::cast_precision_loss)]
+            n => n as f64 * self.web_search?,
+        };
         #[allow(clippy::cast_precision_loss)]
         let usd = usage.prompt_tokens as f64 * self.prompt?
             + usage.completion_tokens as f64 * self.completion?
-            + self.request.unwrap_or(0.0);
+            + self.request.unwrap_or(0.0)
+            + searches;
         Some(Cost::usd(usd))
     }
 

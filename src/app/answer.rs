@@ -129,6 +129,10 @@ impl Answer {
                 crate::api::merge_reasoning_details(&mut r.reasoning_details, items);
                 out.grew = true;
             }
+            StreamEvent::Citations(cited) => {
+                crate::api::citations::merge(&mut r.citations, cited);
+                out.grew = true;
+            }
             StreamEvent::Usage(usage) => r.usage = Some(usage),
             StreamEvent::Finished(reason) => r.finished(reason),
             StreamEvent::Damaged(err) => r.damaged(err),

@@ -236,6 +236,7 @@ pub(super) fn on_reconciled(
                     cached_tokens: 0,
                     cost: record.total_cost.map(Cost::usd),
                     completion_cost: None,
+                    ..Usage::default()
                 });
             }
         }

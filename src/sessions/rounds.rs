@@ -210,6 +210,7 @@ mod tests {
             finish: Finish::Complete,
             finish_reason: None,
             error: None,
+            citations: Vec::new(),
         }))
     }
 

@@ -20,8 +20,8 @@ pub use ledger::{Ledger, SpendRecord};
 pub use lock::Holder;
 pub use rooms::{Forked, Opened};
 pub use session::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
-    Params, Session, Totals, Turn,
+    AnswerRecord, CitationRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header,
+    PaneHeader, PaneRecord, Params, Session, Totals, Turn,
 };
 
 #[derive(Debug, thiserror::Error)]
