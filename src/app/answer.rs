@@ -348,6 +348,8 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
         CostState::Pending => "cost pending…".to_owned(),
         CostState::Unknown => "cost unknown".to_owned(),
     });
+    // The searches' share of the cost above (already in it), shown apart.
+    parts.extend(r.usage.and_then(|u| u.search_label()));
     if let Some(u) = r.usage {
         let mut tokens = format!("{}→{} tok", u.prompt_tokens, u.completion_tokens);
         if u.reasoning_tokens > 0 {

@@ -99,9 +99,11 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
             .chain(p.routing.fallbacks.clone());
         let mut dearest = Some(Cost::ZERO);
         for m in models {
-            let cost = catalog
-                .and_then(|c| c.pricing(&m))
-                .and_then(|pr| pr.at(tokens, hhmm).max_cost(tokens, max_tokens));
+            let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
+                let pr = pr.at(tokens, hhmm);
+                let search = search_price(&pr, p.settings.web);
+                pr.max_cost(tokens, max_tokens).map(|c| c + search)
+            });
             dearest = match (dearest, cost) {
                 (Some(a), Some(b)) => Some(if b > a { b } else { a }),
                 _ => None,
@@ -114,6 +116,15 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
         }
     }
     est
+}
+
+/// What a request's web search adds to its most: one search at the catalog's price. The model
+/// decides how often it searches (0 to N times); each search costs the same again.
+pub fn search_price(pricing: &crate::api::Pricing, web: bool) -> Cost {
+    match (web, pricing.web_search) {
+        (true, Some(per_search)) => Cost::usd(per_search),
+        _ => Cost::ZERO,
+    }
 }
 
 /// Recomputes the input box's estimate for the prompt as typed.

@@ -60,6 +60,7 @@ pub(super) fn on_event(
         )));
     }
     if ended {
+        super::sources::price_searches(app, i, request);
         app.panes[i].refresh_spread();
     }
     money::charge(app, i, request, cost_before, fx);

@@ -22,7 +22,12 @@ pub(crate) async fn run(
     // Before anything is sent: one file that cannot be attached stops the whole run.
     let attachments =
         crate::attach::load_all(&args.attach, config.attach_caps()).map_err(UsageError)?;
-    let panes = pick_panes(global, config, &args.models)?;
+    let mut panes = pick_panes(global, config, &args.models)?;
+    if args.web {
+        for p in &mut panes {
+            p.settings.web = true;
+        }
+    }
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
     let panes = match args.providers.as_deref() {
@@ -270,8 +275,10 @@ fn check_daily_budget(
         .map(|p| p.settings.max_tokens.unwrap_or(plan.max_tokens))
         .max()
         .unwrap_or(plan.max_tokens);
+    let web: Vec<bool> = plan.panes.iter().map(|p| p.settings.web).collect();
     let spend = BudgetCheck {
         models: &models,
+        web: &web,
         requests: &[tokens],
         max_tokens,
         samples: plan
@@ -288,6 +295,8 @@ fn check_daily_budget(
 /// entry of `requests` (its estimated prompt tokens), each answer up to `max_tokens`.
 pub(crate) struct BudgetCheck<'a> {
     pub(crate) models: &'a [(ModelRef, api::Routing)],
+    /// Which of `models` search the web (each request then counts one search).
+    pub(crate) web: &'a [bool],
     pub(crate) requests: &'a [u64],
     pub(crate) max_tokens: u32,
     pub(crate) samples: u32,
@@ -313,12 +322,14 @@ impl BudgetCheck<'_> {
         let most: f64 = self
             .models
             .iter()
-            .filter(|(m, _)| m.on_default())
-            .filter_map(|(m, r)| index?.catalog.pricing(&r.model_id(m.id())))
-            .flat_map(|p| {
+            .zip(self.web.iter().chain(std::iter::repeat(&false)))
+            .filter(|((m, _), _)| m.on_default())
+            .filter_map(|((m, r), &web)| Some((index?.catalog.pricing(&r.model_id(m.id()))?, web)))
+            .flat_map(|(p, web)| {
                 self.requests.iter().filter_map(move |&tokens| {
-                    p.at(tokens, clock::hhmm(now))
-                        .max_cost(tokens, self.max_tokens)
+                    let p = p.at(tokens, clock::hhmm(now));
+                    let search = crate::app::money::search_price(&p, web);
+                    p.max_cost(tokens, self.max_tokens).map(|c| c + search)
                 })
             })
             .map(chat::Cost::as_usd)

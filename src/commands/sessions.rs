@@ -148,8 +148,10 @@ async fn rerun(
                 .saturating_add(answers.saturating_mul(u64::from(plan.max_tokens)))
         })
         .collect();
+    let web: Vec<bool> = plan.settings.iter().map(|s| s.web).collect();
     let spend = BudgetCheck {
         models: &routed,
+        web: &web,
         requests: &requests,
         max_tokens: plan
             .settings

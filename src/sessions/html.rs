@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::rounds::{error_text, finish_word, line, partial_note, rounds, served_by, spend, stats};
+use super::rounds::{
+    error_text, finish_word, line, partial_note, rounds, served_by, sources, spend, stats,
+};
 use crate::sanitize::sanitize;
 use crate::store::Session;
 
@@ -24,6 +26,8 @@ section.round { border-top: 1px solid var(--line); margin-top: 2rem; padding-top
 .md blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(--line); color: var(--muted); }
 .md table { margin: 0.5rem 0; }
 .answer .none { color: var(--muted); font-style: italic; }
+.answer ol.sources { font-size: 13px; padding-left: 1.5rem; overflow-wrap: anywhere; }
+.answer ol.sources small { color: var(--muted); }
 .answer .error { color: #c33; }
 .answer.failed { border-color: #c336; }
 .answer.stopped, .answer.interrupted { border-style: dashed; }
@@ -110,6 +114,25 @@ pub fn html(session: &Session) -> String {
                         "<div class=\"md\">\n{}</div>",
                         markdown_html(content.trim_end())
                     );
+                }
+                let cited = sources(a);
+                if !cited.is_empty() {
+                    out.push_str("<ol class=\"sources\">\n");
+                    for c in &cited {
+                        let title = if c.title.is_empty() { &c.url } else { &c.title };
+                        // Only a web address becomes a link (never `javascript:` and the like).
+                        let head = if c.is_web() {
+                            format!(
+                                "<a href=\"{}\" rel=\"noreferrer noopener\">{}</a>",
+                                esc(&c.url),
+                                esc(title)
+                            )
+                        } else {
+                            esc(title)
+                        };
+                        let _ = writeln!(out, "<li>{head} <small>{}</small></li>", esc(&c.url));
+                    }
+                    out.push_str("</ol>\n");
                 }
                 if let Some(e) = error_text(a) {
                     let _ = writeln!(out, "<p class=\"error\">✗ {}</p>", esc(&e));

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::rounds::{error_text, line, partial_note, rounds, served_by, spend, stats};
+use super::rounds::{error_text, line, partial_note, rounds, served_by, sources, spend, stats};
 use crate::sanitize::sanitize;
 use crate::store::Session;
 
@@ -62,6 +62,20 @@ pub fn markdown(session: &Session) -> String {
                         "{}",
                         demote_headings(&close_fences(content.trim_end()))
                     );
+                }
+                let cited = sources(a);
+                if !cited.is_empty() {
+                    let _ = writeln!(out, "\nSources:\n");
+                    for (k, c) in cited.iter().enumerate() {
+                        let title = if c.title.is_empty() { &c.url } else { &c.title };
+                        let _ = writeln!(
+                            out,
+                            "{}. {} — {}",
+                            k + 1,
+                            md_inline(title),
+                            md_inline(&c.url)
+                        );
+                    }
                 }
                 if let Some(e) = error_text(a) {
                     if !content.trim().is_empty() {

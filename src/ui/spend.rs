@@ -37,7 +37,12 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     } else {
         String::new()
     };
-    let title = format!(" spend this session: {}{uncosted} ", r.total);
+    let search = if r.searches > 0 {
+        format!(" (of it {} for {} web search(es))", r.search_cost, r.searches)
+    } else {
+        String::new()
+    };
+    let title = format!(" spend this session: {}{search}{uncosted} ", r.total);
     let block = frame_block(title, " F3, Esc or q closes · F4 account ", theme);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
@@ -160,6 +165,7 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
         Constraint::Length(8),
         Constraint::Length(17),
         Constraint::Length(11),
+        Constraint::Length(14),
         Constraint::Length(10),
         Constraint::Length(9),
         Constraint::Fill(2),
@@ -169,6 +175,7 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
         "answers",
         "tokens in → out",
         "cost",
+        "of it search",
         "mean TTFT",
         "tok/s",
         "tok/s, recent answers",
@@ -234,6 +241,12 @@ fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
         Line::raw(m.answers.to_string()).right_aligned(),
         Line::raw(format!("{} → {}", m.prompt_tokens, m.completion_tokens)).right_aligned(),
         Line::raw(cost).right_aligned(),
+        Line::raw(match m.searches {
+            0 => "–".to_owned(),
+            #[allow(clippy::cast_precision_loss)]
+            n => format!("{n} × {}", Cost::usd(m.search_cost.as_usd() / n as f64)),
+        })
+        .right_aligned(),
         Line::raw(
             m.mean_ttft
                 .map_or("–".into(), |t| format!("{:.2} s", t.as_secs_f64())),
