@@ -108,8 +108,8 @@ mod tests {
             [
                 "sources (2)",
                 "[1] Download Ruby | Ruby",
-                "    https://www.ruby-lang.org/en",
-                "    /downloads/",
+                "    https://www.ruby-lang.org/",
+                "    en/downloads/",
                 "[2] https://b.example/",
             ]
         );
