@@ -394,7 +394,10 @@ mod tests {
         assert_eq!(f.choice_text(Field::Web), "off");
         press(&mut f, KeyCode::Char(' '));
         press(&mut f, KeyCode::Down);
-        type_in(&mut f, "temperature=0.2, effort=high, samples=3, web_results=4");
+        type_in(
+            &mut f,
+            "temperature=0.2, effort=high, samples=3, web_results=4",
+        );
         let FormOutcome::Apply(applied) = press(&mut f, KeyCode::Enter) else {
             panic!("{:?}", f.error)
         };

@@ -33,7 +33,11 @@ pub fn source_rows(a: &Answer, width: u16) -> Vec<(SourceRow, String)> {
     let head = format!("sources ({n})");
     let mut rows = vec![(SourceRow::Head, head)];
     for (title, url) in numbered(cited) {
-        rows.extend(wrap(&title, width).into_iter().map(|r| (SourceRow::Title, r)));
+        rows.extend(
+            wrap(&title, width)
+                .into_iter()
+                .map(|r| (SourceRow::Title, r)),
+        );
         if let Some(url) = url {
             // An address breaks anywhere: indented while the indent leaves it room.
             let indent = if width > URL_INDENT.len() * 4 {
@@ -96,11 +100,19 @@ mod tests {
     fn sources_list_numbered_titles_and_wrapped_addresses() {
         let mut reply = Reply::new(tokio::time::Instant::now());
         reply.citations = vec![
-            Citation::new("https://www.ruby-lang.org/en/downloads/", "Download Ruby | Ruby")
-                .unwrap(),
+            Citation::new(
+                "https://www.ruby-lang.org/en/downloads/",
+                "Download Ruby | Ruby",
+            )
+            .unwrap(),
             Citation::new("https://b.example/\u{1b}[2J", "").unwrap(),
         ];
-        let a = Answer::new(RequestId(1), reply, AnswerState::Complete, CostState::Unknown);
+        let a = Answer::new(
+            RequestId(1),
+            reply,
+            AnswerState::Complete,
+            CostState::Unknown,
+        );
         let rows = source_rows(&a, 30);
         let text: Vec<&str> = rows.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(

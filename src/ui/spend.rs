@@ -38,7 +38,10 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
         String::new()
     };
     let search = if r.searches > 0 {
-        format!(" (of it {} for {} web search(es))", r.search_cost, r.searches)
+        format!(
+            " (of it {} for {} web search(es))",
+            r.search_cost, r.searches
+        )
     } else {
         String::new()
     };
