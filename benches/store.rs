@@ -57,6 +57,7 @@ fn big_session() -> Session {
                     [
                         Turn::User {
                             content: format!("Prompt number {k}: compare the approaches in detail"),
+                            send: None,
                         },
                         Turn::Assistant(std::sync::Arc::new(AnswerRecord {
                             content: answer_text(p, k),

@@ -159,10 +159,12 @@ pub enum SessionsCommand {
         #[arg(long)]
         reasoning: bool,
     },
-    /// Write a session as Markdown, JSON (the full session) or HTML (answers in columns).
+    /// Write a session as Markdown, JSON (the full session) or HTML (answers in columns); name
+    /// several to put them side by side (a rerun beside its original), prompt by prompt.
     Export {
-        /// Session id, a unique start of one, or `latest`.
-        id: String,
+        /// Session ids, unique starts of ids, or `latest`: one or more.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
         #[arg(long, short, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
         /// Write to this file (created with mode 0600) instead of standard output.

@@ -265,8 +265,6 @@ const WHEN_EMPTY: &[(&str, Command)] = &[
     ("?", Command::Help),
     ("home", Command::ScrollTop),
     ("end", Command::ScrollBottom),
-    ("[", Command::PrevPrompt),
-    ("]", Command::NextPrompt),
 ];
 
 fn table(entries: &[(&str, Command)]) -> HashMap<KeyChord, Command> {

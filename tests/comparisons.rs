@@ -227,6 +227,7 @@ async fn rerun_carries_each_panes_settings_and_saves_them() {
             },
             turns: vec![Turn::User {
                 content: "Why SSE?".into(),
+                send: None,
             }],
         }],
         totals: Totals::default(),
@@ -317,6 +318,7 @@ async fn exports_head_a_pane_with_its_settings() {
             params: Params::default(),
             turns: vec![Turn::User {
                 content: "Why SSE?".into(),
+                send: None,
             }],
         }],
         totals: Totals::default(),

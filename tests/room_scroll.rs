@@ -27,6 +27,7 @@ fn long_session() -> Session {
                 Turn::User {
                     // Long enough to wrap at 60 columns but not at 100.
                     content: format!("prompt {k}: {}", "word ".repeat(15)),
+                    send: None,
                 },
                 Turn::Assistant(std::sync::Arc::new(AnswerRecord {
                     content: content.join("\n\n"),

@@ -131,6 +131,67 @@ async fn reopening_gives_the_same_room() {
     assert_eq!(back.streaming_count(), 0);
 }
 
+/// The prompts a snapshot's panes hold, with their send numbers.
+fn sends(s: &modelroom::store::Session) -> Vec<Vec<(String, Option<u64>)>> {
+    s.panes
+        .iter()
+        .map(|p| {
+            p.turns
+                .iter()
+                .filter_map(|t| match t {
+                    Turn::User { content, send } => Some((content.clone(), *send)),
+                    Turn::Assistant(_) => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_focused_send_keeps_its_place_in_the_order_through_a_reopen() {
+    let mut app = room();
+    for live in send(&mut app, "first") {
+        answered(&mut app, live, "a", 0.001);
+    }
+    app.focus = 1;
+    app.prompt.set_text("only two");
+    let live = update(&mut app, Action::Command(Command::SendFocused));
+    for (pane, request, _) in drive::started(live) {
+        answered(&mut app, (pane, request), "b", 0.001);
+    }
+    for live in send(&mut app, "third") {
+        answered(&mut app, live, "c", 0.001);
+    }
+    let saved = app.snapshot();
+    let one = |t: &str, n| (t.to_owned(), Some(n));
+    assert_eq!(
+        sends(&saved),
+        [
+            vec![one("first", 1), one("third", 3)],
+            vec![one("first", 1), one("only two", 2), one("third", 3)],
+        ]
+    );
+    assert_eq!(saved.prompts(), ["first", "only two", "third"]);
+    let md = modelroom::sessions::markdown::markdown(&saved);
+    let at = |p: &str| md.find(&format!("> {p}")).unwrap();
+    assert!(
+        at("first") < at("only two") && at("only two") < at("third"),
+        "{md}"
+    );
+
+    // Reopened, the numbers come back and the next send takes the one after them.
+    let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
+    back.focus = 0;
+    back.prompt.set_text("fourth");
+    update(&mut back, Action::Command(Command::SendFocused));
+    let again = back.snapshot();
+    assert_eq!(
+        sends(&again)[0],
+        [one("first", 1), one("third", 3), one("fourth", 4)]
+    );
+    assert_eq!(again.prompts(), ["first", "only two", "third", "fourth"]);
+}
+
 #[test]
 fn a_file_replaced_after_a_save_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();

@@ -107,7 +107,8 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
 
 fn turn() -> impl Strategy<Value = Turn> {
     prop_oneof![
-        text().prop_map(|content| Turn::User { content }),
+        (text(), proptest::option::of(1..u64::MAX))
+            .prop_map(|(content, send)| Turn::User { content, send }),
         answer().prop_map(|a| Turn::Assistant(std::sync::Arc::new(a))),
     ]
 }
@@ -181,6 +182,7 @@ fn good(id: &str) -> Session {
             params: Params::default(),
             turns: vec![Turn::User {
                 content: "hi".into(),
+                send: None,
             }],
         }],
         totals: Totals::default(),

@@ -40,6 +40,7 @@ fn session(id: &str, answers: Vec<AnswerRecord>) -> Session {
     for a in answers {
         turns.push(Turn::User {
             content: "hi".into(),
+            send: None,
         });
         turns.push(Turn::Assistant(Arc::new(a)));
     }
@@ -247,6 +248,7 @@ fn reasoning_as_deep_as_the_stream_accepts_saves_and_loads_with_the_other_panes(
         turns: vec![
             Turn::User {
                 content: "hi".into(),
+                send: None,
             },
             Turn::Assistant(Arc::new(deep)),
         ],

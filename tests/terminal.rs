@@ -227,7 +227,7 @@ fn sigkill_mid_stream_keeps_the_session_up_to_the_last_save() {
     assert_eq!(session.panes.len(), 2);
     for pane in &session.panes {
         assert!(
-            matches!(&pane.turns[0], Turn::User { content } if content.contains("tell me a story"))
+            matches!(&pane.turns[0], Turn::User { content, .. } if content.contains("tell me a story"))
         );
     }
     let Turn::Assistant(fast) = &session.panes[0].turns[1] else {

@@ -129,7 +129,7 @@ async fn a_hostile_session_file_reopens_with_only_its_printable_text() {
     pane.model = hostile("vendor/model");
     for turn in &mut pane.turns {
         match turn {
-            Turn::User { content } => *content = hostile("Prompt"),
+            Turn::User { content, .. } => *content = hostile("Prompt"),
             Turn::Assistant(a) => {
                 let a = std::sync::Arc::make_mut(a);
                 a.content = hostile("Answer");

@@ -231,7 +231,7 @@ mod tests {
     fn history_counts_only_answered_turns() {
         let mut p = Pane::new(PaneId(1), "a/b".parse().unwrap());
         assert_eq!(prompt_tokens(&p, None, "abcdefgh"), 2 + TOKENS_PER_MESSAGE);
-        p.entries.push(prompt_entry("x".repeat(40), 40));
+        p.entries.push(prompt_entry("x".repeat(40), 40, None));
         // An unanswered prompt is not sent again.
         assert_eq!(prompt_tokens(&p, None, "abcdefgh"), 2 + TOKENS_PER_MESSAGE);
         assert_eq!(

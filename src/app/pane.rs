@@ -13,7 +13,12 @@ use crate::text::WrappedText;
 
 #[derive(Debug, Clone)]
 pub enum Entry {
-    Prompt { text: String, lines: WrappedText },
+    /// `send`: the room's number for the send it came with (`Turn::User::send`).
+    Prompt {
+        text: String,
+        lines: WrappedText,
+        send: Option<u64>,
+    },
     Answer(Box<Answer>),
 }
 
@@ -238,7 +243,7 @@ impl Pane {
     fn render_entry(&mut self, i: usize, cx: &Ctx<'_>) {
         let width = self.width;
         match self.entries.get_mut(i) {
-            Some(Entry::Prompt { text, lines }) if lines.width() != width => {
+            Some(Entry::Prompt { text, lines, .. }) if lines.width() != width => {
                 *lines = WrappedText::new(&Clean::text(text), width);
             }
             Some(Entry::Answer(a)) => a.render(width, cx),
@@ -417,9 +422,9 @@ impl Pane {
     }
 }
 
-pub fn prompt_entry(text: String, width: u16) -> Entry {
+pub fn prompt_entry(text: String, width: u16, send: Option<u64>) -> Entry {
     let lines = WrappedText::new(&Clean::text(&text), width);
-    Entry::Prompt { text, lines }
+    Entry::Prompt { text, lines, send }
 }
 
 /// Wraps a one-off string (a footer, an error message) to the pane width, each ` · ` field

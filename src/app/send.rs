@@ -57,9 +57,13 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
         return;
     }
     let hint = unpinned_twins(app, &targets);
+    // One number for every pane this send reaches: exports list prompts in send order.
+    let send = next_send(app);
     for &i in &targets {
         let width = app.panes[i].width;
-        app.panes[i].entries.push(prompt_entry(text.clone(), width));
+        app.panes[i]
+            .entries
+            .push(prompt_entry(text.clone(), width, Some(send)));
         let samples = app.panes[i].samples();
         for k in 1..=samples {
             start_answer(app, i, fx);
@@ -99,6 +103,20 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     }
     app.request_save();
     app.relayout();
+}
+
+/// One past the highest send number in the room, closed panes included.
+fn next_send(app: &App) -> u64 {
+    app.panes
+        .iter()
+        .chain(&app.closed)
+        .flat_map(|p| &p.entries)
+        .filter_map(|e| match e {
+            Entry::Prompt { send, .. } => *send,
+            Entry::Answer(_) => None,
+        })
+        .max()
+        .map_or(1, |n| n.saturating_add(1))
 }
 
 /// When two of `targets` ask the same model without a pin, the gateway may route them to

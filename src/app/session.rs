@@ -174,8 +174,9 @@ impl App {
                     .entries
                     .iter()
                     .map(|e| match e {
-                        Entry::Prompt { text, .. } => Turn::User {
+                        Entry::Prompt { text, send, .. } => Turn::User {
                             content: text.clone(),
+                            send: *send,
                         },
                         Entry::Answer(a) => {
                             let settled = !a.state.is_live() && a.cost != CostState::Pending;
@@ -262,9 +263,10 @@ impl App {
             for turn in &record.turns {
                 match turn {
                     // Wrapped, like answers, when it comes into view.
-                    Turn::User { content } => entries.push(Entry::Prompt {
+                    Turn::User { content, send } => entries.push(Entry::Prompt {
                         text: content.clone(),
                         lines: WrappedText::default(),
+                        send: *send,
                     }),
                     Turn::Assistant(a) => {
                         let request = app.fresh_request_id();
@@ -297,7 +299,7 @@ impl App {
         let mut seen = std::collections::HashSet::new();
         for record in &session.panes {
             for turn in &record.turns {
-                if let Turn::User { content } = turn {
+                if let Turn::User { content, .. } = turn {
                     if seen.insert(content.as_str()) {
                         app.history.push(content);
                     }

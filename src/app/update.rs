@@ -22,6 +22,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     // The estimate follows what the prompt says and what the panes hold.
     // A token changes nothing the estimate reads; an answer's end changes the history.
+    let action_kind = Kind::of(&action);
     let reestimate = matches!(
         action,
         Action::Key(_)
@@ -134,9 +135,39 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if reveal {
         app.render_visible();
     }
-    sync_prompt_hint(app);
+    // The hint reads the panes, the focus and the send mode, which tokens and ticks never
+    // change; formatting it from the keymap on each of a flood's chunks was a tenth of its cost.
+    if !matches!(action_kind, Kind::Tick | Kind::StreamPart) {
+        sync_prompt_hint(app);
+    }
     fx.extend(app.due_save());
     fx
+}
+
+/// What `update` needs to remember of an action after it has been consumed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tick,
+    /// A stream's event that neither starts nor ends it.
+    StreamPart,
+    Other,
+}
+
+impl Kind {
+    fn of(action: &Action) -> Self {
+        match action {
+            Action::Tick => Self::Tick,
+            Action::Stream { event, .. }
+                if !matches!(
+                    event,
+                    StreamEvent::Done | StreamEvent::Failed(_) | StreamEvent::Opened { .. }
+                ) =>
+            {
+                Self::StreamPart
+            }
+            _ => Self::Other,
+        }
+    }
 }
 
 /// The empty prompt's placeholder says where Enter sends, in the keys actually bound.

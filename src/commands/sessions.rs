@@ -29,8 +29,16 @@ pub(crate) async fn run(
             let shown = sessions::text::show(&s.blinded(), reasoning);
             Ok(stdout.write_all(shown.as_bytes())?)
         }),
-        SessionsCommand::Export { id, format, output } => sessions::load(&store, &id)
-            .and_then(|s| sessions::export(&s.blinded(), format, output.as_deref(), &mut stdout)),
+        // Every session is read before anything is written: an unknown id leaves no file.
+        SessionsCommand::Export {
+            ids,
+            format,
+            output,
+        } => ids
+            .iter()
+            .map(|id| sessions::load(&store, id).map(|s| s.blinded()))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|all| sessions::export(&all, format, output.as_deref(), &mut stdout)),
         SessionsCommand::Search { query, json } => {
             sessions::search::print(&store, &query.join(" "), json, &mut stdout)
                 .map_err(sessions::SessionsError::from)

@@ -82,10 +82,10 @@ const REWORK_PER_FRAME: usize = 4 * 1024;
 pub struct Highlighter {
     /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is
     /// first used, so the ~75 grammars cost little until an answer needs one.
-    syntaxes: Arc<SyntaxSet>,
+    pub(super) syntaxes: Arc<SyntaxSet>,
     /// Ours, a set of their own (added to the bundled set, they would make it read every
     /// grammar at load: tens of MB and a few hundred ms). Searched first.
-    extra: Arc<SyntaxSet>,
+    pub(super) extra: Arc<SyntaxSet>,
     themes: ThemeSet,
     /// Set for the room: grammars compile on their own thread.
     background: Option<Background>,
@@ -278,7 +278,7 @@ impl Highlighter {
             .is_some_and(|bg| bg.starved.load(Ordering::Relaxed))
     }
 
-    fn is_ours(&self, syntax: &SyntaxReference) -> bool {
+    pub(super) fn is_ours(&self, syntax: &SyntaxReference) -> bool {
         self.extra
             .syntaxes()
             .iter()
@@ -313,7 +313,7 @@ impl Highlighter {
             .or_else(|| self.syntaxes.find_syntax_by_first_line(line))
     }
 
-    fn code_theme(&self, name: &str) -> Option<&CodeTheme> {
+    pub(super) fn code_theme(&self, name: &str) -> Option<&CodeTheme> {
         self.themes.themes.get(name)
     }
 

@@ -6,6 +6,7 @@
 
 mod code;
 mod highlight;
+mod html_code;
 mod partial;
 mod render;
 mod table;

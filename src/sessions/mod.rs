@@ -1,12 +1,16 @@
-//! `modelroom sessions …`: saved sessions from the shell. `list`, `show`, `export` and `rm`
-//! read the store only; `rerun` (in `rerun.rs`) asks the saved prompts again of other models.
+//! `modelroom sessions …`: saved sessions from the shell. `list`, `show`, `export` (of one
+//! session, or several side by side) and `rm` read the store only; `rerun` (in `rerun.rs`) asks the saved prompts again of other models.
 //! The renderings live beside them (`text`, `markdown`, `html`), all built on `rounds`.
 
 pub mod html;
+mod json;
 pub mod markdown;
+pub mod panes;
 pub mod rerun;
+mod rich;
 pub mod rounds;
 pub mod search;
+pub mod side;
 pub mod text;
 pub mod votes;
 
@@ -199,22 +203,19 @@ fn row(l: &Listing) -> [String; 6] {
     }
 }
 
-/// `sessions export`: the rendering, to `output` (atomically, mode 0600) or to `out`.
+/// `sessions export`: the rendering of one session, or of several side by side, to `output`
+/// (atomically, mode 0600: the file is whole or absent) or to `out`.
 pub fn export(
-    session: &Session,
+    sessions: &[Session],
     format: ExportFormat,
     output: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), SessionsError> {
     let body = match format {
-        ExportFormat::Md => markdown::markdown(session),
-        ExportFormat::Html => html::html(session),
-        ExportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(session)
-                .map_err(|e| SessionsError::Failed(format!("cannot encode the session: {e}")))?;
-            s.push('\n');
-            s
-        }
+        ExportFormat::Md => markdown::markdown_many(sessions),
+        ExportFormat::Html => html::html_many(sessions),
+        ExportFormat::Json => json::json(sessions)
+            .map_err(|e| SessionsError::Failed(format!("cannot encode the session: {e}")))?,
     };
     match output {
         Some(path) => crate::store::write_atomic(path, |w| w.write_all(body.as_bytes()))

@@ -226,10 +226,12 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
             turns: rounds
                 .iter()
                 .zip(&plan.prompts)
-                .flat_map(|(answers, prompt)| {
+                .enumerate()
+                .flat_map(|(k, (answers, prompt))| {
                     [
                         Turn::User {
                             content: prompt.clone(),
+                            send: u64::try_from(k + 1).ok(),
                         },
                         Turn::Assistant(std::sync::Arc::new(record(&answers[m]))),
                     ]

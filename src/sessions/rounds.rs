@@ -17,68 +17,37 @@ pub struct Round<'a> {
     pub answers: Vec<Option<Vec<&'a AnswerRecord>>>,
 }
 
-type Exchange<'a> = (&'a str, Vec<&'a AnswerRecord>);
-
-fn exchanges(turns: &[Turn]) -> Vec<Exchange<'_>> {
-    let mut out: Vec<Exchange<'_>> = Vec::new();
-    for turn in turns {
-        match turn {
-            Turn::User { content } => out.push((content, Vec::new())),
-            Turn::Assistant(a) => match out.last_mut() {
-                Some((_, answers)) => answers.push(a),
-                None => out.push(("", vec![a])),
-            },
-        }
-    }
-    out
-}
-
-/// Lines up the panes' exchanges by prompt text, in `Session::prompts()` order. Panes may
-/// have been asked different prompts (focused sends) or the same prompt twice, so each pane's
-/// exchanges are matched in order where possible; any left over get rounds of their own, so
-/// nothing saved is dropped from a rendering.
+/// The session's prompts in the order they were sent (`Session::sends`), each with the
+/// answers of the panes it went to; nothing saved is dropped from a rendering.
 pub fn rounds(session: &Session) -> Vec<Round<'_>> {
-    let panes: Vec<Vec<Exchange<'_>>> = session.panes.iter().map(|p| exchanges(&p.turns)).collect();
-    let mut used: Vec<Vec<bool>> = panes.iter().map(|p| vec![false; p.len()]).collect();
-    let mut cursor = vec![0; panes.len()];
-    let mut out = Vec::new();
-    for prompt in session.prompts() {
-        out.push(round_for(prompt, &panes, &mut used, &mut cursor));
-    }
-    loop {
-        let leftover = panes
-            .iter()
-            .zip(&used)
-            .find_map(|(p, u)| u.iter().position(|u| !u).map(|k| p[k].0));
-        let Some(prompt) = leftover else { break };
-        out.push(round_for(prompt, &panes, &mut used, &mut cursor));
-    }
-    out
-}
-
-/// Each pane's first unused exchange for `prompt`, preferring ones after its last match.
-fn round_for<'a>(
-    prompt: &'a str,
-    panes: &[Vec<Exchange<'a>>],
-    used: &mut [Vec<bool>],
-    cursor: &mut [usize],
-) -> Round<'a> {
-    let mut answers = Vec::with_capacity(panes.len());
-    for (i, pane) in panes.iter().enumerate() {
-        let matches = |k: &usize| !used[i][*k] && pane[*k].0 == prompt;
-        let found = (cursor[i]..pane.len())
-            .find(matches)
-            .or_else(|| (0..pane.len()).find(matches));
-        match found {
-            Some(k) => {
-                used[i][k] = true;
-                cursor[i] = k + 1;
-                answers.push(Some(pane[k].1.clone()));
-            }
-            None => answers.push(None),
-        }
-    }
-    Round { prompt, answers }
+    session
+        .sends()
+        .into_iter()
+        .map(|sent| Round {
+            prompt: sent.prompt.unwrap_or(""),
+            answers: session
+                .panes
+                .iter()
+                .zip(&sent.turns)
+                .map(|(pane, at)| {
+                    let at = (*at)?;
+                    // The prompt's own turn, then its answers up to the next prompt.
+                    let skip = usize::from(matches!(pane.turns.get(at), Some(Turn::User { .. })));
+                    Some(
+                        pane.turns
+                            .get(at + skip..)
+                            .unwrap_or_default()
+                            .iter()
+                            .map_while(|t| match t {
+                                Turn::Assistant(a) => Some(a.as_ref()),
+                                Turn::User { .. } => None,
+                            })
+                            .collect(),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// One answer's figures, worded for every rendering alike.
@@ -233,6 +202,7 @@ mod tests {
     fn user(text: &str) -> Turn {
         Turn::User {
             content: text.into(),
+            send: None,
         }
     }
 

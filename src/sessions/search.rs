@@ -52,7 +52,7 @@ pub fn find(store: &SessionStore, query: &str) -> Vec<Hit> {
             let mut n = 0;
             for turn in &pane.turns {
                 let (kind, model, text) = match turn {
-                    Turn::User { content } => {
+                    Turn::User { content, .. } => {
                         n += 1;
                         // A prompt sent to every pane matches once, not once per pane.
                         if !seen_prompts.insert((n, content.as_str())) {

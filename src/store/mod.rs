@@ -5,6 +5,7 @@
 mod arena;
 mod ledger;
 mod lock;
+mod order;
 pub mod read;
 mod rooms;
 mod session;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 pub use arena::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
 pub use ledger::{Ledger, SpendRecord};
 pub use lock::Holder;
+pub use order::{Sent, merge_orders};
 pub use rooms::{Forked, Opened};
 pub use session::{
     AnswerRecord, CitationRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header,

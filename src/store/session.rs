@@ -74,6 +74,12 @@ pub struct Params {
 pub enum Turn {
     User {
         content: String,
+        /// Which of the room's sends this prompt came with: numbers rise in the order the
+        /// prompts were sent, and a prompt sent to several panes has the same number in each
+        /// (a focused send is in one pane only). Absent in files from before it was kept;
+        /// their order is then inferred (`Session::sends`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        send: Option<u64>,
     },
     /// Shared, so a snapshot of the room reuses the records of answers that are settled
     /// instead of copying megabytes of text on the UI thread.
@@ -175,36 +181,9 @@ impl Session {
         self.totals = t;
     }
 
-    /// The prompts in the order asked, a broadcast counted once: the pane that was asked the
-    /// most (the leftmost of equals) gives the order (repeats included), and prompts sent to other panes alone follow.
+    /// The prompts in the order they were sent, a broadcast counted once (`Session::sends`).
     pub fn prompts(&self) -> Vec<&str> {
-        let per_pane: Vec<Vec<&str>> = self
-            .panes
-            .iter()
-            .map(|p| {
-                p.turns
-                    .iter()
-                    .filter_map(|t| match t {
-                        Turn::User { content } => Some(content.as_str()),
-                        Turn::Assistant(_) => None,
-                    })
-                    .collect()
-            })
-            .collect();
-        // `max_by_key` keeps the last of equals; reversed, the leftmost pane wins a tie.
-        let mut out = per_pane
-            .iter()
-            .rev()
-            .max_by_key(|p| p.len())
-            .cloned()
-            .unwrap_or_default();
-        let mut seen: std::collections::HashSet<&str> = out.iter().copied().collect();
-        for prompt in per_pane.iter().flatten() {
-            if seen.insert(prompt) {
-                out.push(prompt);
-            }
-        }
-        out
+        self.sends().into_iter().filter_map(|s| s.prompt).collect()
     }
 
     pub fn models(&self) -> Vec<&str> {
