@@ -138,6 +138,30 @@ mod tests {
     use crate::api::StreamEvent;
 
     #[test]
+    fn an_answer_saved_before_web_search_loads_and_a_files_sources_are_cleaned() {
+        let old = r#"{"content":"hi","usage":{"prompt_tokens":1,"completion_tokens":2,"cost":0.5},
+            "cost_usd":0.5,"cost_status":"reported","finish":"complete"}"#;
+        let a: AnswerRecord = serde_json::from_str(old).unwrap();
+        let back = restore_reply(&a, Instant::now());
+        assert!(back.citations.is_empty());
+        assert_eq!(back.usage.map(|u| u.web_search_requests), Some(0));
+        let hostile = r#"{"content":"hi","cost_status":"unknown","finish":"complete",
+            "citations":[{"url":"https://a.example/\u001b[2J","title":"A\u001b]0;pwn\u0007"},{"url":""}]}"#;
+        let a: AnswerRecord = serde_json::from_str(hostile).unwrap();
+        let back = restore_reply(&a, Instant::now());
+        assert_eq!(back.citations.len(), 1);
+        assert_eq!(
+            (
+                back.citations[0].url.as_str(),
+                back.citations[0].title.as_str()
+            ),
+            ("https://a.example/", "A")
+        );
+        let saved = answer_record(&back, Finish::Complete, CostState::Unknown);
+        assert_eq!(saved.citations[0].url, "https://a.example/");
+    }
+
+    #[test]
     fn a_failed_answer_and_its_cost_go_to_the_file_and_come_back() {
         let now = Instant::now();
         let mut reply = Reply::new(now);

@@ -12,7 +12,7 @@ use common::binary::{stderr, stdout};
 use common::gateway_env::{chat_bodies, env_for, gateway, json_lines, run};
 use common::live::{self, Room, screen};
 use modelroom::api::{Client, Dialect};
-use modelroom::app::{App, AnswerState, Settings};
+use modelroom::app::{AnswerState, App, Settings};
 use modelroom::keymap::Keymap;
 use modelroom::runtime;
 use modelroom::store::SessionStore;
@@ -50,13 +50,20 @@ async fn ask_web_json_sends_the_tool_and_reports_sources_and_the_search_cost() {
             .unwrap()
     };
     // The server tool, as the recorded clients sent it; never the deprecated `:online`.
-    assert_eq!(tools("demo/fast"), json!([{"type": "openrouter:web_search"}]));
+    assert_eq!(
+        tools("demo/fast"),
+        json!([{"type": "openrouter:web_search"}])
+    );
     assert_eq!(
         tools("demo/coder"),
         json!([{"type": "openrouter:web_search",
             "parameters": {"max_results": 2, "search_context_size": "high"}}])
     );
-    assert!(bodies.iter().all(|b| !b["model"].as_str().unwrap().contains(":online")));
+    assert!(
+        bodies
+            .iter()
+            .all(|b| !b["model"].as_str().unwrap().contains(":online"))
+    );
 
     let lines = json_lines(&out);
     let fast = &lines[0];
@@ -67,20 +74,32 @@ async fn ask_web_json_sends_the_tool_and_reports_sources_and_the_search_cost() {
         cited[0]["url"],
         "https://encyclopedia.example.org/wiki/what-changed-the-latest"
     );
-    assert!(cited[0]["title"].as_str().unwrap().contains("Example Encyclopedia"));
+    assert!(
+        cited[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Example Encyclopedia")
+    );
     assert_eq!(fast["usage"]["web_search_requests"], 1);
     // The catalog's price per search, apart from (and inside) the answer's cost.
     assert!(close(&fast["usage"]["search_cost"], 0.004), "{fast}");
     assert!(close(&fast["search_cost"], 0.004), "{fast}");
     assert!(fast["cost"].as_f64().unwrap() > 0.004, "{fast}");
     let coder = &lines[1];
-    assert_eq!(coder["citations"].as_array().unwrap().len(), 2, "max_results=2");
+    assert_eq!(
+        coder["citations"].as_array().unwrap().len(),
+        2,
+        "max_results=2"
+    );
     let summary = lines.last().unwrap();
     assert_eq!(summary["web_search_requests"], 2);
     assert!(close(&summary["search_cost"], 0.008), "{summary}");
     let total = summary["total_cost"].as_f64().unwrap();
     let each: f64 = lines[..2].iter().map(|l| l["cost"].as_f64().unwrap()).sum();
-    assert!((total - each).abs() < 1e-12, "the search is not counted twice");
+    assert!(
+        (total - each).abs() < 1e-12,
+        "the search is not counted twice"
+    );
 }
 
 #[tokio::test]
@@ -105,7 +124,10 @@ async fn ask_text_lists_the_sources_and_only_web_panes_search() {
     assert!(coder.get("tools").is_none(), "{coder}");
     let text = stdout(&out);
     assert!(text.contains("━━ demo/fast {web} ━━"), "{text}");
-    assert!(text.contains("sources:\n  [1] rust and which compiles"), "{text}");
+    assert!(
+        text.contains("sources:\n  [1] rust and which compiles"),
+        "{text}"
+    );
     assert!(
         text.contains("      https://blog.example.com/rust-and-which-compiles-compared"),
         "two searches cite five sources: {text}"
@@ -119,7 +141,16 @@ async fn a_model_that_takes_no_tools_fails_alone_with_the_gateways_words() {
     let env = env_for(&sim);
     let out = run(
         &env,
-        &["ask", "--web", "--json", "-m", "demo/mini:free", "-m", "demo/fast", "hi"],
+        &[
+            "ask",
+            "--web",
+            "--json",
+            "-m",
+            "demo/mini:free",
+            "-m",
+            "demo/fast",
+            "hi",
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -129,10 +160,12 @@ async fn a_model_that_takes_no_tools_fails_alone_with_the_gateways_words() {
         stderr(&out)
     );
     let lines = json_lines(&out);
-    assert!(lines[0]["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("support tool use"));
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("support tool use")
+    );
     assert!(lines[1]["error"].is_null());
 }
 
@@ -141,7 +174,7 @@ async fn the_room_shows_sources_and_the_search_apart_and_keeps_them() {
     let sim = live::gateway().await;
     let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = SessionStore::open(&dir.path().join("sessions")).unwrap();
+    let store = SessionStore::open(dir.path().join("sessions")).unwrap();
     let saving = store.clone();
     let mut room = Room::start_app(
         client,
@@ -166,11 +199,24 @@ async fn the_room_shows_sources_and_the_search_apart_and_keeps_them() {
     let web = app.panes[0].last_answer().unwrap();
     assert_eq!(web.state, AnswerState::Complete);
     assert_eq!(web.reply.citations.len(), 3);
-    assert!(app.panes[1].last_answer().unwrap().reply.citations.is_empty());
+    assert!(
+        app.panes[1]
+            .last_answer()
+            .unwrap()
+            .reply
+            .citations
+            .is_empty()
+    );
     let text = screen(&term).join("\n");
     assert!(text.contains("sources (3)"), "{text}");
-    assert!(text.contains("[1] tell about sse — Example Encyclopedia"), "{text}");
-    assert!(text.contains("https://encyclopedia.example.org/wiki/tell-about-sse"), "{text}");
+    assert!(
+        text.contains("[1] tell about sse — Example Encyclopedia"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://encyclopedia.example.org/wiki/tell-about-sse"),
+        "{text}"
+    );
     assert!(text.contains("search 1 × $0.004"), "{text}");
 
     // Saved with the session, and kept by its exports.
@@ -199,4 +245,45 @@ async fn the_room_shows_sources_and_the_search_apart_and_keeps_them() {
     let again = back.panes[0].last_answer().unwrap();
     assert_eq!(again.reply.citations, web.reply.citations);
     assert_eq!(again.reply.usage, web.reply.usage);
+}
+
+/// Alt+P's web field turns a pane's search on: its title says so, the estimate counts one
+/// search at the catalog's price, its request carries the tool, and the other pane's does not.
+#[test]
+fn the_settings_form_turns_search_on_and_the_estimate_counts_it() {
+    use common::drive::{self, key, press, started};
+    use modelroom::app::routing::Field;
+    use modelroom::app::{Action, Command, Overlay, update};
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+    let mut app = drive::room(&["demo/fast", "demo/fast"], Settings::default(), 140, 30);
+    drive::load_demo_catalog(&mut app, 1);
+    let before = modelroom::app::money::estimate(&app, &[0], "hello there").max;
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::ALT);
+    let web = Field::ALL.iter().position(|f| *f == Field::Web).unwrap();
+    for _ in 0..web {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    let Overlay::Routing(form) = &app.overlay else {
+        panic!("the form is open")
+    };
+    assert!(form.web);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.panes[0].settings.web && !app.panes[1].settings.web);
+    let after = modelroom::app::money::estimate(&app, &[0], "hello there").max;
+    assert!(
+        (after.as_usd() - before.as_usd() - 0.004).abs() < 1e-12,
+        "{before} {after}"
+    );
+    app.prompt.set_text("hello there");
+    let fx = update(&mut app, Action::Command(Command::Send));
+    let chats = started(fx);
+    assert_eq!(
+        chats[0].2.web_search,
+        Some(json!({"type": "openrouter:web_search"}))
+    );
+    assert_eq!(chats[1].2.web_search, None);
+    let title = common::text(&common::draw_sized(&app, 140, 30));
+    assert!(title.contains("demo/fast {web}"), "{title}");
 }

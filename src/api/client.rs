@@ -371,6 +371,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_search_tool_goes_only_to_openrouter() {
+        let mut req = ChatRequest::new("a/b", vec![crate::chat::Message::user("hi")], 10);
+        req.apply_settings(&crate::pane_settings::PaneSettings {
+            web: true,
+            ..Default::default()
+        });
+        let body = |dialect| {
+            let mut ep = Endpoint::new("http://127.0.0.1:9/v1", None);
+            ep.dialect = dialect;
+            let bytes = Client::new(ep).unwrap().body(&req);
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        assert_eq!(
+            body(Dialect::OpenRouter)["tools"],
+            serde_json::json!([{"type": "openrouter:web_search"}])
+        );
+        assert!(body(Dialect::OpenAi).get("tools").is_none());
+    }
+
+    #[test]
     fn query_values_are_encoded() {
         assert_eq!(encode_query("gen-1 2&x"), "gen-1%202%26x");
     }

@@ -170,6 +170,39 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogs_search_price_is_read_and_counted_per_search() {
+        let raw = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/openrouter/catalog/models-2026-08-19.json"
+        ))
+        .unwrap();
+        let list: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let entry = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "openai/gpt-4.1-mini")
+            .unwrap();
+        let p = Pricing::from_entry(&serde_json::from_value(entry["pricing"].clone()).unwrap());
+        assert_eq!(p.web_search, Some(0.01));
+        // The recorded search answer's tokens and one search: what it was billed.
+        let usage = Usage {
+            prompt_tokens: 8174,
+            completion_tokens: 30,
+            web_search_requests: 1,
+            ..Usage::default()
+        };
+        let cost = p.cost_of(&usage).unwrap().as_usd();
+        assert!((cost - 0.013_317_6).abs() < 1e-9, "{cost}");
+        // Searches with no price make the cost unknown, not cheaper.
+        assert_eq!(entry_without_search().cost_of(&usage), None);
+    }
+
+    fn entry_without_search() -> Pricing {
+        entry(r#"{"prompt":"0.0000004","completion":"0.0000016"}"#)
+    }
+
+    #[test]
     fn router_prices_are_unknown_and_a_missing_request_price_is_zero() {
         let p = entry(r#"{"prompt":"-1","completion":"-1"}"#);
         assert_eq!(p.max_cost(10, 10), None);
