@@ -134,10 +134,17 @@ pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     plan.panes
         .iter()
         .map(|p| (p.model.endpoint(), plan.routing_of(p)))
-        .filter_map(|(e, routing)| {
+        .zip(&plan.panes)
+        .flat_map(|((e, routing), pane)| {
             let dialect = clients.dialect(e)?;
-            dropped_routing(&routing, plan.deny_data_collection, dialect, e)
+            let web = crate::pane_settings::dropped_web(&pane.settings, dialect, e);
+            Some(
+                dropped_routing(&routing, plan.deny_data_collection, dialect, e)
+                    .into_iter()
+                    .chain(web),
+            )
         })
+        .flatten()
         .filter(|w| seen.insert(w.clone()))
         .collect()
 }

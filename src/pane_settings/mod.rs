@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use spec::{PaneSpec, parse_spec};
-pub use web::{MAX_WEB_RESULTS, SearchContext};
+pub use web::{MAX_WEB_RESULTS, SearchContext, dropped_web};
 
 /// `reasoning.effort`. OpenRouter also knows `max`; modelroom offers the levels every
 /// reasoning family maps (docs/protocol.md, "Reasoning").

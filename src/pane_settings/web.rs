@@ -120,6 +120,23 @@ impl PaneSettings {
     }
 }
 
+/// What to tell a person whose pane searches the web on a server of the plain OpenAI dialect,
+/// which never gets the tool (it would refuse its type). `None` when nothing is dropped.
+pub fn dropped_web(
+    settings: &PaneSettings,
+    dialect: crate::routing::Dialect,
+    endpoint: Option<&str>,
+) -> Option<String> {
+    if !settings.web || dialect == crate::routing::Dialect::OpenRouter {
+        return None;
+    }
+    let server = endpoint.map_or_else(|| "the server".to_owned(), |e| format!("endpoint `{e}`"));
+    Some(format!(
+        "web search not sent: {server} speaks the plain OpenAI dialect, and only OpenRouter \
+         runs the openrouter:web_search tool"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +179,21 @@ mod tests {
         assert!(s.web, "a web option turns the search on");
         set(&mut s, "web", "false").unwrap();
         assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn a_plain_openai_server_is_said_not_to_get_the_search() {
+        use crate::routing::Dialect;
+        let web = PaneSettings {
+            web: true,
+            ..PaneSettings::default()
+        };
+        let note = dropped_web(&web, Dialect::OpenAi, Some("local")).unwrap();
+        assert!(note.contains("endpoint `local`"), "{note}");
+        assert_eq!(dropped_web(&web, Dialect::OpenRouter, None), None);
+        assert_eq!(
+            dropped_web(&PaneSettings::default(), Dialect::OpenAi, None),
+            None
+        );
     }
 }
