@@ -55,10 +55,9 @@ fn big_session() -> Session {
             turns: (0..EXCHANGES)
                 .flat_map(|k| {
                     [
-                        Turn::User {
-                            content: format!("Prompt number {k}: compare the approaches in detail"),
-                            send: None,
-                        },
+                        Turn::user(format!(
+                            "Prompt number {k}: compare the approaches in detail"
+                        )),
                         Turn::Assistant(std::sync::Arc::new(AnswerRecord {
                             content: answer_text(p, k),
                             reasoning: String::new(),

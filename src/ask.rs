@@ -70,6 +70,8 @@ pub struct Answer {
     /// Settled when the answer is: reported, or unknown (`ask` has nothing pending).
     pub cost: CostState,
     pub cost_source: Option<&'static str>,
+    /// What served it when a fallback did (a fallback model, a provider off the order).
+    pub fallback: Option<crate::served::Fallback>,
 }
 
 impl Answer {
@@ -238,7 +240,8 @@ async fn settle(
     reply: Reply,
 ) -> Answer {
     let pane = &plan.panes[i];
-    let mut answer = costs.answer(clients, &pane.model, reply).await;
+    let routing = plan.routing_of(pane);
+    let mut answer = costs.answer(clients, &pane.model, &routing, reply).await;
     (answer.pane, answer.sample, answer.samples) = (i + 1, k + 1, plan.samples_of(pane));
     answer.settings = pane.settings.clone();
     answer.pinned = pane.pinned.clone();
@@ -254,11 +257,13 @@ pub(crate) struct Costs {
 }
 
 impl Costs {
-    /// `model`'s answer, with its cost resolved by the endpoint that served it.
+    /// `model`'s answer, with its cost resolved by the endpoint that served it, and whether a
+    /// fallback of `routing` served it.
     pub(crate) async fn answer(
         &mut self,
         clients: &Clients,
         model: &ModelRef,
+        routing: &Routing,
         mut reply: Reply,
     ) -> Answer {
         let endpoint = model.endpoint();
@@ -273,6 +278,12 @@ impl Costs {
             }
             Err(_) => (None, None),
         };
+        let fallback = crate::served::fallback(
+            model.id(),
+            routing,
+            reply.served_model.as_deref(),
+            reply.provider.as_deref(),
+        );
         Answer {
             model: model.clone(),
             pane: 1,
@@ -283,6 +294,7 @@ impl Costs {
             reply,
             cost: cost.into(),
             cost_source,
+            fallback,
         }
     }
 }

@@ -52,10 +52,22 @@ impl Message {
 /// no text never reached the model's side of the conversation: the pair is left out, which
 /// keeps user and assistant turns alternating. The room, its estimates and `sessions rerun`
 /// all follow this one rule.
-pub fn push_turn(history: &mut Vec<Message>, prompt: &str, answer: Message) {
+pub fn push_turn(history: &mut Vec<Message>, prompt: impl Into<Message>, answer: Message) {
     if goes_back(&answer.content) {
-        history.push(Message::user(prompt));
+        history.push(prompt.into());
         history.push(answer);
+    }
+}
+
+impl From<&str> for Message {
+    fn from(prompt: &str) -> Self {
+        Self::user(prompt)
+    }
+}
+
+impl From<&String> for Message {
+    fn from(prompt: &String) -> Self {
+        Self::user(prompt.as_str())
     }
 }
 

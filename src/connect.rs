@@ -61,7 +61,14 @@ pub async fn connect(
             .map_err(|e| UsageError(format!("cannot start the simulated gateway: {e}")))?;
         let mut ep = Endpoint::new(handle.base_url(), Some(ApiKey::new(key)));
         ep.dialect = Dialect::OpenRouter;
-        (ep, Some(handle), Some("demo"))
+        // The demo catalog is this build's: a cache of another build's (other models, other
+        // inputs) would be believed for a day, so each build's catalog has its own file.
+        let build = {
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(sim::catalog_json().to_string());
+            crate::attach::hex(&digest[..6])
+        };
+        (ep, Some(handle), Some(format!("demo-{build}")))
     } else {
         let base_url = global
             .base_url
@@ -81,7 +88,7 @@ pub async fn connect(
         }
         (ep, None, None)
     };
-    let cache = CatalogCache::open_default(&endpoint.base_url, cache_key);
+    let cache = CatalogCache::open_default(&endpoint.base_url, cache_key.as_deref());
     let mut clients = Clients::new(client(endpoint, config)?);
     for (name, ep) in &config.endpoints {
         let mut endpoint = Endpoint::new(ep.base_url.clone(), ep.api_key());

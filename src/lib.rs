@@ -24,6 +24,7 @@ pub mod record;
 pub mod routing;
 pub mod runtime;
 pub mod sanitize;
+pub mod served;
 pub mod sessions;
 pub mod sim;
 pub mod spread;
@@ -31,6 +32,7 @@ pub mod store;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod worddiff;
 
 use std::process::ExitCode;
 

@@ -347,3 +347,54 @@ async fn a_first_run_with_nothing_set_up_names_the_missing_key_and_offers_the_de
         "a room is not asking yet: {err}"
     );
 }
+
+#[tokio::test]
+async fn ask_says_when_a_fallback_served_in_text_and_json() {
+    let env = Env::new();
+    // demo/down has no provider that works: its fallback answers. Flakeway, first in the order,
+    // always fails on demo/flaky, so another provider serves it.
+    let args = |json: bool| {
+        let mut a = vec![
+            "--demo",
+            "ask",
+            "-m",
+            "demo/down",
+            "-m",
+            "demo/flaky",
+            "-m",
+            "demo/fast",
+            "--fallback",
+            "demo/fast",
+            "--provider-order",
+            "flakeway",
+        ];
+        if json {
+            a.push("--json");
+        }
+        a.push("hello");
+        a
+    };
+    let out = env.run(&args(false)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("↪ served by demo/fast after demo/down"),
+        "{text}"
+    );
+    assert!(
+        text.contains("↪ Aurora Cloud served, not flakeway (first in order)"),
+        "{text}"
+    );
+    let out = env.run(&args(true)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["served_model"], "demo/fast");
+    assert_eq!(
+        lines[0]["fallback"]["skipped_models"],
+        serde_json::json!(["demo/down"])
+    );
+    assert_eq!(lines[0]["fallback"]["served_model"], "demo/fast");
+    assert_eq!(lines[1]["fallback"]["first_provider"], "flakeway");
+    assert_eq!(lines[1]["fallback"]["served_provider"], "Aurora Cloud");
+    assert!(lines[1]["fallback"].get("served_model").is_none());
+}

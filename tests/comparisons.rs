@@ -225,10 +225,7 @@ async fn rerun_carries_each_panes_settings_and_saves_them() {
                 temperature: None,
                 system: None,
             },
-            turns: vec![Turn::User {
-                content: "Why SSE?".into(),
-                send: None,
-            }],
+            turns: vec![Turn::user("Why SSE?")],
         }],
         totals: Totals::default(),
         arena: Default::default(),
@@ -316,10 +313,7 @@ async fn exports_head_a_pane_with_its_settings() {
             routing: Default::default(),
             settings: spec.settings,
             params: Params::default(),
-            turns: vec![Turn::User {
-                content: "Why SSE?".into(),
-                send: None,
-            }],
+            turns: vec![Turn::user("Why SSE?")],
         }],
         totals: Totals::default(),
         arena: Default::default(),

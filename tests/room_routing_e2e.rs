@@ -74,6 +74,18 @@ async fn fallbacks_show_the_provider_and_the_model_that_really_answered() {
     assert_eq!(down.state, AnswerState::Complete);
     assert_eq!(down.reply.served_model.as_deref(), Some("demo/fast"));
     assert_eq!(app.panes[1].served_instead.as_deref(), Some("demo/fast"));
+    // The footer says which model did not serve and which did; the provider is not called a
+    // fallback when no order said which came first.
+    let footer = |i: usize| {
+        let a = app.panes[i].last_answer().unwrap();
+        app.identity(i).unwrap().footer(a).unwrap().to_string()
+    };
+    assert!(
+        footer(1).contains("↪ served by demo/fast after demo/down"),
+        "{}",
+        footer(1)
+    );
+    assert!(!footer(0).contains('↪'), "{}", footer(0));
     let text = screen(&term);
     let titles = text.lines().next().unwrap();
     assert!(titles.contains("1 demo/flaky · Aurora Cloud"), "{titles}");

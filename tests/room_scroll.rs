@@ -24,11 +24,8 @@ fn long_session() -> Session {
         .flat_map(|k| {
             let content: Vec<String> = (0..6).map(|p| format!("para {k}.{p}")).collect();
             [
-                Turn::User {
-                    // Long enough to wrap at 60 columns but not at 100.
-                    content: format!("prompt {k}: {}", "word ".repeat(15)),
-                    send: None,
-                },
+                // Long enough to wrap at 60 columns but not at 100.
+                Turn::user(format!("prompt {k}: {}", "word ".repeat(15))),
                 Turn::Assistant(std::sync::Arc::new(AnswerRecord {
                     content: content.join("\n\n"),
                     reasoning: String::new(),

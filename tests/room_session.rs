@@ -139,7 +139,7 @@ fn sends(s: &modelroom::store::Session) -> Vec<Vec<(String, Option<u64>)>> {
             p.turns
                 .iter()
                 .filter_map(|t| match t {
-                    Turn::User { content, send } => Some((content.clone(), *send)),
+                    Turn::User { content, send, .. } => Some((content.clone(), *send)),
                     Turn::Assistant(_) => None,
                 })
                 .collect()
@@ -265,4 +265,35 @@ async fn saves_are_effects_numbered_so_the_loop_knows_when_one_is_in_flight() {
         },
     );
     assert!(!app.saving() && app.save_error.is_none());
+}
+
+#[tokio::test]
+async fn a_fallback_that_served_is_still_said_when_the_session_is_reopened() {
+    let mut app = drive::room(&["demo/down"], Settings::default(), 120, 30);
+    app.panes[0].routing.fallbacks = vec!["demo/fast".into()];
+    let live = send(&mut app, "one")[0];
+    ev(
+        &mut app,
+        live,
+        StreamEvent::Served {
+            id: Some("gen-1".into()),
+            model: Some("demo/fast".into()),
+            provider: Some("Aurora Cloud".into()),
+        },
+    );
+    ev(&mut app, live, StreamEvent::Content("A1".into()));
+    drive::finish(&mut app, live, common::usage());
+    let saved = app.snapshot();
+    // The file keeps what tells it: the model asked, its fallbacks, the model that served.
+    let json = serde_json::to_value(&saved).unwrap();
+    assert_eq!(json["panes"][0]["model"], "demo/down");
+    assert_eq!(json["panes"][0]["routing"]["fallbacks"][0], "demo/fast");
+    assert_eq!(json["panes"][0]["turns"][1]["model"], "demo/fast");
+    let (back, _) = App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
+    let a = back.panes[0].last_answer().unwrap();
+    let footer = back.identity(0).unwrap().footer(a).unwrap().to_string();
+    assert!(
+        footer.contains("↪ served by demo/fast after demo/down"),
+        "{footer}"
+    );
 }

@@ -53,6 +53,7 @@ fn sent(text: &str, send: u64) -> Turn {
     Turn::User {
         content: text.into(),
         send: Some(send),
+        attachments: Vec::new(),
     }
 }
 
@@ -306,7 +307,7 @@ async fn show_prints_the_transcript_safely_and_unknown_ids_are_usage_errors() {
     let text = stdout(&out);
     for needle in [
         "━━ prompt 1 of 3 ━━",
-        "── demo/fast (served by demo/fast-2026-01-01)",
+        "── demo/fast (↪ served by demo/fast-2026-01-01 after demo/fast)",
         "── demo/thinker (answer 2 of 2)",
         "[thinking]\n## Plan\nThe user wants one line.",
         "✗ 502 Bad Gateway: upstream",

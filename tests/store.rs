@@ -107,8 +107,11 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
 
 fn turn() -> impl Strategy<Value = Turn> {
     prop_oneof![
-        (text(), proptest::option::of(1..u64::MAX))
-            .prop_map(|(content, send)| Turn::User { content, send }),
+        (text(), proptest::option::of(1..u64::MAX)).prop_map(|(content, send)| Turn::User {
+            content,
+            send,
+            attachments: Vec::new(),
+        }),
         answer().prop_map(|a| Turn::Assistant(std::sync::Arc::new(a))),
     ]
 }
@@ -180,10 +183,7 @@ fn good(id: &str) -> Session {
             routing: Default::default(),
             settings: Default::default(),
             params: Params::default(),
-            turns: vec![Turn::User {
-                content: "hi".into(),
-                send: None,
-            }],
+            turns: vec![Turn::user("hi")],
         }],
         totals: Totals::default(),
         arena: Default::default(),

@@ -38,10 +38,7 @@ fn answer(content: &str, cost: Option<f64>) -> AnswerRecord {
 fn session(id: &str, answers: Vec<AnswerRecord>) -> Session {
     let mut turns = Vec::new();
     for a in answers {
-        turns.push(Turn::User {
-            content: "hi".into(),
-            send: None,
-        });
+        turns.push(Turn::user("hi"));
         turns.push(Turn::Assistant(Arc::new(a)));
     }
     let mut s = Session {
@@ -245,13 +242,7 @@ fn reasoning_as_deep_as_the_stream_accepts_saves_and_loads_with_the_other_panes(
         routing: Default::default(),
         settings: Default::default(),
         params: Params::default(),
-        turns: vec![
-            Turn::User {
-                content: "hi".into(),
-                send: None,
-            },
-            Turn::Assistant(Arc::new(deep)),
-        ],
+        turns: vec![Turn::user("hi"), Turn::Assistant(Arc::new(deep))],
     });
     s.retotal();
     let dir = tempfile::tempdir().unwrap();

@@ -196,6 +196,7 @@ async fn a_hostile_rerun_saves_and_reopens_only_printable_text() {
         settings: Vec::new(),
         routings: Vec::new(),
         prompts: vec!["[sim:escape] say something".into()],
+        attachments: Vec::new(),
         system: None,
         max_tokens: 200,
         temperature: None,

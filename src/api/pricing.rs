@@ -13,6 +13,10 @@ pub struct Pricing {
     pub request: Option<f64>,
     /// USD per web search; `None` when the catalog gives no price for it.
     pub web_search: Option<f64>,
+    /// USD per input image (`None`: the catalog names no fee of its own).
+    pub image: Option<f64>,
+    /// USD per audio input token (`None`: audio is priced as prompt tokens).
+    pub audio: Option<f64>,
     overrides: Vec<Override>,
 }
 
@@ -65,6 +69,8 @@ impl Pricing {
                 .as_deref()
                 .map_or(Some(0.0), |s| parse_price(Some(s))),
             web_search: parse_price(entry.web_search.as_deref()),
+            image: parse_price(entry.image.as_deref()),
+            audio: parse_price(entry.audio.as_deref()),
             overrides: entry.overrides.iter().map(Override::from_entry).collect(),
         }
     }

@@ -223,6 +223,12 @@ pub struct PricingEntry {
     /// USD per web search (the `openrouter:web_search` tool).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_search: Option<String>,
+    /// USD per input image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// USD per audio input token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<String>,
     /// Conditional prices (long prompts, time windows); later entries win per key.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<PriceOverride>,

@@ -97,6 +97,21 @@ pub enum Action {
     BoardComputed(Result<Box<super::board::Computed>, WorkError>),
     /// A grammar has compiled in the background: code shown plain while it did is coloured.
     GrammarCompiled,
+    /// A file to attach was read (`Effect::LoadAttachment`), or refused by name.
+    AttachmentLoaded {
+        typed: String,
+        result: Result<crate::attach::Attachment, String>,
+    },
+    /// What Tab completes the path prompt's `input` to (`Effect::CompletePath`).
+    PathCompleted {
+        input: String,
+        completion: crate::attach::paths::Completion,
+    },
+    /// A pasted path names an existing file (`Effect::CheckPaste`).
+    PastedFile {
+        pasted: String,
+        path: PathBuf,
+    },
 }
 
 /// Why background work failed, as a value: `update` decides what a person is told. The
@@ -219,5 +234,18 @@ pub enum Effect {
     /// Reads the votes ledger and computes the leaderboard (`Action::BoardComputed`).
     ComputeBoard {
         all_votes: bool,
+    },
+    /// Reads a file to attach, held to the cap per file (`Action::AttachmentLoaded`).
+    LoadAttachment {
+        typed: String,
+        path: PathBuf,
+        cap: u64,
+    },
+    /// Lists the directory of a path typed so far (`Action::PathCompleted`).
+    CompletePath(String),
+    /// Whether a pasted path names an existing file (`Action::PastedFile` if it does).
+    CheckPaste {
+        pasted: String,
+        path: PathBuf,
     },
 }

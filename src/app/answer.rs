@@ -305,8 +305,14 @@ fn rejected_model(err: &ApiError) -> bool {
 
 /// What a finished answer's footer says: provider, cost, tokens, speed, or the failure.
 /// `None` while it is live (the view draws a spinner then). A blind round leaves out the
-/// provider and the model that served; views reach this through `Identity::footer`.
-pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<Clean> {
+/// provider and the model that served; views reach this through `Identity::footer`, which
+/// passes the words of a fallback that served (`crate::served`), said in place of `via …`.
+pub(super) fn footer_text(
+    a: &Answer,
+    pane_model: &str,
+    blind: bool,
+    fallback: Option<&str>,
+) -> Option<Clean> {
     let r = &a.reply;
     let mut parts = Vec::new();
     match &a.state {
@@ -370,7 +376,9 @@ pub(super) fn footer_text(a: &Answer, pane_model: &str, blind: bool) -> Option<C
     for note in r.warnings().into_iter().chain(r.finish_note()) {
         parts.push(format!("⚠ {note}"));
     }
-    if let Some(served) = r
+    if let Some(note) = fallback.filter(|_| !blind) {
+        parts.push(note.to_owned());
+    } else if let Some(served) = r
         .served_model
         .as_deref()
         .filter(|m| *m != pane_model && !blind)
@@ -417,7 +425,7 @@ mod tests {
             a.state = state;
             a.cost = CostState::Reported(Cost::ZERO);
             a.reply.finish_reason = finish;
-            footer_text(&a, "m", false).unwrap().to_string()
+            footer_text(&a, "m", false, None).unwrap().to_string()
         };
         let cut = footer(AnswerState::Complete, Some(FinishReason::Length));
         assert!(
@@ -458,7 +466,7 @@ mod tests {
         assert!(applied.ended && applied.retry_after.is_none());
         assert_eq!(a.cost, CostState::Reported(Cost::ZERO));
         // After every retry, the footer says so rather than "retry in 2 s".
-        let footer = footer_text(&a, "m", false).unwrap().to_string();
+        let footer = footer_text(&a, "m", false, None).unwrap().to_string();
         assert!(
             footer.contains("still rate limited after 2 attempts"),
             "{footer}"

@@ -199,7 +199,7 @@ pub fn check_model(app: &App, model: &ModelRef, routing: &Routing) -> Result<(),
 
 /// The default endpoint's catalog when `model` is to be checked against it: not for a pane on
 /// a named endpoint, with checks off, or without the list (not yet, or it lists nothing).
-fn checkable_index<'a>(app: &'a App, model: &ModelRef) -> Option<&'a Index> {
+pub(super) fn checkable_index<'a>(app: &'a App, model: &ModelRef) -> Option<&'a Index> {
     if model.endpoint().is_some() || !app.settings.checks_models {
         return None;
     }

@@ -75,13 +75,33 @@ impl<'a> Identity<'a> {
 
     /// A finished answer's footer (provider, cost, tokens, speed), blind as the pane is.
     pub fn footer(&self, a: &Answer) -> Option<Clean> {
-        let text = footer_text(a, self.pane.model.as_str(), self.pane.blind)?;
+        let fallback = self.fallback(a).map(|f| f.note());
+        let text = footer_text(
+            a,
+            self.pane.model.as_str(),
+            self.pane.blind,
+            fallback.as_deref(),
+        )?;
         let served = a.reply.provider.as_ref().map(Clean::as_str);
         let text = match super::shootout::broken_pin(self.pane, served) {
             Some(loud) if !self.pane.blind => Clean::line(&format!("{text} · {loud}")),
             _ => text,
         };
         Some(self.hide(text))
+    }
+
+    /// What served `a` when a fallback did: a fallback model, or a provider other than the
+    /// first of the pane's order (none in a blind round: it names them).
+    pub fn fallback(&self, a: &Answer) -> Option<crate::served::Fallback> {
+        if self.pane.blind {
+            return None;
+        }
+        crate::served::fallback(
+            self.pane.model.id(),
+            &self.pane.routing,
+            a.reply.served_model.as_deref(),
+            a.reply.provider.as_deref(),
+        )
     }
 
     /// The provider a shoot-out pinned this pane to (`Aurora Cloud · bf16`); none when blind.
@@ -91,7 +111,16 @@ impl<'a> Identity<'a> {
 
     /// The note about the pane itself ("… was rejected").
     pub fn note(&self) -> Option<Clean> {
-        self.pane.note.as_ref().map(|n| self.scrub(n))
+        match (&self.pane.cannot_take, &self.pane.note) {
+            (Some(a), Some(n)) => {
+                let mut both = a.clone();
+                both.push(&Clean::line(" · "));
+                both.push(n);
+                Some(self.hide(both))
+            }
+            (Some(n), None) | (None, Some(n)) => Some(self.scrub(n)),
+            (None, None) => None,
+        }
     }
 
     /// `text` with every name that tells this pane's model (its id, the served model, the
@@ -218,5 +247,34 @@ mod tests {
         assert_eq!(id.model(), "model B");
         let text = Clean::line("openai/gpt-x failed; gpt-x is busy");
         assert_eq!(id.scrub(&text), "model B failed; model B is busy");
+    }
+
+    #[tokio::test]
+    async fn a_provider_off_the_order_shows_in_the_footer_unless_blind() {
+        use crate::api::Reply;
+        use crate::app::pane::{AnswerState, CostState, Entry};
+        use crate::app::{Answer, RequestId};
+        let mut p = Pane::new(PaneId(1), "demo/flaky".parse().unwrap());
+        p.routing.order = vec!["flakeway".into()];
+        let mut reply = Reply::new(tokio::time::Instant::now());
+        reply.provider = Some(Clean::line("Aurora Cloud"));
+        let a = Answer::new(
+            RequestId(1),
+            reply,
+            AnswerState::Complete,
+            CostState::Unknown,
+        );
+        p.entries.push(Entry::Answer(Box::new(a)));
+        let footer = |p: &Pane| {
+            let a = p.last_answer().unwrap();
+            Identity::new(p, 0).footer(a).unwrap().to_string()
+        };
+        assert!(
+            footer(&p).contains("↪ Aurora Cloud served, not flakeway (first in order)"),
+            "{}",
+            footer(&p)
+        );
+        p.blind = true;
+        assert!(!footer(&p).contains('↪'), "{}", footer(&p));
     }
 }

@@ -6,9 +6,11 @@ mod account;
 mod action;
 mod answer;
 pub mod arena;
+pub mod attach;
 pub mod board;
 mod browser;
 pub mod catalog;
+pub mod diff;
 mod identity;
 mod input;
 pub mod layout;
@@ -35,9 +37,11 @@ use tokio::time::Instant;
 pub use account::{Account, AccountInfo};
 pub use action::{Action, Command, Effect, WorkError};
 pub use arena::{ArenaRoom, ArenaSource};
+pub use attach::Attached;
 pub use board::BoardView;
 pub use browser::{Browser, BrowserMode, SessionRow};
 pub use catalog::{CatalogState, CatalogUpdate, SharedIndex};
+pub use diff::DiffView;
 pub use identity::{Identity, blind_label};
 pub use input::{History, Prompt};
 pub use layout::RoomLayout;
@@ -105,6 +109,14 @@ pub enum Overlay {
     Leaderboard(Box<BoardView>),
     /// Asks for the tags of this round's vote.
     Tag(Box<Prompt>),
+    /// Asks for a file to attach to the next prompt (Tab completes).
+    AttachPath(Box<attach::PathPrompt>),
+    /// Offers a pasted path to a file as an attachment.
+    AttachOffer(Box<attach::Offer>),
+    /// Some panes cannot take the attachments: send to the others, or cancel.
+    AttachConfirm(Box<attach::Confirm>),
+    /// Two panes' latest answers compared word by word.
+    Diff(Box<DiffView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +168,8 @@ pub struct Settings {
     pub plain_openai: Vec<Option<String>>,
     /// The default endpoint's catalog is complete (OpenRouter's): models it lacks are refused.
     pub checks_models: bool,
+    /// Size caps on attachments, per file and per prompt.
+    pub attach_caps: crate::attach::Caps,
 }
 
 impl Default for Settings {
@@ -173,6 +187,7 @@ impl Default for Settings {
             endpoints: Vec::new(),
             plain_openai: Vec::new(),
             checks_models: true,
+            attach_caps: crate::attach::Caps::default(),
         }
     }
 }
@@ -188,6 +203,8 @@ pub struct App {
     pub sync_scroll: bool,
     pub send_mode: SendMode,
     pub prompt: Prompt,
+    /// Files waiting to go with the next prompt (chips in the prompt box).
+    pub attached: Attached,
     pub history: History,
     pub overlay: Overlay,
     pub keymap: Keymap,
@@ -240,6 +257,7 @@ impl App {
             sync_scroll: false,
             send_mode: SendMode::All,
             prompt: Prompt::new("Ask every pane… (Enter sends, Alt+Enter new line, F1 help)"),
+            attached: Attached::default(),
             history: History::default(),
             overlay: Overlay::None,
             reasoning_key: keymap.key_for(Command::ToggleReasoning),
@@ -347,7 +365,9 @@ impl App {
     pub fn relayout(&mut self) {
         let zoomed = self.zoom.then_some(self.focus);
         let text_width = self.area.width.saturating_sub(2);
-        let rows = u16::try_from(self.prompt.rows_at(text_width)).unwrap_or(u16::MAX);
+        // The chips take a row of their own above the text.
+        let chips = usize::from(!self.attached.is_empty());
+        let rows = u16::try_from(self.prompt.rows_at(text_width) + chips).unwrap_or(u16::MAX);
         self.layout = layout::compute(self.area, self.panes.len(), zoomed, rows);
         for (pane, rect) in self.panes.iter_mut().zip(&self.layout.panes) {
             let inner = layout::inner(*rect);

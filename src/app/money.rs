@@ -9,6 +9,8 @@ use tokio::time::Instant;
 
 use super::pane::{CostState, Entry, Pane};
 use super::{App, Effect, RequestId};
+use crate::attach::Attachment;
+use crate::attach::estimate::{Extra, describe, extra};
 use crate::chat::Cost;
 use crate::chat::{estimate_tokens, goes_back};
 use crate::clock;
@@ -25,6 +27,10 @@ pub struct Estimate {
     pub panes: usize,
     /// Models whose price is unknown (no catalog, a router, another endpoint), as shown.
     pub unknown: Vec<crate::sanitize::Clean>,
+    /// The attachments counted (`1 image · 1 PDF ≈3 pages`): their tokens are guessed.
+    pub attachments: Option<String>,
+    /// Panes left out because their model cannot take the attachments (`pane 3`).
+    pub not_taking: Vec<crate::sanitize::Clean>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,23 +77,65 @@ fn prompt_tokens(p: &Pane, system: Option<&str>, text: &str) -> u64 {
     estimate_tokens(bytes, messages)
 }
 
-/// The most sending `text` to panes `targets` could cost: for each pane, the dearest of its
-/// model and fallbacks at the prices in force for that prompt size now.
+/// The files a pane sends again with its history: those of the prompts that went back.
+fn history_files(p: &Pane) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    let mut pending: &[Attachment] = &[];
+    for e in &p.entries {
+        match e {
+            Entry::Prompt { attachments, .. } => pending = attachments,
+            Entry::Answer(a) if goes_back(&a.reply.content) => {
+                out.extend(pending.iter().filter(|a| a.has_data()).cloned());
+                pending = &[];
+            }
+            Entry::Answer(_) => {}
+        }
+    }
+    out
+}
+
+/// The most sending `text`, with the attachments waiting in the prompt box, to panes
+/// `targets` could cost: for each pane, the dearest of its model and fallbacks at the prices
+/// in force for that prompt size now. Panes that cannot take the attachments are left out
+/// (they will not be sent) and named.
 pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
+    estimate_with(app, targets, text, &app.attached.files)
+}
+
+/// `estimate` for a prompt sent with `files`.
+pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachment]) -> Estimate {
     let hhmm = clock::hhmm(clock::unix_now());
+    let cannot: Vec<usize> = if files.is_empty() {
+        Vec::new()
+    } else {
+        super::attach::not_taking(app, targets)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect()
+    };
     let mut est = Estimate {
         max: Cost::ZERO,
-        panes: targets.len(),
+        panes: targets.len() - cannot.len(),
         unknown: Vec::new(),
+        attachments: (!files.is_empty()).then(|| describe(files, extra(files))),
+        not_taking: cannot
+            .iter()
+            .map(|i| crate::sanitize::Clean::line(&format!("pane {}", i + 1)))
+            .collect(),
     };
     for &i in targets {
-        let Some(p) = app.panes.get(i) else { continue };
+        let Some(p) = app.panes.get(i).filter(|_| !cannot.contains(&i)) else {
+            continue;
+        };
+        let mut files_sent = history_files(p);
+        files_sent.extend(files.iter().cloned());
+        let more = extra(&files_sent);
         let system = p
             .settings
             .system
             .as_deref()
             .or(app.settings.system.as_deref());
-        let tokens = prompt_tokens(p, system, text);
+        let tokens = prompt_tokens(p, system, text) + more.tokens;
         let max_tokens = p.settings.max_tokens.unwrap_or(app.settings.max_tokens);
         let on_default = p.model.on_default();
         let catalog = app
@@ -102,7 +150,7 @@ pub fn estimate(app: &App, targets: &[usize], text: &str) -> Estimate {
             let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
                 let pr = pr.at(tokens, hhmm);
                 let search = search_price(&pr, p.settings.web);
-                pr.max_cost(tokens, max_tokens).map(|c| c + search)
+                with_files(&pr, tokens, max_tokens, more).map(|c| c + search)
             });
             dearest = match (dearest, cost) {
                 (Some(a), Some(b)) => Some(if b > a { b } else { a }),
@@ -125,6 +173,16 @@ pub fn search_price(pricing: &crate::api::Pricing, web: bool) -> Cost {
         (true, Some(per_search)) => Cost::usd(per_search),
         _ => Cost::ZERO,
     }
+}
+
+/// The most one request can cost with the attachments' extras: a fee per image where the
+/// catalog names one, audio tokens at the audio price (else the prompt price).
+#[allow(clippy::cast_precision_loss)]
+fn with_files(pr: &crate::api::Pricing, tokens: u64, max_tokens: u32, more: Extra) -> Option<Cost> {
+    let base = pr.max_cost(tokens, max_tokens)?.as_usd();
+    let images = more.images as f64 * pr.image.unwrap_or(0.0);
+    let audio = more.audio_tokens as f64 * pr.audio.or(pr.prompt)?;
+    Some(Cost::usd(base + images + audio))
 }
 
 /// Recomputes the input box's estimate for the prompt as typed.

@@ -123,6 +123,10 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> Opti
             }
         },
         Overlay::Leaderboard(_) => super::board::on_key(app, key, fx),
+        Overlay::AttachPath(_) => super::attach::on_path_key(app, key, fx),
+        Overlay::AttachOffer(_) => super::attach::on_offer_key(app, key, fx),
+        Overlay::AttachConfirm(_) => super::attach::on_confirm_key(app, key, fx),
+        Overlay::Diff(_) => return super::diff::on_key(app, key),
         Overlay::Tag(input) => match key.code {
             KeyCode::Esc => app.overlay = Overlay::None,
             _ if ctrl_c => app.overlay = Overlay::None,

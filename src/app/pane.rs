@@ -18,6 +18,8 @@ pub enum Entry {
         text: String,
         lines: WrappedText,
         send: Option<u64>,
+        /// Files sent with it (shown as chips under it, sent again with later turns).
+        attachments: Vec<crate::attach::Attachment>,
     },
     Answer(Box<Answer>),
 }
@@ -74,6 +76,8 @@ pub struct Pane {
     /// A blind round: the model's identity is hidden on screen (set through `App::set_blind`,
     /// read through `Identity`).
     pub(super) blind: bool,
+    /// This pane's model cannot take the attachments waiting to be sent: why.
+    pub cannot_take: Option<Clean>,
 }
 
 impl Pane {
@@ -93,6 +97,7 @@ impl Pane {
             spread: None,
             pinned: None,
             blind: false,
+            cannot_take: None,
         }
     }
 
@@ -191,7 +196,10 @@ impl Pane {
         let mut out = Vec::new();
         let mut i = 0;
         while i < entries.len() {
-            let Entry::Prompt { text, .. } = &entries[i] else {
+            let Entry::Prompt {
+                text, attachments, ..
+            } = &entries[i]
+            else {
                 i += 1;
                 continue;
             };
@@ -202,7 +210,11 @@ impl Pane {
                 i += 1;
             }
             if let Some(a) = latest {
-                push_turn(&mut out, text, a.reply.to_message());
+                push_turn(
+                    &mut out,
+                    user_message(text, attachments),
+                    a.reply.to_message(),
+                );
             }
         }
         out
@@ -220,8 +232,11 @@ impl Pane {
             messages.push(Message::system(system.clone()));
         }
         messages.extend(self.history(prompt_at));
-        if let Some(Entry::Prompt { text, .. }) = self.entries.get(prompt_at) {
-            messages.push(Message::user(text.clone()));
+        if let Some(Entry::Prompt {
+            text, attachments, ..
+        }) = self.entries.get(prompt_at)
+        {
+            messages.push(user_message(text, attachments));
         }
         let limits = Limits {
             max_tokens: settings.max_tokens,
@@ -243,8 +258,13 @@ impl Pane {
     fn render_entry(&mut self, i: usize, cx: &Ctx<'_>) {
         let width = self.width;
         match self.entries.get_mut(i) {
-            Some(Entry::Prompt { text, lines, .. }) if lines.width() != width => {
-                *lines = WrappedText::new(&Clean::text(text), width);
+            Some(Entry::Prompt {
+                text,
+                lines,
+                attachments,
+                ..
+            }) if lines.width() != width => {
+                *lines = WrappedText::new(&Clean::text(&shown_prompt(text, attachments)), width);
             }
             Some(Entry::Answer(a)) => a.render(width, cx),
             Some(Entry::Prompt { .. }) | None => {}
@@ -423,8 +443,48 @@ impl Pane {
 }
 
 pub fn prompt_entry(text: String, width: u16, send: Option<u64>) -> Entry {
-    let lines = WrappedText::new(&Clean::text(&text), width);
-    Entry::Prompt { text, lines, send }
+    prompt_entry_with(text, Vec::new(), width, send)
+}
+
+/// A prompt sent with files: they show as chips on a line under its text.
+pub fn prompt_entry_with(
+    text: String,
+    attachments: Vec<crate::attach::Attachment>,
+    width: u16,
+    send: Option<u64>,
+) -> Entry {
+    let lines = WrappedText::new(&Clean::text(&shown_prompt(&text, &attachments)), width);
+    Entry::Prompt {
+        text,
+        lines,
+        send,
+        attachments,
+    }
+}
+
+/// A prompt as its pane shows it: the text, then a line of chips.
+fn shown_prompt(text: &str, attachments: &[crate::attach::Attachment]) -> String {
+    if attachments.is_empty() {
+        return text.to_owned();
+    }
+    let chips: Vec<String> = attachments
+        .iter()
+        .map(crate::attach::Attachment::chip)
+        .collect();
+    format!("{text}\n{}", chips.join("  "))
+}
+
+/// A prompt as it goes to a model: its text and the files whose bytes are in hand (one whose
+/// stored copy was missing when the session was reopened cannot be sent again; `send`
+/// refuses to ask anew a prompt that lost one, so only history can lack it).
+fn user_message(text: &str, attachments: &[crate::attach::Attachment]) -> Message {
+    let mut m = Message::user(text);
+    m.attachments = attachments
+        .iter()
+        .filter(|a| a.has_data())
+        .cloned()
+        .collect();
+    m
 }
 
 /// Wraps a one-off string (a footer, an error message) to the pane width, each ` · ` field

@@ -2,7 +2,7 @@
 //! the catalog does not list, a held key, a budget it could pass), and the request each pane
 //! sends: its conversation, its endpoint and its routing.
 
-use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry};
+use super::pane::{Answer, AnswerState, CostState, Entry, prompt_entry_with};
 use super::{App, Command, Effect, NoticeLevel, SendMode, catalog, money, stream};
 use crate::api::{Dialect, Reply, dropped_routing};
 use crate::model::ModelRef;
@@ -26,10 +26,33 @@ fn blocked(app: &App, targets: &[usize], text: &str) -> Option<String> {
 }
 
 /// Sends the prompt to every pane (or the focused one). Refuses, keeping the text, when
-/// `blocked` says so.
+/// `blocked` says so; asks first when some panes cannot take its attachments.
 pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
+    send_checked(app, mode, None, fx);
+}
+
+/// `send`, agreed to leave out panes `skip` that cannot take the attachments. Should the
+/// panes that cannot have changed meanwhile (a model changed), it asks again.
+pub(super) fn send_skipping(app: &mut App, mode: SendMode, skip: &[usize], fx: &mut Vec<Effect>) {
+    send_checked(app, mode, Some(skip), fx);
+}
+
+fn send_checked(app: &mut App, mode: SendMode, agreed: Option<&[usize]>, fx: &mut Vec<Effect>) {
     let text = app.prompt.text();
     if text.trim().is_empty() {
+        if !app.attached.files.is_empty() {
+            app.set_notice(
+                NoticeLevel::Info,
+                "type a prompt to go with the attachments",
+            );
+        }
+        return;
+    }
+    if let Some(typed) = app.attached.loading.first() {
+        app.set_notice(
+            NoticeLevel::Error,
+            format!("not sent yet: {} is still being read", Clean::line(typed)),
+        );
         return;
     }
     let mode = super::arena::before_send(app, mode, fx);
@@ -52,18 +75,32 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     } else {
         Vec::new()
     };
+    let cannot: Vec<(usize, String)> = super::attach::not_taking(app, &targets);
+    let cannot_at: Vec<usize> = cannot.iter().map(|(i, _)| *i).collect();
+    if !cannot.is_empty() && agreed != Some(cannot_at.as_slice()) {
+        super::attach::ask_to_skip(app, mode, &targets);
+        return;
+    }
+    targets.retain(|i| !cannot_at.contains(i));
     if let Some(why) = blocked(app, &targets, &text) {
         app.set_notice(NoticeLevel::Error, why);
         return;
     }
+    for (i, why) in &cannot {
+        app.panes[*i].note = Some(Clean::line(&format!("not sent the last prompt: {why}")));
+    }
+    let files = std::mem::take(&mut app.attached.files);
     let hint = unpinned_twins(app, &targets);
     // One number for every pane this send reaches: exports list prompts in send order.
     let send = next_send(app);
     for &i in &targets {
         let width = app.panes[i].width;
-        app.panes[i]
-            .entries
-            .push(prompt_entry(text.clone(), width, Some(send)));
+        app.panes[i].entries.push(prompt_entry_with(
+            text.clone(),
+            files.clone(),
+            width,
+            Some(send),
+        ));
         let samples = app.panes[i].samples();
         for k in 1..=samples {
             start_answer(app, i, fx);
@@ -80,6 +117,7 @@ pub(super) fn send(app: &mut App, mode: SendMode, fx: &mut Vec<Effect>) {
     app.money.last_send = Some(App::now());
     app.history.push(&text);
     app.prompt.clear();
+    super::attach::refresh_flags(app);
     app.notice = None;
     if let Some(hint) = hint {
         app.set_notice(NoticeLevel::Info, hint);
@@ -225,19 +263,38 @@ pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
         );
         return;
     }
-    let Some(last_prompt) = pane.entries.iter().rev().find_map(|e| match e {
-        Entry::Prompt { text, .. } => Some(text.clone()),
+    let Some((last_prompt, lost)) = pane.entries.iter().rev().find_map(|e| match e {
+        Entry::Prompt {
+            text, attachments, ..
+        } => Some((
+            text.clone(),
+            attachments
+                .iter()
+                .find(|a| !a.has_data())
+                .map(|a| a.name.clone()),
+        )),
         Entry::Answer(_) => None,
     }) else {
         app.set_notice(NoticeLevel::Info, "nothing to regenerate yet");
         return;
     };
+    if let Some(name) = lost {
+        // Asked again without it, the answer would be to another question.
+        app.set_notice(
+            NoticeLevel::Error,
+            format!(
+                "not sent: this prompt's attachment {} was not found when the session was reopened",
+                Clean::line(&name)
+            ),
+        );
+        return;
+    }
     if let Err(why) = catalog::check_model(app, &pane.model, &pane.routing) {
         app.set_notice(NoticeLevel::Error, format!("not sent: {why}"));
         return;
     }
     // The history already holds the prompt; the estimate counts it as the new text.
-    let est = money::estimate(app, &[i], &last_prompt);
+    let est = money::estimate_with(app, &[i], &last_prompt, &[]);
     if let Some(why) = money::refusal(app, est.max) {
         app.set_notice(NoticeLevel::Error, why);
         return;

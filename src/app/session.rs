@@ -174,9 +174,15 @@ impl App {
                     .entries
                     .iter()
                     .map(|e| match e {
-                        Entry::Prompt { text, send, .. } => Turn::User {
+                        Entry::Prompt {
+                            text,
+                            send,
+                            attachments,
+                            ..
+                        } => Turn::User {
                             content: text.clone(),
                             send: *send,
+                            attachments: attachments.clone(),
                         },
                         Entry::Answer(a) => {
                             let settled = !a.state.is_live() && a.cost != CostState::Pending;
@@ -263,10 +269,15 @@ impl App {
             for turn in &record.turns {
                 match turn {
                     // Wrapped, like answers, when it comes into view.
-                    Turn::User { content, send } => entries.push(Entry::Prompt {
+                    Turn::User {
+                        content,
+                        send,
+                        attachments,
+                    } => entries.push(Entry::Prompt {
                         text: content.clone(),
                         lines: WrappedText::default(),
                         send: *send,
+                        attachments: attachments.clone(),
                     }),
                     Turn::Assistant(a) => {
                         let request = app.fresh_request_id();

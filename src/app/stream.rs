@@ -62,6 +62,7 @@ pub(super) fn on_event(
     if ended {
         super::sources::price_searches(app, i, request);
         app.panes[i].refresh_spread();
+        super::diff::refresh(app, Some(i));
     }
     money::charge(app, i, request, cost_before, fx);
     if applied.served {

@@ -11,7 +11,7 @@ use super::picker::Picker;
 use super::routing::RoutingForm;
 use super::send::{regenerate, send};
 use super::{Action, App, Command, Effect, ModelPurpose, NoticeLevel, Overlay, Prompt, SendMode};
-use super::{account, arena, board, catalog, money, overlay, stream, vote};
+use super::{account, arena, attach, board, catalog, money, overlay, stream, vote};
 use crate::api::StreamEvent;
 use crate::markdown::Ctx;
 
@@ -29,6 +29,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             | Action::Paste(_)
             | Action::Command(_)
             | Action::CatalogLoaded(_)
+            | Action::AttachmentLoaded { .. }
             | Action::Stream {
                 event: StreamEvent::Done | StreamEvent::Failed(_),
                 ..
@@ -52,11 +53,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     );
     match action {
         Action::Key(key) => on_key(app, key, &mut fx),
-        Action::Paste(text) => on_paste(app, &text),
+        Action::Paste(text) => on_paste(app, &text, &mut fx),
         Action::Mouse(mouse) => on_mouse(app, mouse),
         Action::Resize { width, height } => {
             app.area = Rect::new(0, 0, width, height);
             app.relayout();
+            super::diff::refresh(app, None);
         }
         Action::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
@@ -99,6 +101,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.mark_dirty();
         }
         Action::GrammarCompiled => app.mark_dirty(),
+        Action::AttachmentLoaded { typed, result } => attach::on_loaded(app, &typed, result),
+        Action::PathCompleted { input, completion } => {
+            attach::on_completed(app, &input, completion);
+        }
+        Action::PastedFile { pasted, path } => attach::on_pasted_file(app, pasted, path),
         Action::Account(info) => account::on_account(app, *info),
         Action::CatalogLoaded(update) => catalog::on_loaded(app, *update),
         Action::CatalogFailed(error) => catalog::on_failed(app, &error),
@@ -129,6 +136,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
     }
     if reestimate {
+        attach::refresh_flags(app);
         money::refresh_estimate(app);
         arena::check_names(app);
     }
@@ -241,7 +249,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
-fn on_paste(app: &mut App, text: &str) {
+fn on_paste(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
     let first_line = text.lines().next().unwrap_or_default();
     match &mut app.overlay {
         Overlay::Title(input) | Overlay::JumpTo(input) => input.paste(first_line),
@@ -249,9 +257,17 @@ fn on_paste(app: &mut App, text: &str) {
         Overlay::Routing(f) => f.paste(first_line),
         Overlay::Sessions(b) => b.filter.paste(first_line),
         Overlay::Tag(p) => p.paste(first_line),
-        Overlay::Help | Overlay::Spend | Overlay::Account | Overlay::Leaderboard(_) => {}
+        Overlay::AttachPath(p) => p.input.paste(first_line.trim()),
+        Overlay::Help
+        | Overlay::Spend
+        | Overlay::Account
+        | Overlay::Leaderboard(_)
+        | Overlay::AttachOffer(_)
+        | Overlay::AttachConfirm(_)
+        | Overlay::Diff(_) => {}
         Overlay::None => {
             app.prompt.paste(text);
+            attach::on_paste(text, fx);
             app.relayout();
         }
     }
@@ -389,7 +405,10 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             app.overlay = Overlay::JumpTo(Box::new(Prompt::new("prompt number, from 1")));
         }
         Command::SyncScroll => super::sync::toggle(app),
+        Command::Diff => super::diff::open(app),
         Command::Copy => copy(app, fx),
+        Command::Attach => attach::open_prompt(app),
+        Command::Detach => attach::detach_last(app),
         Command::ToggleReasoning => {
             if let Some(p) = app.panes.get_mut(app.focus) {
                 p.reasoning_expanded = !p.reasoning_expanded;

@@ -24,6 +24,7 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         "pinned_provider": a.pinned.as_ref().map(|(_, title)| title),
         "pin_broken": a.pinned.as_ref().map(|_| a.broken_pin().is_some()),
         "served_model": r.served_model,
+        "fallback": a.fallback,
         "provider": r.provider,
         "generation_id": r.generation_id,
         "content": r.content,
@@ -175,6 +176,9 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
             sanitize(tag, " "),
             sanitize(served, " ")
         )?;
+    }
+    if let Some(f) = &a.fallback {
+        writeln!(out, "{}", sanitize(&f.note(), " "))?;
     }
     writeln!(out, "── {}\n", stats_line(a))?;
     Ok(())

@@ -2,6 +2,9 @@
 //! held to a size cap per file and per prompt, and refused by name when they cannot be used,
 //! so that nothing is sent when any of them fails to load.
 
+pub mod estimate;
+pub mod paths;
+
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -40,8 +43,32 @@ pub struct Attachment {
     pub size: u64,
     /// Lower-case hex SHA-256 of the bytes.
     pub sha256: String,
+    /// A PDF's pages, counted once when it is read (the estimate needs them at every key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u64>,
     #[serde(skip)]
     pub data: Arc<Vec<u8>>,
+}
+
+impl Attachment {
+    /// Whether its bytes are in hand (a session reopened without its stored file has only
+    /// the name, type and size).
+    pub fn has_data(&self) -> bool {
+        self.size > 0 && u64::try_from(self.data.len()) == Ok(self.size)
+    }
+
+    /// The chip a person sees: `📎 chart.png 212 KB` (the name as text, never as control
+    /// characters: a session file's name is untrusted).
+    pub fn chip(&self) -> String {
+        let missing = if self.has_data() { "" } else { " (missing)" };
+        format!("{}{missing}", self.label())
+    }
+
+    /// `📎 chart.png 212 KB`, whether or not its bytes are in hand.
+    pub fn label(&self) -> String {
+        let name = crate::sanitize::sanitize(&self.name, " ");
+        format!("📎 {name} {}", human(self.size))
+    }
 }
 
 /// Size caps in bytes (`attach_max_file_mib`, `attach_max_prompt_mib` in the config).
@@ -110,6 +137,10 @@ pub fn load(path: &Path, cap: u64) -> Result<Attachment, String> {
     if meta.is_dir() {
         return Err(format!("cannot attach {shown}: it is a directory"));
     }
+    // A named pipe or a device would block the read, or never end.
+    if !meta.is_file() {
+        return Err(format!("cannot attach {shown}: it is not a regular file"));
+    }
     if meta.len() > cap {
         return Err(too_big(&shown.to_string(), meta.len(), cap, "per file"));
     }
@@ -143,6 +174,9 @@ pub fn load(path: &Path, cap: u64) -> Result<Attachment, String> {
         mime: mime.to_owned(),
         size,
         sha256: hex(&Sha256::digest(&data)),
+        pages: (kind == Kind::Pdf)
+            .then(|| estimate::pdf_pages(&data))
+            .flatten(),
         data: Arc::new(data),
     })
 }
@@ -167,7 +201,8 @@ pub fn load_all<P: AsRef<Path>>(paths: &[P], caps: Caps) -> Result<Vec<Attachmen
     Ok(out)
 }
 
-fn too_big(name: &str, size: u64, cap: u64, which: &str) -> String {
+/// The refusal of a file over a cap, naming it and the cap.
+pub fn too_big(name: &str, size: u64, cap: u64, which: &str) -> String {
     format!(
         "cannot attach {name}: {} is over the cap of {} {which}",
         human(size),

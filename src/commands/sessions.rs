@@ -34,11 +34,27 @@ pub(crate) async fn run(
             ids,
             format,
             output,
-        } => ids
-            .iter()
-            .map(|id| sessions::load(&store, id).map(|s| s.blinded()))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|all| sessions::export(&all, format, output.as_deref(), &mut stdout)),
+        } => {
+            let blobs = store.blobs();
+            ids.iter()
+                .map(|id| {
+                    sessions::load(&store, id).map(|mut s| {
+                        // Images go inline in HTML: their bytes are read back first. One that
+                        // cannot be is named in the export as missing, and said here.
+                        for why in blobs.hydrate(&mut s) {
+                            eprintln!(
+                                "modelroom: attachment missing: {}",
+                                crate::sanitize::sanitize(&why, " ")
+                            );
+                        }
+                        s.blinded()
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|all| {
+                    sessions::export(&all, format, output.as_deref(), &mut stdout, Some(&blobs))
+                })
+        }
         SessionsCommand::Search { query, json } => {
             sessions::search::print(&store, &query.join(" "), json, &mut stdout)
                 .map_err(sessions::SessionsError::from)
@@ -69,8 +85,21 @@ async fn rerun(
     store: &store::SessionStore,
     args: RerunArgs,
 ) -> Result<ExitCode, UsageError> {
-    let session = sessions::load(store, &args.id).map_err(|e| UsageError(e.to_string()))?;
+    let mut session = sessions::load(store, &args.id).map_err(|e| UsageError(e.to_string()))?;
+    // Asked without its files, a prompt would be another question: a missing one stops it.
+    let missing = store.blobs().hydrate(&mut session);
+    if !missing.is_empty() {
+        return Err(UsageError(format!(
+            "session `{}` cannot be asked again: {}",
+            session.id,
+            missing.join("; ")
+        )));
+    }
     let prompts: Vec<String> = session.prompts().into_iter().map(str::to_owned).collect();
+    let attachments: Vec<Vec<crate::attach::Attachment>> = prompts
+        .iter()
+        .map(|p| session.attachments_of(p).to_vec())
+        .collect();
     if prompts.is_empty() {
         return Err(UsageError(format!(
             "session `{}` has no prompts to ask again",
@@ -125,11 +154,20 @@ async fn rerun(
             return Err(e);
         }
     };
+    let carried: Vec<crate::attach::Attachment> = attachments.iter().flatten().cloned().collect();
+    if let Some(why) = models
+        .iter()
+        .find_map(|m| lacks_inputs(index.as_ref(), m, &carried))
+    {
+        conn.close().await;
+        return Err(UsageError(why));
+    }
     let plan = sessions::rerun::RerunPlan {
         models,
         settings,
         routings,
         prompts,
+        attachments,
         system: params.system.or_else(|| config.system_prompt.clone()),
         max_tokens: args
             .max_tokens
@@ -199,5 +237,31 @@ async fn rerun(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// Why `model` cannot be asked prompts carrying `attachments`, when its catalog entry says it
+/// does not take their input: refused before anything is sent, never a 400 from the gateway.
+fn lacks_inputs(
+    index: Option<&crate::catalog::Index>,
+    model: &ModelRef,
+    attachments: &[crate::attach::Attachment],
+) -> Option<String> {
+    let entry = index?
+        .catalog
+        .lookup(model.id())
+        .filter(|_| model.on_default())?;
+    let modalities = entry
+        .architecture
+        .as_ref()
+        .and_then(|a| a.input_modalities.clone())
+        .unwrap_or_default();
+    let lacking = crate::attach::lacking(attachments, &modalities, true);
+    (!lacking.is_empty()).then(|| {
+        let names: Vec<&str> = lacking.iter().map(|k| k.modality()).collect();
+        format!(
+            "{model} does not take {} input, which this session's prompts carry; name other models with -m",
+            names.join(" or ")
+        )
     })
 }

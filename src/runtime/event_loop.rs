@@ -46,6 +46,12 @@ pub struct LoopStatus {
     pub reconciling: usize,
     /// Votes of this session the votes ledger has on disk.
     pub votes_recorded: usize,
+    /// Files waiting in the prompt box, and files still being read.
+    pub attachments: usize,
+    pub attachments_loading: usize,
+    /// A question about attachments is open (a pasted file offered, panes that cannot take
+    /// them).
+    pub asking: bool,
 }
 
 pub struct Ctx {
@@ -211,6 +217,12 @@ fn publish(app: &App, ctx: &Ctx, frames: u64) {
             saving: app.saving(),
             save_failed: app.save_error.is_some(),
             reconciling: app.spend().1,
+            attachments: app.attached.files.len(),
+            attachments_loading: app.attached.loading.len(),
+            asking: matches!(
+                app.overlay,
+                app::Overlay::AttachOffer(_) | app::Overlay::AttachConfirm(_)
+            ),
             votes_recorded: app.arena.votes.iter().filter(|v| v.recorded).count(),
         });
     }
@@ -301,6 +313,25 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 all_votes,
                 ctx.tasks.sender(),
             ),
+            Effect::LoadAttachment { typed, path, cap } => {
+                super::tasks::blocking(ctx.tasks.sender(), move || Action::AttachmentLoaded {
+                    typed,
+                    result: crate::attach::load(&path, cap),
+                });
+            }
+            Effect::CompletePath(input) => {
+                super::tasks::blocking(ctx.tasks.sender(), move || Action::PathCompleted {
+                    completion: crate::attach::paths::complete(&input),
+                    input,
+                });
+            }
+            Effect::CheckPaste { pasted, path } => {
+                super::tasks::blocking_maybe(ctx.tasks.sender(), move || {
+                    std::fs::metadata(&path)
+                        .is_ok_and(|m| m.is_file())
+                        .then_some(Action::PastedFile { pasted, path })
+                });
+            }
             Effect::ListSessions
             | Effect::OpenSession(_)
             | Effect::RenameSession { .. }

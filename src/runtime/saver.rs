@@ -132,14 +132,19 @@ pub(crate) struct Worker {
     moved: Vec<(String, Forked)>,
     /// The session last saved, whose lock this room holds.
     current: Option<String>,
+    /// Where attachments are kept, and the ones kept by this room so far.
+    blobs: crate::store::Blobs,
+    kept: std::collections::HashSet<String>,
 }
 
 impl Worker {
     pub(crate) fn new(store: SessionStore) -> Self {
         Self {
+            blobs: store.blobs(),
             store,
             moved: Vec::new(),
             current: None,
+            kept: std::collections::HashSet::new(),
         }
     }
 
@@ -159,7 +164,14 @@ impl Worker {
         if empty && !self.store.path(&session.id).exists() {
             return Ok(None);
         }
+        // The files first, so a session on disk never names one that is not there; one that
+        // cannot be written is reported, and the session is saved all the same (its text is
+        // worth keeping) and tried again with the next save.
+        let kept = self.blobs.keep_all(&session, &mut self.kept);
         let forked = self.store.save_or_fork(&session)?;
+        if let Err(detail) = kept {
+            return Err(WorkError::task("keeping an attachment", detail));
+        }
         if let Some(f) = &forked {
             self.current = Some(f.id.clone());
             self.moved.push((session.id.clone(), f.clone()));

@@ -153,6 +153,23 @@ impl TaskPool {
     }
 }
 
+/// Runs disk work off the UI thread and reports its result to the loop.
+pub fn blocking(actions: mpsc::Sender<Action>, work: impl FnOnce() -> Action + Send + 'static) {
+    blocking_maybe(actions, move || Some(work()));
+}
+
+/// `blocking`, for work that may have nothing to report.
+pub fn blocking_maybe(
+    actions: mpsc::Sender<Action>,
+    work: impl FnOnce() -> Option<Action> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        if let Ok(Some(action)) = tokio::task::spawn_blocking(work).await {
+            let _ = actions.send(action).await;
+        }
+    });
+}
+
 impl Drop for TaskPool {
     fn drop(&mut self) {
         self.cancel_all();

@@ -15,6 +15,8 @@ const CSS: &str = "\
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1.5rem; max-width: 110rem; }
 header .meta { color: var(--muted); margin: 0.2rem 0; }
 section.round { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: 0.5rem; }
+.attachment { margin: 0.4rem 0 0; font-size: 13px; }
+.attachment img { display: block; max-width: 100%; max-height: 24rem; border: 1px solid var(--line); }
 .prompt { white-space: pre-wrap; overflow-wrap: anywhere; background: #8881; border-left: 4px solid #68c; padding: 0.6rem 0.8rem; margin: 0; font: inherit; }
 .answers { display: grid; grid-template-columns: repeat(var(--panes), minmax(18rem, 1fr)); gap: 1rem; margin: 1rem 0; overflow-x: auto; }
 .answer { border: 1px solid var(--line); border-radius: 6px; padding: 0 0.8rem 0.6rem; min-width: 0; }
@@ -90,6 +92,15 @@ pub fn html_many(sessions: &[Session]) -> String {
             n + 1,
             esc(sanitize(row.prompt, "\t").trim_end())
         );
+        // The files sent with it, from the first session that kept some.
+        let files = sessions
+            .iter()
+            .map(|s| s.attachments_of(row.prompt))
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
+        for a in files {
+            body.push_str(&attachment(a));
+        }
         // Per session, per pane: its article, if this prompt went to that pane.
         let mut columns: Vec<Vec<Option<String>>> = Vec::new();
         let mut stats_rows = Vec::new();
@@ -184,7 +195,7 @@ pub fn html_many(sessions: &[Session]) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <meta name=\"generator\" content=\"modelroom\">\n\
          <title>{}</title>\n<style>\n{CSS}{code_css}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         esc(&title)
@@ -275,7 +286,7 @@ fn article(
         if let Some(p) = &a.provider {
             sub.push(format!("via {}", line(p)));
         }
-        if let Some(s) = served_by(&pane.model, a) {
+        if let Some(s) = served_by(pane, a) {
             sub.push(s);
         }
         if !sub.is_empty() {
@@ -366,6 +377,34 @@ fn sources_html(out: &mut String, a: &AnswerRecord) {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
+/// An attachment under its prompt: an image inline, as a `data:` URL so the page stays one
+/// file that needs nothing else (a link into the data directory would break when the page is
+/// moved or sent, and the directory is private); any other file as its name, type and size.
+/// Only the image types attachments take are put in an `img` (the type is the session
+/// file's word, and the bytes were checked against their hash when read back).
+fn attachment(a: &crate::attach::Attachment) -> String {
+    use base64::Engine as _;
+    let caption = esc(&a.chip());
+    let image = matches!(
+        a.mime.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    );
+    if image && a.has_data() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(a.data.as_slice());
+        format!(
+            "<figure class=\"attachment\"><img src=\"data:{};base64,{b64}\" alt=\"{}\">\
+             <figcaption>{caption}</figcaption></figure>\n",
+            a.mime,
+            esc(&line(&a.name))
+        )
+    } else {
+        format!(
+            "<p class=\"attachment\">{caption} · {}</p>\n",
+            esc(&line(&a.mime))
+        )
+    }
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

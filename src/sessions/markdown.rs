@@ -11,13 +11,19 @@ use crate::store::Session;
 /// Markdown has no columns that hold long multi-line text (table cells are single lines), so
 /// the answers follow one another; the HTML export puts them side by side.
 pub fn markdown(session: &Session) -> String {
-    markdown_many(std::slice::from_ref(session))
+    markdown_linking(std::slice::from_ref(session), None)
 }
 
 /// Markdown of several sessions side by side: each session's header and panes, then per prompt
 /// a `##` section with, under a `###` per session that sent it, that session's answers (`####`
 /// per model) and figures. Prompts are lined up by their text (`side::rows`).
 pub fn markdown_many(sessions: &[Session]) -> String {
+    markdown_linking(sessions, None)
+}
+
+/// `markdown_many`, each attachment a link to its stored file in `blobs` (the data directory's
+/// `attachments/`), or named only (with its hash) when there is no store to link to.
+pub fn markdown_linking(sessions: &[Session], blobs: Option<&crate::store::Blobs>) -> String {
     let mut out = String::new();
     let many = sessions.len() > 1;
     if many {
@@ -35,6 +41,24 @@ pub fn markdown_many(sessions: &[Session]) -> String {
         // A prompt is pasted text: its raw HTML is shown as text too.
         for l in defuse_html(&sanitize(row.prompt, "\t")).trim_end().lines() {
             let _ = writeln!(out, "> {l}");
+        }
+        // The files sent with it, from the first session that kept some.
+        let files = sessions
+            .iter()
+            .map(|s| s.attachments_of(row.prompt))
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
+        for a in files {
+            let chip = md_inline(&a.chip());
+            let _ = match blobs.and_then(|b| b.path_of(a)) {
+                Some(path) => writeln!(
+                    out,
+                    ">\n> [{chip}](<{}>) ({})",
+                    path.display().to_string().replace(['<', '>', '\n'], ""),
+                    md_inline(&a.mime)
+                ),
+                None => writeln!(out, ">\n> {chip} (sha256 `{}`)", md_inline(&a.sha256)),
+            };
         }
         for (k, (session, round)) in sessions.iter().zip(&row.rounds).enumerate() {
             // A session that never sent this prompt is left out, as a pane is.
@@ -121,7 +145,7 @@ fn answers(out: &mut String, session: &Session, round: &Round<'_>, level: usize)
                 }
                 let _ = writeln!(out, "**Answer {} of {}**\n", k + 1, answers.len());
             }
-            if let Some(s) = served_by(&pane.model, a) {
+            if let Some(s) = served_by(pane, a) {
                 let _ = writeln!(out, "*({})*\n", md_inline(&s));
             }
             let reasoning = sanitize(&a.reasoning, "\t");

@@ -210,9 +210,10 @@ pub fn export(
     format: ExportFormat,
     output: Option<&Path>,
     out: &mut dyn Write,
+    blobs: Option<&crate::store::Blobs>,
 ) -> Result<(), SessionsError> {
     let body = match format {
-        ExportFormat::Md => markdown::markdown_many(sessions),
+        ExportFormat::Md => markdown::markdown_linking(sessions, blobs),
         ExportFormat::Html => html::html_many(sessions),
         ExportFormat::Json => json::json(sessions)
             .map_err(|e| SessionsError::Failed(format!("cannot encode the session: {e}")))?,

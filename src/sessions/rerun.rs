@@ -29,6 +29,8 @@ pub struct RerunPlan {
     pub settings: Vec<PaneSettings>,
     pub routings: Vec<Routing>,
     pub prompts: Vec<String>,
+    /// The files each prompt was sent with (by the index of `prompts`; none when missing).
+    pub attachments: Vec<Vec<crate::attach::Attachment>>,
     pub system: Option<String>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
@@ -78,7 +80,10 @@ pub async fn run(clients: &Clients, plan: &RerunPlan, out: &mut dyn Write) -> io
             let mut answers = Vec::with_capacity(n_models);
             for (m, slot) in grid[k].iter_mut().enumerate() {
                 let reply = slot.take().unwrap_or_else(|| Reply::new(Instant::now()));
-                let answer = costs.answer(clients, &plan.models[m], reply).await;
+                let routing = plan.routings.get(m).cloned().unwrap_or_default();
+                let answer = costs
+                    .answer(clients, &plan.models[m], &routing, reply)
+                    .await;
                 ask::record_spend(plan.ledger.as_ref(), &answer);
                 answers.push(answer);
             }
@@ -121,8 +126,10 @@ async fn converse(
         history.push(Message::system(system.clone()));
     }
     for (k, prompt) in plan.prompts.iter().enumerate() {
+        let mut user = Message::user(prompt.clone());
+        user.attachments = plan.attachments.get(k).cloned().unwrap_or_default();
         let mut messages = history.clone();
-        messages.push(Message::user(prompt.clone()));
+        messages.push(user.clone());
         let limits = Limits {
             max_tokens: plan.max_tokens,
             temperature: plan.temperature,
@@ -134,7 +141,7 @@ async fn converse(
             req.apply_settings(settings);
         }
         let reply = ask::stream_one(clients, &req).await;
-        push_turn(&mut history, prompt, reply.to_message());
+        push_turn(&mut history, user, reply.to_message());
         if tx.send((k, m, reply)).is_err() {
             return;
         }
@@ -232,6 +239,7 @@ fn to_session(plan: &RerunPlan, rounds: &[Vec<Answer>]) -> Session {
                         Turn::User {
                             content: prompt.clone(),
                             send: u64::try_from(k + 1).ok(),
+                            attachments: plan.attachments.get(k).cloned().unwrap_or_default(),
                         },
                         Turn::Assistant(std::sync::Arc::new(record(&answers[m]))),
                     ]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::chat::Cost;
 use crate::sanitize::sanitize;
-use crate::store::{AnswerRecord, CostStatus, Finish, Session, Turn};
+use crate::store::{AnswerRecord, CostStatus, Finish, PaneRecord, Session, Turn};
 
 /// One prompt and what each pane made of it, in pane order.
 #[derive(Debug)]
@@ -150,10 +150,21 @@ pub(super) fn sources(a: &AnswerRecord) -> Vec<crate::api::Citation> {
         .collect()
 }
 
-pub(super) fn served_by(pane_model: &str, a: &AnswerRecord) -> Option<String> {
+/// Who served `a` when it was not `pane`'s model: a fallback in the words the room and `ask`
+/// use (`↪ served by demo/fast after demo/down`), else the name the reply gave (a dated slug).
+pub(super) fn served_by(pane: &PaneRecord, a: &AnswerRecord) -> Option<String> {
+    let fallback = crate::served::fallback(
+        &pane.model,
+        &pane.routing,
+        a.model.as_deref(),
+        a.provider.as_deref(),
+    );
+    if let Some(f) = fallback {
+        return Some(line(&f.note()));
+    }
     a.model
         .as_deref()
-        .filter(|m| *m != pane_model)
+        .filter(|m| *m != pane.model)
         .map(|m| format!("served by {}", line(m)))
 }
 
@@ -200,10 +211,7 @@ mod tests {
     }
 
     fn user(text: &str) -> Turn {
-        Turn::User {
-            content: text.into(),
-            send: None,
-        }
+        Turn::user(text)
     }
 
     fn session(panes: Vec<Vec<Turn>>) -> Session {

@@ -71,6 +71,7 @@ mod tests {
                     .map(|(k, p)| Turn::User {
                         content: (*p).into(),
                         send: Some(k as u64 + 1),
+                        attachments: Vec::new(),
                     })
                     .collect(),
             }],

@@ -33,6 +33,21 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
     for (n, round) in rounds.iter().enumerate() {
         let _ = writeln!(out, "\n━━ prompt {} of {} ━━", n + 1, rounds.len());
         let _ = writeln!(out, "{}", sanitize(round.prompt, "\t").trim_end());
+        let chips: Vec<String> = session
+            .attachments_of(round.prompt)
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}, sha256 {})",
+                    a.label(),
+                    line(&a.mime),
+                    line(&a.sha256)
+                )
+            })
+            .collect();
+        if !chips.is_empty() {
+            let _ = writeln!(out, "{}", chips.join("\n"));
+        }
         for (pane, answers) in session.panes.iter().zip(&round.answers) {
             let model = line(&pane.model);
             // A pane this prompt did not go to (a focused send, another arena round) is left
@@ -46,7 +61,7 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
                 if answers.len() > 1 {
                     let _ = write!(title, " (answer {} of {})", k + 1, answers.len());
                 }
-                if let Some(s) = served_by(&pane.model, a) {
+                if let Some(s) = served_by(pane, a) {
                     let _ = write!(title, " ({s})");
                 }
                 let _ = writeln!(out, "\n{title}");

@@ -318,6 +318,9 @@ pub fn model_json(m: &DemoModel) -> Value {
     if let Some(per_search) = super::search::price(m) {
         pricing["web_search"] = json!(price_string(per_search));
     }
+    if let Some(fee) = super::parts::image_fee(m.id) {
+        pricing["image"] = json!(fee);
+    }
     let mut params = vec!["max_tokens", "temperature", "top_p", "stop", "seed"];
     if super::search::price(m).is_some() {
         params.extend(["tools", "tool_choice"]);

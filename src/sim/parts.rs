@@ -17,6 +17,12 @@ pub fn inputs(id: &str) -> &'static [&'static str] {
     }
 }
 
+/// A demo model's fee per input image (`pricing.image`), where it has one: `demo/thinker`
+/// charges one, `demo/fast` counts images as prompt tokens only.
+pub fn image_fee(id: &str) -> Option<&'static str> {
+    (id == "demo/thinker").then_some("0.001")
+}
+
 /// One line per non-text part of every message, or the message of the 400 for the first part
 /// `model` cannot take (or that is not a valid part).
 pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<String>, String> {

@@ -3,6 +3,7 @@
 //! cannot be read is reported as damaged with the reason, and is never overwritten or deleted.
 
 mod arena;
+pub mod blobs;
 mod ledger;
 mod lock;
 mod order;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use arena::{ArenaRecord, HiddenPane, TurnRef, VoteRecord};
+pub use blobs::Blobs;
 pub use ledger::{Ledger, SpendRecord};
 pub use lock::Holder;
 pub use order::{Sent, merge_orders};
@@ -181,6 +183,11 @@ impl SessionStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Where this store's sessions keep their attachments (`attachments/` beside them).
+    pub fn blobs(&self) -> Blobs {
+        Blobs::beside(&self.dir)
     }
 
     pub fn path(&self, id: &str) -> PathBuf {

@@ -30,7 +30,7 @@ fn exchanges(turns: &[Turn]) -> Vec<Exchange<'_>> {
     let mut out: Vec<Exchange<'_>> = Vec::new();
     for (at, turn) in turns.iter().enumerate() {
         match turn {
-            Turn::User { content, send } => out.push(Exchange {
+            Turn::User { content, send, .. } => out.push(Exchange {
                 prompt: Some(content),
                 send: *send,
                 at,
@@ -180,6 +180,7 @@ mod tests {
                         .map(|(p, n)| Turn::User {
                             content: (*p).into(),
                             send: *n,
+                            attachments: Vec::new(),
                         })
                         .collect(),
                 })

@@ -97,7 +97,21 @@ impl SessionStore {
 
     /// Opens session `id` for a room: claimed, or, when another room has it open, a copy of
     /// it under a new id (claimed, and saved by the room's first save).
+    /// The session's attachments are read back from `attachments/`: one that cannot be is
+    /// said in the note, and the rest of the session opens as it is.
     pub fn open_for_room(&self, id: &str) -> Result<Opened, StoreError> {
+        let mut opened = self.open_claimed(id)?;
+        let missing = self.blobs().hydrate(&mut opened.session);
+        if let Some(m) = super::blobs::missing_notice(&missing) {
+            opened.note = Some(match opened.note.take() {
+                Some(n) => format!("{n}; {m}"),
+                None => m,
+            });
+        }
+        Ok(opened)
+    }
+
+    fn open_claimed(&self, id: &str) -> Result<Opened, StoreError> {
         match self.claim(id) {
             Ok(()) => match self.load(id) {
                 Ok(session) => Ok(Opened {

@@ -80,6 +80,10 @@ pub enum Turn {
         /// their order is then inferred (`Session::sends`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         send: Option<u64>,
+        /// Files sent with the prompt: hash, name, type and size; the bytes are kept once, by
+        /// hash, in `attachments/` beside the sessions (`Blobs`). Absent when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::attach::Attachment>,
     },
     /// Shared, so a snapshot of the room reuses the records of answers that are settled
     /// instead of copying megabytes of text on the UI thread.
@@ -153,7 +157,34 @@ pub struct CitationRecord {
     pub title: String,
 }
 
+impl Turn {
+    /// A prompt without attachments.
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::User {
+            content: content.into(),
+            send: None,
+            attachments: Vec::new(),
+        }
+    }
+}
+
 impl Session {
+    /// The files sent with `prompt`, from the first turn that asked it with some.
+    pub fn attachments_of(&self, prompt: &str) -> &[crate::attach::Attachment] {
+        self.panes
+            .iter()
+            .flat_map(|p| &p.turns)
+            .find_map(|t| match t {
+                Turn::User {
+                    content,
+                    attachments,
+                    ..
+                } if content == prompt && !attachments.is_empty() => Some(attachments.as_slice()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
     /// Recomputes the totals from the turns (they are stored for listings, derived here).
     /// Only finite, non-negative costs count, and the sum saturates: no cost a server sent can
     /// make the total something the file cannot hold.

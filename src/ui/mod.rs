@@ -2,6 +2,7 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod arena;
+mod diff;
 mod pane;
 mod picker;
 mod routing;
@@ -87,9 +88,38 @@ pub fn render(frame: &mut Frame, app: &App, now: tokio::time::Instant) {
         }
         Overlay::Sessions(b) => sessions::render(frame, app, b, theme),
         Overlay::Leaderboard(view) => arena::render_board(frame, view, theme),
+        Overlay::Diff(view) => diff::render(frame, app, view, theme),
         Overlay::Tag(input) => {
             let area = centered(frame.area(), 64, 3);
             small_prompt(frame, area, " tags for this round's vote ", input, theme);
+        }
+        Overlay::AttachPath(p) => render_attach_path(frame, p, theme),
+        Overlay::AttachOffer(o) => {
+            let path = crate::sanitize::sanitize(&o.path.display().to_string(), " ");
+            let lines = vec![
+                Line::raw(format!("The pasted text names a file: {path}")),
+                Line::styled(
+                    "Enter or y attaches it (the pasted text goes) · Esc or n keeps it as text",
+                    theme.dim(),
+                ),
+            ];
+            message_box(frame, " attach the pasted file? ", lines, theme);
+        }
+        Overlay::AttachConfirm(c) => {
+            let mut lines: Vec<Line> = c
+                .lines
+                .iter()
+                .map(|l| Line::raw(l.as_str().to_owned()))
+                .collect();
+            if let Some(last) = lines.last_mut() {
+                *last = Line::styled(last.to_string(), theme.key());
+            }
+            message_box(
+                frame,
+                " some panes cannot take the attachments ",
+                lines,
+                theme,
+            );
         }
     }
 }
@@ -126,9 +156,82 @@ fn render_prompt(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(est) = &app.money.estimate {
         block = block.title_bottom(status::estimate_line(app, est, theme).right_aligned());
     }
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(chips) = crate::app::attach::chips(app) {
+        let width = usize::from(inner.width);
+        let line = Line::from(fit_spans(vec![Span::styled(chips, theme.key())], width));
+        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
+        inner.y += 1;
+        inner.height = inner.height.saturating_sub(1);
+    }
     frame.render_widget(app.prompt.textarea(), inner);
+}
+
+/// The path prompt: its field, then what the last Tab found.
+fn render_attach_path(frame: &mut Frame, p: &crate::app::attach::PathPrompt, theme: &Theme) {
+    let extra: Vec<String> = match &p.message {
+        Some(m) => vec![m.as_str().to_owned()],
+        None if p.candidates.is_empty() => Vec::new(),
+        None => vec![crate::sanitize::sanitize(&p.candidates.join("  "), " ")],
+    };
+    let width = frame.area().width.saturating_sub(4).min(90);
+    let wrapped: Vec<String> = extra
+        .iter()
+        .flat_map(|t| crate::text::wrap(t, usize::from(width.saturating_sub(2)).max(1)))
+        .take(8)
+        .collect();
+    let height = 3 + u16::try_from(wrapped.len()).unwrap_or(8);
+    let area = centered(frame.area(), width, height);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(" attach a file ")
+        .title_bottom(Line::styled(
+            " Tab completes · Enter attaches · Esc cancels ",
+            theme.dim(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    frame.render_widget(p.input.textarea(), Rect { height: 1, ..inner });
+    for (k, row) in wrapped.iter().enumerate() {
+        let y = inner.y + 1 + u16::try_from(k).unwrap_or(0);
+        if y < inner.bottom() {
+            let line = Line::styled(row.clone(), theme.dim());
+            frame.render_widget(
+                Paragraph::new(line),
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+            );
+        }
+    }
+}
+
+/// A few lines of text in a bordered box, for a question.
+fn message_box(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, theme: &Theme) {
+    let width = frame.area().width.saturating_sub(4).min(100);
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let area = centered(frame.area(), width, height);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(title.to_owned());
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block),
+        area,
+    );
 }
 
 /// A one-line text field in a bordered box.

@@ -162,6 +162,20 @@ pub fn estimate_line(app: &App, est: &Estimate, theme: &Theme) -> Line<'static> 
             theme.cost(),
         ));
     }
+    if let Some(files) = &est.attachments {
+        // Models count images and pages in tokens of their own: a guess, said as one.
+        spans.push(Span::styled(
+            format!(" with {files} (≈ tokens)"),
+            theme.dim(),
+        ));
+    }
+    if !est.not_taking.is_empty() {
+        let panes: Vec<&str> = est.not_taking.iter().map(|c| c.as_str()).collect();
+        spans.push(Span::styled(
+            format!(" · ✗ {} cannot take them", panes.join(", ")),
+            theme.error(),
+        ));
+    }
     if !est.unknown.is_empty() {
         let lead = if priced > 0 { " + " } else { " " };
         let what = match est.unknown.as_slice() {

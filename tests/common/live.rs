@@ -108,6 +108,13 @@ impl Room {
             .unwrap();
     }
 
+    /// A bracketed paste, as the terminal sends it.
+    pub fn paste(&self, text: &str) {
+        self.keys
+            .unbounded_send(Ok(Event::Paste(text.to_owned())))
+            .unwrap();
+    }
+
     pub fn type_text(&self, text: &str) {
         for c in text.chars() {
             self.key(KeyCode::Char(c), KeyModifiers::NONE);

@@ -152,6 +152,20 @@ async fn fallback_model_is_reported_as_served() {
     assert_eq!(usage.cached_tokens, 679);
     assert_eq!(usage.reasoning_tokens, 118);
     assert_eq!(usage.cost.map(|c| c.as_usd()), Some(0.003_338_25));
+    // As the request asked it (its `models` array), the reply says a fallback served.
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let body = &meta["request"]["body"];
+    let routing = modelroom::routing::Routing {
+        fallbacks: serde_json::from_value(body["models"].clone()).unwrap(),
+        ..Default::default()
+    };
+    let asked = body["model"].as_str().unwrap();
+    let served = got.served_model.as_deref();
+    let fallback = modelroom::served::fallback(asked, &routing, served, got.provider.as_deref());
+    assert_eq!(
+        fallback.unwrap().note(),
+        "↪ served by x-ai/grok-4 after google/gemini-2.0-flash-exp:free"
+    );
 }
 
 #[tokio::test]
