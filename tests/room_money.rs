@@ -300,6 +300,12 @@ fn the_spend_view_adds_up_to_the_transcript() {
         .find(|l| l.contains("demo/fast ") && l.contains("40 → 80"))
         .unwrap();
     assert!(fast_row.contains("$0.00049+1?"), "{fast_row}");
+    // At 80 columns the narrowed last heading says less instead of being cut to a second
+    // "tok/s" beside the first.
+    let narrow = rows(&draw_sized(&app, 80, 24)).join("\n");
+    let heading = narrow.lines().find(|l| l.contains("mean TTFT")).unwrap();
+    assert_eq!(heading.matches("tok/s").count(), 1, "{heading}");
+    assert!(heading.contains("trend"), "{heading}");
     update(
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),

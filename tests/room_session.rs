@@ -181,6 +181,8 @@ async fn a_focused_send_keeps_its_place_in_the_order_through_a_reopen() {
 
     // Reopened, the numbers come back and the next send takes the one after them.
     let (mut back, _) = App::from_session(&saved, Keymap::default(), Settings::default()).unwrap();
+    // Up recalls them in the order sent too, the focused send in its place.
+    assert_eq!(back.history.entries(), ["first", "only two", "third"]);
     back.focus = 0;
     back.prompt.set_text("fourth");
     update(&mut back, Action::Command(Command::SendFocused));

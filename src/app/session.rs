@@ -305,17 +305,10 @@ impl App {
             app.panes[i].routing = record.routing.clone();
             app.panes[i].settings = record.settings.clone();
         }
-        // Up recalls the session's prompts: each once, in the order the panes asked them (a
-        // prompt sent to every pane is in each pane's turns in the order it was sent).
-        let mut seen = std::collections::HashSet::new();
-        for record in &session.panes {
-            for turn in &record.turns {
-                if let Turn::User { content, .. } = turn {
-                    if seen.insert(content.as_str()) {
-                        app.history.push(content);
-                    }
-                }
-            }
+        // Up recalls the session's prompts in the order they were sent, a broadcast once and
+        // a focused send in its place, as a shell's history would.
+        for prompt in session.prompts() {
+            app.history.push(prompt);
         }
         let ids: Vec<super::PaneId> = app.panes.iter().map(|p| p.id).collect();
         super::arena::restore(&mut app, &session.arena, &ids);

@@ -195,6 +195,13 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
         .iter()
         .zip(heads)
     {
+        // The last column is the one that narrows; its heading then says less, never cut.
+        let width = usize::from(cell.width);
+        let text = if text.chars().count() > width && text.starts_with("tok/s,") {
+            fit("trend", width)
+        } else {
+            fit(text, width)
+        };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), *cell);
     }
     y += 1;
