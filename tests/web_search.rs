@@ -195,7 +195,16 @@ async fn the_room_shows_sources_and_the_search_apart_and_keeps_them() {
     room.type_line("Tell me about SSE");
     room.wait("both answers", |s| s.answers == 2 && s.streaming == 0)
         .await;
-    let (app, term) = room.quit().await;
+    let (mut app, term) = room.quit().await;
+    // F3: the search apart from the tokens, per model and for the session.
+    modelroom::app::update(
+        &mut app,
+        modelroom::app::Action::Command(modelroom::app::Command::Spend),
+    );
+    let spend = common::text(&common::draw_sized(&app, 150, 50));
+    assert!(spend.contains("of it search"), "{spend}");
+    assert!(spend.contains("1 × $0.004"), "{spend}");
+    assert!(spend.contains("(of it $0.004 for 1 web search(es))"), "{spend}");
     let web = app.panes[0].last_answer().unwrap();
     assert_eq!(web.state, AnswerState::Complete);
     assert_eq!(web.reply.citations.len(), 3);
