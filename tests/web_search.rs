@@ -204,7 +204,10 @@ async fn the_room_shows_sources_and_the_search_apart_and_keeps_them() {
     let spend = common::text(&common::draw_sized(&app, 150, 50));
     assert!(spend.contains("of it search"), "{spend}");
     assert!(spend.contains("1 × $0.004"), "{spend}");
-    assert!(spend.contains("(of it $0.004 for 1 web search(es))"), "{spend}");
+    assert!(
+        spend.contains("(of it $0.004 for 1 web search(es))"),
+        "{spend}"
+    );
     let web = app.panes[0].last_answer().unwrap();
     assert_eq!(web.state, AnswerState::Complete);
     assert_eq!(web.reply.citations.len(), 3);
