@@ -124,8 +124,8 @@ pub fn request(pane: &PaneSpec, plan: &AskPlan) -> ChatRequest {
         limits,
         plan.routing_of(pane),
     );
-    req.apply_settings(&pane.settings);
     req.pdf_engine = plan.pdf_engine;
+    req.apply_settings(&pane.settings);
     req
 }
 

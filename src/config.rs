@@ -39,6 +39,9 @@ pub struct Config {
     pub attach_max_file_mib: u64,
     /// The most all of a prompt's attachments may weigh together, in MiB.
     pub attach_max_prompt_mib: u64,
+    /// How OpenRouter reads PDFs in the room (`native`, `text` or `ocr`); a pane's `pdf=`
+    /// wins over it. `None` leaves it to the gateway.
+    pub pdf_engine: Option<crate::api::PdfEngine>,
     /// The longest line of an event stream accepted, in MiB.
     pub max_sse_line_mib: u64,
     /// Requests in flight at once to each endpoint; the rest wait their turn ("queued").
@@ -111,6 +114,7 @@ impl Default for Config {
             ask_deadline_secs: 600,
             attach_max_file_mib: 20,
             attach_max_prompt_mib: 40,
+            pdf_engine: None,
             max_sse_line_mib: 8,
             max_concurrent_requests: 8,
             system_prompt: None,
@@ -399,6 +403,17 @@ mod tests {
         ] {
             assert!(parse(bad, &p()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_pdf_engine_is_read_by_any_of_its_names_and_a_wrong_one_is_located() {
+        let c = parse("pdf_engine = \"mistral-ocr\"\n", &p()).unwrap();
+        assert_eq!(c.pdf_engine, Some(crate::api::PdfEngine::Ocr));
+        assert_eq!(parse("", &p()).unwrap().pdf_engine, None);
+        let err = parse("max_tokens = 10\npdf_engine = \"magic\"\n", &p()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("config.toml:2:"), "{text}");
+        assert!(text.contains("native"), "{text}");
     }
 
     #[test]

@@ -233,3 +233,59 @@ async fn the_simulator_refuses_an_image_for_a_text_model_in_openrouters_shape() 
             .contains("does not support image input")
     );
 }
+
+/// `ask`'s daily budget counts what the files add: their guessed tokens, and OCR's $2 per
+/// 1,000 pages when the PDF engine is OCR (here from the config's `pdf_engine`).
+#[tokio::test]
+async fn the_daily_budget_counts_the_files_tokens_and_the_ocr_page_fee() {
+    let sim = gateway().await;
+    let base = sim.base_url();
+    // 50 pages: 75,000 guessed tokens at demo/fast's $0.20/M is $0.015; OCR adds $0.10.
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    for _ in 0..50 {
+        pdf.extend_from_slice(b"<</Type /Page>>\n");
+    }
+    let ask = |env: &Env, engine: Option<&'static str>| {
+        let path = env.dir.path().join("scan.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let mut args = vec![
+            "--base-url".to_owned(),
+            base.clone(),
+            "ask".to_owned(),
+            "--max-tokens".to_owned(),
+            "1".to_owned(),
+            "-m".to_owned(),
+            "demo/fast".to_owned(),
+            "--attach".to_owned(),
+            path.display().to_string(),
+        ];
+        if let Some(e) = engine {
+            args.extend(["--pdf-engine".to_owned(), e.to_owned()]);
+        }
+        args.push("what is this?".to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = env.cmd(&args);
+        cmd.env("OPENROUTER_API_KEY", "sk-test");
+        async move { cmd.output().await.unwrap() }
+    };
+    let env = Env::with_config(
+        "dialect = \"openrouter\"\ndaily_budget_usd = 0.05\npdf_engine = \"ocr\"\n",
+    );
+    let out = ask(&env, None).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("would pass today's budget"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(chat_bodies(&sim).is_empty());
+    // Read as text the pages cost their tokens only, under the budget.
+    let out = ask(&env, Some("text")).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(chat_bodies(&sim).len(), 1);
+    // The tokens alone pass a smaller budget.
+    let small = Env::with_config("dialect = \"openrouter\"\ndaily_budget_usd = 0.01\n");
+    let out = ask(&small, Some("text")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(chat_bodies(&sim).len(), 1);
+}

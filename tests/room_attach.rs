@@ -318,3 +318,29 @@ fn the_estimate_adds_each_models_image_fee_and_the_guessed_tokens() {
     let added = after.as_usd() - before.as_usd();
     assert!((added - (0.001 + tokens)).abs() < 1e-9, "{added}");
 }
+
+#[test]
+fn the_estimate_adds_ocrs_page_fee_for_a_pane_that_reads_pdfs_by_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("scan.pdf");
+    std::fs::write(&pdf, PDF).unwrap();
+    let mut app = room(Settings {
+        pdf_engine: Some(modelroom::api::PdfEngine::Text),
+        ..Settings::default()
+    });
+    alt_f(&mut app);
+    type_text(&mut app, &pdf.display().to_string());
+    let fx = key(&mut app, KeyCode::Enter);
+    perform(&mut app, fx);
+    let text = modelroom::app::money::estimate(&app, &[0], "hello");
+    assert_eq!(text.ocr_fee, modelroom::chat::Cost::ZERO);
+    // Pane 1 reads its PDFs by OCR: two pages at $2 per 1,000, shown apart.
+    app.panes[0].settings.pdf = Some(modelroom::api::PdfEngine::Ocr);
+    let ocr = modelroom::app::money::estimate(&app, &[0], "hello");
+    let added = ocr.max.as_usd() - text.max.as_usd();
+    assert!((added - 0.004).abs() < 1e-9, "{added}");
+    assert!((ocr.ocr_fee.as_usd() - 0.004).abs() < 1e-9);
+    type_text(&mut app, "hello");
+    let screen = screen(&app);
+    assert!(screen.contains("OCR ≈$0.004 of it"), "{screen}");
+}

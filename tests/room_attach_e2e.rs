@@ -12,7 +12,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use common::binary::{Env, stderr};
 use common::live::{self, Room};
-use modelroom::api::{Client, Dialect};
+use modelroom::api::{Client, Dialect, PdfEngine};
 use modelroom::app::{App, Settings};
 use modelroom::attach::{Attachment, Kind, hex};
 use modelroom::catalog::cache::CatalogCache;
@@ -57,18 +57,23 @@ async fn an_image_and_a_pdf_to_three_panes_one_flagged_the_others_answer_and_the
     let client = Client::new(live::endpoint(&sim.base_url(), Dialect::OpenRouter)).unwrap();
     let cache = CatalogCache::new(data.path(), &sim.base_url(), Some("demo"));
     let saving = store.clone();
-    let mut room = Room::start(
-        client,
-        &["demo/fast", "demo/thinker", "demo/coder"],
-        Settings::default(),
-        (160, 40),
-        move |ctx, tx| {
-            ctx.saver = Some(runtime::Saver::new(saving.clone(), tx.clone()));
-            ctx.store = Some(saving);
-            ctx.catalog_cache = Some(cache);
-            runtime::start_background(ctx);
-        },
-    );
+    // The room's PDF engine is `text`; pane 2 says `pdf=ocr` for itself.
+    let models = modelroom::model::parse_all(&["demo/fast", "demo/thinker", "demo/coder"]).unwrap();
+    let app = move || {
+        let settings = Settings {
+            pdf_engine: Some(PdfEngine::Text),
+            ..Settings::default()
+        };
+        let mut app = App::new(&models, Keymap::default(), settings);
+        app.panes[1].settings.pdf = Some(PdfEngine::Ocr);
+        app
+    };
+    let mut room = Room::start_app(client, app, (160, 40), move |ctx, tx| {
+        ctx.saver = Some(runtime::Saver::new(saving.clone(), tx.clone()));
+        ctx.store = Some(saving);
+        ctx.catalog_cache = Some(cache);
+        runtime::start_background(ctx);
+    });
     room.wait("the catalog", |s| s.catalog_models > 0).await;
     // The image through the path prompt, the PDF pasted (and the offer accepted).
     room.key(KeyCode::Char('f'), KeyModifiers::ALT);
@@ -111,6 +116,17 @@ async fn an_image_and_a_pdf_to_three_panes_one_flagged_the_others_answer_and_the
             format!("data:image/png;base64,{}", b64.encode(PNG))
         );
         assert_eq!(parts[2]["file"]["filename"], "paper.pdf");
+        let engine = if body["model"] == "demo/thinker" {
+            "mistral-ocr"
+        } else {
+            "cloudflare-ai"
+        };
+        assert_eq!(
+            body["plugins"],
+            serde_json::json!([{ "id": "file-parser", "pdf": { "engine": engine } }]),
+            "{}",
+            body["model"]
+        );
     }
     // The two answered, each describing what it received; pane 3 says why it did not.
     for pane in &app.panes[..2] {

@@ -315,6 +315,9 @@ impl ChatRequest {
         if let Some(tool) = settings.web_search_tool() {
             self.web_search = Some(tool);
         }
+        if settings.pdf.is_some() {
+            self.pdf_engine = settings.pdf;
+        }
     }
 }
 

@@ -45,9 +45,33 @@ impl PdfEngine {
         }
     }
 
+    /// The engine's name as written (`pdf=ocr`, `pdf_engine = "ocr"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Text => "text",
+            Self::Ocr => "ocr",
+        }
+    }
+
     /// The plugin entry that selects it.
     pub fn plugin(self) -> Value {
         json!({ "id": "file-parser", "pdf": { "engine": self.wire() } })
+    }
+}
+
+// Written by its short name, read by any name `parse` takes, so a config or a session file
+// holds what a person would type.
+impl Serialize for PdfEngine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PdfEngine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

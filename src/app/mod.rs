@@ -170,6 +170,8 @@ pub struct Settings {
     pub checks_models: bool,
     /// Size caps on attachments, per file and per prompt.
     pub attach_caps: crate::attach::Caps,
+    /// How OpenRouter reads PDFs, unless a pane says (`pdf=`); `None`: the gateway decides.
+    pub pdf_engine: Option<crate::api::PdfEngine>,
 }
 
 impl Default for Settings {
@@ -188,6 +190,7 @@ impl Default for Settings {
             plain_openai: Vec::new(),
             checks_models: true,
             attach_caps: crate::attach::Caps::default(),
+            pdf_engine: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::pane::{CostState, Entry, Pane};
 use super::{App, Effect, RequestId};
 use crate::attach::Attachment;
-use crate::attach::estimate::{Extra, describe, extra};
+use crate::attach::estimate::{Extra, describe, engine_fee, extra, takes_files};
 use crate::chat::Cost;
 use crate::chat::{estimate_tokens, goes_back};
 use crate::clock;
@@ -31,6 +31,8 @@ pub struct Estimate {
     pub attachments: Option<String>,
     /// Panes left out because their model cannot take the attachments (`pane 3`).
     pub not_taking: Vec<crate::sanitize::Clean>,
+    /// OCR's page fee within `max` (the PDF engine's own price), shown apart.
+    pub ocr_fee: Cost,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -122,6 +124,7 @@ pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachme
             .iter()
             .map(|i| crate::sanitize::Clean::line(&format!("pane {}", i + 1)))
             .collect(),
+        ocr_fee: Cost::ZERO,
     };
     for &i in targets {
         let Some(p) = app.panes.get(i).filter(|_| !cannot.contains(&i)) else {
@@ -145,13 +148,20 @@ pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachme
             .filter(|_| on_default);
         let models = std::iter::once(p.routing.model_id(p.model.as_str()))
             .chain(p.routing.fallbacks.clone());
+        let engine = p.settings.pdf.or(app.settings.pdf_engine);
         let mut dearest = Some(Cost::ZERO);
+        let mut dearest_fee = 0.0_f64;
         for m in models {
-            let cost = catalog.and_then(|c| c.pricing(&m)).and_then(|pr| {
-                let pr = pr.at(tokens, hhmm);
-                let search = search_price(&pr, p.settings.web);
-                with_files(&pr, tokens, max_tokens, more).map(|c| c + search)
-            });
+            let fee = engine_fee(engine, more.pages, takes_files(catalog, &m));
+            dearest_fee = dearest_fee.max(fee);
+            let cost = catalog
+                .and_then(|c| c.pricing(&m))
+                .and_then(|pr| {
+                    let pr = pr.at(tokens, hhmm);
+                    let search = search_price(&pr, p.settings.web);
+                    with_files(&pr, tokens, max_tokens, more).map(|c| c + search)
+                })
+                .map(|c| Cost::usd(c.as_usd() + fee));
             dearest = match (dearest, cost) {
                 (Some(a), Some(b)) => Some(if b > a { b } else { a }),
                 _ => None,
@@ -159,7 +169,10 @@ pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachme
         }
         match dearest {
             // Each sample is a request of its own.
-            Some(c) => est.max += Cost::usd(c.as_usd() * f64::from(p.samples())),
+            Some(c) => {
+                est.max += Cost::usd(c.as_usd() * f64::from(p.samples()));
+                est.ocr_fee += Cost::usd(dearest_fee * f64::from(p.samples()));
+            }
             None => est.unknown.push(p.identity(i).model()),
         }
     }
@@ -178,7 +191,12 @@ pub fn search_price(pricing: &crate::api::Pricing, web: bool) -> Cost {
 /// The most one request can cost with the attachments' extras: a fee per image where the
 /// catalog names one, audio tokens at the audio price (else the prompt price).
 #[allow(clippy::cast_precision_loss)]
-fn with_files(pr: &crate::api::Pricing, tokens: u64, max_tokens: u32, more: Extra) -> Option<Cost> {
+pub fn with_files(
+    pr: &crate::api::Pricing,
+    tokens: u64,
+    max_tokens: u32,
+    more: Extra,
+) -> Option<Cost> {
     let base = pr.max_cost(tokens, max_tokens)?.as_usd();
     let images = more.images as f64 * pr.image.unwrap_or(0.0);
     let audio = more.audio_tokens as f64 * pr.audio.or(pr.prompt)?;

@@ -244,6 +244,7 @@ impl Pane {
             deny_data_collection: settings.deny_data_collection,
         };
         let mut req = ChatRequest::for_model(&self.model, messages, limits, self.routing.clone());
+        req.pdf_engine = settings.pdf_engine;
         req.apply_settings(&self.settings);
         req
     }

@@ -153,7 +153,7 @@ impl RoutingForm {
                     ..settings.clone()
                 }
                 .to_text(),
-                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3, web_results=5, web_context=high",
+                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3, pdf=native|text|ocr, web_results=5, web_context=high",
             ),
             error: None,
         }

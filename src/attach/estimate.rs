@@ -5,6 +5,8 @@
 //! a guess ("≈").
 
 use super::{Attachment, Kind};
+use crate::api::Catalog;
+use crate::api::PdfEngine;
 
 /// Tokens an image is taken to cost: the most the common vision models charge for one.
 pub const IMAGE_TOKENS: u64 = 1_600;
@@ -13,6 +15,35 @@ pub const IMAGE_TOKENS: u64 = 1_600;
 pub const PDF_TOKENS_PER_PAGE: u64 = 1_500;
 /// Tokens a second of audio is taken to cost (Gemini counts 32).
 pub const AUDIO_TOKENS_PER_SECOND: u64 = 32;
+
+/// OCR's fee for a page, in USD: OpenRouter prices `mistral-ocr` at $2 per 1,000 pages.
+pub const OCR_USD_PER_PAGE: f64 = 0.002;
+
+/// What reading `pages` PDF pages with `engine` costs beside the tokens, in USD: OCR by the
+/// page; `text` is free and `native` is the input tokens already counted. Without an engine
+/// OpenRouter reads natively where the model takes files and uses OCR elsewhere, so a model
+/// that does not list `file` input is counted at OCR's price.
+#[allow(clippy::cast_precision_loss)]
+pub fn engine_fee(engine: Option<PdfEngine>, pages: u64, takes_files: bool) -> f64 {
+    let ocr = match engine {
+        Some(e) => e == PdfEngine::Ocr,
+        None => !takes_files,
+    };
+    if ocr {
+        pages as f64 * OCR_USD_PER_PAGE
+    } else {
+        0.0
+    }
+}
+
+/// Whether `catalog` lists `file` among `model`'s inputs (read natively).
+pub fn takes_files(catalog: Option<&Catalog>, model: &str) -> bool {
+    catalog
+        .and_then(|c| c.lookup(model))
+        .and_then(|e| e.architecture.as_ref())
+        .and_then(|a| a.input_modalities.as_ref())
+        .is_some_and(|m| m.iter().any(|x| x == "file"))
+}
 
 /// What a set of attachments adds to a request, guessed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -137,6 +168,15 @@ mod tests {
             pages: pdf_pages(data),
             data: Arc::new(data.to_vec()),
         }
+    }
+
+    #[test]
+    fn only_ocr_charges_by_the_page_and_the_gateway_picks_it_for_a_model_without_file_input() {
+        assert!((engine_fee(Some(PdfEngine::Ocr), 1_000, true) - 2.0).abs() < 1e-9);
+        assert!(engine_fee(Some(PdfEngine::Text), 1_000, false).abs() < 1e-12);
+        assert!(engine_fee(Some(PdfEngine::Native), 1_000, false).abs() < 1e-12);
+        assert!((engine_fee(None, 3, false) - 0.006).abs() < 1e-9);
+        assert!(engine_fee(None, 3, true).abs() < 1e-12);
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub(crate) async fn run(
         deny_data_collection: args.routing.deny_data_collection || config.deny_data_collection(),
         ledger: store::Ledger::open_for(global.demo),
         deadline: config.ask_deadline(),
-        pdf_engine: args.pdf_engine,
+        pdf_engine: args.pdf_engine.or(config.pdf_engine),
         not_sent,
     };
     for reason in plan.not_sent.values() {
@@ -263,11 +263,23 @@ fn check_daily_budget(
     index: Option<&catalog::Index>,
 ) -> Result<(), UsageError> {
     let bytes: usize = plan.messages.iter().map(|m| m.content.len()).sum();
-    let tokens = chat::estimate_tokens(bytes, plan.messages.len());
+    // The files count as the room counts them: guessed tokens, image and audio prices, and
+    // the PDF engine's page fee.
+    let files = crate::attach::estimate::extra(&user_attachments(&plan.messages));
+    let tokens = chat::estimate_tokens(bytes, plan.messages.len()) + files.tokens;
     let models: Vec<(ModelRef, api::Routing)> = plan
         .panes
         .iter()
-        .map(|p| (p.model.clone(), plan.routing_of(p)))
+        .enumerate()
+        .filter(|(i, _)| !plan.not_sent.contains_key(i))
+        .map(|(_, p)| (p.model.clone(), plan.routing_of(p)))
+        .collect();
+    let engines: Vec<Option<api::PdfEngine>> = plan
+        .panes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !plan.not_sent.contains_key(i))
+        .map(|(_, p)| p.settings.pdf.or(plan.pdf_engine))
         .collect();
     let max_tokens = plan
         .panes
@@ -280,6 +292,7 @@ fn check_daily_budget(
         models: &models,
         web: &web,
         requests: &[tokens],
+        files: Some((files, &engines)),
         max_tokens,
         samples: plan
             .panes
@@ -298,6 +311,9 @@ pub(crate) struct BudgetCheck<'a> {
     /// Which of `models` search the web (each request then counts one search).
     pub(crate) web: &'a [bool],
     pub(crate) requests: &'a [u64],
+    /// The attachments' extras in each request, and each model's PDF engine (by index of
+    /// `models`): image and audio prices and the engine's page fee come on top.
+    pub(crate) files: Option<(crate::attach::estimate::Extra, &'a [Option<api::PdfEngine>])>,
     pub(crate) max_tokens: u32,
     pub(crate) samples: u32,
 }
@@ -319,20 +335,39 @@ impl BudgetCheck<'_> {
                 ledger.path().display()
             ))
         })?;
+        let catalog = index.map(|i| &i.catalog);
         let most: f64 = self
             .models
             .iter()
-            .zip(self.web.iter().chain(std::iter::repeat(&false)))
-            .filter(|((m, _), _)| m.on_default())
-            .filter_map(|((m, r), &web)| Some((index?.catalog.pricing(&r.model_id(m.id()))?, web)))
-            .flat_map(|(p, web)| {
+            .enumerate()
+            .filter(|(_, (m, _))| m.on_default())
+            .filter_map(|(i, (m, r))| {
+                let id = r.model_id(m.id());
+                Some((i, catalog?.pricing(&id)?, id))
+            })
+            .flat_map(|(i, p, id)| {
                 self.requests.iter().filter_map(move |&tokens| {
                     let p = p.at(tokens, clock::hhmm(now));
-                    let search = crate::app::money::search_price(&p, web);
-                    p.max_cost(tokens, self.max_tokens).map(|c| c + search)
+                    let web = self.web.get(i).copied().unwrap_or(false);
+                    let search = crate::app::money::search_price(&p, web).as_usd();
+                    let Some((more, engines)) = self.files else {
+                        return p
+                            .max_cost(tokens, self.max_tokens)
+                            .map(|c| c.as_usd() + search);
+                    };
+                    let engine = engines.get(i).copied().flatten();
+                    let fee = crate::attach::estimate::engine_fee(
+                        engine,
+                        more.pages,
+                        crate::attach::estimate::takes_files(catalog, &id),
+                    );
+                    Some(
+                        crate::app::money::with_files(&p, tokens, self.max_tokens, more)?.as_usd()
+                            + fee
+                            + search,
+                    )
                 })
             })
-            .map(chat::Cost::as_usd)
             .sum::<f64>()
             * f64::from(self.samples.max(1));
         match chat::daily_refusal(chat::Cost::usd(most), budget, today) {

@@ -27,6 +27,7 @@ pub(crate) async fn run(
         daily_budget: config.daily_budget_usd,
         min_send_interval: std::time::Duration::from_millis(config.min_send_interval_ms),
         attach_caps: config.attach_caps(),
+        pdf_engine: config.pdf_engine,
         endpoints: config.endpoints.keys().cloned().collect(),
         plain_openai: plain_openai_servers(global, config),
         // Only OpenRouter's catalog is complete enough to refuse a model it lacks.

@@ -59,8 +59,11 @@ pub(crate) async fn run(
             sessions::search::print(&store, &query.join(" "), json, &mut stdout)
                 .map_err(sessions::SessionsError::from)
         }
-        SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|msg| {
+        SessionsCommand::Rm { id } => sessions::remove(&store, &id).map(|(msg, problems)| {
             let _ = writeln!(stdout, "{msg}");
+            for p in problems {
+                eprintln!("modelroom: {}", crate::sanitize::sanitize(&p, " "));
+            }
         }),
         SessionsCommand::Rerun(args) => {
             drop(stdout);
@@ -199,6 +202,7 @@ async fn rerun(
         models: &routed,
         web: &web,
         requests: &requests,
+        files: None,
         max_tokens: plan
             .settings
             .iter()

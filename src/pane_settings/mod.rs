@@ -101,6 +101,10 @@ pub struct PaneSettings {
     /// The search's `search_context_size`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_context: Option<SearchContext>,
+    /// How OpenRouter reads this pane's PDFs (`pdf=native|text|ocr`), over the room's
+    /// `pdf_engine` or `ask --pdf-engine`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<crate::api::PdfEngine>,
 }
 
 /// Most samples a pane takes per prompt.
@@ -120,6 +124,7 @@ pub const KEYS: &[&str] = &[
     "web",
     "web_results",
     "web_context",
+    "pdf",
 ];
 
 impl PaneSettings {
@@ -156,6 +161,7 @@ impl PaneSettings {
                     ));
                 }
             },
+            "pdf" => self.pdf = Some(crate::api::PdfEngine::parse(v)?),
             "exclude_reasoning" => {
                 self.exclude_reasoning = match v {
                     "true" | "yes" | "1" | "" => true,
@@ -275,6 +281,9 @@ impl PaneSettings {
             parts.push(format!("×{n}"));
         }
         parts.extend(self.web_label());
+        if let Some(e) = self.pdf {
+            parts.push(format!("pdf {}", e.as_str()));
+        }
         parts.join(" · ")
     }
 
@@ -306,6 +315,7 @@ impl PaneSettings {
             "web_context",
             self.web_context.map(|c| c.as_str().to_owned()),
         );
+        put("pdf", self.pdf.map(|e| e.as_str().to_owned()));
         put("system", self.system.clone());
         parts.join(", ")
     }

@@ -226,8 +226,11 @@ pub fn export(
 }
 
 /// `sessions rm`: by full id only, so a typo cannot delete the wrong session.
-pub fn remove(store: &SessionStore, id: &str) -> Result<String, SessionsError> {
-    let title = store.load(id).map(|s| s.title).ok();
+/// The stored files the session alone named go with it; a file that stays or could not be
+/// removed is said on standard error (the returned lines), and the delete stands.
+pub fn remove(store: &SessionStore, id: &str) -> Result<(String, Vec<String>), SessionsError> {
+    let session = store.load(id).ok();
+    let title = session.as_ref().map(|s| s.title.clone());
     match store.remove(id) {
         Ok(()) => {}
         Err(StoreError::NotFound(_)) => {
@@ -240,10 +243,20 @@ pub fn remove(store: &SessionStore, id: &str) -> Result<String, SessionsError> {
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(match title {
-        Some(t) => format!("removed {id} ({})", crate::sanitize::sanitize(&t, " ")),
-        None => format!("removed {id}"),
-    })
+    let released = session.map_or_else(Default::default, |s| store.blobs().release(&s, store));
+    let files = match released.removed {
+        0 => String::new(),
+        1 => " and 1 stored attachment".to_owned(),
+        n => format!(" and {n} stored attachments"),
+    };
+    let msg = match title {
+        Some(t) => format!(
+            "removed {id} ({}){files}",
+            crate::sanitize::sanitize(&t, " ")
+        ),
+        None => format!("removed {id}{files}"),
+    };
+    Ok((msg, released.problems))
 }
 
 /// A pane as exports head it: its model, and its own settings when it has any

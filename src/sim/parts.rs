@@ -99,6 +99,57 @@ pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<
     Ok(out)
 }
 
+/// Prompt tokens an image counts for in the simulated usage (OpenAI's count for a 1024×1024
+/// picture in high detail): under the estimate's ceiling, as real models mostly are.
+pub const IMAGE_TOKENS: u64 = 765;
+/// Prompt tokens a PDF page counts for when the model reads it, and when it arrives parsed
+/// to text (fewer: the page's picture is not sent).
+pub const PAGE_TOKENS_NATIVE: u64 = 1_000;
+pub const PAGE_TOKENS_PARSED: u64 = 400;
+
+/// The prompt tokens the non-text parts of `messages` add, so that `--demo`'s usage grows
+/// with images and pages as a real gateway's does. Parts `received` refuses never get here.
+pub fn tokens(model: &str, messages: &[Value], plugins: &Value) -> u64 {
+    let engine = plugins
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["id"] == "file-parser")
+        .and_then(|p| p["pdf"]["engine"].as_str());
+    let native = engine.is_none_or(|e| e == "native") && inputs(model).contains(&"file");
+    let mut total = 0u64;
+    for part in messages
+        .iter()
+        .filter_map(|m| m["content"].as_array())
+        .flatten()
+    {
+        total += match part["type"].as_str().unwrap_or("") {
+            "image_url" => IMAGE_TOKENS,
+            "file" => {
+                let bytes = part["file"]["file_data"]
+                    .as_str()
+                    .and_then(data_url)
+                    .and_then(|(_, b64)| STANDARD.decode(b64).ok())
+                    .unwrap_or_default();
+                let pages = crate::attach::estimate::pdf_pages(&bytes).unwrap_or(1);
+                pages
+                    * if native {
+                        PAGE_TOKENS_NATIVE
+                    } else {
+                        PAGE_TOKENS_PARSED
+                    }
+            }
+            // 32 tokens a second, at 16 kB a second.
+            "input_audio" => {
+                let b64 = part["input_audio"]["data"].as_str().unwrap_or("");
+                (b64.len() as u64 * 3 / 4).div_ceil(16_000).max(1) * 32
+            }
+            _ => 0,
+        };
+    }
+    total
+}
+
 /// The answer's first paragraph: what came with the prompt.
 pub fn describe(lines: &[String]) -> String {
     if lines.is_empty() {
@@ -179,5 +230,27 @@ mod tests {
         ] {
             assert!(received("demo/fast", &user(json!([part])), &Value::Null).is_err());
         }
+    }
+
+    #[test]
+    fn images_and_pages_add_prompt_tokens_fewer_when_a_pdf_is_parsed() {
+        let pdf = b"%PDF-1.4 <</Type /Page>> <</Type /Page>> <</Type /Page>>";
+        let file = format!("data:application/pdf;base64,{}", STANDARD.encode(pdf));
+        let msgs = user(json!([{ "type": "text", "text": "hi" },
+            { "type": "image_url", "image_url": { "url": "data:image/png;base64,AA==" } },
+            { "type": "file", "file": { "filename": "a.pdf", "file_data": file } }]));
+        assert_eq!(
+            tokens("demo/fast", &msgs, &Value::Null),
+            IMAGE_TOKENS + 3 * PAGE_TOKENS_NATIVE
+        );
+        let text = json!([{ "id": "file-parser", "pdf": { "engine": "cloudflare-ai" } }]);
+        assert_eq!(
+            tokens("demo/fast", &msgs, &text),
+            IMAGE_TOKENS + 3 * PAGE_TOKENS_PARSED
+        );
+        assert_eq!(
+            tokens("demo/fast", &user(json!("just text")), &Value::Null),
+            0
+        );
     }
 }

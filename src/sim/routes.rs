@@ -271,6 +271,7 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         .sum();
     let prompt_tokens = u64::try_from(chars.div_ceil(4) + 4 * messages.len())
         .unwrap_or(u64::MAX)
+        .saturating_add(super::parts::tokens(model.id, messages, &req["plugins"]))
         .saturating_add(search.as_ref().map_or(0, |s| s.injected_tokens));
     let now = std::time::Instant::now();
     let refusal = shared.update(|b| {

@@ -158,6 +158,80 @@ impl Blobs {
     }
 }
 
+/// What deleting a session did to its stored files.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Files removed: no saved session names them any more.
+    pub removed: usize,
+    /// Why a file was kept or could not be removed, one line each, for a person.
+    pub problems: Vec<String>,
+}
+
+fn named(session: &Session) -> impl Iterator<Item = &Attachment> {
+    session
+        .panes
+        .iter()
+        .flat_map(|p| &p.turns)
+        .flat_map(|t| match t {
+            Turn::User { attachments, .. } => attachments.as_slice(),
+            _ => &[][..],
+        })
+}
+
+impl Blobs {
+    /// After `gone` was deleted from `store`: removes each stored file it named that no
+    /// saved session still names. A session file that cannot be read might name any of
+    /// them, so then none is removed (and that is said). A file that cannot be removed is
+    /// said too; neither undoes the delete.
+    pub fn release(&self, gone: &Session, store: &super::SessionStore) -> Released {
+        let mut out = Released::default();
+        let mut candidates: HashMap<&str, PathBuf> = named(gone)
+            .filter_map(|a| Some((a.sha256.as_str(), self.path_of(a)?)))
+            .collect();
+        if candidates.is_empty() {
+            return out;
+        }
+        let kept = |why: String| Released {
+            removed: 0,
+            problems: vec![format!(
+                "its attachments were kept in {}: {why}",
+                self.dir.display()
+            )],
+        };
+        let listing = match store.list() {
+            Ok(l) => l,
+            Err(e) => return kept(format!("the sessions could not be listed ({e})")),
+        };
+        for entry in listing {
+            let id = entry.id().to_owned();
+            // Read without `load`, so this store does not take the file as one it knows.
+            match super::read_json(&store.path(&id), &id) {
+                Ok(other) => {
+                    for a in named(&other) {
+                        candidates.remove(a.sha256.as_str());
+                    }
+                }
+                Err(e) => {
+                    return kept(format!(
+                        "session {id} could not be read ({}) and may name them",
+                        e.reason()
+                    ));
+                }
+            }
+        }
+        for path in candidates.into_values() {
+            match std::fs::remove_file(&path) {
+                Ok(()) => out.removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => out
+                    .problems
+                    .push(format!("cannot remove {}: {e}", path.display())),
+            }
+        }
+        out
+    }
+}
+
 /// One line for a person: what a reopened session lacks.
 pub fn missing_notice(missing: &[String]) -> Option<String> {
     match missing {

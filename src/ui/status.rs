@@ -169,6 +169,13 @@ pub fn estimate_line(app: &App, est: &Estimate, theme: &Theme) -> Line<'static> 
             theme.dim(),
         ));
     }
+    if est.ocr_fee > Cost::ZERO {
+        // Pages are counted from the file or guessed from its size.
+        spans.push(Span::styled(
+            format!(" · OCR ≈{} of it", est.ocr_fee),
+            theme.dim(),
+        ));
+    }
     if !est.not_taking.is_empty() {
         let panes: Vec<&str> = est.not_taking.iter().map(|c| c.as_str()).collect();
         spans.push(Span::styled(
