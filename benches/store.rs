@@ -78,6 +78,7 @@ fn big_session() -> Session {
                             finish: Finish::Complete,
                             finish_reason: Some("stop".into()),
                             error: None,
+                            citations: Vec::new(),
                         })),
                     ]
                 })

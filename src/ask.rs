@@ -136,10 +136,17 @@ pub fn routing_warnings(clients: &Clients, plan: &AskPlan) -> Vec<String> {
     plan.panes
         .iter()
         .map(|p| (p.model.endpoint(), plan.routing_of(p)))
-        .filter_map(|(e, routing)| {
+        .zip(&plan.panes)
+        .flat_map(|((e, routing), pane)| {
             let dialect = clients.dialect(e)?;
-            dropped_routing(&routing, plan.deny_data_collection, dialect, e)
+            let web = crate::pane_settings::dropped_web(&pane.settings, dialect, e);
+            Some(
+                dropped_routing(&routing, plan.deny_data_collection, dialect, e)
+                    .into_iter()
+                    .chain(web),
+            )
         })
+        .flatten()
         .filter(|w| seen.insert(w.clone()))
         .collect()
 }
@@ -266,6 +273,7 @@ impl Costs {
                     .catalogs
                     .entry(endpoint.map(str::to_owned))
                     .or_default();
+                price_searches(client, model, &mut reply, catalog).await;
                 resolve_cost(client, &mut reply, catalog).await
             }
             Err(_) => (None, None),
@@ -443,6 +451,35 @@ pub(crate) async fn resolve_cost(
         .and_then(|p| p.cost_of(&usage))
         .and_then(|c| Cost::of_answer(c.as_usd()).ok());
     (computed, computed.map(|_| "catalog"))
+}
+
+/// Prices an answer's web searches at its catalog's `web_search` price (the model that served,
+/// else the one asked), fetching the catalog only when the answer searched; without a price
+/// the gateway's own split of the bill stays.
+async fn price_searches(
+    client: &Client,
+    model: &ModelRef,
+    reply: &mut Reply,
+    catalog: &mut Option<Option<Catalog>>,
+) {
+    if reply.usage.is_none_or(|u| u.web_search_requests == 0) {
+        return;
+    }
+    if catalog.is_none() {
+        *catalog = Some(client.models().await.ok());
+    }
+    let Some(Some(catalog)) = catalog.as_ref() else {
+        return;
+    };
+    let price = reply
+        .served_model
+        .as_deref()
+        .and_then(|m| catalog.pricing(m))
+        .or_else(|| catalog.pricing(model.id()))
+        .and_then(|p| p.web_search);
+    if let Some(usage) = reply.usage.as_mut() {
+        usage.price_searches(price);
+    }
 }
 
 /// The billed cost from `/generation`, which may lag the stream by a moment (404 at first);

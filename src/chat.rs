@@ -246,9 +246,44 @@ pub struct Usage {
     /// (OpenRouter's `cost_details`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_cost: Option<Cost>,
+    /// Web searches the gateway ran for this answer (its `openrouter:web_search` tool).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub web_search_requests: u64,
+    /// What those searches cost: part of `cost` already (OpenRouter bills them in it), kept
+    /// apart only to be shown apart. `None` when there were none or their price is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_cost: Option<Cost>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` signature
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Usage {
+    /// Prices the searches at `per_search` USD each (the catalog's `pricing.web_search`),
+    /// when there were any and the price is known; otherwise the gateway's own split stays.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn price_searches(&mut self, per_search: Option<f64>) {
+        if let (true, Some(price)) = (self.web_search_requests > 0, per_search) {
+            self.search_cost = Cost::of_answer(self.web_search_requests as f64 * price).ok();
+        }
+    }
+
+    /// The searches in words, for a footer or a stats line: `search 2 × $0.01`, or
+    /// `search 2 × ?` when their price is unknown; `None` without searches.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn search_label(&self) -> Option<String> {
+        let n = self.web_search_requests;
+        if n == 0 {
+            return None;
+        }
+        Some(match self.search_cost {
+            Some(c) => format!("search {n} × {}", Cost::usd(c.as_usd() / n as f64)),
+            None => format!("search {n} × ?"),
+        })
+    }
+
     /// The reasoning's share of the completion cost: reasoning tokens are billed as output
     /// tokens, so it is the completion cost in proportion. `None` where the gateway did not
     /// split the bill.

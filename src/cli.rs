@@ -418,6 +418,11 @@ pub struct AskArgs {
     #[arg(long, value_name = "ENGINE", value_parser = crate::api::PdfEngine::parse)]
     pub pdf_engine: Option<crate::api::PdfEngine>,
 
+    /// Let every model search the web (OpenRouter's `openrouter:web_search` tool, as a pane's
+    /// `web=true`): answers cite their sources, and each search is billed apart.
+    #[arg(long)]
+    pub web: bool,
+
     #[command(flatten)]
     pub routing: RoutingArgs,
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::api::{ApiError, ErrorCode, Reply};
+use crate::api::{ApiError, Citation, ErrorCode, Reply};
 use crate::chat::{Cost, CostState, FinishReason};
 use crate::sanitize::Clean;
-use crate::store::{AnswerRecord, CostStatus, ErrorRecord, Finish};
+use crate::store::{AnswerRecord, CitationRecord, CostStatus, ErrorRecord, Finish};
 
 /// The record of `reply`, ended as `finish` (a failed one keeps the reply's error), costing
 /// what `cost` says.
@@ -40,6 +40,14 @@ pub fn answer_record(reply: &Reply, finish: Finish, cost: CostState) -> AnswerRe
             .as_ref()
             .filter(|_| finish == Finish::Failed)
             .map(error_record),
+        citations: reply
+            .citations
+            .iter()
+            .map(|c| CitationRecord {
+                url: c.url.to_string(),
+                title: c.title.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -63,6 +71,13 @@ pub fn restore_reply(a: &AnswerRecord, now: Instant) -> Reply {
     reply.provider = a.provider.as_deref().map(Clean::line);
     reply.generation_id.clone_from(&a.generation_id);
     reply.usage = a.usage;
+    // A file's sources are untrusted like a server's: cleaned and capped the same way.
+    let cited = a
+        .citations
+        .iter()
+        .filter_map(|c| Citation::new(&c.url, &c.title))
+        .collect();
+    crate::api::citations::merge(&mut reply.citations, cited);
     reply.finish_reason = a.finish_reason.clone().map(FinishReason::from);
     reply.ttft = a.ttft_ms.map(Duration::from_millis);
     reply.duration = a.duration_ms.map(Duration::from_millis);
@@ -121,6 +136,30 @@ fn restore_error(e: Option<&ErrorRecord>) -> ApiError {
 mod tests {
     use super::*;
     use crate::api::StreamEvent;
+
+    #[test]
+    fn an_answer_saved_before_web_search_loads_and_a_files_sources_are_cleaned() {
+        let old = r#"{"content":"hi","usage":{"prompt_tokens":1,"completion_tokens":2,"cost":0.5},
+            "cost_usd":0.5,"cost_status":"reported","finish":"complete"}"#;
+        let a: AnswerRecord = serde_json::from_str(old).unwrap();
+        let back = restore_reply(&a, Instant::now());
+        assert!(back.citations.is_empty());
+        assert_eq!(back.usage.map(|u| u.web_search_requests), Some(0));
+        let hostile = r#"{"content":"hi","cost_status":"unknown","finish":"complete",
+            "citations":[{"url":"https://a.example/\u001b[2J","title":"A\u001b]0;pwn\u0007"},{"url":""}]}"#;
+        let a: AnswerRecord = serde_json::from_str(hostile).unwrap();
+        let back = restore_reply(&a, Instant::now());
+        assert_eq!(back.citations.len(), 1);
+        assert_eq!(
+            (
+                back.citations[0].url.as_str(),
+                back.citations[0].title.as_str()
+            ),
+            ("https://a.example/", "A")
+        );
+        let saved = answer_record(&back, Finish::Complete, CostState::Unknown);
+        assert_eq!(saved.citations[0].url, "https://a.example/");
+    }
 
     #[test]
     fn a_failed_answer_and_its_cost_go_to_the_file_and_come_back() {

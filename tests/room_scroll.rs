@@ -41,6 +41,7 @@ fn long_session() -> Session {
                     finish: Finish::Complete,
                     finish_reason: Some("stop".into()),
                     error: None,
+                    citations: Vec::new(),
                 })),
             ]
         })

@@ -31,6 +31,7 @@ fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> A
             cached_tokens: 0,
             cost: cost.map(Cost::usd),
             completion_cost: None,
+            ..Usage::default()
         }),
         cost_usd: cost,
         cost_status: if cost.is_some() {
@@ -43,6 +44,7 @@ fn answer(content: &str, provider: &str, cost: Option<f64>, finish: Finish) -> A
         finish,
         finish_reason: Some("stop".into()),
         error: None,
+        citations: Vec::new(),
     }
 }
 

@@ -7,8 +7,8 @@
 
 use modelroom::chat::{Cost, Usage};
 use modelroom::store::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Listing, PaneRecord, Params,
-    Session, SessionStore, StoreError, Totals, Turn,
+    AnswerRecord, CitationRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Listing,
+    PaneRecord, Params, Session, SessionStore, StoreError, Totals, Turn,
 };
 use proptest::prelude::*;
 
@@ -33,6 +33,7 @@ fn usage() -> impl Strategy<Value = Option<Usage>> {
                 cached_tokens: k,
                 cost: cost.map(|n| Cost::usd(f64::from(n) / 1e7)),
                 completion_cost: cost.map(|n| Cost::usd(f64::from(n) / 2e7)),
+                ..Usage::default()
             }),
     )
 }
@@ -63,6 +64,7 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
         ),
         (finish, proptest::option::of(text())),
         proptest::option::of((proptest::option::of(100u16..600), text(), text())),
+        proptest::collection::vec((text(), text()), 0..3),
     )
         .prop_map(
             |(
@@ -71,6 +73,7 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
                 (ttft, dur),
                 (finish, reason),
                 error,
+                cited,
             )| {
                 AnswerRecord {
                     content,
@@ -93,6 +96,10 @@ fn answer() -> impl Strategy<Value = AnswerRecord> {
                         code,
                         message,
                     }),
+                    citations: cited
+                        .into_iter()
+                        .map(|(url, title)| CitationRecord { url, title })
+                        .collect(),
                 }
             },
         )

@@ -31,6 +31,7 @@ fn answer(content: &str, cost: Option<f64>) -> AnswerRecord {
         finish: Finish::Complete,
         finish_reason: None,
         error: None,
+        citations: Vec::new(),
     }
 }
 

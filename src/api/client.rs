@@ -121,6 +121,8 @@ impl Client {
                 .map(super::PdfEngine::plugin)
                 .into_iter()
                 .collect(),
+            // A server tool only OpenRouter runs: a plain OpenAI server would refuse its type.
+            tools: req.web_search.iter().filter(|_| openrouter).collect(),
         };
         // Serialising plain data with string keys cannot fail.
         serde_json::to_vec(&body).unwrap_or_default()
@@ -367,6 +369,26 @@ fn encode_query(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_tool_goes_only_to_openrouter() {
+        let mut req = ChatRequest::new("a/b", vec![crate::chat::Message::user("hi")], 10);
+        req.apply_settings(&crate::pane_settings::PaneSettings {
+            web: true,
+            ..Default::default()
+        });
+        let body = |dialect| {
+            let mut ep = Endpoint::new("http://127.0.0.1:9/v1", None);
+            ep.dialect = dialect;
+            let bytes = Client::new(ep).unwrap().body(&req);
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        assert_eq!(
+            body(Dialect::OpenRouter)["tools"],
+            serde_json::json!([{"type": "openrouter:web_search"}])
+        );
+        assert!(body(Dialect::OpenAi).get("tools").is_none());
+    }
 
     #[test]
     fn query_values_are_encoded() {

@@ -4,6 +4,7 @@
 
 mod bodies;
 mod catalog;
+pub mod citations;
 mod client;
 pub mod clients;
 mod error;
@@ -20,6 +21,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use catalog::Catalog;
+pub use citations::Citation;
 pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
@@ -61,6 +63,8 @@ pub enum StreamEvent {
     Dequeued,
     /// Opaque reasoning items (signed or encrypted) to send back unchanged next turn.
     ReasoningDetails(Vec<serde_json::Value>),
+    /// Web sources the answer cites (its `url_citation` annotations), already clean.
+    Citations(Vec<Citation>),
     Usage(Usage),
     Finished(FinishReason),
     /// A problem that did not end the stream: the answer goes on, but is not exactly what
@@ -239,6 +243,8 @@ pub struct ChatRequest {
     pub endpoint: Option<String>,
     /// How OpenRouter reads attached PDFs; `None` leaves it to the gateway.
     pub pdf_engine: Option<PdfEngine>,
+    /// The `openrouter:web_search` tool entry, when this request may search the web.
+    pub web_search: Option<serde_json::Value>,
 }
 
 impl ChatRequest {
@@ -256,6 +262,7 @@ impl ChatRequest {
             deny_data_collection: false,
             endpoint: None,
             pdf_engine: None,
+            web_search: None,
         }
     }
 
@@ -304,6 +311,9 @@ impl ChatRequest {
         }
         if let Some(r) = settings.reasoning() {
             self.reasoning = Some(r);
+        }
+        if let Some(tool) = settings.web_search_tool() {
+            self.web_search = Some(tool);
         }
         if settings.pdf.is_some() {
             self.pdf_engine = settings.pdf;

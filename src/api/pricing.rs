@@ -11,6 +11,8 @@ pub struct Pricing {
     pub prompt: Option<f64>,
     pub completion: Option<f64>,
     pub request: Option<f64>,
+    /// USD per web search; `None` when the catalog gives no price for it.
+    pub web_search: Option<f64>,
     /// USD per input image (`None`: the catalog names no fee of its own).
     pub image: Option<f64>,
     /// USD per audio input token (`None`: audio is priced as prompt tokens).
@@ -66,6 +68,7 @@ impl Pricing {
                 .request
                 .as_deref()
                 .map_or(Some(0.0), |s| parse_price(Some(s))),
+            web_search: parse_price(entry.web_search.as_deref()),
             image: parse_price(entry.image.as_deref()),
             audio: parse_price(entry.audio.as_deref()),
             overrides: entry.overrides.iter().map(Override::from_entry).collect(),
@@ -101,12 +104,19 @@ impl Pricing {
         !self.overrides.is_empty()
     }
 
-    /// The cost of an answer from its token counts, when prompt and completion prices are known.
+    /// The cost of an answer from its token counts (and its web searches), when the prices
+    /// it needs are known.
     pub fn cost_of(&self, usage: &Usage) -> Option<Cost> {
+        let searches = match usage.web_search_requests {
+            0 => 0.0,
+            #[allow(clippy::cast_precision_loss)]
+            n => n as f64 * self.web_search?,
+        };
         #[allow(clippy::cast_precision_loss)]
         let usd = usage.prompt_tokens as f64 * self.prompt?
             + usage.completion_tokens as f64 * self.completion?
-            + self.request.unwrap_or(0.0);
+            + self.request.unwrap_or(0.0)
+            + searches;
         Some(Cost::usd(usd))
     }
 
@@ -163,6 +173,39 @@ mod tests {
         assert_eq!(p.at(0, 130).completion, Some(4.0));
         assert_eq!(p.at(0, 1200).prompt, Some(1.0));
         assert_eq!(p.at(0, 400).prompt, Some(1.0), "the end is exclusive");
+    }
+
+    #[test]
+    fn the_catalogs_search_price_is_read_and_counted_per_search() {
+        let raw = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/openrouter/catalog/models-2026-08-19.json"
+        ))
+        .unwrap();
+        let list: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let entry = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "openai/gpt-4.1-mini")
+            .unwrap();
+        let p = Pricing::from_entry(&serde_json::from_value(entry["pricing"].clone()).unwrap());
+        assert_eq!(p.web_search, Some(0.01));
+        // The recorded search answer's tokens and one search: what it was billed.
+        let usage = Usage {
+            prompt_tokens: 8174,
+            completion_tokens: 30,
+            web_search_requests: 1,
+            ..Usage::default()
+        };
+        let cost = p.cost_of(&usage).unwrap().as_usd();
+        assert!((cost - 0.013_317_6).abs() < 1e-9, "{cost}");
+        // Searches with no price make the cost unknown, not cheaper.
+        assert_eq!(entry_without_search().cost_of(&usage), None);
+    }
+
+    fn entry_without_search() -> Pricing {
+        entry(r#"{"prompt":"0.0000004","completion":"0.0000016"}"#)
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct Reply {
     pub content: Clean,
     pub reasoning: Clean,
     pub reasoning_details: Vec<Value>,
+    /// Web sources the answer cites, in the order first cited, each address once.
+    pub citations: Vec<super::Citation>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<FinishReason>,
     /// The first undecodable chunk, kept even though the stream went on.
@@ -53,6 +55,7 @@ impl Reply {
             content: Clean::default(),
             reasoning: Clean::default(),
             reasoning_details: Vec::new(),
+            citations: Vec::new(),
             usage: None,
             finish_reason: None,
             damage: None,
@@ -86,6 +89,7 @@ impl Reply {
             StreamEvent::ReasoningDetails(items) => {
                 merge_reasoning_details(&mut self.reasoning_details, items);
             }
+            StreamEvent::Citations(cited) => super::citations::merge(&mut self.citations, cited),
             StreamEvent::Usage(usage) => self.usage = Some(usage),
             StreamEvent::Finished(reason) => self.finished(reason),
             StreamEvent::Damaged(err) => self.damaged(err),

@@ -18,6 +18,7 @@ use super::redact::{Secrets, StreamScrubber};
 use super::wire::{Chunk, WireCost, WireError};
 use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Usage};
+use serde_json::Value;
 
 /// Turns the `data:` payloads of one response into events. It keeps the little state the
 /// protocol needs: the first finish reason wins (OpenRouter's usage chunk repeats it, or sends
@@ -136,6 +137,12 @@ impl ChunkDecoder {
                         out.push(StreamEvent::Content(c));
                     }
                 }
+                if let Some(Value::Array(items)) = delta.annotations {
+                    let cited = super::citations::from_annotations(&items);
+                    if !cited.is_empty() {
+                        out.push(StreamEvent::Citations(cited));
+                    }
+                }
             }
             if choice.error.is_some() {
                 choice_error = choice.error;
@@ -222,21 +229,13 @@ fn usage_from_wire(u: super::wire::WireUsage) -> (Usage, Option<String>) {
         Some(Err(why)) => (None, Some(why)),
         None => (None, None),
     };
-    // Only a split that adds up to the total is believed: some recordings carry zeros.
-    let completion_cost = match (&u.cost_details, cost) {
-        (Some(d), Some(total)) => match (
-            d.upstream_inference_prompt_cost,
-            d.upstream_inference_completions_cost,
-        ) {
-            (Some(p), Some(c))
-                if ((p + c) - total.as_usd()).abs() <= 1e-9 + total.as_usd() * 0.01 =>
-            {
-                Cost::of_answer(c).ok()
-            }
-            _ => None,
-        },
-        _ => None,
-    };
+    let searches = u
+        .server_tool_use_details
+        .as_ref()
+        .or(u.server_tool_use.as_ref())
+        .and_then(|s| s.web_search_requests)
+        .unwrap_or(0);
+    let (completion_cost, search_cost) = split(u.cost_details.as_ref(), cost, searches);
     let usage = Usage {
         prompt_tokens: u.prompt_tokens.unwrap_or(0),
         completion_tokens: u.completion_tokens.unwrap_or(0),
@@ -251,8 +250,41 @@ fn usage_from_wire(u: super::wire::WireUsage) -> (Usage, Option<String>) {
             .unwrap_or(0),
         cost,
         completion_cost,
+        web_search_requests: searches,
+        search_cost,
     };
     (usage, refused)
+}
+
+/// The completion's and the searches' shares of `total`, from the gateway's split of the bill.
+/// Only a split that adds up is believed (some recordings carry zeros): prompt plus completion
+/// is the total, or, when the gateway searched, the total less the searches, which are billed
+/// on top of the tokens (the recorded search answers: $0.0133176 = $0.0032696 + $0.000048 +
+/// one search at $0.01).
+fn split(
+    details: Option<&super::wire::CostDetails>,
+    total: Option<Cost>,
+    searches: u64,
+) -> (Option<Cost>, Option<Cost>) {
+    let (Some(d), Some(total)) = (details, total) else {
+        return (None, None);
+    };
+    let (Some(p), Some(c)) = (
+        d.upstream_inference_prompt_cost,
+        d.upstream_inference_completions_cost,
+    ) else {
+        return (None, None);
+    };
+    let total = total.as_usd();
+    let slack = 1e-9 + total * 0.01;
+    let rest = total - (p + c);
+    if rest.abs() <= slack {
+        (Cost::of_answer(c).ok(), None)
+    } else if searches > 0 && rest > 0.0 {
+        (Cost::of_answer(c).ok(), Cost::of_answer(rest).ok())
+    } else {
+        (None, None)
+    }
 }
 
 fn preview(s: &str) -> String {

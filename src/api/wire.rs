@@ -38,6 +38,9 @@ pub(crate) struct ChatBody<'a> {
     /// OpenRouter's plugins (`file-parser` for PDFs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<Value>,
+    /// Server tools OpenRouter runs itself (`openrouter:web_search`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<&'a Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -91,6 +94,9 @@ pub(crate) struct Delta<'a> {
     #[serde(borrow)]
     pub reasoning_content: Option<Cow<'a, str>>,
     pub reasoning_details: Option<Vec<Value>>,
+    /// Sources the answer cites (`url_citation`), read leniently by `citations`: any JSON is
+    /// taken here, so a strange one never makes the chunk undecodable.
+    pub annotations: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +109,15 @@ pub(crate) struct WireUsage {
     pub cost_details: Option<CostDetails>,
     /// DeepSeek reports cache hits here instead.
     pub prompt_cache_hit_tokens: Option<u64>,
+    /// Server tools the gateway ran: `server_tool_use_details` in the recordings,
+    /// `server_tool_use` in some documentation; either is read.
+    pub server_tool_use_details: Option<ServerToolUse>,
+    pub server_tool_use: Option<ServerToolUse>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ServerToolUse {
+    pub web_search_requests: Option<u64>,
 }
 
 /// OpenRouter sends a number; Perplexity an object with `total_cost`.
@@ -205,6 +220,9 @@ pub struct PricingEntry {
     pub request: Option<String>,
     pub internal_reasoning: Option<String>,
     pub input_cache_read: Option<String>,
+    /// USD per web search (the `openrouter:web_search` tool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_search: Option<String>,
     /// USD per input image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,

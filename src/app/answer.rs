@@ -129,6 +129,10 @@ impl Answer {
                 crate::api::merge_reasoning_details(&mut r.reasoning_details, items);
                 out.grew = true;
             }
+            StreamEvent::Citations(cited) => {
+                crate::api::citations::merge(&mut r.citations, cited);
+                out.grew = true;
+            }
             StreamEvent::Usage(usage) => r.usage = Some(usage),
             StreamEvent::Finished(reason) => r.finished(reason),
             StreamEvent::Damaged(err) => r.damaged(err),
@@ -350,6 +354,8 @@ pub(super) fn footer_text(
         CostState::Pending => "cost pending…".to_owned(),
         CostState::Unknown => "cost unknown".to_owned(),
     });
+    // The searches' share of the cost above (already in it), shown apart.
+    parts.extend(r.usage.and_then(|u| u.search_label()));
     if let Some(u) = r.usage {
         let mut tokens = format!("{}→{} tok", u.prompt_tokens, u.completion_tokens);
         if u.reasoning_tokens > 0 {

@@ -195,9 +195,11 @@ impl Pane {
     /// Rows of an answer's footer: a live one's is one row (a spinner); a finished one's
     /// wraps like text, as blind as the pane (a blind label is as long at every index).
     pub(super) fn footer_rows(&self, a: &Answer) -> usize {
-        Identity::new(self, 0)
-            .footer(a)
-            .map_or(1, |t| wrap_note(&t, self.width).len())
+        let sources = super::sources::source_rows(a, self.width).len();
+        sources
+            + Identity::new(self, 0)
+                .footer(a)
+                .map_or(1, |t| wrap_note(&t, self.width).len())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod routing;
 mod send;
 mod session;
 pub mod shootout;
+pub mod sources;
 pub mod spend;
 mod stream;
 mod sync;

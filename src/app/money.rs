@@ -156,7 +156,11 @@ pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachme
             dearest_fee = dearest_fee.max(fee);
             let cost = catalog
                 .and_then(|c| c.pricing(&m))
-                .and_then(|pr| with_files(&pr.at(tokens, hhmm), tokens, max_tokens, more))
+                .and_then(|pr| {
+                    let pr = pr.at(tokens, hhmm);
+                    let search = search_price(&pr, p.settings.web);
+                    with_files(&pr, tokens, max_tokens, more).map(|c| c + search)
+                })
                 .map(|c| Cost::usd(c.as_usd() + fee));
             dearest = match (dearest, cost) {
                 (Some(a), Some(b)) => Some(if b > a { b } else { a }),
@@ -173,6 +177,15 @@ pub fn estimate_with(app: &App, targets: &[usize], text: &str, files: &[Attachme
         }
     }
     est
+}
+
+/// What a request's web search adds to its most: one search at the catalog's price. The model
+/// decides how often it searches (0 to N times); each search costs the same again.
+pub fn search_price(pricing: &crate::api::Pricing, web: bool) -> Cost {
+    match (web, pricing.web_search) {
+        (true, Some(per_search)) => Cost::usd(per_search),
+        _ => Cost::ZERO,
+    }
 }
 
 /// The most one request can cost with the attachments' extras: a fee per image where the

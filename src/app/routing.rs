@@ -25,11 +25,12 @@ pub enum Field {
     Ignore,
     AllowFallbacks,
     Filters,
+    Web,
     Settings,
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Self::Sort,
         Self::Variant,
         Self::MaxPrice,
@@ -39,6 +40,7 @@ impl Field {
         Self::Ignore,
         Self::AllowFallbacks,
         Self::Filters,
+        Self::Web,
         Self::Settings,
     ];
 
@@ -53,12 +55,16 @@ impl Field {
             Self::Ignore => "ignore providers",
             Self::AllowFallbacks => "other providers",
             Self::Filters => "provider filters",
+            Self::Web => "web search",
             Self::Settings => "pane settings",
         }
     }
 
     pub fn is_choice(self) -> bool {
-        matches!(self, Self::Sort | Self::Variant | Self::AllowFallbacks)
+        matches!(
+            self,
+            Self::Sort | Self::Variant | Self::AllowFallbacks | Self::Web
+        )
     }
 }
 
@@ -72,6 +78,8 @@ pub struct RoutingForm {
     pub sort: Option<ProviderSort>,
     pub variant: Option<Variant>,
     pub allow_fallbacks: bool,
+    /// The pane searches the web (its `web_results` and `web_context` are in `settings`).
+    pub web: bool,
     pub max_price: Prompt,
     pub fallbacks: Prompt,
     pub order: Prompt,
@@ -120,6 +128,7 @@ impl RoutingForm {
             sort: r.sort,
             variant: r.variant,
             allow_fallbacks: r.allow_fallbacks,
+            web: settings.web,
             max_price: text(
                 &r.max_price.map(|m| m.to_string()).unwrap_or_default(),
                 "none; e.g. 2, or 1/4 for prompt/completion",
@@ -139,8 +148,13 @@ impl RoutingForm {
                 "none; quantizations=fp8|bf16, zdr=true, require_parameters=true, min_throughput=50, max_latency=2",
             ),
             settings: text(
-                &settings.to_text(),
-                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3, pdf=native|text|ocr",
+                // Whether it searches is the web field's; how it searches stays here.
+                &PaneSettings {
+                    web: false,
+                    ..settings.clone()
+                }
+                .to_text(),
+                "none; temperature=0.2, top_p, seed=7, max_tokens, effort=high, reasoning_tokens, exclude_reasoning, system=\"…\", samples=3, pdf=native|text|ocr, web_results=5, web_context=high",
             ),
             error: None,
         }
@@ -190,7 +204,7 @@ impl RoutingForm {
             Field::Ignore => Some(&self.ignore),
             Field::Filters => Some(&self.filters),
             Field::Settings => Some(&self.settings),
-            Field::Sort | Field::Variant | Field::AllowFallbacks => None,
+            Field::Sort | Field::Variant | Field::AllowFallbacks | Field::Web => None,
         }
     }
 
@@ -203,7 +217,7 @@ impl RoutingForm {
             Field::Ignore => Some(&mut self.ignore),
             Field::Filters => Some(&mut self.filters),
             Field::Settings => Some(&mut self.settings),
-            Field::Sort | Field::Variant | Field::AllowFallbacks => None,
+            Field::Sort | Field::Variant | Field::AllowFallbacks | Field::Web => None,
         }
     }
 
@@ -223,6 +237,12 @@ impl RoutingForm {
                 "never (only the first / ordered ones)"
             }
             .into(),
+            Field::Web => if self.web {
+                "on: openrouter:web_search, each search billed apart"
+            } else {
+                "off"
+            }
+            .into(),
             _ => String::new(),
         }
     }
@@ -232,6 +252,7 @@ impl RoutingForm {
             Field::Sort => self.sort = cycle(self.sort, &ProviderSort::ALL, forward),
             Field::Variant => self.variant = cycle(self.variant, &Variant::ALL, forward),
             Field::AllowFallbacks => self.allow_fallbacks = !self.allow_fallbacks,
+            Field::Web => self.web = !self.web,
             _ => {}
         }
     }
@@ -276,7 +297,18 @@ impl RoutingForm {
                 "`{k}` is routing: set it in its own field (or provider filters)"
             ));
         }
-        Ok(spec.settings)
+        let mut settings = spec.settings;
+        let typed_web =
+            settings.web || settings.web_results.is_some() || settings.web_context.is_some();
+        if typed_web && !self.web {
+            return Err(
+                "web search is off: turn it on in its field (Space), or drop web_results and \
+                 web_context from the settings"
+                    .into(),
+            );
+        }
+        settings.web = self.web;
+        Ok(settings)
     }
 
     pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap) -> FormOutcome {
@@ -360,12 +392,18 @@ mod tests {
         press(&mut f, KeyCode::Down);
         type_in(&mut f, "quantizations=fp8|bf16, zdr=true");
         press(&mut f, KeyCode::Down);
-        type_in(&mut f, "temperature=0.2, effort=high, samples=3");
+        assert_eq!(f.choice_text(Field::Web), "off");
+        press(&mut f, KeyCode::Char(' '));
+        press(&mut f, KeyCode::Down);
+        type_in(
+            &mut f,
+            "temperature=0.2, effort=high, samples=3, web_results=4",
+        );
         let FormOutcome::Apply(applied) = press(&mut f, KeyCode::Enter) else {
             panic!("{:?}", f.error)
         };
         let (r, s) = *applied;
-        assert_eq!(s.label(), "T0.2 · effort high · ×3");
+        assert_eq!(s.label(), "T0.2 · effort high · ×3 · web 4");
         assert_eq!(r.quantizations, ["fp8", "bf16"]);
         assert!(r.zdr);
         assert_eq!(r.sort, Some(ProviderSort::Price));
@@ -415,9 +453,23 @@ mod tests {
     }
 
     #[test]
+    fn web_options_with_the_search_off_keep_the_form_open() {
+        let spec =
+            crate::pane_settings::parse_spec("a/b{web_context=high}", std::path::Path::new("."))
+                .unwrap();
+        let mut f = RoutingForm::new(PaneId(1), "a/b", &Routing::default(), &spec.settings);
+        assert!(f.web);
+        assert_eq!(f.settings.text(), "web_context=high");
+        f.field = Field::ALL.iter().position(|x| *x == Field::Web).unwrap();
+        press(&mut f, KeyCode::Char(' '));
+        assert_eq!(press(&mut f, KeyCode::Enter), FormOutcome::Stay);
+        assert!(f.error.as_deref().unwrap().contains("web search is off"));
+    }
+
+    #[test]
     fn the_form_starts_from_the_panes_settings_and_gives_them_back() {
         let spec = crate::pane_settings::parse_spec(
-            "a/b{seed=7,system=\"Be brief, please\",exclude_reasoning=true,quantizations=fp8,zdr=1}",
+            "a/b{seed=7,system=\"Be brief, please\",exclude_reasoning=true,quantizations=fp8,zdr=1,web=true,web_results=3}",
             std::path::Path::new("."),
         )
         .unwrap();

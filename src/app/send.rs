@@ -189,7 +189,9 @@ pub(super) fn start_answer(app: &mut App, i: usize, fx: &mut Vec<Effect>) {
     let request = app.fresh_request_id();
     let unsupported = catalog::unsupported_settings(app, &app.panes[i]).map(|w| Clean::line(&w));
     let pane = &mut app.panes[i];
-    pane.note = dropped_routing_note(&app.settings, &pane.model, &pane.routing).or(unsupported);
+    pane.note = dropped_routing_note(&app.settings, &pane.model, &pane.routing)
+        .or_else(|| dropped_web_note(&app.settings, pane))
+        .or(unsupported);
     pane.served_instead = None;
     let chat = pane.chat_for(pane.entries.len(), &app.settings);
     pane.entries.push(Entry::Answer(Box::new(Answer::new(
@@ -226,6 +228,21 @@ fn dropped_routing_note(
         endpoint,
     )
     .map(|w| Clean::line(&w))
+}
+
+/// A web search this pane asks for but its server will not be sent (a plain OpenAI server).
+fn dropped_web_note(settings: &super::Settings, pane: &super::Pane) -> Option<Clean> {
+    let endpoint = pane.model.endpoint();
+    let plain = settings
+        .plain_openai
+        .iter()
+        .any(|e| e.as_deref() == endpoint);
+    let dialect = if plain {
+        Dialect::OpenAi
+    } else {
+        Dialect::OpenRouter
+    };
+    crate::pane_settings::dropped_web(&pane.settings, dialect, endpoint).map(|w| Clean::line(&w))
 }
 
 pub(super) fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {

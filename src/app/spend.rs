@@ -22,6 +22,9 @@ pub struct ModelStats {
     pub cost: Cost,
     /// Answers whose cost is pending or unknown (not in `cost`).
     pub uncosted: usize,
+    /// Web searches its answers ran, and their known share of `cost` (in it, not on top).
+    pub searches: u64,
+    pub search_cost: Cost,
     pub mean_ttft: Option<Duration>,
     pub mean_tokens_per_second: Option<f64>,
     /// Tokens per second of its latest complete answers, oldest first.
@@ -36,6 +39,9 @@ pub struct SpendReport {
     pub providers: Vec<(Clean, Cost)>,
     pub total: Cost,
     pub uncosted: usize,
+    /// Web searches in all, and their known share of `total`.
+    pub searches: u64,
+    pub search_cost: Cost,
 }
 
 pub fn report(panes: &[Pane]) -> SpendReport {
@@ -65,6 +71,13 @@ pub fn report(panes: &[Pane]) -> SpendReport {
                     .stats
                     .completion_tokens
                     .saturating_add(u.completion_tokens);
+                acc.stats.searches = acc.stats.searches.saturating_add(u.web_search_requests);
+                out.searches = out.searches.saturating_add(u.web_search_requests);
+                // Only a search share of a cost counted above is counted: never on top.
+                if let (Some(s), CostState::Reported(_)) = (u.search_cost, a.cost) {
+                    acc.stats.search_cost += s;
+                    out.search_cost += s;
+                }
             }
             match a.cost {
                 CostState::Reported(c) => {

@@ -55,6 +55,7 @@ pub(super) fn on_event(
     }
     let rejected = applied.rejected;
     if ended {
+        super::sources::price_searches(app, i, request);
         app.panes[i].refresh_spread();
         super::diff::refresh(app, Some(i));
     }
@@ -240,6 +241,7 @@ pub(super) fn on_reconciled(
                     cached_tokens: 0,
                     cost: record.total_cost.map(Cost::usd),
                     completion_cost: None,
+                    ..Usage::default()
                 });
             }
         }

@@ -32,14 +32,19 @@ pub(crate) fn json_line(a: &Answer) -> Value {
         "finish_reason": r.finish_reason.as_ref().map(|f| f.as_str()),
         "finish_note": r.finish_note(),
         "warnings": r.warnings(),
+        "citations": r.citations,
         "usage": r.usage.map(|u| json!({
             "prompt_tokens": u.prompt_tokens,
             "completion_tokens": u.completion_tokens,
             "reasoning_tokens": u.reasoning_tokens,
             "cached_tokens": u.cached_tokens,
             "cost": a.cost.known().map(Cost::as_usd),
+            "web_search_requests": u.web_search_requests,
+            "search_cost": u.search_cost.map(Cost::as_usd),
         })),
         "cost": a.cost.known().map(Cost::as_usd),
+        // The searches' share of `cost` (included in it, not on top).
+        "search_cost": r.usage.and_then(|u| u.search_cost).map(Cost::as_usd),
         "cost_source": a.cost_source,
         "ttft_ms": ms(r.ttft),
         "duration_ms": ms(r.duration),
@@ -63,12 +68,17 @@ fn totals(answers: &[Answer]) -> (Cost, usize, usize) {
 
 pub(crate) fn json_summary(answers: &[Answer]) -> Value {
     let (total, unknown, failed) = totals(answers);
+    let usages = || answers.iter().filter_map(|a| a.reply.usage);
+    let searches: u64 = usages().map(|u| u.web_search_requests).sum();
+    let search_cost: Cost = usages().filter_map(|u| u.search_cost).sum();
     json!({
         "summary": true,
         "models": answers.len(),
         "failed": failed,
         "total_cost": total.as_usd(),
         "unknown_cost": unknown,
+        "web_search_requests": searches,
+        "search_cost": search_cost.as_usd(),
     })
 }
 
@@ -136,6 +146,15 @@ pub(crate) fn write_block(out: &mut dyn Write, a: &Answer, show_reasoning: bool)
     if !content.is_empty() {
         writeln!(out, "{}", content.trim_end())?;
     }
+    if !r.citations.is_empty() {
+        writeln!(out, "sources:")?;
+        for (title, url) in crate::api::citations::numbered(&r.citations) {
+            writeln!(out, "  {title}")?;
+            if let Some(url) = url {
+                writeln!(out, "      {url}")?;
+            }
+        }
+    }
     if let Some(e) = r.failure() {
         let partial = if content.is_empty() {
             ""
@@ -184,6 +203,7 @@ fn stats_line(a: &Answer) -> String {
         (Some(c), _) => c.to_string(),
         (None, _) => "cost unknown".into(),
     });
+    parts.extend(r.usage.and_then(|u| u.search_label()));
     if let Some(t) = r.ttft {
         parts.push(format!("TTFT {:.2} s", t.as_secs_f64()));
     }

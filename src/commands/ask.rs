@@ -22,7 +22,12 @@ pub(crate) async fn run(
     // Before anything is sent: one file that cannot be attached stops the whole run.
     let attachments =
         crate::attach::load_all(&args.attach, config.attach_caps()).map_err(UsageError)?;
-    let panes = pick_panes(global, config, &args.models)?;
+    let mut panes = pick_panes(global, config, &args.models)?;
+    if args.web {
+        for p in &mut panes {
+            p.settings.web = true;
+        }
+    }
     let routing = args.routing.routing().map_err(UsageError)?;
     let conn = connect::connect(global, config, config_path).await?;
     let panes = match args.providers.as_deref() {
@@ -282,8 +287,10 @@ fn check_daily_budget(
         .map(|p| p.settings.max_tokens.unwrap_or(plan.max_tokens))
         .max()
         .unwrap_or(plan.max_tokens);
+    let web: Vec<bool> = plan.panes.iter().map(|p| p.settings.web).collect();
     let spend = BudgetCheck {
         models: &models,
+        web: &web,
         requests: &[tokens],
         files: Some((files, &engines)),
         max_tokens,
@@ -301,6 +308,8 @@ fn check_daily_budget(
 /// entry of `requests` (its estimated prompt tokens), each answer up to `max_tokens`.
 pub(crate) struct BudgetCheck<'a> {
     pub(crate) models: &'a [(ModelRef, api::Routing)],
+    /// Which of `models` search the web (each request then counts one search).
+    pub(crate) web: &'a [bool],
     pub(crate) requests: &'a [u64],
     /// The attachments' extras in each request, and each model's PDF engine (by index of
     /// `models`): image and audio prices and the engine's page fee come on top.
@@ -339,8 +348,12 @@ impl BudgetCheck<'_> {
             .flat_map(|(i, p, id)| {
                 self.requests.iter().filter_map(move |&tokens| {
                     let p = p.at(tokens, clock::hhmm(now));
+                    let web = self.web.get(i).copied().unwrap_or(false);
+                    let search = crate::app::money::search_price(&p, web).as_usd();
                     let Some((more, engines)) = self.files else {
-                        return p.max_cost(tokens, self.max_tokens).map(chat::Cost::as_usd);
+                        return p
+                            .max_cost(tokens, self.max_tokens)
+                            .map(|c| c.as_usd() + search);
                     };
                     let engine = engines.get(i).copied().flatten();
                     let fee = crate::attach::estimate::engine_fee(
@@ -350,7 +363,8 @@ impl BudgetCheck<'_> {
                     );
                     Some(
                         crate::app::money::with_files(&p, tokens, self.max_tokens, more)?.as_usd()
-                            + fee,
+                            + fee
+                            + search,
                     )
                 })
             })

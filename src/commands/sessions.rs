@@ -197,8 +197,10 @@ async fn rerun(
                 .saturating_add(answers.saturating_mul(u64::from(plan.max_tokens)))
         })
         .collect();
+    let web: Vec<bool> = plan.settings.iter().map(|s| s.web).collect();
     let spend = BudgetCheck {
         models: &routed,
+        web: &web,
         requests: &requests,
         files: None,
         max_tokens: plan

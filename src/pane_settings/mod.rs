@@ -4,11 +4,13 @@
 //! bad value never reaches a server. `spec` reads `MODEL{key=value,...}`.
 
 pub mod spec;
+mod web;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use spec::{PaneSpec, parse_spec};
+pub use web::{MAX_WEB_RESULTS, SearchContext, dropped_web};
 
 /// `reasoning.effort`. OpenRouter also knows `max`; modelroom offers the levels every
 /// reasoning family maps (docs/protocol.md, "Reasoning").
@@ -90,6 +92,15 @@ pub struct PaneSettings {
     /// run's `-n`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<u32>,
+    /// Search the web with OpenRouter's `openrouter:web_search` tool (see `web`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub web: bool,
+    /// The search's `max_results`: results per search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_results: Option<u32>,
+    /// The search's `search_context_size`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_context: Option<SearchContext>,
     /// How OpenRouter reads this pane's PDFs (`pdf=native|text|ocr`), over the room's
     /// `pdf_engine` or `ask --pdf-engine`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +121,9 @@ pub const KEYS: &[&str] = &[
     "reasoning_tokens",
     "exclude_reasoning",
     "samples",
+    "web",
+    "web_results",
+    "web_context",
     "pdf",
 ];
 
@@ -159,13 +173,14 @@ impl PaneSettings {
                     }
                 }
             }
-            _ => return Ok(false),
+            _ => return self.set_web(key, v),
         }
         Ok(true)
     }
 
     /// The combinations a server would refuse, named.
     pub fn check(&self) -> Result<(), String> {
+        self.check_web()?;
         if let (Some(e), Some(n)) = (self.effort, self.reasoning_tokens) {
             return Err(format!(
                 "effort={} and reasoning_tokens={n} both set: a pane gives an effort or a \
@@ -215,6 +230,10 @@ impl PaneSettings {
         if self.reasoning().is_some() {
             out.push("reasoning");
         }
+        // The search is a server tool: a model that takes no tools will not call it.
+        if self.web {
+            out.push("tools");
+        }
         out
     }
 
@@ -261,6 +280,7 @@ impl PaneSettings {
         if let Some(n) = self.samples.filter(|n| *n > 1) {
             parts.push(format!("×{n}"));
         }
+        parts.extend(self.web_label());
         if let Some(e) = self.pdf {
             parts.push(format!("pdf {}", e.as_str()));
         }
@@ -289,6 +309,12 @@ impl PaneSettings {
             self.exclude_reasoning.then(|| "true".to_owned()),
         );
         put("samples", self.samples.map(|t| t.to_string()));
+        put("web", self.web.then(|| "true".to_owned()));
+        put("web_results", self.web_results.map(|n| n.to_string()));
+        put(
+            "web_context",
+            self.web_context.map(|c| c.as_str().to_owned()),
+        );
         put("pdf", self.pdf.map(|e| e.as_str().to_owned()));
         put("system", self.system.clone());
         parts.join(", ")

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use super::rich::Rich;
-use super::rounds::{Stats, error_text, finish_word, line, partial_note, served_by, spend, stats};
+use super::rounds::{
+    Stats, error_text, finish_word, line, partial_note, served_by, sources, spend, stats,
+};
 use crate::sanitize::sanitize;
 use crate::store::{AnswerRecord, PaneRecord, Session};
 
@@ -28,6 +30,8 @@ section.round { border-top: 1px solid var(--line); margin-top: 2rem; padding-top
 .md blockquote { margin: 0.5rem 0; padding-left: 0.8rem; border-left: 3px solid var(--line); color: var(--muted); }
 .md table { margin: 0.5rem 0; }
 .answer .none { color: var(--muted); font-style: italic; }
+.answer ol.sources { font-size: 13px; padding-left: 1.5rem; overflow-wrap: anywhere; }
+.answer ol.sources small { color: var(--muted); }
 .answer .error { color: #c33; }
 .answer.failed { border-color: #c336; }
 .answer.stopped, .answer.interrupted { border-style: dashed; }
@@ -304,6 +308,7 @@ fn article(
                 rich.html(content.trim_end(), level)
             );
         }
+        sources_html(&mut out, a);
         if let Some(e) = error_text(a) {
             let _ = writeln!(out, "<p class=\"error\">✗ {}</p>", esc(&e));
         }
@@ -345,6 +350,30 @@ fn stats_table(out: &mut String, rows: Vec<(String, Stats)>) {
         );
     }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// The web sources an answer cited, as a numbered list. Only a web address becomes a link
+/// (never `javascript:` and the like); every address is shown as text too.
+fn sources_html(out: &mut String, a: &AnswerRecord) {
+    let cited = sources(a);
+    if cited.is_empty() {
+        return;
+    }
+    out.push_str("<ol class=\"sources\">\n");
+    for c in &cited {
+        let title = if c.title.is_empty() { &c.url } else { &c.title };
+        let head = if c.is_web() {
+            format!(
+                "<a href=\"{}\" rel=\"noreferrer noopener\">{}</a>",
+                esc(&c.url),
+                esc(title)
+            )
+        } else {
+            esc(title)
+        };
+        let _ = writeln!(out, "<li>{head} <small>{}</small></li>", esc(&c.url));
+    }
+    out.push_str("</ol>\n");
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

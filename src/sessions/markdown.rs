@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::rounds::{Round, error_text, line, partial_note, served_by, spend, stats};
+use super::rounds::{Round, error_text, line, partial_note, served_by, sources, spend, stats};
 use crate::sanitize::sanitize;
 use crate::store::Session;
 
@@ -161,6 +161,20 @@ fn answers(out: &mut String, session: &Session, round: &Round<'_>, level: usize)
             let content = sanitize(&a.content, "\t");
             if !content.trim().is_empty() {
                 let _ = writeln!(out, "{}", block(content.trim_end(), level));
+            }
+            let cited = sources(a);
+            if !cited.is_empty() {
+                let _ = writeln!(out, "\nSources:\n");
+                for (n, c) in cited.iter().enumerate() {
+                    let title = if c.title.is_empty() { &c.url } else { &c.title };
+                    let _ = writeln!(
+                        out,
+                        "{}. {} — {}",
+                        n + 1,
+                        md_inline(title),
+                        md_inline(&c.url)
+                    );
+                }
             }
             if let Some(e) = error_text(a) {
                 if !content.trim().is_empty() {

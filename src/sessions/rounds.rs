@@ -82,10 +82,17 @@ pub fn stats(a: &AnswerRecord) -> Stats {
                 t
             },
         ),
-        cost: match (a.cost_status, a.cost_usd) {
-            (CostStatus::Reported, Some(c)) => Cost::usd(c).to_string(),
-            (CostStatus::Pending, _) => "pending".into(),
-            _ => "unknown".into(),
+        cost: {
+            let mut cost = match (a.cost_status, a.cost_usd) {
+                (CostStatus::Reported, Some(c)) => Cost::usd(c).to_string(),
+                (CostStatus::Pending, _) => "pending".into(),
+                _ => "unknown".into(),
+            };
+            // The searches' share of that cost, in it already.
+            if let Some(search) = a.usage.and_then(|u| u.search_label()) {
+                let _ = write!(cost, " ({search})");
+            }
+            cost
         },
         ttft: secs(a.ttft_ms),
         duration: secs(a.duration_ms),
@@ -132,6 +139,15 @@ pub(super) fn line(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The web sources an answer cited, as clean as a server's (a file is untrusted too).
+pub(super) fn sources(a: &AnswerRecord) -> Vec<crate::api::Citation> {
+    a.citations
+        .iter()
+        .filter_map(|c| crate::api::Citation::new(&c.url, &c.title))
+        .take(crate::api::citations::MAX_CITATIONS)
+        .collect()
 }
 
 /// Who served `a` when it was not `pane`'s model: a fallback in the words the room and `ask`
@@ -190,6 +206,7 @@ mod tests {
             finish: Finish::Complete,
             finish_reason: None,
             error: None,
+            citations: Vec::new(),
         }))
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::rounds::{error_text, line, rounds, served_by, short_time, spend, stats};
+use super::rounds::{error_text, line, rounds, served_by, short_time, sources, spend, stats};
 use crate::sanitize::sanitize;
 use crate::store::Session;
 
@@ -75,6 +75,16 @@ pub fn show(session: &Session, show_reasoning: bool) -> String {
                 let content = sanitize(&a.content, "\t");
                 if !content.trim().is_empty() {
                     let _ = writeln!(out, "{}", content.trim_end());
+                }
+                let cited = sources(a);
+                if !cited.is_empty() {
+                    let _ = writeln!(out, "sources:");
+                    for (title, url) in crate::api::citations::numbered(&cited) {
+                        let _ = writeln!(out, "  {title}");
+                        if let Some(url) = url {
+                            let _ = writeln!(out, "      {url}");
+                        }
+                    }
                 }
                 if let Some(e) = error_text(a) {
                     let _ = writeln!(out, "✗ {e}");

@@ -314,10 +314,17 @@ pub fn model_json(m: &DemoModel) -> Value {
         "prompt": price_string(m.prompt_price),
         "completion": price_string(m.completion_price),
     });
+    // Every paid demo model takes tools, so it can search the web, at a price per search.
+    if let Some(per_search) = super::search::price(m) {
+        pricing["web_search"] = json!(price_string(per_search));
+    }
     if let Some(fee) = super::parts::image_fee(m.id) {
         pricing["image"] = json!(fee);
     }
     let mut params = vec!["max_tokens", "temperature", "top_p", "stop", "seed"];
+    if super::search::price(m).is_some() {
+        params.extend(["tools", "tool_choice"]);
+    }
     let mut entry = json!({
         "id": m.id,
         "canonical_slug": canonical,

@@ -10,6 +10,7 @@ mod endpoints;
 mod parts;
 mod routes;
 mod routing;
+mod search;
 mod state;
 mod stream;
 

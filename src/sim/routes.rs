@@ -257,6 +257,10 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         Ok(lines) => super::parts::describe(&lines),
         Err(message) => return error(400, &message, None),
     };
+    let search = match super::search::from_request(&req, model, &prompt) {
+        Ok(s) => s,
+        Err((status, message)) => return error(status, &message, None),
+    };
     let max_tokens = req["max_tokens"]
         .as_u64()
         .or_else(|| req["max_completion_tokens"].as_u64())
@@ -267,7 +271,8 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         .sum();
     let prompt_tokens = u64::try_from(chars.div_ceil(4) + 4 * messages.len())
         .unwrap_or(u64::MAX)
-        .saturating_add(super::parts::tokens(model.id, messages, &req["plugins"]));
+        .saturating_add(super::parts::tokens(model.id, messages, &req["plugins"]))
+        .saturating_add(search.as_ref().map_or(0, |s| s.injected_tokens));
     let now = std::time::Instant::now();
     let refusal = shared.update(|b| {
         if model.is_free() {
@@ -311,6 +316,10 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     let mut plan = Plan { echo, ..plan };
     if !received.is_empty() {
         plan.content.splice(0..0, tokenize(&received));
+    }
+    if let Some(s) = search {
+        plan.content.splice(0..0, tokenize(&s.intro()));
+        plan.search = Some(s);
     }
     if req["stream"].as_bool().unwrap_or(false) {
         let id = plan.id.clone();
@@ -468,6 +477,7 @@ fn plan(
         per_token: Duration::from_secs_f64(scale / rate.max(0.001)),
         instant: scale == 0.0,
         echo: None,
+        search: None,
     }
 }
 
@@ -495,7 +505,8 @@ async fn complete(plan: Plan, shared: &Shared) -> Response {
         "id": plan.id, "object": "chat.completion", "created": plan.created,
         "model": plan.model.served_id(), "provider": plan.provider.name, "system_fingerprint": null,
         "choices": [{ "index": 0, "logprobs": null, "finish_reason": plan.finish, "native_finish_reason": plan.finish,
-            "message": { "role": "assistant", "content": plan.content.concat(), "refusal": null, "reasoning": reasoning_text } }],
+            "message": { "role": "assistant", "content": plan.content.concat(), "refusal": null, "reasoning": reasoning_text,
+                "annotations": plan.search.as_ref().map_or_else(|| json!([]), super::search::Search::annotations) } }],
         "usage": plan.usage(completion, reasoning)
     });
     let mut resp = Response::new(Body::from(format!("\n\n         \n{body}")));

@@ -36,10 +36,18 @@ pub struct Plan {
     pub instant: bool,
     /// The key to echo back (`[sim:echokey]`).
     pub echo: Option<String>,
+    /// The web searches the request's `openrouter:web_search` tool ran.
+    pub search: Option<super::search::Search>,
 }
 
 impl Plan {
+    /// What the answer is billed: its tokens, and its searches on top.
     pub fn cost(&self, completion_tokens: u64) -> f64 {
+        let fee = self.search.as_ref().map_or(0.0, super::search::Search::fee);
+        ((self.token_cost(completion_tokens) + fee) * 1e9).round() / 1e9
+    }
+
+    fn token_cost(&self, completion_tokens: u64) -> f64 {
         #[allow(clippy::cast_precision_loss)]
         let usd = (self.prompt_tokens as f64 * self.model.prompt_price
             + completion_tokens as f64 * self.model.completion_price)
@@ -63,7 +71,10 @@ impl Plan {
             .directives
             .cost
             .unwrap_or_else(|| self.cost(completion));
-        let prompt_cost = self.cost(0);
+        // The split covers the tokens only: the searches are what the total has beyond it.
+        let prompt_cost = self.token_cost(0);
+        let fee = self.search.as_ref().map_or(0.0, super::search::Search::fee);
+        let completions_cost = cost - prompt_cost - fee;
         let mut u = json!({
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": completion,
@@ -74,10 +85,13 @@ impl Plan {
             "cost_details": {
                 "upstream_inference_cost": cost,
                 "upstream_inference_prompt_cost": prompt_cost,
-                "upstream_inference_completions_cost": ((cost - prompt_cost) * 1e9).round() / 1e9
+                "upstream_inference_completions_cost": (completions_cost * 1e9).round() / 1e9
             },
             "completion_tokens_details": { "reasoning_tokens": reasoning, "image_tokens": 0, "audio_tokens": 0 }
         });
+        if let Some(s) = &self.search {
+            u["server_tool_use_details"] = s.usage();
+        }
         if self.directives.nocost {
             if let Some(o) = u.as_object_mut() {
                 o.remove("cost");
@@ -290,6 +304,12 @@ async fn run(plan: &Plan, out: &Out, reasoning_sent: &mut u64, content_sent: &mu
             return Ended::Cancelled;
         }
         *content_sent += 1;
+    }
+    if let Some(s) = &plan.search {
+        let delta = json!({ "role": "assistant", "content": "", "annotations": s.annotations() });
+        if !out.data(&plan.chunk(&delta, None)).await {
+            return Ended::Cancelled;
+        }
     }
     let finish = plan.chunk(
         &json!({ "role": "assistant", "content": "" }),

@@ -24,8 +24,8 @@ pub use lock::Holder;
 pub use order::{Sent, merge_orders};
 pub use rooms::{Forked, Opened};
 pub use session::{
-    AnswerRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header, PaneHeader, PaneRecord,
-    Params, Session, Totals, Turn,
+    AnswerRecord, CitationRecord, CostStatus, ErrorRecord, FORMAT_VERSION, Finish, Header,
+    PaneHeader, PaneRecord, Params, Session, Totals, Turn,
 };
 
 #[derive(Debug, thiserror::Error)]

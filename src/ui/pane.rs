@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use crate::app::Identity;
 use crate::app::pane::{Answer, AnswerState, Entry, Pane, wrap_note};
+use crate::app::sources::{SourceRow, source_rows};
 use crate::chat::Cost;
 use crate::theme::Theme;
 
@@ -256,7 +257,26 @@ impl PaneView<'_> {
         }
     }
 
+    /// An answer's sources (when it cites any) and then its footer.
     fn footer(&self, a: &Answer) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let mut rows: Vec<Line<'static>> = source_rows(a, self.pane.width)
+            .into_iter()
+            .map(|(kind, row)| {
+                let style = match kind {
+                    SourceRow::Head => t.dim(),
+                    SourceRow::Title => t.link(),
+                    SourceRow::Url => t.url(),
+                };
+                Line::styled(row, style)
+            })
+            .collect();
+        rows.extend(self.status_rows(a));
+        rows
+    }
+
+    /// The footer proper: a live answer's spinner line, or a finished one's figures.
+    fn status_rows(&self, a: &Answer) -> Vec<Line<'static>> {
         let t = self.theme;
         let spin = SPINNER[self.spinner % SPINNER.len()];
         let live = match &a.state {

@@ -38,7 +38,15 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     } else {
         String::new()
     };
-    let title = format!(" spend this session: {}{uncosted} ", r.total);
+    let search = if r.searches > 0 {
+        format!(
+            " (of it {} for {} web search(es))",
+            r.search_cost, r.searches
+        )
+    } else {
+        String::new()
+    };
+    let title = format!(" spend this session: {}{search}{uncosted} ", r.total);
     let k = &app.keymap;
     let mut closes: Vec<String> = k.label_for(Command::Spend).into_iter().collect();
     closes.extend(k.spend.labels(SpendAction::Close).into_iter().take(2));
@@ -164,7 +172,9 @@ fn bar_rows(items: &[(Clean, Cost)], width: usize) -> Vec<(String, String, Strin
 }
 
 fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
-    let widths = [
+    // The search column only when this session searched: it would crowd the rest for nothing.
+    let searched = r.searches > 0;
+    let mut widths = vec![
         Constraint::Fill(3),
         Constraint::Length(8),
         Constraint::Length(17),
@@ -173,7 +183,7 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
         Constraint::Length(9),
         Constraint::Fill(2),
     ];
-    let heads = [
+    let mut heads = vec![
         "model",
         "answers",
         "tokens in → out",
@@ -182,13 +192,17 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
         "tok/s",
         "tok/s, recent answers",
     ];
+    if searched {
+        widths.insert(4, Constraint::Length(12));
+        heads.insert(4, "of it search");
+    }
     let mut y = area.y;
     let header_row = Rect {
         y,
         height: 1,
         ..area
     };
-    for (cell, text) in Layout::horizontal(widths)
+    for (cell, text) in Layout::horizontal(widths.iter().copied())
         .spacing(1)
         .split(header_row)
         .iter()
@@ -213,8 +227,10 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
             height: 1,
             ..area
         };
-        let cells = Layout::horizontal(widths).spacing(1).split(row);
-        for (i, (cell, text)) in cells.iter().zip(row_text(m)).enumerate() {
+        let cells = Layout::horizontal(widths.iter().copied())
+            .spacing(1)
+            .split(row);
+        for (i, (cell, text)) in cells.iter().zip(row_text(m, searched)).enumerate() {
             // A model name wider than its column ends in `…` rather than being cut short.
             let text = if i == 0 {
                 Line::raw(fit(&m.model, usize::from(cell.width)))
@@ -239,17 +255,28 @@ fn render_table(frame: &mut Frame, area: Rect, r: &SpendReport, theme: &Theme) {
     }
 }
 
-fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
+fn row_text(m: &ModelStats, searched: bool) -> Vec<Line<'static>> {
+    let search = searched.then(|| {
+        Line::raw(match m.searches {
+            0 => "–".to_owned(),
+            #[allow(clippy::cast_precision_loss)]
+            n => format!("{n} × {}", Cost::usd(m.search_cost.as_usd() / n as f64)),
+        })
+        .right_aligned()
+    });
     let cost = if m.uncosted > 0 {
         format!("{}+{}?", m.cost, m.uncosted)
     } else {
         m.cost.to_string()
     };
-    vec![
+    let mut row = vec![
         Line::raw(m.model.to_string()),
         Line::raw(m.answers.to_string()).right_aligned(),
         Line::raw(format!("{} → {}", m.prompt_tokens, m.completion_tokens)).right_aligned(),
         Line::raw(cost).right_aligned(),
+    ];
+    row.extend(search);
+    row.extend([
         Line::raw(
             m.mean_ttft
                 .map_or("–".into(), |t| format!("{:.2} s", t.as_secs_f64())),
@@ -260,7 +287,8 @@ fn row_text(m: &ModelStats) -> Vec<Line<'static>> {
                 .map_or("–".into(), |t| format!("{t:.0}")),
         )
         .right_aligned(),
-    ]
+    ]);
+    row
 }
 
 pub fn render_account(frame: &mut Frame, app: &App, theme: &Theme) {

@@ -364,3 +364,75 @@ async fn length_finish_is_reported() {
     assert_eq!(got.content, "The ocean's a vast and mysterious realm");
     assert_eq!(got.usage.map(|u| u.cached_tokens), Some(24));
 }
+
+#[tokio::test]
+async fn the_recorded_web_search_counts_its_search_and_its_share_of_the_bill() {
+    let rel = "openrouter/stream/openai-gpt-4.1-mini-web-search-server-tool.sse";
+    let meta: Value = serde_json::from_slice(&read(&rel.replace(".sse", ".meta.json"))).unwrap();
+    assert_eq!(
+        meta["request"]["body"]["tools"][0]["type"], "openrouter:web_search",
+        "the recording is of the server tool, not the :online suffix"
+    );
+    for size in READ_SIZES {
+        let usage = fold(&decode(&read(rel), size).await).usage.unwrap();
+        assert_eq!(usage.web_search_requests, 1);
+        // $0.0133176 billed = $0.0032696 prompt + $0.000048 completion + one $0.01 search.
+        let search = usage.search_cost.unwrap().as_usd();
+        assert!((search - 0.01).abs() < 1e-9, "{search}");
+        let completion = usage.completion_cost.unwrap().as_usd();
+        assert!((completion - 0.000_048).abs() < 1e-12, "{completion}");
+        assert_eq!(usage.search_label().as_deref(), Some("search 1 × $0.01"));
+    }
+}
+
+#[tokio::test]
+async fn streamed_citations_are_folded_once_each_and_clean() {
+    let chunk = |delta: Value| {
+        format!(
+            "data: {}\n\n",
+            serde_json::json!({"choices": [{"delta": delta}]})
+        )
+    };
+    let cite = |url: &str, title: &str| serde_json::json!({"type": "url_citation", "url_citation": {"url": url, "title": title, "start_index": 0, "end_index": 3}});
+    let mut body = chunk(serde_json::json!({"content": "Ruby 4.0.6 [1]."}));
+    body += &chunk(
+        serde_json::json!({"content": "", "annotations": [cite("https://www.ruby-lang.org/en/downloads/", "Download \u{1b}[31mRuby")]}),
+    );
+    body += &chunk(serde_json::json!({"content": "", "annotations": [
+        cite("https://www.ruby-lang.org/en/downloads/", "again"),
+        cite("https://example.org/news", ""),
+        {"type": "something_else"},
+    ]}));
+    body += &chunk(serde_json::json!({"annotations": "not a list"}));
+    body += "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"cost\":0.02,\"server_tool_use\":{\"web_search_requests\":2}}}\n\ndata: [DONE]\n\n";
+    for size in READ_SIZES {
+        let events = decode(body.as_bytes(), size).await;
+        assert!(
+            !events.iter().any(|e| matches!(e, StreamEvent::Damaged(_))),
+            "a strange annotation is skipped, not damage: {events:#?}"
+        );
+        let mut reply = Reply::new(Instant::now());
+        for e in events {
+            reply.apply(e, Instant::now());
+        }
+        let cited: Vec<(&str, &str)> = reply
+            .citations
+            .iter()
+            .map(|c| (c.url.as_str(), c.title.as_str()))
+            .collect();
+        assert_eq!(
+            cited,
+            [
+                ("https://www.ruby-lang.org/en/downloads/", "Download Ruby"),
+                ("https://example.org/news", ""),
+            ]
+        );
+        let usage = reply.usage.unwrap();
+        assert_eq!(usage.web_search_requests, 2, "server_tool_use is read too");
+        assert_eq!(
+            usage.search_cost, None,
+            "no split of the bill: its price unknown"
+        );
+        assert_eq!(usage.search_label().as_deref(), Some("search 2 × ?"));
+    }
+}
