@@ -306,6 +306,21 @@ fn the_spend_view_adds_up_to_the_transcript() {
     let heading = narrow.lines().find(|l| l.contains("mean TTFT")).unwrap();
     assert_eq!(heading.matches("tok/s").count(), 1, "{heading}");
     assert!(heading.contains("trend"), "{heading}");
+    // At any width, a bar's cost never runs into the next chart's label.
+    for width in 60..=160 {
+        let shown = rows(&draw_sized(&app, width, 30)).join("\n");
+        for line in shown.lines().filter(|l| l.contains('█')) {
+            let glued = line.char_indices().any(|(i, c)| {
+                c.is_ascii_digit()
+                    && line[i + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|n| n.is_alphabetic())
+                    && line[..i].contains('$')
+            });
+            assert!(!glued, "at {width} columns: {line}");
+        }
+    }
     update(
         &mut app,
         Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),

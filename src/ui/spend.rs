@@ -85,7 +85,10 @@ pub fn render_spend(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(inner);
     render_round(frame, latest, &round, theme);
     let [by_model, by_provider] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
+        // Two columns apart, so the first chart's costs never run into the second's names.
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .spacing(2)
+            .areas(charts);
     let models: Vec<(Clean, Cost)> = r.models.iter().map(|m| (m.model.clone(), m.cost)).collect();
     bar_chart(frame, by_model, "per model", &models, theme);
     bar_chart(frame, by_provider, "per provider", &r.providers, theme);
