@@ -76,6 +76,7 @@ commands! {
     Detach = "detach": "remove the last attachment from the prompt",
     Diff = "diff": "word diff of two panes' latest answers, disagreements first",
     Copy = "copy": "copy the focused pane's last answer (OSC 52)",
+    CopyCode = "copy_code": "copy a code block of the last answer (again: an older one)",
     ToggleReasoning = "toggle_reasoning": "show or hide the focused pane's reasoning",
     ToggleReasoningAll = "toggle_reasoning_all": "show or hide the reasoning in every pane",
     CycleTheme = "cycle_theme": "switch to the next theme",

@@ -100,6 +100,7 @@ const DEFAULTS: &[(&str, Command)] = &[
     ("alt-f", Command::Attach),
     ("alt-F", Command::Detach),
     ("alt-c", Command::Copy),
+    ("alt-C", Command::CopyCode),
     ("alt-e", Command::ToggleReasoning),
     ("alt-E", Command::ToggleReasoningAll),
     ("alt-y", Command::CycleTheme),

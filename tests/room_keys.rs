@@ -477,6 +477,28 @@ fn alt_c_copies_the_last_answer() {
 }
 
 #[test]
+fn alt_shift_c_copies_code_blocks_the_last_first_then_older_ones() {
+    let mut app = room(&["a/1"]);
+    let fx = send(&mut app, "q");
+    let text = "Run this:\n\n```sh\nmake test\n```\n\nand then:\n\n```rust\nfn main() {}\n```\n";
+    answer(&mut app, fx[0].0, fx[0].1, text, 0.0);
+    let copy = |app: &mut App| {
+        press(
+            app,
+            KeyCode::Char('C'),
+            KeyModifiers::ALT | KeyModifiers::SHIFT,
+        )
+    };
+    assert_eq!(copy(&mut app), vec![Effect::Copy("fn main() {}\n".into())]);
+    assert_eq!(copy(&mut app), vec![Effect::Copy("make test\n".into())]);
+    // Past the first block it starts again from the last.
+    assert_eq!(copy(&mut app), vec![Effect::Copy("fn main() {}\n".into())]);
+    // Alt+C still copies the whole answer.
+    let whole = press(&mut app, KeyCode::Char('c'), KeyModifiers::ALT);
+    assert_eq!(whole, vec![Effect::Copy(text.into())]);
+}
+
+#[test]
 fn control_sequences_never_enter_the_state() {
     let mut app = room(&["a/1"]);
     let fx = send(&mut app, "q");

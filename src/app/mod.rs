@@ -10,6 +10,7 @@ pub mod attach;
 pub mod board;
 mod browser;
 pub mod catalog;
+mod copy;
 pub mod diff;
 mod identity;
 mod input;
@@ -243,6 +244,8 @@ pub struct App {
     quit: bool,
     /// Quit was asked while answers streamed; asking again quits.
     quit_armed: bool,
+    /// Which code block the last Alt+Shift+C copied (the next press takes an older one).
+    code_cursor: Option<copy::CodeCursor>,
     dirty: bool,
     /// A blind round: every model's identity is hidden on screen (see `identity`).
     blind: bool,
@@ -285,6 +288,7 @@ impl App {
             next_id: 1,
             quit: false,
             quit_armed: false,
+            code_cursor: None,
             dirty: true,
             blind: false,
             arena: ArenaRoom::default(),

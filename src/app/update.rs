@@ -404,7 +404,8 @@ pub(super) fn run(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::SyncScroll => super::sync::toggle(app),
         Command::Diff => super::diff::open(app),
-        Command::Copy => copy(app, fx),
+        Command::Copy => super::copy::answer(app, fx),
+        Command::CopyCode => super::copy::code_block(app, fx),
         Command::Attach => attach::open_prompt(app),
         Command::Detach => attach::detach_last(app),
         Command::ToggleReasoning => {
@@ -574,25 +575,5 @@ fn reopen_closed(app: &mut App) {
         app.focus = app.panes.len() - 1;
         app.request_save();
         app.relayout();
-    }
-}
-
-fn copy(app: &mut App, fx: &mut Vec<Effect>) {
-    let text = app
-        .focused()
-        .and_then(Pane::last_answer)
-        .map(|a| a.reply.content.to_string());
-    match text.filter(|t| !t.is_empty()) {
-        Some(text) => {
-            app.set_notice(
-                NoticeLevel::Info,
-                format!(
-                    "copied {} characters to the clipboard",
-                    text.chars().count()
-                ),
-            );
-            fx.push(Effect::Copy(text));
-        }
-        None => app.set_notice(NoticeLevel::Info, "nothing to copy yet"),
     }
 }
