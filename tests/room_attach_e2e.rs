@@ -337,6 +337,62 @@ async fn rerun_and_export_read_the_kept_files_back_and_a_text_model_is_refused_b
 }
 
 #[tokio::test]
+async fn a_reruns_daily_budget_counts_the_files_it_sends_again() {
+    let sim = sim::start(
+        0,
+        SimOptions {
+            time_scale: 0.0,
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    // A budget nothing fits in: the refusal names the most the rerun could cost.
+    let env = Env::with_config("dialect = \"openrouter\"\ndaily_budget_usd = 0.000001\n");
+    let (id, _) = session_with_image(&env);
+    let base = sim.base_url();
+    let most = |id: String| {
+        let mut cmd = env.cmd(&[
+            "--base-url",
+            &base,
+            "sessions",
+            "rerun",
+            &id,
+            "-m",
+            "demo/thinker",
+            "--no-save",
+        ]);
+        async move {
+            let out = cmd
+                .env("OPENROUTER_API_KEY", "sk-test")
+                .output()
+                .await
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+            let err = stderr(&out);
+            let at = err.find("up to $").unwrap_or_else(|| panic!("{err}")) + "up to $".len();
+            err[at..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        }
+    };
+    let with_image = most(id).await;
+    // The same prompt without its image.
+    let store = env.store();
+    let mut plain = store.load("20261202-0700-beef").unwrap();
+    plain.id = "20261202-0701-cafe".into();
+    plain.panes[0].turns = vec![Turn::user("what does it show?")];
+    store.save(&plain).unwrap();
+    let without = most(plain.id.clone()).await;
+    // demo/thinker's catalog prices an image at $0.001 on top of its tokens.
+    assert!(with_image >= without + 0.001, "{with_image} vs {without}");
+    assert!(chat_bodies(&sim).is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
 async fn the_demo_believes_its_own_catalog_not_one_an_older_build_cached() {
     let env = Env::new();
     // An older build's demo catalog, cached a moment ago: there, demo/fast took text only.

@@ -198,11 +198,20 @@ async fn rerun(
         })
         .collect();
     let web: Vec<bool> = plan.settings.iter().map(|s| s.web).collect();
+    // Every request may carry every file (a follow-up sends the earlier ones again): priced
+    // as the room and `ask` price them, at most.
+    let engines: Vec<Option<api::PdfEngine>> = plan
+        .settings
+        .iter()
+        .map(|s| s.pdf.or(config.pdf_engine))
+        .collect();
+    let files = (!carried.is_empty())
+        .then(|| (crate::attach::estimate::extra(&carried), engines.as_slice()));
     let spend = BudgetCheck {
         models: &routed,
         web: &web,
         requests: &requests,
-        files: None,
+        files,
         max_tokens: plan
             .settings
             .iter()
