@@ -48,7 +48,7 @@ pub struct AskPlan {
     /// The most a whole answer may take, keep-alives or not; it then fails, keeping its text.
     pub deadline: Duration,
     /// How OpenRouter reads attached PDFs.
-    pub pdf_engine: Option<crate::api::PdfEngine>,
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
     /// Panes (by index) not sent the request, with why: their model cannot take an
     /// attachment. They are reported failed with that reason.
     pub not_sent: std::collections::BTreeMap<usize, String>,

@@ -415,8 +415,8 @@ pub struct AskArgs {
 
     /// How OpenRouter reads attached PDFs: native (input tokens), text (free) or ocr ($2 per
     /// 1,000 pages).
-    #[arg(long, value_name = "ENGINE", value_parser = crate::api::PdfEngine::parse)]
-    pub pdf_engine: Option<crate::api::PdfEngine>,
+    #[arg(long, value_name = "ENGINE", value_parser = crate::attach::PdfEngine::parse)]
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
 
     /// Let every model search the web (OpenRouter's `openrouter:web_search` tool, as a pane's
     /// `web=true`): answers cite their sources, and each search is billed apart.

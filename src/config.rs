@@ -41,7 +41,7 @@ pub struct Config {
     pub attach_max_prompt_mib: u64,
     /// How OpenRouter reads PDFs in the room (`native`, `text` or `ocr`); a pane's `pdf=`
     /// wins over it. `None` leaves it to the gateway.
-    pub pdf_engine: Option<crate::api::PdfEngine>,
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
     /// The longest line of an event stream accepted, in MiB.
     pub max_sse_line_mib: u64,
     /// Requests in flight at once to each endpoint; the rest wait their turn ("queued").
@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn the_pdf_engine_is_read_by_any_of_its_names_and_a_wrong_one_is_located() {
         let c = parse("pdf_engine = \"mistral-ocr\"\n", &p()).unwrap();
-        assert_eq!(c.pdf_engine, Some(crate::api::PdfEngine::Ocr));
+        assert_eq!(c.pdf_engine, Some(crate::attach::PdfEngine::Ocr));
         assert_eq!(parse("", &p()).unwrap().pdf_engine, None);
         let err = parse("max_tokens = 10\npdf_engine = \"magic\"\n", &p()).unwrap_err();
         let text = err.to_string();

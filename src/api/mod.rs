@@ -20,12 +20,13 @@ mod wire;
 use std::fmt;
 use std::time::Duration;
 
+pub use crate::attach::PdfEngine;
 pub use catalog::Catalog;
 pub use citations::Citation;
 pub use client::{ChatStream, Client};
 pub use clients::{Clients, EndpointError};
 pub use error::{ApiError, ErrorCode};
-pub use parts::{PdfEngine, WireMessage, WireMessages, part};
+pub use parts::{WireMessage, WireMessages, part};
 pub use pricing::Pricing;
 pub use providers::{ModelEndpoints, Percentiles, ProviderEndpoint, served_by_tag};
 pub use redact::Secrets;

@@ -8,70 +8,14 @@ use base64::engine::general_purpose::STANDARD;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-use crate::attach::{Attachment, Kind};
+use crate::attach::{Attachment, Kind, PdfEngine};
 use crate::chat::Message;
 
-/// How OpenRouter reads a PDF (`plugins: [{"id": "file-parser", "pdf": {"engine": …}}]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PdfEngine {
-    /// The model reads the file itself; billed as input tokens.
-    Native,
-    /// Text extraction (`cloudflare-ai`); free.
-    Text,
-    /// OCR for scans; $2 per 1,000 pages (OpenRouter's price list).
-    Ocr,
-}
-
+// The engine is the person's choice (`attach`); the plugin that selects it is the wire's.
 impl PdfEngine {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "native" => Ok(Self::Native),
-            // `pdf-text` is the old name OpenRouter redirects to `cloudflare-ai`.
-            "text" | "pdf-text" | "cloudflare-ai" => Ok(Self::Text),
-            "ocr" | "mistral-ocr" => Ok(Self::Ocr),
-            other => Err(format!(
-                "`{other}` is not a PDF engine: native (input tokens), text (free) or ocr \
-                 ($2 per 1,000 pages)"
-            )),
-        }
-    }
-
-    /// The engine's name on the wire.
-    pub fn wire(self) -> &'static str {
-        match self {
-            Self::Native => "native",
-            Self::Text => "cloudflare-ai",
-            Self::Ocr => "mistral-ocr",
-        }
-    }
-
-    /// The engine's name as written (`pdf=ocr`, `pdf_engine = "ocr"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Native => "native",
-            Self::Text => "text",
-            Self::Ocr => "ocr",
-        }
-    }
-
     /// The plugin entry that selects it.
     pub fn plugin(self) -> Value {
         json!({ "id": "file-parser", "pdf": { "engine": self.wire() } })
-    }
-}
-
-// Written by its short name, read by any name `parse` takes, so a config or a session file
-// holds what a person would type.
-impl Serialize for PdfEngine {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PdfEngine {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -172,7 +172,7 @@ pub struct Settings {
     /// Size caps on attachments, per file and per prompt.
     pub attach_caps: crate::attach::Caps,
     /// How OpenRouter reads PDFs, unless a pane says (`pdf=`); `None`: the gateway decides.
-    pub pdf_engine: Option<crate::api::PdfEngine>,
+    pub pdf_engine: Option<crate::attach::PdfEngine>,
 }
 
 impl Default for Settings {

@@ -4,9 +4,9 @@
 //! the tokens are guessed on the high side, for an estimate that is a ceiling, and said to be
 //! a guess ("≈").
 
+use super::PdfEngine;
 use super::{Attachment, Kind};
 use crate::api::Catalog;
-use crate::api::PdfEngine;
 
 /// Tokens an image is taken to cost: the most the common vision models charge for one.
 pub const IMAGE_TOKENS: u64 = 1_600;
@@ -90,27 +90,6 @@ pub fn extra(attachments: &[Attachment]) -> Extra {
     e
 }
 
-/// The pages of a PDF, from its page objects (`/Type /Page`, not `/Pages`); `None` when the
-/// file shows none (they may be inside compressed object streams).
-pub fn pdf_pages(bytes: &[u8]) -> Option<u64> {
-    let mut pages = 0u64;
-    let mut i = 0;
-    while let Some(at) = find(&bytes[i..], b"/Type") {
-        i += at + 5;
-        let rest = &bytes[i..];
-        let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        let rest = &rest[skip..];
-        if rest.starts_with(b"/Page") && !rest[5..].first().is_some_and(u8::is_ascii_alphanumeric) {
-            pages += 1;
-        }
-    }
-    (pages > 0).then_some(pages)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// Seconds of audio: from a WAV header's byte rate, else at MP3's common 128 kbit/s.
 fn audio_seconds(a: &Attachment) -> u64 {
     let rate = (a.mime == "audio/wav")
@@ -156,6 +135,7 @@ pub fn describe(attachments: &[Attachment], e: Extra) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attach::pdf_pages;
     use std::sync::Arc;
 
     fn att(kind: Kind, mime: &str, data: &[u8]) -> Attachment {

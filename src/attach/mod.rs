@@ -4,6 +4,9 @@
 
 pub mod estimate;
 pub mod paths;
+mod pdf;
+
+pub use pdf::{PdfEngine, pdf_pages};
 
 use std::io::Read;
 use std::path::Path;
@@ -174,9 +177,7 @@ pub fn load(path: &Path, cap: u64) -> Result<Attachment, String> {
         mime: mime.to_owned(),
         size,
         sha256: hex(&Sha256::digest(&data)),
-        pages: (kind == Kind::Pdf)
-            .then(|| estimate::pdf_pages(&data))
-            .flatten(),
+        pages: (kind == Kind::Pdf).then(|| pdf_pages(&data)).flatten(),
         data: Arc::new(data),
     })
 }

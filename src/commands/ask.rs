@@ -274,7 +274,7 @@ fn check_daily_budget(
         .filter(|(i, _)| !plan.not_sent.contains_key(i))
         .map(|(_, p)| (p.model.clone(), plan.routing_of(p)))
         .collect();
-    let engines: Vec<Option<api::PdfEngine>> = plan
+    let engines: Vec<Option<crate::attach::PdfEngine>> = plan
         .panes
         .iter()
         .enumerate()
@@ -313,7 +313,10 @@ pub(crate) struct BudgetCheck<'a> {
     pub(crate) requests: &'a [u64],
     /// The attachments' extras in each request, and each model's PDF engine (by index of
     /// `models`): image and audio prices and the engine's page fee come on top.
-    pub(crate) files: Option<(crate::attach::estimate::Extra, &'a [Option<api::PdfEngine>])>,
+    pub(crate) files: Option<(
+        crate::attach::estimate::Extra,
+        &'a [Option<crate::attach::PdfEngine>],
+    )>,
     pub(crate) max_tokens: u32,
     pub(crate) samples: u32,
 }

@@ -200,7 +200,7 @@ async fn rerun(
     let web: Vec<bool> = plan.settings.iter().map(|s| s.web).collect();
     // Every request may carry every file (a follow-up sends the earlier ones again): priced
     // as the room and `ask` price them, at most.
-    let engines: Vec<Option<api::PdfEngine>> = plan
+    let engines: Vec<Option<crate::attach::PdfEngine>> = plan
         .settings
         .iter()
         .map(|s| s.pdf.or(config.pdf_engine))

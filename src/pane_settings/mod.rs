@@ -104,7 +104,7 @@ pub struct PaneSettings {
     /// How OpenRouter reads this pane's PDFs (`pdf=native|text|ocr`), over the room's
     /// `pdf_engine` or `ask --pdf-engine`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pdf: Option<crate::api::PdfEngine>,
+    pub pdf: Option<crate::attach::PdfEngine>,
 }
 
 /// Most samples a pane takes per prompt.
@@ -161,7 +161,7 @@ impl PaneSettings {
                     ));
                 }
             },
-            "pdf" => self.pdf = Some(crate::api::PdfEngine::parse(v)?),
+            "pdf" => self.pdf = Some(crate::attach::PdfEngine::parse(v)?),
             "exclude_reasoning" => {
                 self.exclude_reasoning = match v {
                     "true" | "yes" | "1" | "" => true,

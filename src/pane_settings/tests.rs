@@ -177,20 +177,20 @@ fn settings_round_trip_through_json_and_default_to_nothing() {
 fn a_pane_picks_its_pdf_engine_over_the_runs_and_reads_back_its_own_text() {
     let spec = parse_spec("demo/fast{pdf=ocr, temperature=0.5}", here()).unwrap();
     let s = &spec.settings;
-    assert_eq!(s.pdf, Some(crate::api::PdfEngine::Ocr));
+    assert_eq!(s.pdf, Some(crate::attach::PdfEngine::Ocr));
     assert_eq!(s.label(), "T0.5 · pdf ocr");
     assert_eq!(s.to_text(), "temperature=0.5, pdf=ocr");
     let again = parse_spec(&format!("demo/fast{{{}}}", s.to_text()), here()).unwrap();
     assert_eq!(&again.settings, s);
     // Over the run's engine; a pane without one leaves the run's.
     let mut req = ChatRequest::new("demo/fast", vec![Message::user("hi")], 100);
-    req.pdf_engine = Some(crate::api::PdfEngine::Text);
+    req.pdf_engine = Some(crate::attach::PdfEngine::Text);
     req.apply_settings(s);
-    assert_eq!(req.pdf_engine, Some(crate::api::PdfEngine::Ocr));
+    assert_eq!(req.pdf_engine, Some(crate::attach::PdfEngine::Ocr));
     let mut plain = ChatRequest::new("demo/fast", vec![Message::user("hi")], 100);
-    plain.pdf_engine = Some(crate::api::PdfEngine::Text);
+    plain.pdf_engine = Some(crate::attach::PdfEngine::Text);
     plain.apply_settings(&PaneSettings::default());
-    assert_eq!(plain.pdf_engine, Some(crate::api::PdfEngine::Text));
+    assert_eq!(plain.pdf_engine, Some(crate::attach::PdfEngine::Text));
     // Kept in a session file by its short name.
     assert_eq!(serde_json::to_value(s).unwrap()["pdf"], "ocr");
     let err = parse_spec("demo/fast{pdf=magic}", here()).unwrap_err();

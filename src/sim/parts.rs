@@ -131,7 +131,7 @@ pub fn tokens(model: &str, messages: &[Value], plugins: &Value) -> u64 {
                     .and_then(data_url)
                     .and_then(|(_, b64)| STANDARD.decode(b64).ok())
                     .unwrap_or_default();
-                let pages = crate::attach::estimate::pdf_pages(&bytes).unwrap_or(1);
+                let pages = crate::attach::pdf_pages(&bytes).unwrap_or(1);
                 pages
                     * if native {
                         PAGE_TOKENS_NATIVE
