@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::rich::Rich;
+use super::rich::{Rich, esc};
 use super::rounds::{
     Stats, error_text, finish_word, line, partial_note, served_by, sources, spend, stats,
 };
@@ -403,21 +403,6 @@ fn attachment(a: &crate::attach::Attachment) -> String {
             esc(&line(&a.mime))
         )
     }
-}
-
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

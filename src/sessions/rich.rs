@@ -115,7 +115,7 @@ impl Rich {
                 self.highlighted = true;
                 format!("<pre class=\"hl-code\"><code>{spans}</code></pre>\n")
             }
-            None => format!("<pre><code>{}</code></pre>\n", super::html::esc(body)),
+            None => format!("<pre><code>{}</code></pre>\n", esc(body)),
         }
     }
 }
@@ -131,6 +131,22 @@ fn safe_url(url: &str) -> bool {
     ["http://", "https://", "mailto:"]
         .iter()
         .any(|p| lower.starts_with(p))
+}
+
+/// Text as HTML: the five characters that could open markup or end an attribute, escaped.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -315,14 +315,14 @@ pub fn model_json(m: &DemoModel) -> Value {
         "completion": price_string(m.completion_price),
     });
     // Every paid demo model takes tools, so it can search the web, at a price per search.
-    if let Some(per_search) = super::search::price(m) {
+    if let Some(per_search) = search_price(m) {
         pricing["web_search"] = json!(price_string(per_search));
     }
     if let Some(fee) = super::parts::image_fee(m.id) {
         pricing["image"] = json!(fee);
     }
     let mut params = vec!["max_tokens", "temperature", "top_p", "stop", "seed"];
-    if super::search::price(m).is_some() {
+    if search_price(m).is_some() {
         params.extend(["tools", "tool_choice"]);
     }
     let mut entry = json!({
@@ -361,4 +361,15 @@ pub fn model_json(m: &DemoModel) -> Value {
 pub fn catalog_json() -> Value {
     let data: Vec<Value> = MODELS.iter().map(model_json).collect();
     json!({ "data": data, "total_count": MODELS.len(), "links": { "next": null } })
+}
+
+/// A demo model's price per search; `None` for a model that takes no tools (the free one).
+pub fn search_price(model: &DemoModel) -> Option<f64> {
+    if model.is_free() {
+        None
+    } else if model.id == "demo/premium" {
+        Some(0.01)
+    } else {
+        Some(0.004)
+    }
 }

@@ -29,17 +29,6 @@ pub struct Search {
 /// Why a request's tools are refused: its status and message.
 pub type Refusal = (u16, String);
 
-/// A demo model's price per search; `None` for a model that takes no tools (the free one).
-pub fn price(model: &DemoModel) -> Option<f64> {
-    if model.is_free() {
-        None
-    } else if model.id == "demo/premium" {
-        Some(0.01)
-    } else {
-        Some(0.004)
-    }
-}
-
 /// The search a request asks for: `Ok(None)` without the tool, `Err` with the status and
 /// message the gateway answers for a tool it cannot take.
 pub fn from_request(
@@ -93,7 +82,7 @@ pub fn from_request(
             ));
         }
     };
-    let Some(per_search) = price(model) else {
+    let Some(per_search) = super::catalog::search_price(model) else {
         return Err((404, "No endpoints found that support tool use".into()));
     };
     Ok(Some(search(prompt, results, per_result, per_search)))
