@@ -1,3 +1,5 @@
+//! Files typed by their content, capped and refused by name, before anything is sent.
+
 use super::*;
 use crate::api::{PdfEngine, WireMessage};
 use crate::chat::Message;

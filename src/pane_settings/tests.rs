@@ -1,3 +1,5 @@
+//! Pane settings as written (`MODEL{key=value,…}`), refused, and put on a request.
+
 use std::path::Path;
 
 use serde_json::json;

@@ -10,6 +10,7 @@ pub mod binary;
 pub mod drive;
 pub mod gateway_env;
 pub mod live;
+pub mod sessions;
 
 pub use std::sync::{Arc, OnceLock};
 
