@@ -250,25 +250,16 @@ pub fn not_taking(app: &App, targets: &[usize]) -> Vec<(usize, String)> {
         .filter_map(|&i| {
             let p = app.panes.get(i)?;
             let index = super::catalog::checkable_index(app, &p.model)?;
-            let entry = index.catalog.lookup(p.model.id())?;
-            let modalities = entry
-                .architecture
-                .as_ref()
-                .and_then(|a| a.input_modalities.clone())
-                .unwrap_or_default();
-            let lacking = crate::attach::lacking(files, &modalities, true);
-            (!lacking.is_empty()).then(|| {
-                let names: Vec<&str> = lacking.iter().map(|k| k.modality()).collect();
-                (
-                    i,
-                    format!(
-                        "{} does not take {} input (it takes {})",
-                        p.identity(i).model(),
-                        names.join(" or "),
-                        modalities.join(", ")
-                    ),
-                )
-            })
+            let no = crate::attach::estimate::not_taken(&index.catalog, p.model.id(), files)?;
+            Some((
+                i,
+                format!(
+                    "{} does not take {} input (it takes {})",
+                    p.identity(i).model(),
+                    no.missing,
+                    no.takes
+                ),
+            ))
         })
         .collect()
 }

@@ -45,6 +45,34 @@ pub fn takes_files(catalog: Option<&Catalog>, model: &str) -> bool {
         .is_some_and(|m| m.iter().any(|x| x == "file"))
 }
 
+/// What a model's catalog entry says it cannot take of some attachments: the inputs missing
+/// ("image or audio") and the ones it lists ("text, file").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotTaken {
+    pub missing: String,
+    pub takes: String,
+}
+
+/// `None` when `model`'s entry takes every input `attachments` need, or the catalog does not
+/// say (no entry, no modalities). The catalog is the gateway's own, so PDFs reach any model.
+pub fn not_taken(catalog: &Catalog, model: &str, attachments: &[Attachment]) -> Option<NotTaken> {
+    let modalities = catalog
+        .lookup(model)?
+        .architecture
+        .as_ref()
+        .and_then(|a| a.input_modalities.clone())
+        .unwrap_or_default();
+    let lacking = super::lacking(attachments, &modalities, true);
+    (!lacking.is_empty()).then(|| NotTaken {
+        missing: lacking
+            .iter()
+            .map(|k| k.modality())
+            .collect::<Vec<_>>()
+            .join(" or "),
+        takes: modalities.join(", "),
+    })
+}
+
 /// What a set of attachments adds to a request, guessed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Extra {

@@ -232,25 +232,14 @@ pub(crate) fn not_taking(
         .enumerate()
         .filter(|(_, p)| p.model.on_default())
         .filter_map(|(i, p)| {
-            let entry = index.catalog.lookup(p.model.id())?;
-            let modalities = entry
-                .architecture
-                .as_ref()
-                .and_then(|a| a.input_modalities.clone())
-                .unwrap_or_default();
-            let lacking = crate::attach::lacking(attachments, &modalities, true);
-            (!lacking.is_empty()).then(|| {
-                let names: Vec<&str> = lacking.iter().map(|k| k.modality()).collect();
-                (
-                    i,
-                    format!(
-                        "{} does not take {} input (its catalog lists {})",
-                        p.model,
-                        names.join(" or "),
-                        modalities.join(", ")
-                    ),
-                )
-            })
+            let no = crate::attach::estimate::not_taken(&index.catalog, p.model.id(), attachments)?;
+            Some((
+                i,
+                format!(
+                    "{} does not take {} input (its catalog lists {})",
+                    p.model, no.missing, no.takes
+                ),
+            ))
         })
         .collect()
 }

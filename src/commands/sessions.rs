@@ -260,21 +260,10 @@ fn lacks_inputs(
     model: &ModelRef,
     attachments: &[crate::attach::Attachment],
 ) -> Option<String> {
-    let entry = index?
-        .catalog
-        .lookup(model.id())
-        .filter(|_| model.on_default())?;
-    let modalities = entry
-        .architecture
-        .as_ref()
-        .and_then(|a| a.input_modalities.clone())
-        .unwrap_or_default();
-    let lacking = crate::attach::lacking(attachments, &modalities, true);
-    (!lacking.is_empty()).then(|| {
-        let names: Vec<&str> = lacking.iter().map(|k| k.modality()).collect();
-        format!(
-            "{model} does not take {} input, which this session's prompts carry; name other models with -m",
-            names.join(" or ")
-        )
-    })
+    let index = index.filter(|_| model.on_default())?;
+    let no = crate::attach::estimate::not_taken(&index.catalog, model.id(), attachments)?;
+    Some(format!(
+        "{model} does not take {} input, which this session's prompts carry; name other models with -m",
+        no.missing
+    ))
 }

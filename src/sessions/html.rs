@@ -92,12 +92,7 @@ pub fn html_many(sessions: &[Session]) -> String {
             n + 1,
             esc(sanitize(row.prompt, "\t").trim_end())
         );
-        // The files sent with it, from the first session that kept some.
-        let files = sessions
-            .iter()
-            .map(|s| s.attachments_of(row.prompt))
-            .find(|a| !a.is_empty())
-            .unwrap_or_default();
+        let files = super::side::files_of(sessions, row.prompt);
         for a in files {
             body.push_str(&attachment(a));
         }

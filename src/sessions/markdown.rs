@@ -16,13 +16,9 @@ pub fn markdown(session: &Session) -> String {
 
 /// Markdown of several sessions side by side: each session's header and panes, then per prompt
 /// a `##` section with, under a `###` per session that sent it, that session's answers (`####`
-/// per model) and figures. Prompts are lined up by their text (`side::rows`).
-pub fn markdown_many(sessions: &[Session]) -> String {
-    markdown_linking(sessions, None)
-}
-
-/// `markdown_many`, each attachment a link to its stored file in `blobs` (the data directory's
-/// `attachments/`), or named only (with its hash) when there is no store to link to.
+/// per model) and figures. Prompts are lined up by their text (`side::rows`). Each attachment
+/// is a link to its stored file in `blobs` (the data directory's `attachments/`), or named
+/// only (with its hash) when there is no store to link to.
 pub fn markdown_linking(sessions: &[Session], blobs: Option<&crate::store::Blobs>) -> String {
     let mut out = String::new();
     let many = sessions.len() > 1;
@@ -42,12 +38,7 @@ pub fn markdown_linking(sessions: &[Session], blobs: Option<&crate::store::Blobs
         for l in defuse_html(&sanitize(row.prompt, "\t")).trim_end().lines() {
             let _ = writeln!(out, "> {l}");
         }
-        // The files sent with it, from the first session that kept some.
-        let files = sessions
-            .iter()
-            .map(|s| s.attachments_of(row.prompt))
-            .find(|a| !a.is_empty())
-            .unwrap_or_default();
+        let files = super::side::files_of(sessions, row.prompt);
         for a in files {
             let chip = md_inline(&a.chip());
             let _ = match blobs.and_then(|b| b.path_of(a)) {

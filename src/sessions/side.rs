@@ -47,6 +47,14 @@ pub fn align(sessions: &[Session]) -> Vec<Vec<Option<usize>>> {
     merge_orders(&keys)
 }
 
+/// The files sent with `prompt`, from the first of `sessions` that kept some.
+pub fn files_of<'a>(sessions: &'a [Session], prompt: &str) -> &'a [crate::attach::Attachment] {
+    sessions
+        .iter()
+        .map(|s| s.attachments_of(prompt))
+        .find(|a| !a.is_empty())
+        .unwrap_or_default()
+}
 #[cfg(test)]
 mod tests {
     use super::*;
