@@ -15,6 +15,7 @@ pub mod providers;
 pub mod redact;
 mod reply;
 pub mod sse;
+mod stall;
 mod wire;
 
 use std::fmt;

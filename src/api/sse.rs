@@ -1,6 +1,6 @@
 //! Bytes from the socket → whole, valid, scrubbed lines and their SSE events (`lines`) →
 //! typed `StreamEvent`s. `ChunkDecoder` is pure and fixture-tested;
-//! `decode` adds the stall timer and the rules for how a stream may end.
+//! `decode` adds the stall timer (`stall.rs`) and the rules for how a stream may end.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt, stream};
-use tokio::time::{Instant, Sleep};
 
 use super::error::ApiError;
 use super::lines::{DEFAULT_MAX_LINE, EventParser, LineFramer, LineTooLong};
 use super::redact::{Secrets, StreamScrubber};
+use super::stall::StallGuard;
 use super::wire::{Chunk, WireCost, WireError};
 use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Usage};
@@ -331,53 +331,6 @@ impl DecodeOptions {
             stall_timeout,
             max_line: DEFAULT_MAX_LINE,
             secrets: Secrets::default(),
-        }
-    }
-}
-
-/// Fails the byte stream when nothing arrives for `timeout`. It watches bytes, not events, so
-/// keep-alive comments (which the SSE layer swallows) count as life.
-struct StallGuard<S> {
-    inner: S,
-    timeout: Duration,
-    timer: Pin<Box<Sleep>>,
-    tripped: bool,
-}
-
-impl<S> StallGuard<S> {
-    fn new(inner: S, timeout: Duration) -> Self {
-        Self {
-            inner,
-            timeout,
-            timer: Box::pin(tokio::time::sleep(timeout)),
-            tripped: false,
-        }
-    }
-}
-
-impl<S> Stream for StallGuard<S>
-where
-    S: Stream<Item = Result<Bytes, TransportError>> + Unpin,
-{
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.tripped {
-            return Poll::Ready(None);
-        }
-        match self.inner.poll_next_unpin(cx) {
-            Poll::Ready(item) => {
-                let deadline = Instant::now() + self.timeout;
-                self.timer.as_mut().reset(deadline);
-                Poll::Ready(item)
-            }
-            Poll::Pending => match self.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    self.tripped = true;
-                    Poll::Ready(Some(Err(TransportError::Stalled(self.timeout))))
-                }
-                Poll::Pending => Poll::Pending,
-            },
         }
     }
 }

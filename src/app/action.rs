@@ -35,6 +35,13 @@ pub enum Action {
         request: RequestId,
         event: StreamEvent,
     },
+    /// The events of one stream that were ready together (a network read brings dozens in a
+    /// flood), in order: one action and one `update` for them all.
+    Streamed {
+        pane: PaneId,
+        request: RequestId,
+        events: Vec<StreamEvent>,
+    },
     /// The time for a scheduled retry (after a 429's `Retry-After`) has come.
     Retry {
         pane: PaneId,

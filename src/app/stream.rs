@@ -10,27 +10,69 @@ use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
 use crate::sanitize::Clean;
 
-pub(super) fn on_event(
+/// Applies one stream's events, in order. Text pieces that came together are joined first
+/// (one sanitiser pass and one append for a read's worth of tokens; the sanitiser keeps its
+/// state across pieces, so where they were cut changes nothing).
+pub(super) fn on_events(
     app: &mut App,
     pane: PaneId,
     request: RequestId,
-    event: StreamEvent,
+    events: Vec<StreamEvent>,
     fx: &mut Vec<Effect>,
 ) {
+    let mut events = join_text(events).into_iter();
+    while apply_run(app, pane, request, &mut events, fx) {}
+}
+
+/// Adjacent `Content` pieces become one, and adjacent `Reasoning` pieces.
+fn join_text(events: Vec<StreamEvent>) -> Vec<StreamEvent> {
+    let mut out: Vec<StreamEvent> = Vec::with_capacity(events.len());
+    for event in events {
+        match (out.last_mut(), event) {
+            (Some(StreamEvent::Content(text)), StreamEvent::Content(more))
+            | (Some(StreamEvent::Reasoning(text)), StreamEvent::Reasoning(more)) => {
+                text.push_str(&more);
+            }
+            (_, event) => out.push(event),
+        }
+    }
+    out
+}
+
+/// Applies events to the answer until one asks for more than a change of the answer itself (an
+/// end, a retry, who served, a rejected model), then does what that one asks. Returns whether
+/// events may remain for the next run.
+fn apply_run(
+    app: &mut App,
+    pane: PaneId,
+    request: RequestId,
+    events: &mut impl Iterator<Item = StreamEvent>,
+    fx: &mut Vec<Effect>,
+) -> bool {
     let Some(i) = app.pane_index(pane) else {
-        return;
+        return false;
     };
     let now = App::now();
     let Some((p, cx, policy)) = pane_parts(app, i) else {
-        return;
+        return false;
     };
     let width = p.width;
     // A request that is no longer live (stopped, regenerated) gets nothing more.
     let Some(answer) = p.answer_mut(request).filter(|a| a.state.is_live()) else {
-        return;
+        return false;
     };
     let cost_before = answer.cost;
-    let applied = answer.apply(event, now, policy);
+    let mut applied = None;
+    for event in events.by_ref() {
+        let a = answer.apply(event, now, policy);
+        applied = Some(a);
+        if a.ended || a.served || a.rejected || a.retry_after.is_some() {
+            break;
+        }
+    }
+    let Some(applied) = applied else {
+        return false;
+    };
     if let Some(after) = applied.retry_after {
         fx.push(Effect::RetryAfter {
             pane,
@@ -38,7 +80,7 @@ pub(super) fn on_event(
             after,
         });
         app.mark_dirty();
-        return;
+        return true;
     }
     // A token only appends to the reply: its rows are rendered once per frame, just before it
     // is drawn (`App::render_visible`), however many tokens came in between.
@@ -76,6 +118,7 @@ pub(super) fn on_event(
     }
     round_finished(app, fx);
     app.mark_dirty();
+    true
 }
 
 /// Pane `i`, with what its answers need to apply an event: the context rows are rendered in,

@@ -22,34 +22,29 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     // The estimate follows what the prompt says and what the panes hold.
     // A token changes nothing the estimate reads; an answer's end changes the history.
     let action_kind = Kind::of(&action);
-    let reestimate = matches!(
-        action,
-        Action::Key(_)
-            | Action::Paste(_)
-            | Action::Command(_)
-            | Action::CatalogLoaded(_)
-            | Action::AttachmentLoaded { .. }
-            | Action::Stream {
-                event: StreamEvent::Done | StreamEvent::Failed(_),
-                ..
-            }
-    );
+    let stream_end = stream_events(&action).iter().any(ends);
+    let reestimate = stream_end
+        || matches!(
+            action,
+            Action::Key(_)
+                | Action::Paste(_)
+                | Action::Command(_)
+                | Action::CatalogLoaded(_)
+                | Action::AttachmentLoaded { .. }
+        );
     // Actions that can bring unrendered entries into view (a new width, a scroll, a theme,
     // another session); stream events render their own answer as it grows.
-    let reveal = matches!(
-        action,
-        Action::Key(_)
-            | Action::Paste(_)
-            | Action::Mouse(_)
-            | Action::Resize { .. }
-            | Action::Command(_)
-            | Action::SessionOpened(_)
-            | Action::HighlighterLoaded(_)
-            | Action::Stream {
-                event: StreamEvent::Done | StreamEvent::Failed(_),
-                ..
-            }
-    );
+    let reveal = stream_end
+        || matches!(
+            action,
+            Action::Key(_)
+                | Action::Paste(_)
+                | Action::Mouse(_)
+                | Action::Resize { .. }
+                | Action::Command(_)
+                | Action::SessionOpened(_)
+                | Action::HighlighterLoaded(_)
+        );
     match action {
         Action::Key(key) => on_key(app, key, &mut fx),
         Action::Paste(text) => on_paste(app, &text, &mut fx),
@@ -79,7 +74,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             pane,
             request,
             event,
-        } => stream::on_event(app, pane, request, event, &mut fx),
+        } => stream::on_events(app, pane, request, vec![event], &mut fx),
+        Action::Streamed {
+            pane,
+            request,
+            events,
+        } => stream::on_events(app, pane, request, events, &mut fx),
         Action::Retry { pane, request } => stream::on_retry(app, pane, request, &mut fx),
         Action::Reconciled {
             pane,
@@ -164,17 +164,30 @@ impl Kind {
     fn of(action: &Action) -> Self {
         match action {
             Action::Tick => Self::Tick,
-            Action::Stream { event, .. }
-                if !matches!(
-                    event,
-                    StreamEvent::Done | StreamEvent::Failed(_) | StreamEvent::Opened { .. }
-                ) =>
+            Action::Stream { .. } | Action::Streamed { .. }
+                if !stream_events(action)
+                    .iter()
+                    .any(|e| ends(e) || matches!(e, StreamEvent::Opened { .. })) =>
             {
                 Self::StreamPart
             }
             _ => Self::Other,
         }
     }
+}
+
+/// The stream events an action carries (none for other actions).
+fn stream_events(action: &Action) -> &[StreamEvent] {
+    match action {
+        Action::Stream { event, .. } => std::slice::from_ref(event),
+        Action::Streamed { events, .. } => events,
+        _ => &[],
+    }
+}
+
+/// An answer's end changes the history the estimate reads, and renders the answer whole.
+fn ends(event: &StreamEvent) -> bool {
+    matches!(event, StreamEvent::Done | StreamEvent::Failed(_))
 }
 
 /// The empty prompt's placeholder says where Enter sends, in the keys actually bound.

@@ -240,18 +240,22 @@ fn to_action(event: Event) -> Option<Action> {
 
 /// `update`, then perform what it asked for.
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
-    if let (
-        Action::Stream {
-            event: crate::api::StreamEvent::Content(_),
-            ..
-        },
-        Some(log),
-    ) = (&action, ctx.frame_file.as_mut())
-    {
-        log.chunk();
+    if let Some(log) = ctx.frame_file.as_mut() {
+        // Counted as they came, before `update` joins a batch's pieces.
+        log.chunks(content_chunks(&action));
     }
     let effects = app::update(app, action);
     perform(ctx, effects);
+}
+
+/// The content chunks an action brings (the frame log counts them).
+fn content_chunks(action: &Action) -> usize {
+    let content = |e: &crate::api::StreamEvent| matches!(e, crate::api::StreamEvent::Content(_));
+    match action {
+        Action::Stream { event, .. } => usize::from(content(event)),
+        Action::Streamed { events, .. } => events.iter().filter(|e| content(e)).count(),
+        _ => 0,
+    }
 }
 
 /// Carries out what `update` asked for.

@@ -63,10 +63,13 @@ impl FrameLog {
         Ok(Self { out, chunks: 0 })
     }
 
-    pub fn chunk(&mut self) {
-        self.chunks += 1;
-        if self.chunks % CHUNK_MARK == 0 {
-            self.line('c', Duration::ZERO, Duration::ZERO);
+    /// `n` chunks came (a batch brings many); each thousandth still gets its line.
+    pub fn chunks(&mut self, n: usize) {
+        for _ in 0..n {
+            self.chunks += 1;
+            if self.chunks % CHUNK_MARK == 0 {
+                self.line('c', Duration::ZERO, Duration::ZERO);
+            }
         }
     }
 
@@ -105,11 +108,11 @@ mod tests {
         let path = dir.path().join("frames");
         let mut log = FrameLog::create(&path).unwrap();
         log.frame(Duration::from_micros(1500), Duration::from_micros(900));
-        log.chunk();
-        log.chunk();
+        log.chunks(1);
+        log.chunks(1);
         log.frame(Duration::from_micros(700), Duration::from_micros(600));
         for _ in 2..CHUNK_MARK {
-            log.chunk();
+            log.chunks(1);
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let rows: Vec<(&str, Vec<u128>)> = text
@@ -126,5 +129,26 @@ mod tests {
         assert_eq!((rows[1].0, rows[1].1[1], rows[1].1[3]), ("f", 700, 2));
         assert_eq!((rows[2].0, rows[2].1[3]), ("c", 1000));
         assert!(rows[1].1[2] >= rows[0].1[2], "CPU time never goes back");
+    }
+
+    #[test]
+    fn a_batch_of_chunks_marks_each_thousandth_it_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frames");
+        let mut log = FrameLog::create(&path).unwrap();
+        log.chunks(999);
+        log.chunks(0);
+        log.chunks(1002);
+        log.frame(Duration::ZERO, Duration::ZERO);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let counts: Vec<(&str, &str)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0], f[4])
+            })
+            .collect();
+        assert_eq!(counts, [("c", "1000"), ("c", "2000"), ("f", "2001")]);
     }
 }

@@ -5,11 +5,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures::StreamExt;
+use std::task::Poll;
+
+use futures::stream::FusedStream;
+use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, ChatRequest, Clients, Dialect, Generation};
+use crate::api::{ApiError, ChatRequest, Clients, Dialect, Generation, StreamEvent};
 use crate::app::{AccountInfo, Action, PaneId, RequestId};
 
 /// How long to wait before asking for a generation record, and how often to try: right after
@@ -21,6 +24,9 @@ const RECONCILE_DELAYS: [Duration; 5] = [
     Duration::from_secs(8),
     Duration::from_secs(16),
 ];
+
+/// Stream events sent in one action at most, so one `update` never holds unbounded work.
+const MAX_EVENTS: usize = 256;
 
 pub struct TaskPool {
     clients: Clients,
@@ -51,14 +57,14 @@ impl TaskPool {
         let clients = self.clients.clone();
         let actions = self.actions.clone();
         let handle = tokio::spawn(async move {
-            let mut events = clients.stream_chat(&chat);
-            while let Some(event) = events.next().await {
+            let mut stream = clients.stream_chat(&chat).fuse();
+            while let Some(events) = ready_events(&mut stream).await {
                 // A full channel slows this socket down instead of the UI.
                 if actions
-                    .send(Action::Stream {
+                    .send(Action::Streamed {
                         pane,
                         request,
-                        event,
+                        events,
                     })
                     .await
                     .is_err()
@@ -153,6 +159,28 @@ impl TaskPool {
     }
 }
 
+/// The next events of `stream`, once there is one, with all that are ready behind it (at most
+/// `MAX_EVENTS`): what one network read brought goes as one action, since per chunk the
+/// channel and `update` cost more than applying the chunk does. Unlike `ready_chunks`, the
+/// batch holds only what came, not room for `MAX_EVENTS` (a full channel holds many batches).
+async fn ready_events<S>(stream: &mut S) -> Option<Vec<StreamEvent>>
+where
+    S: Stream<Item = StreamEvent> + FusedStream + Unpin,
+{
+    let mut events = vec![stream.next().await?];
+    std::future::poll_fn(|cx| {
+        while events.len() < MAX_EVENTS {
+            match stream.poll_next_unpin(cx) {
+                Poll::Ready(Some(event)) => events.push(event),
+                Poll::Ready(None) | Poll::Pending => break,
+            }
+        }
+        Poll::Ready(())
+    })
+    .await;
+    Some(events)
+}
+
 /// Runs disk work off the UI thread and reports its result to the loop.
 pub fn blocking(actions: mpsc::Sender<Action>, work: impl FnOnce() -> Action + Send + 'static) {
     blocking_maybe(actions, move || Some(work()));
@@ -173,5 +201,38 @@ pub fn blocking_maybe(
 impl Drop for TaskPool {
     fn drop(&mut self) {
         self.cancel_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::channel::mpsc::unbounded;
+
+    fn content(n: usize) -> StreamEvent {
+        StreamEvent::Content(format!("{n} "))
+    }
+
+    #[tokio::test]
+    async fn what_is_ready_goes_together_and_no_more_than_the_cap() {
+        let (tx, rx) = unbounded();
+        let mut stream = rx.fuse();
+        for n in 0..3 {
+            tx.unbounded_send(content(n)).unwrap();
+        }
+        let first = ready_events(&mut stream).await.unwrap();
+        assert_eq!(first, (0..3).map(content).collect::<Vec<_>>());
+        for n in 3..603 {
+            tx.unbounded_send(content(n)).unwrap();
+        }
+        tx.unbounded_send(StreamEvent::Done).unwrap();
+        drop(tx);
+        let sizes: Vec<usize> = futures::stream::unfold(stream, |mut s| async move {
+            ready_events(&mut s).await.map(|b| (b, s))
+        })
+        .map(|b| b.len())
+        .collect()
+        .await;
+        assert_eq!(sizes, [MAX_EVENTS, MAX_EVENTS, 600 - 2 * MAX_EVENTS + 1]);
     }
 }
