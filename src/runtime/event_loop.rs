@@ -24,7 +24,8 @@ use crate::ui;
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Spinner and countdown speed, only while something animates.
 pub const TICK_INTERVAL: Duration = Duration::from_millis(100);
-/// Actions handled per wake-up before input and drawing get their turn.
+/// Actions (stream events, for a batch of them) handled per wake-up before input and drawing
+/// get their turn.
 const MAX_BATCH: usize = 256;
 
 /// What tests and benchmarks can watch: published after every frame, so they wait on what
@@ -123,15 +124,7 @@ where
             () = sleep_until(next_frame), if redraw => {
                 next_frame = draw_frame(app, term, ctx, &mut pending_resize, &mut frames)?;
             }
-            Some(action) = ctx.actions.recv() => {
-                dispatch(app, ctx, action);
-                for _ in 0..MAX_BATCH {
-                    match ctx.actions.try_recv() {
-                        Ok(action) => dispatch(app, ctx, action),
-                        Err(_) => break,
-                    }
-                }
-            }
+            Some(action) = ctx.actions.recv() => drain(app, ctx, action),
             _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
         }
         // While actions keep coming, the timer above may not get its turn: a frame that is due
@@ -248,6 +241,31 @@ pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
     perform(ctx, effects);
 }
 
+/// `first`, and what else waits in the channel up to the wake-up's budget. It is counted in
+/// stream events, not actions: a batch of a read's events is as much work as that many single
+/// ones, and the frame that may be due must not wait on more.
+fn drain(app: &mut App, ctx: &mut Ctx, first: Action) {
+    let mut budget = MAX_BATCH.saturating_sub(weight(&first));
+    dispatch(app, ctx, first);
+    while budget > 0 {
+        match ctx.actions.try_recv() {
+            Ok(action) => {
+                budget = budget.saturating_sub(weight(&action));
+                dispatch(app, ctx, action);
+            }
+            Err(_) => break,
+        }
+    }
+}
+
+/// How much of a wake-up's budget an action takes: its stream events, or one.
+fn weight(action: &Action) -> usize {
+    match action {
+        Action::Streamed { events, .. } => events.len().max(1),
+        _ => 1,
+    }
+}
+
 /// The content chunks an action brings (the frame log counts them).
 fn content_chunks(action: &Action) -> usize {
     let content = |e: &crate::api::StreamEvent| matches!(e, crate::api::StreamEvent::Content(_));
@@ -343,5 +361,46 @@ pub fn perform(ctx: &mut Ctx, effects: Vec<Effect>) {
                 super::sessions::perform(ctx.store.clone(), ctx.tasks.sender(), effect)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Client, Endpoint, StreamEvent};
+    use crate::app::{PaneId, RequestId, Settings};
+    use crate::keymap::Keymap;
+
+    #[tokio::test]
+    async fn a_wake_up_takes_as_many_events_as_before_in_batches() {
+        let client = Client::new(Endpoint::new("http://127.0.0.1:9/v1", None)).unwrap();
+        let (mut ctx, tx) = super::super::context(client);
+        let mut app = App::new(&[], Keymap::default(), Settings::default());
+        let batch = |n| Action::Streamed {
+            pane: PaneId(7),
+            request: RequestId(7),
+            events: vec![StreamEvent::Content("x".into()); n],
+        };
+        for n in [100, 100, MAX_BATCH - 201] {
+            tx.send(batch(n)).await.unwrap();
+        }
+        tx.send(Action::Tick).await.unwrap();
+        tx.send(Action::Tick).await.unwrap();
+        let first = ctx.actions.recv().await.unwrap();
+        drain(&mut app, &mut ctx, first);
+        // Three batches are one event short of the budget: the first tick is its last action.
+        assert_eq!(ctx.actions.try_recv(), Ok(Action::Tick));
+        assert!(ctx.actions.try_recv().is_err());
+        for _ in 0..3 {
+            tx.send(batch(MAX_BATCH / 2)).await.unwrap();
+        }
+        let first = ctx.actions.recv().await.unwrap();
+        drain(&mut app, &mut ctx, first);
+        // Two batches fill it: the third waits for the next wake-up, after a frame if one is due.
+        assert!(matches!(
+            ctx.actions.try_recv(),
+            Ok(Action::Streamed { .. })
+        ));
+        assert!(ctx.actions.try_recv().is_err());
     }
 }
