@@ -159,25 +159,33 @@ impl TaskPool {
     }
 }
 
-/// The next events of `stream`, once there is one, with all that are ready behind it (at most
-/// `MAX_EVENTS`): what one network read brought goes as one action, since per chunk the
-/// channel and `update` cost more than applying the chunk does. Unlike `ready_chunks`, the
-/// batch holds only what came, not room for `MAX_EVENTS` (a full channel holds many batches).
+/// The next events of `stream`, once there is one, with those that come right behind it (at
+/// most `MAX_EVENTS`): per chunk, the channel, the loop's wake-up and `update` cost more than
+/// applying the chunk does. The HTTP client hands the body over one frame (one SSE event) at
+/// a time from its connection task, so "ready" alone would mean one event: when the body has
+/// nothing, this task yields once to let that task bring the next frame, and the batch goes
+/// when a turn brought nothing. The batch holds only what came, not room for `MAX_EVENTS`
+/// (a full channel holds many batches).
 async fn ready_events<S>(stream: &mut S) -> Option<Vec<StreamEvent>>
 where
     S: Stream<Item = StreamEvent> + FusedStream + Unpin,
 {
     let mut events = vec![stream.next().await?];
-    std::future::poll_fn(|cx| {
-        while events.len() < MAX_EVENTS {
-            match stream.poll_next_unpin(cx) {
-                Poll::Ready(Some(event)) => events.push(event),
-                Poll::Ready(None) | Poll::Pending => break,
+    let mut yielded = false;
+    while events.len() < MAX_EVENTS {
+        let next = std::future::poll_fn(|cx| Poll::Ready(stream.poll_next_unpin(cx))).await;
+        match next {
+            Poll::Ready(Some(event)) => {
+                events.push(event);
+                yielded = false;
             }
+            Poll::Pending if !yielded => {
+                tokio::task::yield_now().await;
+                yielded = true;
+            }
+            Poll::Ready(None) | Poll::Pending => break,
         }
-        Poll::Ready(())
-    })
-    .await;
+    }
     Some(events)
 }
 
@@ -234,5 +242,20 @@ mod tests {
         .collect()
         .await;
         assert_eq!(sizes, [MAX_EVENTS, MAX_EVENTS, 600 - 2 * MAX_EVENTS + 1]);
+    }
+
+    #[tokio::test]
+    async fn frames_handed_over_one_at_a_time_by_another_task_still_go_together() {
+        // As the HTTP client's connection task does: one slot, refilled when it is taken.
+        let (mut tx, rx) = futures::channel::mpsc::channel(0);
+        tokio::spawn(async move {
+            for n in 0..40 {
+                futures::SinkExt::send(&mut tx, content(n)).await.unwrap();
+            }
+        });
+        let mut stream = rx.fuse();
+        let first = ready_events(&mut stream).await.unwrap();
+        assert_eq!(first, (0..40).map(content).collect::<Vec<_>>());
+        assert!(ready_events(&mut stream).await.is_none());
     }
 }
