@@ -162,7 +162,7 @@ impl ChunkDecoder {
                 }
             }
         }
-        if let Some((usage, refused)) = chunk.usage.map(usage_from_wire) {
+        if let Some((usage, refused)) = chunk.usage.map(|u| usage_from_wire(*u)) {
             if self.last_usage != Some(usage) {
                 self.last_usage = Some(usage);
                 if let Some(why) = refused {
@@ -174,7 +174,7 @@ impl ChunkDecoder {
         // Any chunk with an error is terminal, whatever `choices` holds (§3.6).
         let provider = chunk.provider.map(Cow::into_owned);
         let failure = match (chunk.error.or(choice_error), native_failure) {
-            (Some(err), _) => Some(in_stream(err, provider)),
+            (Some(err), _) => Some(in_stream(*err, provider)),
             (None, Some(native)) => Some(ApiError::InStream {
                 code: None,
                 message: format!("the provider reported `{native}`"),
