@@ -1,10 +1,11 @@
 //! The room's own cost per streamed chunk, without the network (issue 10): the simulated
 //! gateway's flood (`sim::flood`, the chunks `benches/flood.sh` streams) folded into 1 or 8
-//! panes of a 200×50 room through `update`, a frame rendered and drawn every `BATCH` chunks,
-//! as the event loop does when chunks arrive faster than frames. Deterministic, so it can be
+//! panes of a 200×50 room through `update`, a frame rendered and drawn every `BATCH` chunks
+//! (all panes together), as the event loop does when chunks arrive faster than frames. Deterministic, so it can be
 //! counted with callgrind where wall time is too noisy:
 //!   `cargo bench --bench frames` (prints CPU per chunk and frame p50/p99)
-//!   `valgrind --tool=callgrind target/release/deps/frames-<hash> 1` (instructions, 1 pane)
+//!   `valgrind --tool=callgrind --toggle-collect=frames::stream target/release/deps/frames-<hash> 1`
+//!   (instructions of the measured part, 1 pane)
 //! Grammars are compiled before the clock starts: this measures the per-chunk cost only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
@@ -22,8 +23,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const CHUNKS: usize = 50_000;
-/// Chunks between two frames: what a flood brings per 16 ms frame on this machine (the
-/// frame log of `benches/flood.sh` shows 1,400-2,100).
+/// Chunks between two frames, all panes together: what a flood brings per 16 ms frame on this
+/// machine (the frame log of `benches/flood.sh` shows 1,400-2,100, at 1 pane as at 8).
 const BATCH: usize = 1_500;
 
 /// This thread's CPU time, in nanoseconds (the scheduler's own count).
@@ -59,12 +60,27 @@ fn run(panes: usize) -> (Duration, Vec<Duration>) {
         })
         .collect();
     let chunks = modelroom::sim::flood(CHUNKS, false);
-    let mut frames = Vec::new();
     let start = thread_cpu();
+    let mut frames = stream(&mut app, &mut term, &live, &chunks);
+    let cpu = thread_cpu() - start;
+    frames.sort();
+    (cpu, frames)
+}
+
+/// The measured part (its own function, for `valgrind --toggle-collect=frames::stream`).
+#[inline(never)]
+fn stream(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    live: &[(modelroom::app::PaneId, modelroom::app::RequestId)],
+    chunks: &[String],
+) -> Vec<Duration> {
+    let panes = live.len();
+    let mut frames = Vec::new();
     for (n, chunk) in chunks.iter().enumerate() {
-        for &(pane, request) in &live {
+        for &(pane, request) in live {
             update(
-                &mut app,
+                app,
                 Action::Stream {
                     pane,
                     request,
@@ -72,17 +88,15 @@ fn run(panes: usize) -> (Duration, Vec<Duration>) {
                 },
             );
         }
-        if (n + 1) % BATCH == 0 || n + 1 == chunks.len() {
+        if (n + 1) % (BATCH / panes) == 0 || n + 1 == chunks.len() {
             let t = Instant::now();
             app.render_frame();
-            term.draw(|f| ui::render(f, &app, tokio::time::Instant::now()))
+            term.draw(|f| ui::render(f, app, tokio::time::Instant::now()))
                 .unwrap();
             frames.push(t.elapsed());
         }
     }
-    let cpu = thread_cpu() - start;
-    frames.sort();
-    (cpu, frames)
+    frames
 }
 
 fn main() {
@@ -93,7 +107,7 @@ fn main() {
         .build()
         .unwrap();
     let _clock = rt.enter();
-    println!("{CHUNKS} chunks per pane, a frame every {BATCH}, 200×50, true colour");
+    println!("{CHUNKS} chunks per pane, a frame every {BATCH} (all panes), 200×50, true colour");
     for panes in [1, 8] {
         if only.is_some_and(|p| p != panes) {
             continue;

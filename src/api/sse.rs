@@ -94,9 +94,15 @@ impl ChunkDecoder {
                 return false;
             }
         };
-        // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one.
-        chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
-        chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
+        // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one. Every
+        // chunk repeats them: what equals the clean copy of the last ones holds no key.
+        let unchanged = self.served.as_ref().is_some_and(|(m, p)| {
+            m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
+        });
+        if !unchanged {
+            chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
+            chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
+        }
         self.chunk(chunk, out)
     }
 
