@@ -378,16 +378,21 @@ async fn stream_once(
     let mut chunks = 0u64;
     let mut reply = Reply::new(started);
     let mut events = clients.stream_chat(req);
+    // One timer for the whole answer (a timeout per event would set a timer per chunk).
+    let expiry = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now));
+    tokio::pin!(expiry);
     loop {
         let next = match deadline {
-            Some(at) => match tokio::time::timeout_at(at, events.next()).await {
-                Ok(next) => next,
-                Err(_) => {
+            // The deadline first: a stream that is always ready must not outrun it.
+            Some(at) => tokio::select! {
+                biased;
+                () = &mut expiry => {
                     let after = at.saturating_duration_since(started);
                     let failed = StreamEvent::Failed(ApiError::Deadline { after });
                     reply.apply(failed, Instant::now());
                     break;
                 }
+                next = events.next() => next,
             },
             None => events.next().await,
         };

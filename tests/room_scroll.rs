@@ -11,9 +11,11 @@ use modelroom::api::StreamEvent;
 use modelroom::app::pane::Entry;
 use modelroom::app::{Action, App, Command, Settings, update};
 use modelroom::keymap::Keymap;
+use modelroom::markdown::MarkdownText;
 use modelroom::store::{
     AnswerRecord, CostStatus, FORMAT_VERSION, Finish, PaneRecord, Params, Session, Totals, Turn,
 };
+use modelroom::theme::ColorDepth;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 const ANSWERS: usize = 60;
@@ -233,4 +235,62 @@ fn the_reading_position_survives_a_new_width_and_home_goes_to_the_top() {
     assert_eq!(before, after, "the same line stays at the top");
     update(&mut app, Action::Command(Command::ScrollBottom));
     assert!(app.panes[0].scroll.follow);
+}
+
+/// Code that streams past between two frames is not highlighted until the view shows it
+/// (issue 10: a flood scrolls most of it past unseen); what the view shows is what eager
+/// rendering shows, and paging up to older code highlights it as it comes into view.
+#[test]
+fn code_is_highlighted_as_it_comes_into_view() {
+    let rt = common::paused_clock();
+    let _clock = rt.enter();
+    let mut app = common::room(1, 80, 24, ColorDepth::TrueColor);
+    let live = drive::send(&mut app, "go")[0];
+    let answer: String = (0..20)
+        .map(|k| format!("Part {k}.\n\n```rust\nfn part_{k}() -> u32 {{\n    {k}\n}}\n```\n\n"))
+        .collect();
+    // Everything between two frames, as in a flood.
+    update(
+        &mut app,
+        Action::Stream {
+            pane: live.0,
+            request: live.1,
+            event: StreamEvent::Content(answer.clone()),
+        },
+    );
+    app.render_visible();
+    let first = draw_sized(&app, 80, 24);
+    let a = app.panes[0].last_answer().unwrap();
+    assert!(a.text.has_deferred(), "code out of sight was left plain");
+    let cx = modelroom::markdown::Ctx {
+        theme: app.theme(),
+        highlighter: app.highlighter(),
+    };
+    let width = app.panes[0].width;
+    let eager = MarkdownText::render(&answer, width, false, &cx);
+    let n = a.text.len();
+    // Half the pane's rows are surely in view (the footer takes some below the text); the
+    // last check below compares the whole screen.
+    let shown = n.saturating_sub(usize::from(app.panes[0].height) / 2)..n;
+    let rows_of = |m: &MarkdownText| shown.clone().map(|i| m.row(i).cloned()).collect::<Vec<_>>();
+    assert_eq!(
+        rows_of(&a.text),
+        rows_of(&eager),
+        "the view shows highlighted code"
+    );
+    // Up to the top and back: every block has been in view, and is now highlighted.
+    update(&mut app, Action::Command(Command::ScrollTop));
+    for _ in 0..20 {
+        update(&mut app, Action::Command(Command::PageDown));
+    }
+    assert!(app.panes[0].scroll.follow);
+    let a = app.panes[0].last_answer().unwrap();
+    assert!(!a.text.has_deferred());
+    let all = |m: &MarkdownText| (0..n).map(|i| m.row(i).cloned()).collect::<Vec<_>>();
+    assert_eq!(all(&a.text), all(&eager));
+    assert_eq!(
+        draw_sized(&app, 80, 24),
+        first,
+        "the bottom looks as it did"
+    );
 }

@@ -339,3 +339,44 @@ fn fuzz_random_bytes() {
 fn fuzz_sse_shaped_input() {
     fuzz("SSE-shaped input", (sse_like(), 1usize..32));
 }
+
+/// The served model and provider are scrubbed of keys whenever they change, also after
+/// chunks where they were clean (each chunk repeats them; only a clean repeat skips the
+/// scrubber), and a key cut between two content deltas is still caught.
+#[test]
+fn a_key_in_a_later_chunks_provider_or_split_across_deltas_is_replaced() {
+    use modelroom::api::redact::Secrets;
+    use modelroom::api::sse::ChunkDecoder;
+    const KEY: &str = "sk-or-v1-0123456789abcdef";
+    let mut d = ChunkDecoder::with_secrets(Secrets::new([KEY]));
+    let mut out = Vec::new();
+    let line = |provider: &str, content: &str| {
+        serde_json::json!({"model": "m/x", "provider": provider,
+            "choices": [{"delta": {"content": content}}]})
+        .to_string()
+    };
+    d.feed(&line("Clean", "your key is sk-or-v1-0123"), &mut out);
+    d.feed(&line("Clean", "456789abcdef, it"), &mut out);
+    d.feed(&line(&format!("p-{KEY}"), " is"), &mut out);
+    d.feed(&line(&format!("p-{KEY}"), " out"), &mut out);
+    d.feed(&line("Clean", "."), &mut out);
+    d.end(StreamEvent::Done, &mut out);
+    let shown = format!("{out:?}");
+    assert!(!shown.contains("0123456789abcdef"), "{shown}");
+    let providers: Vec<_> = out
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Served { provider, .. } => provider.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(providers, ["Clean", "p-<redacted>", "Clean"]);
+    let text: String = out
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Content(c) => Some(c.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(text, "your key is <redacted>, it is out.");
+}

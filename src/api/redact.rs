@@ -133,11 +133,18 @@ impl StreamScrubber {
             return piece.to_owned();
         }
         self.held.push_str(piece);
-        let clean = secrets.scrub(&self.held).into_owned();
-        let keep = secrets.possible_start(&clean);
-        let (out, held) = clean.split_at(clean.len() - keep);
-        let out = out.to_owned();
-        self.held = held.to_owned();
+        // The held text becomes the piece passed on (one allocation per piece, not three);
+        // what may start a key goes back to be held.
+        let mut out = match secrets.scrub(&self.held) {
+            Cow::Borrowed(_) => std::mem::take(&mut self.held),
+            Cow::Owned(clean) => {
+                self.held.clear();
+                clean
+            }
+        };
+        let cut = out.len() - secrets.possible_start(&out);
+        self.held.push_str(&out[cut..]);
+        out.truncate(cut);
         out
     }
 

@@ -94,9 +94,15 @@ impl ChunkDecoder {
                 return false;
             }
         };
-        // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one.
-        chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
-        chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
+        // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one. Every
+        // chunk repeats them: what equals the clean copy of the last ones holds no key.
+        let unchanged = self.served.as_ref().is_some_and(|(m, p)| {
+            m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
+        });
+        if !unchanged {
+            chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
+            chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
+        }
         self.chunk(chunk, out)
     }
 
@@ -162,7 +168,7 @@ impl ChunkDecoder {
                 }
             }
         }
-        if let Some((usage, refused)) = chunk.usage.map(usage_from_wire) {
+        if let Some((usage, refused)) = chunk.usage.map(|u| usage_from_wire(*u)) {
             if self.last_usage != Some(usage) {
                 self.last_usage = Some(usage);
                 if let Some(why) = refused {
@@ -174,7 +180,7 @@ impl ChunkDecoder {
         // Any chunk with an error is terminal, whatever `choices` holds (§3.6).
         let provider = chunk.provider.map(Cow::into_owned);
         let failure = match (chunk.error.or(choice_error), native_failure) {
-            (Some(err), _) => Some(in_stream(err, provider)),
+            (Some(err), _) => Some(in_stream(*err, provider)),
             (None, Some(native)) => Some(ApiError::InStream {
                 code: None,
                 message: format!("the provider reported `{native}`"),

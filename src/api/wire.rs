@@ -67,8 +67,9 @@ pub(crate) struct Chunk<'a> {
     pub provider: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub choices: Option<Vec<Choice<'a>>>,
-    pub usage: Option<WireUsage>,
-    pub error: Option<WireError>,
+    // Boxed: nearly every chunk has neither, and a smaller chunk is cheaper to move.
+    pub usage: Option<Box<WireUsage>>,
+    pub error: Option<Box<WireError>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +81,7 @@ pub(crate) struct Choice<'a> {
     #[serde(borrow)]
     pub native_finish_reason: Option<Cow<'a, str>>,
     /// Some providers put the error on the choice instead of the chunk.
-    pub error: Option<WireError>,
+    pub error: Option<Box<WireError>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -205,7 +205,7 @@ impl Answer {
             state,
             cost,
             attempts: 1,
-            text: MarkdownText::default(),
+            text: MarkdownText::lazy(),
             thinking: WrappedText::default(),
             sample: None,
             queued: false,

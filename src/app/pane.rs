@@ -299,6 +299,39 @@ impl Pane {
                 break;
             }
         }
+        self.colour_view(cx);
+    }
+
+    /// Highlights the code the view is about to show that was left plain while it was out of
+    /// sight (`MarkdownText::colour`): the rows of each answer in view, from where the view
+    /// starts, as `ui::pane` walks them.
+    fn colour_view(&mut self, cx: &Ctx<'_>) {
+        let height = usize::from(self.height.max(1));
+        let (first, mut skip) = self.view_start();
+        let mut left = height;
+        let expanded = self.reasoning_expanded;
+        let mut shown = Vec::new();
+        for k in first..self.entries.len() {
+            if left == 0 {
+                break;
+            }
+            let h = self.entry_height(&self.entries[k]);
+            if let Entry::Answer(a) = &self.entries[k] {
+                let above = a.reasoning_rows(expanded);
+                let from = skip.saturating_sub(above);
+                let to = (skip + left).saturating_sub(above).min(a.text.len());
+                if from < to {
+                    shown.push((k, from..to));
+                }
+            }
+            left = left.saturating_sub(h.saturating_sub(skip));
+            skip = 0;
+        }
+        for (k, rows) in shown {
+            if let Some(Entry::Answer(a)) = self.entries.get_mut(k) {
+                a.text.colour(&a.reply.content, rows, cx);
+            }
+        }
     }
 
     /// Where the view starts: an entry and the rows of it above the view. Reads only the

@@ -1,7 +1,9 @@
 //! Code blocks: a language label, then each line highlighted on the block's background and
 //! wrapped only at spaces. Highlighting is the expensive part, so it is cached per block (by
 //! where the block starts in the answer) and a growing block only highlights its new lines;
-//! a resize re-wraps from the cache.
+//! a resize re-wraps from the cache. In `defer` mode (the room, for blocks that finish before
+//! a frame shows them) a block not seen before is cached plain and highlighted only when it
+//! comes into view: a flood scrolls most code past unseen (issue 10).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -20,6 +22,8 @@ pub struct CodeCache {
     /// A block is shown plain while its grammar compiles in the background: the highlighter's
     /// count of compiled grammars when that was first so (`Highlighter::compiled`).
     waiting: Option<u64>,
+    /// Blocks not cached yet are kept plain (`Block::deferred`), to be highlighted when shown.
+    pub defer: bool,
 }
 
 impl std::fmt::Debug for CodeCache {
@@ -38,6 +42,8 @@ struct Block {
     state: Option<LineHighlighter>,
     /// Plain only because its grammar was compiling in the background.
     waiting: bool,
+    /// Plain because it was rendered in `defer` mode: highlighted when next rendered without.
+    deferred: bool,
 }
 
 fn hash_of(s: &str) -> u64 {
@@ -57,6 +63,13 @@ impl CodeCache {
     pub fn forget_waiting(&mut self) {
         self.blocks.retain(|_, b| !b.waiting);
         self.waiting = None;
+    }
+
+    /// Whether a block starting in `src` was kept plain by `defer`.
+    pub fn deferred_in(&self, src: &std::ops::Range<usize>) -> bool {
+        self.blocks
+            .iter()
+            .any(|(at, b)| b.deferred && src.contains(at))
     }
 
     /// Whether a block starting in `src` waits for its grammar.
@@ -87,13 +100,18 @@ impl CodeCache {
     ) -> Vec<Piece> {
         let h = hash_of(line);
         let waiting = &mut self.waiting;
+        let defer = self.defer;
         let mut fresh = |first: &str| {
             let mut block = Block {
                 lang: lang.to_owned(),
                 lines: Vec::new(),
                 state: None,
                 waiting: false,
+                deferred: defer,
             };
+            if defer {
+                return block;
+            }
             block.state = cx.highlighter.and_then(|hl| {
                 let syntax = if lang.trim().is_empty() {
                     hl.syntax_for_first_line(first)?
@@ -112,7 +130,9 @@ impl CodeCache {
             block
         };
         let block = self.blocks.entry(offset).or_insert_with(|| fresh(line));
+        // A deferred block is highlighted from its first line once it is wanted shown.
         let stale = block.lang != lang
+            || (block.deferred && !defer)
             || index > block.lines.len()
             || block.lines.get(index).is_some_and(|(hash, _)| *hash != h);
         if stale {

@@ -2,8 +2,11 @@
 //! of the top-level blocks that are finished (a block is finished once the next one has
 //! started) and renders only the unfinished tail again as text arrives; an open code fence at
 //! the top level is highlighted line by line instead, so no token costs more than its line.
+//! The room's answers are `lazy`: code in blocks that finish between two frames stays plain
+//! until the view shows it (`colour`), so code a flood scrolls past is never highlighted.
 //! Called from `update`, never from a view.
 
+mod again;
 mod code;
 mod highlight;
 mod html_code;
@@ -20,6 +23,7 @@ use ratatui::text::Line;
 pub use code::Fence;
 pub use highlight::Highlighter;
 
+use self::again::Waited;
 use self::code::{CodeCache, label_row, line_rows, plain};
 use self::partial::{LINE_CAP, LongLine};
 use self::render::Writer;
@@ -114,6 +118,8 @@ struct LiveCode {
     fed: usize,
     lines: usize,
     rows: Vec<Line<'static>>,
+    /// Opened and closed in one `advance`: kept plain until it is shown (`lazy`).
+    deferred: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,13 +151,10 @@ pub struct MarkdownText {
     /// Of those, the ones to render again now that a grammar has compiled (a frame's
     /// allowance at a time, `Highlighter::take_rework`).
     recolour: Vec<Waited>,
-}
-
-/// A finished block's source in the answer and its rows in `done`.
-#[derive(Debug, Clone)]
-struct Waited {
-    src: Range<usize>,
-    rows: Range<usize>,
+    /// Code in blocks that finish before a frame shows them is left plain (`deferred`) and
+    /// highlighted by `colour` when it comes into view.
+    lazy: bool,
+    deferred: Vec<Waited>,
 }
 
 pub fn options() -> Options {
@@ -189,6 +192,15 @@ fn top_level(events: &[(Event<'_>, Range<usize>)]) -> Vec<(Range<usize>, usize)>
 }
 
 impl MarkdownText {
+    /// Rows whose code is highlighted only when shown: the owner calls `colour` with the rows
+    /// in view before drawing them.
+    pub fn lazy() -> Self {
+        Self {
+            lazy: true,
+            ..Self::default()
+        }
+    }
+
     /// Renders `text` at `width`. `finished` says no more text will come, so its last line
     /// counts as complete.
     pub fn render(text: &str, width: u16, finished: bool, cx: &Ctx<'_>) -> Self {
@@ -220,6 +232,7 @@ impl MarkdownText {
                 width,
                 key: Some(RenderKey::of(cx)),
                 cache,
+                lazy: self.lazy,
                 ..Self::default()
             };
         }
@@ -245,62 +258,6 @@ impl MarkdownText {
         self.render_tail(text, advanced, cx);
     }
 
-    /// A grammar some code waited for has compiled: the open fence is fed again from its first
-    /// line (it is in view), and the finished blocks that waited are queued to be rendered
-    /// again. Blocks whose grammar is still compiling wait again.
-    fn grammars_compiled(&mut self, text: &str, cx: &Ctx<'_>) {
-        self.cache.forget_waiting();
-        self.recolour.append(&mut self.waited);
-        let width = usize::from(self.width);
-        if let Some(live) = &mut self.live {
-            let first = text[live.offset..]
-                .split_inclusive('\n')
-                .next()
-                .unwrap_or("");
-            live.fed = live.offset + first.len();
-            live.lines = 0;
-            live.rows = label_row(live.fence.lang(), width, cx)
-                .map(Line::from)
-                .into_iter()
-                .collect();
-            self.advance(text, self.complete, cx);
-        }
-    }
-
-    /// Renders again as many queued blocks as this frame allows; each keeps its place and, the
-    /// text being the same, its number of rows.
-    fn recolour_step(&mut self, text: &str, cx: &Ctx<'_>) {
-        let Some(h) = cx.highlighter else {
-            self.recolour.clear();
-            return;
-        };
-        let width = usize::from(self.width);
-        while let Some(first) = self.recolour.first() {
-            if !h.take_rework(first.src.len()) {
-                return;
-            }
-            let Waited { src, rows } = self.recolour.remove(0);
-            let piece = &text[src.clone()];
-            let fresh =
-                Writer::new(cx, &mut self.cache, width, piece, src.start).render(&parse(piece));
-            let (old, new) = (rows.len(), fresh.len());
-            self.done.splice(rows.clone(), fresh);
-            if new != old {
-                for w in self.waited.iter_mut().chain(&mut self.recolour) {
-                    if w.rows.start >= rows.end {
-                        w.rows = w.rows.start + new - old..w.rows.end + new - old;
-                    }
-                }
-            }
-            if self.cache.waits_in(&src) {
-                self.waited.push(Waited {
-                    src,
-                    rows: rows.start..rows.start + new,
-                });
-            }
-        }
-    }
-
     /// Appends a finished block's rows; `src` is where it is in the answer.
     fn commit(&mut self, rows: Vec<Line<'static>>, src: Range<usize>) {
         if rows.is_empty() {
@@ -311,11 +268,15 @@ impl MarkdownText {
         }
         let start = self.done.len();
         self.done.extend(rows);
-        if self.cache.waits_in(&src) {
-            self.waited.push(Waited {
-                src,
-                rows: start..self.done.len(),
+        let rows = start..self.done.len();
+        if self.lazy && self.cache.deferred_in(&src) {
+            self.deferred.push(Waited {
+                src: src.clone(),
+                rows: rows.clone(),
             });
+        }
+        if self.cache.waits_in(&src) {
+            self.waited.push(Waited { src, rows });
         }
     }
 
@@ -326,6 +287,7 @@ impl MarkdownText {
         loop {
             if let Some(mut live) = self.live.take() {
                 let mut closed = None;
+                self.cache.defer = live.deferred;
                 for line in text[live.fed..upto].split_inclusive('\n') {
                     if live.fence.closes(line) {
                         closed = Some(live.fed + line.len());
@@ -341,6 +303,7 @@ impl MarkdownText {
                     live.lines += 1;
                     live.fed += line.len();
                 }
+                self.cache.defer = false;
                 let Some(end) = closed else {
                     self.live = Some(live);
                     return;
@@ -371,12 +334,19 @@ impl MarkdownText {
                 if let Some(label) = label_row(fence.lang(), width, cx) {
                     rows.push(Line::from(label));
                 }
+                let fed = self.settled + first.len();
+                // A block that closes before this frame is shown can wait to be highlighted.
+                let deferred = self.lazy
+                    && text[fed..upto]
+                        .split_inclusive('\n')
+                        .any(|l| fence.closes(l));
                 self.live = Some(LiveCode {
                     fence,
                     offset: self.settled,
-                    fed: self.settled + first.len(),
+                    fed,
                     lines: 0,
                     rows,
+                    deferred,
                 });
                 continue;
             }
@@ -392,8 +362,10 @@ impl MarkdownText {
             if let Some(cut) = safe_cut(&rest[..first_end], BLOCK_CAP) {
                 let head = &rest[..cut];
                 let events = parse(head);
+                self.cache.defer = self.lazy;
                 let rows =
                     Writer::new(cx, &mut self.cache, width, head, self.settled).render(&events);
+                self.cache.defer = false;
                 self.commit(rows, self.settled..self.settled + cut);
                 self.glued = true;
                 self.settled += cut;
@@ -413,8 +385,10 @@ impl MarkdownText {
             }
             let base = self.settled;
             for (i, (range, start)) in finished.iter().enumerate() {
+                self.cache.defer = self.lazy;
                 let writer = Writer::new(cx, &mut self.cache, width, rest, base);
                 let rows = writer.render(&events[range.clone()]);
+                self.cache.defer = false;
                 // The block's source runs to the line where the next one starts.
                 let next = blocks
                     .get(i + 1)

@@ -21,7 +21,7 @@ fn rows(m: &MarkdownText) -> Vec<String> {
         .collect()
 }
 
-const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com/a).\n\n\
+pub(super) const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com/a).\n\n\
 - one\n- two\n  - nested\n- three\n\n1. first\n2. second\n\n> quoted text\n> more\n\n---\n\n\
 | a | b |\n|---|:-:|\n| 1 | two |\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n\n\
 1. Step with code:\n   ```bash\n   echo hi\n   ```\n2. Done\n\n    indented code\n\nLast 日本語 🦀 line";

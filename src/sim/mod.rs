@@ -21,6 +21,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use answer::flood;
 pub use catalog::{MODELS, catalog_json};
 pub use directive::{Directives, parse as parse_directives};
 
