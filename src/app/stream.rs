@@ -10,33 +10,31 @@ use crate::chat::{Cost, Usage};
 use crate::markdown::Ctx;
 use crate::sanitize::Clean;
 
-/// Applies one stream's events, in order. Text pieces that came together are joined first
-/// (one sanitiser pass and one append for a read's worth of tokens; the sanitiser keeps its
-/// state across pieces, so where they were cut changes nothing).
+/// Applies one stream's events, in order.
 pub(super) fn on_events(
     app: &mut App,
     pane: PaneId,
     request: RequestId,
-    events: Vec<StreamEvent>,
+    events: impl IntoIterator<Item = StreamEvent>,
     fx: &mut Vec<Effect>,
 ) {
-    let mut events = join_text(events).into_iter();
+    let mut events = events.into_iter();
     while apply_run(app, pane, request, &mut events, fx) {}
 }
 
-/// Adjacent `Content` pieces become one, and adjacent `Reasoning` pieces.
-fn join_text(events: Vec<StreamEvent>) -> Vec<StreamEvent> {
-    let mut out: Vec<StreamEvent> = Vec::with_capacity(events.len());
-    for event in events {
-        match (out.last_mut(), event) {
-            (Some(StreamEvent::Content(text)), StreamEvent::Content(more))
-            | (Some(StreamEvent::Reasoning(text)), StreamEvent::Reasoning(more)) => {
-                text.push_str(&more);
-            }
-            (_, event) => out.push(event),
+/// Joins adjacent `Content` pieces into one, and adjacent `Reasoning` pieces, in place: one
+/// sanitiser pass and one append for a batch's tokens. The sanitiser keeps its state across
+/// pieces, so where they were cut changes nothing.
+pub(super) fn join_text(mut events: Vec<StreamEvent>) -> Vec<StreamEvent> {
+    events.dedup_by(|later, earlier| match (later, earlier) {
+        (StreamEvent::Content(more), StreamEvent::Content(text))
+        | (StreamEvent::Reasoning(more), StreamEvent::Reasoning(text)) => {
+            text.push_str(more);
+            true
         }
-    }
-    out
+        _ => false,
+    });
+    events
 }
 
 /// Applies events to the answer until one asks for more than a change of the answer itself (an

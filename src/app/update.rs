@@ -74,12 +74,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             pane,
             request,
             event,
-        } => stream::on_events(app, pane, request, vec![event], &mut fx),
+        } => stream::on_events(app, pane, request, [event], &mut fx),
         Action::Streamed {
             pane,
             request,
             events,
-        } => stream::on_events(app, pane, request, events, &mut fx),
+        } => stream::on_events(app, pane, request, stream::join_text(events), &mut fx),
         Action::Retry { pane, request } => stream::on_retry(app, pane, request, &mut fx),
         Action::Reconciled {
             pane,
