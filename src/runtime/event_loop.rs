@@ -233,6 +233,9 @@ fn to_action(event: Event) -> Option<Action> {
 
 /// `update`, then perform what it asked for.
 pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
+    if let Action::Streamed { events, .. } = &action {
+        ctx.tasks.taken(events.len());
+    }
     if let Some(log) = ctx.frame_file.as_mut() {
         // Counted as they came, before `update` joins a batch's pieces.
         log.chunks(content_chunks(&action));

@@ -3,13 +3,13 @@
 //! records, balance). Every result comes back to the loop as an `Action` over one channel.
 
 use std::collections::HashMap;
-use std::time::Duration;
-
+use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::api::{ApiError, ChatRequest, Clients, Dialect, Generation, StreamEvent};
@@ -28,10 +28,17 @@ const RECONCILE_DELAYS: [Duration; 5] = [
 /// Stream events sent in one action at most, so one `update` never holds unbounded work.
 const MAX_EVENTS: usize = 256;
 
+/// Stream events sent and not yet taken by the loop, all streams together: as many as the
+/// channel held when each event was an action of its own, so the sockets run no further ahead
+/// of the screen than they did (a full channel of batches would be 256 times that).
+const MAX_IN_FLIGHT: usize = super::ACTION_CHANNEL;
+
 pub struct TaskPool {
     clients: Clients,
     actions: mpsc::Sender<Action>,
     streams: HashMap<RequestId, JoinHandle<()>>,
+    /// One permit per stream event that may be in flight (`taken` gives them back).
+    in_flight: Arc<Semaphore>,
 }
 
 impl TaskPool {
@@ -40,7 +47,13 @@ impl TaskPool {
             clients,
             actions,
             streams: HashMap::new(),
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         }
+    }
+
+    /// The loop took `n` stream events off the channel: streams may send as many more.
+    pub fn taken(&self, n: usize) {
+        self.in_flight.add_permits(n);
     }
 
     pub fn clients(&self) -> &Clients {
@@ -56,22 +69,10 @@ impl TaskPool {
         self.streams.retain(|_, h| !h.is_finished());
         let clients = self.clients.clone();
         let actions = self.actions.clone();
+        let in_flight = self.in_flight.clone();
         let handle = tokio::spawn(async move {
-            let mut stream = clients.stream_chat(&chat).fuse();
-            while let Some(events) = ready_events(&mut stream).await {
-                // A full channel slows this socket down instead of the UI.
-                if actions
-                    .send(Action::Streamed {
-                        pane,
-                        request,
-                        events,
-                    })
-                    .await
-                    .is_err()
-                {
-                    break;
-                }
-            }
+            let stream = clients.stream_chat(&chat).fuse();
+            forward(stream, pane, request, &actions, &in_flight).await;
         });
         if let Some(old) = self.streams.insert(request, handle) {
             old.abort();
@@ -189,6 +190,37 @@ where
     Some(events)
 }
 
+/// Sends `stream`'s events to the loop in batches. Enough events in flight, or a full channel,
+/// slow this socket down instead of the UI.
+async fn forward<S>(
+    mut stream: S,
+    pane: PaneId,
+    request: RequestId,
+    actions: &mpsc::Sender<Action>,
+    in_flight: &Semaphore,
+) where
+    S: Stream<Item = StreamEvent> + FusedStream + Unpin,
+{
+    while let Some(events) = ready_events(&mut stream).await {
+        // A batch is at most MAX_EVENTS, fewer than the permits there are.
+        let n = u32::try_from(events.len()).unwrap_or(u32::MAX);
+        let Ok(permits) = in_flight.acquire_many(n).await else {
+            break;
+        };
+        let action = Action::Streamed {
+            pane,
+            request,
+            events,
+        };
+        if actions.send(action).await.is_err() {
+            break;
+        }
+        // Sent: the loop gives them back when it takes the batch (`TaskPool::taken`). A task
+        // aborted before this point gives them back as the permits drop.
+        permits.forget();
+    }
+}
+
 /// Runs disk work off the UI thread and reports its result to the loop.
 pub fn blocking(actions: mpsc::Sender<Action>, work: impl FnOnce() -> Action + Send + 'static) {
     blocking_maybe(actions, move || Some(work()));
@@ -242,6 +274,64 @@ mod tests {
         .collect()
         .await;
         assert_eq!(sizes, [MAX_EVENTS, MAX_EVENTS, 600 - 2 * MAX_EVENTS + 1]);
+    }
+
+    #[tokio::test]
+    async fn a_stream_runs_no_further_ahead_of_the_loop_than_the_events_in_flight() {
+        let (tx, rx) = unbounded();
+        for n in 0..3 * MAX_IN_FLIGHT {
+            tx.unbounded_send(content(n)).unwrap();
+        }
+        drop(tx);
+        let (actions, mut taken) = mpsc::channel(super::super::ACTION_CHANNEL);
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let permits = in_flight.clone();
+        let task = tokio::spawn(async move {
+            forward(rx.fuse(), PaneId(1), RequestId(1), &actions, &permits).await;
+        });
+        let mut received = 0;
+        while received < 3 * MAX_IN_FLIGHT {
+            // Let the stream send all it may before the loop takes anything.
+            for _ in 0..100 {
+                tokio::task::yield_now().await;
+            }
+            let mut now = 0;
+            while let Ok(Action::Streamed { events, .. }) = taken.try_recv() {
+                now += events.len();
+            }
+            assert!(now > 0, "the stream goes on once events are taken");
+            assert!(now <= MAX_IN_FLIGHT, "{now} events in flight");
+            received += now;
+            in_flight.add_permits(now);
+        }
+        task.await.unwrap();
+        assert_eq!(received, 3 * MAX_IN_FLIGHT);
+    }
+
+    #[tokio::test]
+    async fn a_stream_stopped_while_its_batch_waits_for_room_gives_its_permits_back() {
+        let (tx, rx) = unbounded();
+        for n in 0..2 * MAX_EVENTS {
+            tx.unbounded_send(content(n)).unwrap();
+        }
+        // Room for one action, never taken: the second batch waits to be sent.
+        let (actions, _taken) = mpsc::channel(1);
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let permits = in_flight.clone();
+        let task = tokio::spawn(async move {
+            forward(rx.fuse(), PaneId(1), RequestId(1), &actions, &permits).await;
+        });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            in_flight.available_permits(),
+            MAX_IN_FLIGHT - 2 * MAX_EVENTS
+        );
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        // The batch that was sent stays counted until the loop takes it; the other is free.
+        assert_eq!(in_flight.available_permits(), MAX_IN_FLIGHT - MAX_EVENTS);
     }
 
     #[tokio::test]
