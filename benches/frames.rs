@@ -26,6 +26,9 @@ const CHUNKS: usize = 50_000;
 /// Chunks between two frames, all panes together: what a flood brings per 16 ms frame on this
 /// machine (the frame log of `benches/flood.sh` shows 1,400-2,100, at 1 pane as at 8).
 const BATCH: usize = 1_500;
+/// Chunks per network read, which the stream task sends as one action (about 50 in a flood,
+/// by callgrind's count of the room).
+const READ: usize = 50;
 
 /// This thread's CPU time, in nanoseconds (the scheduler's own count).
 fn thread_cpu() -> Duration {
@@ -77,16 +80,23 @@ fn stream(
 ) -> Vec<Duration> {
     let panes = live.len();
     let mut frames = Vec::new();
-    for (n, chunk) in chunks.iter().enumerate() {
-        for &(pane, request) in live {
-            update(
-                app,
-                Action::Stream {
-                    pane,
-                    request,
-                    event: StreamEvent::Content(chunk.clone()),
-                },
-            );
+    for n in 0..chunks.len() {
+        // The events of one read go to the loop as one action (`runtime::tasks`).
+        if n % READ == 0 {
+            for &(pane, request) in live {
+                let events = chunks[n..(n + READ).min(chunks.len())]
+                    .iter()
+                    .map(|c| StreamEvent::Content(c.clone()))
+                    .collect();
+                update(
+                    app,
+                    Action::Streamed {
+                        pane,
+                        request,
+                        events,
+                    },
+                );
+            }
         }
         if (n + 1) % (BATCH / panes) == 0 || n + 1 == chunks.len() {
             let t = Instant::now();
