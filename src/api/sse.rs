@@ -15,6 +15,7 @@ use super::error::ApiError;
 use super::lines::{DEFAULT_MAX_LINE, EventParser, LineFramer, LineTooLong};
 use super::redact::{Secrets, StreamScrubber};
 use super::stall::StallGuard;
+pub use super::stall::TransportError;
 use super::wire::{Chunk, WireCost, WireError};
 use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Usage};
@@ -299,25 +300,6 @@ fn preview(s: &str) -> String {
         p.push('…');
     }
     p
-}
-
-/// Why the byte stream stopped early; kept apart from reqwest so the decoder is testable.
-#[derive(Debug)]
-pub enum TransportError {
-    Io(String),
-    Stalled(Duration),
-    /// A line longer than this many bytes (see `lines`).
-    LineTooLong(usize),
-}
-
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Io(e) => f.write_str(e),
-            Self::Stalled(d) => write!(f, "stalled for {} s", d.as_secs()),
-            Self::LineTooLong(max) => write!(f, "a line longer than {max} bytes"),
-        }
-    }
 }
 
 /// How one stream is read.

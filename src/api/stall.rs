@@ -1,7 +1,8 @@
 //! The stall timer of a streaming body: the byte stream fails when nothing arrives for the
 //! stall timeout. A flood brings one body frame per chunk, so a frame only notes the time; the
 //! timer is re-armed when it fires and finds that bytes came since it was set (re-arming a
-//! tokio timer on every frame moved it in the timer wheel once per chunk).
+//! tokio timer on every frame moved it in the timer wheel once per chunk). `TransportError`,
+//! why the byte stream stopped early, lives here with the stall that is one of its causes.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +12,24 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use tokio::time::{Instant, Sleep};
 
-use super::sse::TransportError;
+/// Why the byte stream stopped early; kept apart from reqwest so the decoder is testable.
+#[derive(Debug)]
+pub enum TransportError {
+    Io(String),
+    Stalled(Duration),
+    /// A line longer than this many bytes (see `lines`).
+    LineTooLong(usize),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => f.write_str(e),
+            Self::Stalled(d) => write!(f, "stalled for {} s", d.as_secs()),
+            Self::LineTooLong(max) => write!(f, "a line longer than {max} bytes"),
+        }
+    }
+}
 
 /// Fails the byte stream when nothing arrives for `timeout`. It watches bytes, not events, so
 /// keep-alive comments (which the SSE layer swallows) count as life.
