@@ -261,4 +261,27 @@ mod tests {
             lines(&MarkdownText::render(&doc, 50, false, &cx))
         );
     }
+
+    /// A new width renders everything again from the cache, where the blocks are still plain:
+    /// they stay known as deferred and are highlighted when shown at the new width too.
+    #[test]
+    fn deferred_code_is_still_coloured_after_a_new_width() {
+        let theme = Theme::default();
+        let cx = Ctx {
+            theme: &theme,
+            highlighter: Some(highlighter()),
+        };
+        let doc = doc(3);
+        let mut lazy = MarkdownText::lazy();
+        lazy.update(&doc, 50, false, &cx);
+        lazy.update(&doc, 36, false, &cx);
+        assert!(lazy.has_deferred());
+        let n = lazy.len();
+        lazy.colour(&doc, 0..n, &cx);
+        assert!(!lazy.has_deferred());
+        assert_eq!(
+            lines(&lazy),
+            lines(&MarkdownText::render(&doc, 36, false, &cx))
+        );
+    }
 }

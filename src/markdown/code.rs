@@ -24,6 +24,8 @@ pub struct CodeCache {
     waiting: Option<u64>,
     /// Blocks not cached yet are kept plain (`Block::deferred`), to be highlighted when shown.
     pub defer: bool,
+    /// A deferred block was rendered since `take_deferred` last asked.
+    touched_deferred: bool,
 }
 
 impl std::fmt::Debug for CodeCache {
@@ -56,6 +58,7 @@ impl CodeCache {
     pub fn clear(&mut self) {
         self.blocks.clear();
         self.waiting = None;
+        self.touched_deferred = false;
     }
 
     /// Drops the blocks that are plain only because their grammar was compiling, so they are
@@ -65,11 +68,11 @@ impl CodeCache {
         self.waiting = None;
     }
 
-    /// Whether a block starting in `src` was kept plain by `defer`.
-    pub fn deferred_in(&self, src: &std::ops::Range<usize>) -> bool {
-        self.blocks
-            .iter()
-            .any(|(at, b)| b.deferred && src.contains(at))
+    /// Whether a block kept plain by `defer` was rendered since the last call: the caller
+    /// asks after rendering each finished block (a scan of every cached block per block would
+    /// make a long answer's code quadratic).
+    pub fn take_deferred(&mut self) -> bool {
+        std::mem::take(&mut self.touched_deferred)
     }
 
     /// Whether a block starting in `src` waits for its grammar.
@@ -137,10 +140,13 @@ impl CodeCache {
             || block.lines.get(index).is_some_and(|(hash, _)| *hash != h);
         if stale {
             *block = fresh(line);
-            if index > 0 {
-                // Cannot resume mid-block without the lines before: show this one plain.
-                return plain(line, cx);
-            }
+        }
+        if block.deferred {
+            self.touched_deferred = true;
+        }
+        if stale && index > 0 {
+            // Cannot resume mid-block without the lines before: show this one plain.
+            return plain(line, cx);
         }
         if let Some((_, pieces)) = block.lines.get(index) {
             return pieces.clone();

@@ -260,6 +260,8 @@ impl MarkdownText {
 
     /// Appends a finished block's rows; `src` is where it is in the answer.
     fn commit(&mut self, rows: Vec<Line<'static>>, src: Range<usize>) {
+        // Whatever this block's rendering left plain belongs to it, and to no later block.
+        let deferred = self.cache.take_deferred();
         if rows.is_empty() {
             return;
         }
@@ -269,7 +271,7 @@ impl MarkdownText {
         let start = self.done.len();
         self.done.extend(rows);
         let rows = start..self.done.len();
-        if self.lazy && self.cache.deferred_in(&src) {
+        if deferred && self.lazy {
             self.deferred.push(Waited {
                 src: src.clone(),
                 rows: rows.clone(),
