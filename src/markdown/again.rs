@@ -94,13 +94,10 @@ impl MarkdownText {
         if self.deferred.is_empty() || cx.highlighter.is_none() || !self.is_current_key(cx) {
             return;
         }
-        let mut k = 0;
-        while k < self.deferred.len() {
-            let w = &self.deferred[k].rows;
-            if w.end <= rows.start || w.start >= rows.end {
-                k += 1;
-                continue;
-            }
+        // In row order (blocks are committed top to bottom and keep their order): only the
+        // ones from the first that reaches the rows are looked at, however long the answer.
+        let k = self.deferred.partition_point(|w| w.rows.end <= rows.start);
+        while k < self.deferred.len() && self.deferred[k].rows.start < rows.end {
             let block = self.deferred.remove(k);
             self.render_again(text, block, cx);
         }
