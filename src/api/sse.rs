@@ -97,32 +97,34 @@ impl ChunkDecoder {
         };
         // Escaped JSON (`\u002d`) hides a key from the line scrubber, not from this one. Every
         // chunk repeats them: what equals the clean copy of the last ones holds no key.
-        let unchanged = self.served.as_ref().is_some_and(|(m, p)| {
-            m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
-        });
-        if !unchanged {
+        let mut same = self.serves(&chunk);
+        if !same {
             chunk.model = chunk.model.map(|m| scrub_cow(&self.secrets, m));
             chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
+            same = self.serves(&chunk);
         }
-        self.chunk(chunk, out)
+        self.chunk(chunk, same, out)
     }
 
-    fn chunk(&mut self, chunk: Chunk<'_>, out: &mut Vec<StreamEvent>) -> bool {
-        if chunk.model.is_some() || chunk.provider.is_some() {
-            // Compared borrowed: every chunk repeats them, and they change once if ever.
-            let same = self.served.as_ref().is_some_and(|(m, p)| {
-                m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
+    /// Whether `chunk` names the model and provider already announced. Compared borrowed:
+    /// every chunk repeats them, and they change once if ever.
+    fn serves(&self, chunk: &Chunk<'_>) -> bool {
+        self.served.as_ref().is_some_and(|(m, p)| {
+            m.as_deref() == chunk.model.as_deref() && p.as_deref() == chunk.provider.as_deref()
+        })
+    }
+
+    /// `same`: the chunk names who is already known to serve (`serves`).
+    fn chunk(&mut self, chunk: Chunk<'_>, same: bool, out: &mut Vec<StreamEvent>) -> bool {
+        if !same && (chunk.model.is_some() || chunk.provider.is_some()) {
+            let model = chunk.model.as_deref().map(str::to_owned);
+            let provider = chunk.provider.as_deref().map(str::to_owned);
+            self.served = Some((model.clone(), provider.clone()));
+            out.push(StreamEvent::Served {
+                id: chunk.id.as_deref().map(str::to_owned),
+                model,
+                provider,
             });
-            if !same {
-                let model = chunk.model.as_deref().map(str::to_owned);
-                let provider = chunk.provider.as_deref().map(str::to_owned);
-                self.served = Some((model.clone(), provider.clone()));
-                out.push(StreamEvent::Served {
-                    id: chunk.id.as_deref().map(str::to_owned),
-                    model,
-                    provider,
-                });
-            }
         }
         let mut choice_error = None;
         let mut native_failure = None;

@@ -91,7 +91,7 @@ impl MarkdownText {
     /// Highlights the deferred code among rows `rows` (the ones about to be shown), and only
     /// that: each block it touches is rendered again whole, from its first line.
     pub fn colour(&mut self, text: &str, rows: Range<usize>, cx: &Ctx<'_>) {
-        if self.deferred.is_empty() || cx.highlighter.is_none() || !self.is_current_key(cx) {
+        if self.deferred.is_empty() || cx.highlighter.is_none() || !self.key_matches(cx) {
             return;
         }
         // In row order (blocks are committed top to bottom and keep their order): only the
@@ -106,10 +106,6 @@ impl MarkdownText {
     /// Whether there is deferred code left (for tests and benchmarks).
     pub fn has_deferred(&self) -> bool {
         !self.deferred.is_empty()
-    }
-
-    fn is_current_key(&self, cx: &Ctx<'_>) -> bool {
-        self.key.as_ref().is_some_and(|k| k.matches(cx))
     }
 }
 

@@ -212,7 +212,7 @@ impl MarkdownText {
     /// Catches up with `text`, which extends the text seen before (anything else, or a new
     /// width or theme, renders from scratch).
     pub fn update(&mut self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) {
-        let same_key = self.key.as_ref().is_some_and(|k| k.matches(cx));
+        let same_key = self.key_matches(cx);
         let fresh = !same_key
             || width != self.width
             || text.len() < self.seen
@@ -476,6 +476,11 @@ impl MarkdownText {
         }
     }
 
+    /// Whether the rows were rendered for `cx`'s theme, colours and highlighter.
+    fn key_matches(&self, cx: &Ctx<'_>) -> bool {
+        self.key.as_ref().is_some_and(|k| k.matches(cx))
+    }
+
     fn separated(&self) -> bool {
         !self.done.is_empty()
             && !self.glued
@@ -536,7 +541,7 @@ impl MarkdownText {
         self.width == width
             && self.seen == text.len()
             && (!finished || self.complete == text.len())
-            && self.key.as_ref().is_some_and(|k| k.matches(cx))
+            && self.key_matches(cx)
             && self.recolour.is_empty()
             && !self.cache.outdated(cx)
     }

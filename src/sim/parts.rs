@@ -23,16 +23,21 @@ pub fn image_fee(id: &str) -> Option<&'static str> {
     (id == "demo/thinker").then_some("0.001")
 }
 
-/// One line per non-text part of every message, or the message of the 400 for the first part
-/// `model` cannot take (or that is not a valid part).
-pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<String>, String> {
-    let takes = inputs(model);
-    let engine = plugins
+/// The PDF engine the request's `file-parser` plugin asks for, if any.
+fn pdf_engine(plugins: &Value) -> Option<&str> {
+    plugins
         .as_array()
         .into_iter()
         .flatten()
         .find(|p| p["id"] == "file-parser")
-        .and_then(|p| p["pdf"]["engine"].as_str());
+        .and_then(|p| p["pdf"]["engine"].as_str())
+}
+
+/// One line per non-text part of every message, or the message of the 400 for the first part
+/// `model` cannot take (or that is not a valid part).
+pub fn received(model: &str, messages: &[Value], plugins: &Value) -> Result<Vec<String>, String> {
+    let takes = inputs(model);
+    let engine = pdf_engine(plugins);
     let mut out = Vec::new();
     for part in messages
         .iter()
@@ -110,12 +115,7 @@ pub const PAGE_TOKENS_PARSED: u64 = 400;
 /// The prompt tokens the non-text parts of `messages` add, so that `--demo`'s usage grows
 /// with images and pages as a real gateway's does. Parts `received` refuses never get here.
 pub fn tokens(model: &str, messages: &[Value], plugins: &Value) -> u64 {
-    let engine = plugins
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["id"] == "file-parser")
-        .and_then(|p| p["pdf"]["engine"].as_str());
+    let engine = pdf_engine(plugins);
     let native = engine.is_none_or(|e| e == "native") && inputs(model).contains(&"file");
     let mut total = 0u64;
     for part in messages
