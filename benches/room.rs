@@ -219,7 +219,7 @@ async fn end_to_end() {
     ctx.status = Some(status_tx);
     let (keys, input) = futures::channel::mpsc::unbounded();
     let answers_before: usize = app.panes.iter().map(|p| p.answers().count()).sum();
-    let task = tokio::spawn(async move {
+    let task = tokio::task::spawn_local(async move {
         let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
         runtime::run_loop(&mut app, &mut term, input, &mut ctx)
             .await
@@ -318,5 +318,6 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(end_to_end());
+    // The room is not `Send` (syntect's Oniguruma state), so its loop is a local task.
+    rt.block_on(tokio::task::LocalSet::new().run_until(end_to_end()));
 }

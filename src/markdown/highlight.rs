@@ -1,4 +1,4 @@
-//! Syntax highlighting with syntect (pure-Rust regexes). `Highlighter::load` reads syntect's
+//! Syntax highlighting with syntect (its Oniguruma backend). `Highlighter::load` reads syntect's
 //! bundled syntaxes and themes plus ours in `assets/syntaxes/`; the runtime calls it once, off
 //! the UI thread, and hands the result to `update`. A grammar is read and its regexes compiled
 //! when a block first needs it: inline by default, or, for the room (`in_background`), on a
@@ -100,6 +100,10 @@ struct Background {
     budget: AtomicUsize,
     /// Some answer wanted more than this frame's budget: another frame is needed.
     starved: AtomicBool,
+    /// Held by a test to keep grammars compiling until it lets go (Oniguruma compiles a
+    /// grammar in a few milliseconds, sooner than a test can look at a block waiting for it).
+    #[cfg(test)]
+    gate: Arc<Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -181,8 +185,17 @@ impl Highlighter {
             notify: Arc::new(notify),
             budget: AtomicUsize::new(REWORK_PER_FRAME),
             starved: AtomicBool::new(false),
+            #[cfg(test)]
+            gate: Arc::default(),
         });
         h
+    }
+
+    /// Keeps every grammar compiling in the background until the guard is dropped.
+    #[cfg(test)]
+    pub(crate) fn hold_compiling(&self) -> std::sync::MutexGuard<'_, ()> {
+        let bg = self.background.as_ref().expect("a background highlighter");
+        bg.gate.lock().unwrap()
     }
 
     /// Whether `syntax` can highlight now. With grammars compiled in the background, the first
@@ -218,9 +231,13 @@ impl Highlighter {
             name: syntax.name.clone(),
             notify: Arc::clone(&bg.notify),
         };
+        #[cfg(test)]
+        let gate = Arc::clone(&bg.gate);
         let spawned = std::thread::Builder::new()
             .name("grammar".into())
             .spawn(move || {
+                #[cfg(test)]
+                drop(gate.lock());
                 if let Some(syntax) = set.find_syntax_by_name(&done.name) {
                     let mut parse = ParseState::new(syntax);
                     for line in &lines {

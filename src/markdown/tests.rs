@@ -422,6 +422,7 @@ fn a_block_shows_plain_while_its_grammar_compiles_then_in_colour() {
     let width = 60;
     let mut m = MarkdownText::default();
     let mut end = 0;
+    let compiling = bg.hold_compiling();
     while end < doc.len() {
         end = (end + 97).min(doc.len());
         while !doc.is_char_boundary(end) {
@@ -432,6 +433,7 @@ fn a_block_shows_plain_while_its_grammar_compiles_then_in_colour() {
     }
     let want = MarkdownText::render(&doc, width, true, &ready);
     assert_eq!(rows(&m), rows(&want), "plain or not, the text is the same");
+    drop(compiling);
     for _ in 0..2 {
         rx.recv().unwrap();
     }

@@ -1,6 +1,10 @@
 //! The whole room running: the real event loop on a `TestBackend`, fed scripted keys, with the
 //! real client and task pool against the simulated gateway on 127.0.0.1. Tests wait on the
 //! loop's status signal, never on wall-clock sleeps.
+//!
+//! The room is not `Send` (syntect's Oniguruma parse state, kept between a code block's lines,
+//! holds a C match region), so it runs as a local task of the test's thread: it goes on
+//! whenever the test waits on it (`wait`, `quit`), and its streams run on the runtime as ever.
 
 use std::io;
 use std::time::Duration;
@@ -43,6 +47,8 @@ pub struct Room {
     keys: UnboundedSender<io::Result<Event>>,
     status: watch::Receiver<LoopStatus>,
     done: tokio::task::JoinHandle<(App, Terminal<TestBackend>)>,
+    /// Where the loop runs: it makes progress only while polled, inside `wait` and `quit`.
+    local: tokio::task::LocalSet,
     /// A gateway that only this room uses ends with it.
     _sim: Option<SimHandle>,
 }
@@ -57,7 +63,7 @@ impl Room {
         models: &[&str],
         settings: Settings,
         (width, height): (u16, u16),
-        setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
+        setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + 'static,
     ) -> Self {
         let models = modelroom::model::parse_all(models).expect("models as written");
         let app = move || App::new(&models, Keymap::default(), settings);
@@ -67,14 +73,15 @@ impl Room {
     /// `start`, for a room that `app` makes (an arena, a resumed session).
     pub fn start_app(
         clients: impl Into<Clients>,
-        app: impl FnOnce() -> App + Send + 'static,
+        app: impl FnOnce() -> App + 'static,
         (width, height): (u16, u16),
-        setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + Send + 'static,
+        setup: impl FnOnce(&mut Ctx, &mpsc::Sender<Action>) + 'static,
     ) -> Self {
         let clients = clients.into();
         let (keys, input) = unbounded();
         let (status_tx, status) = watch::channel(LoopStatus::default());
-        let done = tokio::spawn(async move {
+        let local = tokio::task::LocalSet::new();
+        let done = local.spawn_local(async move {
             let mut app = app();
             let (mut ctx, tx) = runtime::context(clients);
             ctx.clipboard = Box::new(|_| {});
@@ -90,6 +97,7 @@ impl Room {
             keys,
             status,
             done,
+            local,
             _sim: None,
         }
     }
@@ -127,10 +135,14 @@ impl Room {
     }
 
     pub async fn wait(&mut self, what: &str, cond: impl Fn(&LoopStatus) -> bool) {
-        let waited =
-            tokio::time::timeout(Duration::from_secs(30), self.status.wait_for(|s| cond(s)))
-                .await
-                .is_ok();
+        let waited = self
+            .local
+            .run_until(tokio::time::timeout(
+                Duration::from_secs(30),
+                self.status.wait_for(|s| cond(s)),
+            ))
+            .await
+            .is_ok();
         assert!(
             waited,
             "timed out waiting for {what}: {:?}",
@@ -140,7 +152,8 @@ impl Room {
 
     pub async fn quit(self) -> (App, Terminal<TestBackend>) {
         self.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
-        tokio::time::timeout(Duration::from_secs(10), self.done)
+        self.local
+            .run_until(tokio::time::timeout(Duration::from_secs(10), self.done))
             .await
             .expect("the loop ends on Ctrl+Q")
             .unwrap()
