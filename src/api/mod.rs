@@ -16,6 +16,7 @@ pub mod redact;
 mod reply;
 pub mod sse;
 mod stall;
+mod template;
 mod wire;
 
 use std::fmt;

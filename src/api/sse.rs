@@ -16,6 +16,7 @@ use super::lines::{DEFAULT_MAX_LINE, EventParser, LineFramer, LineTooLong};
 use super::redact::{Secrets, StreamScrubber};
 use super::stall::StallGuard;
 pub use super::stall::TransportError;
+use super::template::Template;
 use super::wire::{Chunk, WireCost, WireError};
 use super::{Damage, StreamEvent};
 use crate::chat::{Cost, FinishReason, Usage};
@@ -36,6 +37,8 @@ pub struct ChunkDecoder {
     secrets: Secrets,
     content: StreamScrubber,
     reasoning: StreamScrubber,
+    /// The last chunk, when it carried only text: most chunks are it with other text.
+    pub(super) template: Template,
 }
 
 impl ChunkDecoder {
@@ -81,6 +84,12 @@ impl ChunkDecoder {
         if data.is_empty() {
             return false;
         }
+        if self.finish.is_none() {
+            if let Some(text) = self.template.text(data) {
+                self.text(&text, out);
+                return false;
+            }
+        }
         let mut chunk: Chunk<'_> = match serde_json::from_str(data) {
             Ok(c) => c,
             Err(e) => {
@@ -103,7 +112,23 @@ impl ChunkDecoder {
             chunk.provider = chunk.provider.map(|p| scrub_cow(&self.secrets, p));
             same = self.serves(&chunk);
         }
+        // Learnt before the chunk is spent; a chunk that carries only text changes no state
+        // but who serves, which the next one then repeats.
+        if self.finish.is_none() {
+            self.template.learn(data, &chunk);
+        } else {
+            self.template.forget();
+        }
         self.chunk(chunk, same, out)
+    }
+
+    fn text(&mut self, c: &str, out: &mut Vec<StreamEvent>) {
+        if !c.is_empty() {
+            let c = self.content.push(&self.secrets, c);
+            if !c.is_empty() {
+                out.push(StreamEvent::Content(c));
+            }
+        }
     }
 
     /// Whether `chunk` names the model and provider already announced. Compared borrowed:
@@ -140,11 +165,8 @@ impl ChunkDecoder {
                 if let Some(details) = delta.reasoning_details.filter(|d| !d.is_empty()) {
                     out.push(StreamEvent::ReasoningDetails(details));
                 }
-                if let Some(c) = delta.content.filter(|c| !c.is_empty()) {
-                    let c = self.content.push(&self.secrets, &c);
-                    if !c.is_empty() {
-                        out.push(StreamEvent::Content(c));
-                    }
+                if let Some(c) = delta.content {
+                    self.text(&c, out);
                 }
                 if let Some(Value::Array(items)) = delta.annotations {
                     let cited = super::citations::from_annotations(&items);
