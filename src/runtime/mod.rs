@@ -142,8 +142,9 @@ pub fn farewell(app: &App, saving: bool) -> String {
 /// Loads syntaxes and highlighting themes off the UI thread; `update` gets them as an action
 /// (code shows plain until then). A grammar's regexes are compiled when an answer first uses
 /// it: compiling the common ones ahead of time cost about 80 MB and 0.6 s of CPU at every start
-/// (BENCHMARKS.md, issue 10), for languages most sessions never show. They compile on a thread
-/// of their own, since one takes 100 ms or more; the loop is told when one is ready.
+/// with fancy-regex (BENCHMARKS.md, issue 10), for languages most sessions never show. They
+/// compile on a thread of their own, so a frame never waits for one (a few ms each with
+/// Oniguruma); the loop is told when one is ready.
 pub fn spawn_highlighter(tx: mpsc::Sender<Action>) {
     tokio::task::spawn_blocking(move || {
         let wake = tx.clone();
