@@ -76,6 +76,13 @@ const WARM_UP: &[(&str, &str)] = &[
     ),
 ];
 
+/// The longest code line highlighted, in bytes. Past it a grammar's regexes can take time that
+/// grows with the square of the line (8 KB of `(` in a bash block: 170 ms with Oniguruma; 60 KB
+/// of `"a\` took 3.8 s with fancy-regex), and a frame must not wait on a model's output. Such a
+/// line (minified code, a blob, hostile output) shows plain, and the lines after it are coloured
+/// from the grammar's state before it. At the cap the worst case measured was 3 ms.
+pub const HIGHLIGHT_LINE_CAP: usize = 1024;
+
 /// Bytes of code blocks that may be rendered again per frame, all answers together, once a
 /// grammar they waited for has compiled (about 3 ms of highlighting on a slow core).
 const REWORK_PER_FRAME: usize = 4 * 1024;
@@ -401,6 +408,14 @@ impl LineHighlighter {
     /// grammar fails on it; the caller shows the rest of the block plain.
     pub fn line(&mut self, h: &Highlighter, line: &str, theme: &Theme) -> Option<Vec<Piece>> {
         let code_theme = h.code_theme(&self.theme_name)?;
+        if line.len() > HIGHLIGHT_LINE_CAP {
+            let text = line.trim_end_matches('\n');
+            return Some(if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![(text.to_owned(), theme.code())]
+            });
+        }
         let painter = Painter::new(code_theme);
         // The bundled grammars expect each line to end with its newline.
         let owned;
@@ -511,6 +526,28 @@ mod tests {
         assert_eq!(second.len(), 1, "{second:?}");
         assert!(first.iter().any(|(_, s)| s.fg != second[0].1.fg));
         assert!(second.iter().all(|(_, s)| s.bg == theme.code().bg));
+    }
+
+    #[test]
+    fn a_line_past_the_cap_is_plain_and_the_next_is_coloured_as_before_it() {
+        let h = Highlighter::load();
+        let theme = Theme::default();
+        // Coloured in several styles, were it highlighted.
+        let long = format!("{}\n", "fn f() {} ".repeat(HIGHLIGHT_LINE_CAP / 10 + 1));
+        let mut l = LineHighlighter::new(&h, "rust", &theme).unwrap();
+        let pieces = l.line(&h, &long, &theme).unwrap();
+        assert_eq!(
+            pieces,
+            vec![(long.trim_end_matches('\n').to_owned(), theme.code())]
+        );
+        let after = l.line(&h, "fn main() {}\n", &theme).unwrap();
+        let mut fresh = LineHighlighter::new(&h, "rust", &theme).unwrap();
+        assert_eq!(after, fresh.line(&h, "fn main() {}\n", &theme).unwrap());
+        assert!(after.len() > 1, "coloured: {after:?}");
+        // At the cap, a line is still highlighted.
+        let at_cap = format!("let s = \"{}\";\n", "x".repeat(HIGHLIGHT_LINE_CAP - 12));
+        assert_eq!(at_cap.len(), HIGHLIGHT_LINE_CAP);
+        assert!(fresh.line(&h, &at_cap, &theme).unwrap().len() > 1);
     }
 
     #[test]

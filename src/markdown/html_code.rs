@@ -4,7 +4,7 @@
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 
-use super::highlight::Highlighter;
+use super::highlight::{HIGHLIGHT_LINE_CAP, Highlighter};
 
 /// The class prefix of highlighted code, so a theme's rules touch nothing else on the page.
 pub const HTML_CLASS_PREFIX: &str = "hl-";
@@ -29,6 +29,13 @@ impl Highlighter {
         } else {
             &self.syntaxes
         };
+        // A line past the cap could take seconds (`HIGHLIGHT_LINE_CAP`): the block goes plain.
+        if code
+            .split_inclusive('\n')
+            .any(|l| l.len() > HIGHLIGHT_LINE_CAP)
+        {
+            return None;
+        }
         let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, STYLE);
         for line in code.split_inclusive('\n') {
             // The bundled grammars expect each line to end with its newline.
@@ -79,6 +86,8 @@ mod tests {
         // A tagless block is guessed from its first line; an unknown tag stays plain.
         assert!(h.html_block("", "#!/bin/bash\necho hi\n").is_some());
         assert!(h.html_block("klingon", "fn main() {}\n").is_none());
+        let long = format!("fn main() {{}}\n{}\n", "x".repeat(HIGHLIGHT_LINE_CAP + 1));
+        assert!(h.html_block("rust", &long).is_none());
         assert!(h.html_block("text", "fn main() {}\n").is_none());
         let css = h.html_css();
         assert!(css.contains(".hl-comment"), "{css}");
