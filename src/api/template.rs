@@ -216,7 +216,14 @@ mod tests {
         )
     }
 
+    /// A text-only chunk of `text` with `from` replaced by `to`.
+    fn edited(text: &str, from: &str, to: &str) -> String {
+        chunk_line(0, text, "").replace(from, to)
+    }
+
     fn any_line() -> impl Strategy<Value = String> {
+        const NULL: &str = "\"finish_reason\":null";
+        const USAGE: &str = "}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
         let text = prop_oneof![
             "[a-z ]{0,6}",
             "[\\\"{}:,\\[\\]a-z\n\u{1b}\u{e9}\u{65e5}]{0,8}",
@@ -225,12 +232,12 @@ mod tests {
         prop_oneof![
             8 => (0u8..2, text.clone()).prop_map(|(id, t)| chunk_line(id, &t, "")),
             1 => text.clone().prop_map(|t| chunk_line(0, &t, r#","reasoning":"r""#)),
-            1 => text.clone().prop_map(|t| chunk_line(0, &t, "").replace("\"finish_reason\":null", "\"finish_reason\":\"stop\"")),
-            1 => text.clone().prop_map(|t| chunk_line(0, &t, "").replace("}]}", "}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}")),
+            1 => text.clone().prop_map(|t| edited(&t, NULL, "\"finish_reason\":\"stop\"")),
+            1 => text.clone().prop_map(|t| edited(&t, "}]}", USAGE)),
             1 => "[ -~]{0,40}",
             // Changes of the same length as what they replace, before the text and after it.
-            1 => text.clone().prop_map(|t| chunk_line(0, &t, "").replace("m/a", "m/b")),
-            1 => text.clone().prop_map(|t| chunk_line(0, &t, "").replace("\"finish_reason\":null", "\"finish_reason\":\"nu\"")),
+            1 => text.clone().prop_map(|t| edited(&t, "m/a", "m/b")),
+            1 => text.clone().prop_map(|t| edited(&t, NULL, "\"finish_reason\":\"nu\"")),
         ]
     }
 

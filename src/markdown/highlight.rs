@@ -3,8 +3,9 @@
 //! the UI thread, and hands the result to `update`. A grammar is read and its regexes compiled
 //! when a block first needs it: inline by default, or, for the room (`in_background`), on a
 //! thread of its own while the block shows plain (issue 10: a frame must never wait for it;
-//! Oniguruma compiles one in about 3 ms, fancy-regex, used before, took 40 ms to 100 ms and more). `LineHighlighter` colours a code block one line
-//! at a time, so a streaming block never highlights a line twice.
+//! Oniguruma compiles one in about 3 ms, fancy-regex, used before, in 40 ms to 100 ms and more).
+//! `LineHighlighter` colours a code block one line at a time, so a streaming block never
+//! highlights a line twice.
 
 use std::collections::HashMap;
 use std::fmt;
