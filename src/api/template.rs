@@ -17,6 +17,9 @@ use serde::Deserialize;
 
 use super::wire::Chunk;
 
+/// Templates the next chunk missed, in a row, before none is learnt for the rest of the stream.
+const GIVE_UP: u32 = 8;
+
 #[derive(Debug, Default)]
 pub(super) struct Template {
     /// The template chunk's bytes; empty when there is none.
@@ -24,6 +27,10 @@ pub(super) struct Template {
     /// Its `content` string: where the opening quote is, and just past the closing one.
     start: usize,
     end: usize,
+    /// Chunks in a row that did not match the template. A provider that varies another field
+    /// in every chunk (OpenAI's `obfuscation` padding) never matches; after `GIVE_UP` misses
+    /// such a stream stops paying for templates it cannot use.
+    misses: u32,
 }
 
 /// A JSON string, borrowed from the line when it has no escapes.
@@ -32,7 +39,20 @@ struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl Template {
     /// The text of `data` when `data` is the template's chunk but for its text.
-    pub fn text<'a>(&self, data: &'a str) -> Option<Cow<'a, str>> {
+    pub fn text<'a>(&mut self, data: &'a str) -> Option<Cow<'a, str>> {
+        if self.line.is_empty() {
+            return None;
+        }
+        let text = self.matching(data);
+        if text.is_some() {
+            self.misses = 0;
+        } else {
+            self.misses += 1;
+        }
+        text
+    }
+
+    fn matching<'a>(&self, data: &'a str) -> Option<Cow<'a, str>> {
         if self.line.is_empty() {
             return None;
         }
@@ -55,6 +75,9 @@ impl Template {
     /// is none until the next chunk that does.
     pub fn learn(&mut self, data: &str, chunk: &Chunk<'_>) {
         self.line.clear();
+        if self.misses >= GIVE_UP {
+            return;
+        }
         let Some(text) = text_only(chunk) else {
             return;
         };
@@ -197,7 +220,7 @@ mod tests {
                 let mut d = ChunkDecoder::new();
                 let mut out = Vec::new();
                 for line in &lines {
-                    if d.template.text(line.trim()).is_some() {
+                    if d.template.matching(line.trim()).is_some() {
                         taken += 1;
                     }
                     d.feed(line, &mut out);
@@ -262,7 +285,7 @@ mod tests {
 
     #[test]
     fn a_chunk_like_the_last_but_for_its_text_is_read_without_parsing_it() {
-        let t = learnt(LINE);
+        let mut t = learnt(LINE);
         assert!(!t.line.is_empty());
         for text in ["", " world", "a \\\"quoted\\\" \\u00e9 \\n", "日本"] {
             let line = LINE.replace("\"Hello\"", &format!("\"{text}\""));
@@ -280,7 +303,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_left_to_the_parser() {
-        let t = learnt(LINE);
+        let mut t = learnt(LINE);
         for line in [
             // Another field changed, before or after the text.
             LINE.replace("gen-1", "gen-2"),
@@ -298,6 +321,39 @@ mod tests {
         ] {
             assert_eq!(t.text(&line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn a_stream_whose_chunks_never_match_stops_learning_templates() {
+        // OpenAI's padding: another field that differs in every chunk.
+        let padded = |i: usize| {
+            LINE.replace(
+                "}]}",
+                &format!("}}],\"obfuscation\":\"{}\"}}", "x".repeat(i % 7)),
+            )
+        };
+        let mut d = ChunkDecoder::new();
+        let mut out = Vec::new();
+        for i in 0..GIVE_UP as usize {
+            d.feed(&padded(i), &mut out);
+            assert!(!d.template.line.is_empty(), "chunk {i} is learnt");
+        }
+        d.feed(&padded(GIVE_UP as usize), &mut out);
+        assert!(
+            d.template.line.is_empty(),
+            "after {GIVE_UP} misses, no more"
+        );
+        assert_eq!(
+            out.iter()
+                .filter(|e| matches!(e, StreamEvent::Content(_)))
+                .count(),
+            9
+        );
+        // A match resets the count.
+        let mut t = learnt(LINE);
+        t.misses = GIVE_UP - 1;
+        assert!(t.text(&LINE.replace("Hello", "Hi")).is_some());
+        assert_eq!(t.misses, 0);
     }
 
     #[test]
