@@ -177,10 +177,10 @@ fn main() {
         for t in chunk {
             update(
                 &mut app,
-                Action::Stream {
+                Action::Streamed {
                     pane,
                     request,
-                    event: StreamEvent::Content(t.clone()),
+                    events: vec![StreamEvent::Content(t.clone())],
                 },
             );
         }
@@ -195,10 +195,10 @@ fn main() {
     }
     update(
         &mut app,
-        Action::Stream {
+        Action::Streamed {
             pane,
             request,
-            event: StreamEvent::Done,
+            events: vec![StreamEvent::Done],
         },
     );
     println!(

@@ -44,10 +44,10 @@ fn send(app: &mut App, prompt: &str) -> Vec<(PaneId, RequestId)> {
 fn stream(app: &mut App, pane: PaneId, request: RequestId, event: StreamEvent) {
     update(
         app,
-        Action::Stream {
+        Action::Streamed {
             pane,
             request,
-            event,
+            events: vec![event],
         },
     );
 }

@@ -119,10 +119,10 @@ fn tokens_only_append_and_the_frame_renders_them_once() {
     for t in &tokens {
         update(
             &mut once,
-            Action::Stream {
+            Action::Streamed {
                 pane: live.0,
                 request: live.1,
-                event: StreamEvent::Content(t.clone()),
+                events: vec![StreamEvent::Content(t.clone())],
             },
         );
     }

@@ -177,10 +177,10 @@ fn paging_up_from_the_bottom_shows_every_line_in_order_without_gaps() {
 fn scrolling_up_stops_following_and_end_resumes() {
     let mut app = drive::room(&["a/1"], Settings::default(), 120, 30);
     let (pane, request) = drive::send(&mut app, "q")[0];
-    let content = |text: String| Action::Stream {
+    let content = |text: String| Action::Streamed {
         pane,
         request,
-        event: StreamEvent::Content(text),
+        events: vec![StreamEvent::Content(text)],
     };
     update(&mut app, content("line\n\n".repeat(100)));
     update(
@@ -252,10 +252,10 @@ fn code_is_highlighted_as_it_comes_into_view() {
     // Everything between two frames, as in a flood.
     update(
         &mut app,
-        Action::Stream {
+        Action::Streamed {
             pane: live.0,
             request: live.1,
-            event: StreamEvent::Content(answer.clone()),
+            events: vec![StreamEvent::Content(answer.clone())],
         },
     );
     app.render_visible();

@@ -97,10 +97,10 @@ fn samples_ask_a_pane_k_times_and_show_their_spread_when_all_have_ended() {
         ] {
             update(
                 &mut app,
-                Action::Stream {
+                Action::Streamed {
                     pane: *pane,
                     request: *request,
-                    event,
+                    events: vec![event],
                 },
             );
         }
@@ -136,10 +136,10 @@ fn an_answer_waiting_for_its_endpoints_limit_says_queued() {
     let (pane, request) = live[0];
     update(
         &mut app,
-        Action::Stream {
+        Action::Streamed {
             pane,
             request,
-            event: StreamEvent::Queued,
+            events: vec![StreamEvent::Queued],
         },
     );
     let screen = text(&draw_sized(&app, 120, 20));
@@ -149,10 +149,10 @@ fn an_answer_waiting_for_its_endpoints_limit_says_queued() {
     );
     update(
         &mut app,
-        Action::Stream {
+        Action::Streamed {
             pane,
             request,
-            event: StreamEvent::Dequeued,
+            events: vec![StreamEvent::Dequeued],
         },
     );
     let screen = text(&draw_sized(&app, 120, 20));
@@ -229,10 +229,10 @@ async fn a_shootout_opens_one_pinned_pane_per_provider_and_a_broken_pin_is_loud(
     ] {
         update(
             &mut app,
-            Action::Stream {
+            Action::Streamed {
                 pane,
                 request,
-                event,
+                events: vec![event],
             },
         );
     }

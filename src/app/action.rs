@@ -30,11 +30,6 @@ pub enum Action {
     /// Only scheduled while something animates (a spinner, a retry countdown).
     Tick,
     Command(Command),
-    Stream {
-        pane: PaneId,
-        request: RequestId,
-        event: StreamEvent,
-    },
     /// The events of one stream that were ready together (a network read brings dozens in a
     /// flood), in order: one action and one `update` for them all.
     Streamed {

@@ -70,11 +70,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::StoreNotice { error, text } => app.store_notice(error, text),
         Action::Saved { seq, result } => app.on_saved(seq, result),
         Action::Command(cmd) => run(app, cmd, &mut fx),
-        Action::Stream {
-            pane,
-            request,
-            event,
-        } => stream::on_events(app, pane, request, [event], &mut fx),
         Action::Streamed {
             pane,
             request,
@@ -164,7 +159,7 @@ impl Kind {
     fn of(action: &Action) -> Self {
         match action {
             Action::Tick => Self::Tick,
-            Action::Stream { .. } | Action::Streamed { .. }
+            Action::Streamed { .. }
                 if !stream_events(action)
                     .iter()
                     .any(|e| ends(e) || matches!(e, StreamEvent::Opened { .. })) =>
@@ -179,7 +174,6 @@ impl Kind {
 /// The stream events an action carries (none for other actions).
 fn stream_events(action: &Action) -> &[StreamEvent] {
     match action {
-        Action::Stream { event, .. } => std::slice::from_ref(event),
         Action::Streamed { events, .. } => events,
         _ => &[],
     }

@@ -111,7 +111,7 @@ impl MarkdownText {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::highlighter;
+    use super::super::tests::highlighted;
     use super::*;
     use crate::theme::Theme;
 
@@ -145,11 +145,7 @@ mod tests {
     /// exactly what eager rendering draws; only the blocks among the rows asked for change.
     #[test]
     fn code_out_of_sight_stays_plain_until_its_rows_are_shown() {
-        let theme = Theme::default();
-        let cx = Ctx {
-            theme: &theme,
-            highlighter: Some(highlighter()),
-        };
+        let cx = highlighted();
         let doc = doc(6);
         let eager = MarkdownText::render(&doc, 50, false, &cx);
         let mut lazy = MarkdownText::lazy();
@@ -187,11 +183,7 @@ mod tests {
     /// the whole answer once everything has been in view.
     #[test]
     fn what_is_shown_agrees_with_eager_rendering_at_every_step() {
-        let theme = Theme::default();
-        let cx = Ctx {
-            theme: &theme,
-            highlighter: Some(highlighter()),
-        };
+        let cx = highlighted();
         let doc = format!("{}{}", doc(4), super::super::tests::DOC);
         let view = 12;
         for step in [5, 23, 61, 400] {
@@ -242,10 +234,7 @@ mod tests {
             before,
             lines(&MarkdownText::render(&doc, 50, false, &plain))
         );
-        let cx = Ctx {
-            theme: &theme,
-            highlighter: Some(highlighter()),
-        };
+        let cx = highlighted();
         lazy.update(&doc, 50, false, &cx);
         let n = lazy.len();
         lazy.colour(&doc, 0..n, &cx);
@@ -259,11 +248,7 @@ mod tests {
     /// they stay known as deferred and are highlighted when shown at the new width too.
     #[test]
     fn deferred_code_is_still_coloured_after_a_new_width() {
-        let theme = Theme::default();
-        let cx = Ctx {
-            theme: &theme,
-            highlighter: Some(highlighter()),
-        };
+        let cx = highlighted();
         let doc = doc(3);
         let mut lazy = MarkdownText::lazy();
         lazy.update(&doc, 50, false, &cx);

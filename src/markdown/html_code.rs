@@ -29,15 +29,12 @@ impl Highlighter {
         } else {
             &self.syntaxes
         };
-        // A line past the cap could take seconds (`HIGHLIGHT_LINE_CAP`): the block goes plain.
-        if code
-            .split_inclusive('\n')
-            .any(|l| l.len() > HIGHLIGHT_LINE_CAP)
-        {
-            return None;
-        }
         let mut html = ClassedHTMLGenerator::new_with_class_style(syntax, set, STYLE);
         for line in code.split_inclusive('\n') {
+            // A line past the cap could take seconds (`HIGHLIGHT_LINE_CAP`): the block goes plain.
+            if line.len() > HIGHLIGHT_LINE_CAP {
+                return None;
+            }
             // The bundled grammars expect each line to end with its newline.
             let line = if line.ends_with('\n') {
                 std::borrow::Cow::Borrowed(line)

@@ -11,6 +11,15 @@ pub(crate) fn highlighter() -> &'static Highlighter {
     H.get_or_init(Highlighter::load)
 }
 
+/// The default theme with the shared highlighter, as most tests render.
+pub(crate) fn highlighted() -> Ctx<'static> {
+    static THEME: OnceLock<Theme> = OnceLock::new();
+    Ctx {
+        theme: THEME.get_or_init(Theme::default),
+        highlighter: Some(highlighter()),
+    }
+}
+
 fn rows(m: &MarkdownText) -> Vec<String> {
     (0..m.len())
         .map(|i| {
@@ -147,11 +156,7 @@ fn streaming_agrees_with_rendering_at_once_at_every_step() {
 
 #[test]
 fn no_row_is_wider_than_the_pane() {
-    let theme = Theme::default();
-    let cx = Ctx {
-        theme: &theme,
-        highlighter: Some(highlighter()),
-    };
+    let cx = highlighted();
     for doc in docs() {
         for width in [1, 2, 5, 9, 14, 20, 33, 60] {
             let m = MarkdownText::render(&doc, width, true, &cx);
@@ -192,11 +197,7 @@ fn finished_blocks_are_not_rendered_again() {
 
 #[test]
 fn an_open_fence_highlights_each_line_once_and_the_partial_line_plain() {
-    let theme = Theme::default();
-    let cx = Ctx {
-        theme: &theme,
-        highlighter: Some(highlighter()),
-    };
+    let cx = highlighted();
     let mut m = MarkdownText::default();
     m.update("Intro\n\n```rust\nlet x = 1;\nlet y", 40, false, &cx);
     let live = m.live.as_ref().expect("the fence is live");
@@ -251,11 +252,7 @@ fn a_shorter_text_starts_again() {
 
 #[test]
 fn any_text_renders_without_panicking_and_within_the_width() {
-    let theme = Theme::default();
-    let cx = Ctx {
-        theme: &theme,
-        highlighter: Some(highlighter()),
-    };
+    let cx = highlighted();
     let pieces = [
         "# ",
         "- ",
@@ -337,11 +334,7 @@ fn long_line(n: usize) -> String {
 
 #[test]
 fn a_long_line_streamed_token_by_token_renders_as_it_does_at_once() {
-    let theme = Theme::default();
-    let cx = Ctx {
-        theme: &theme,
-        highlighter: Some(highlighter()),
-    };
+    let cx = highlighted();
     let line = long_line(1000);
     let json: String = (0..300)
         .map(|i| format!("{{\"k{i}\":[{i},true]}},"))

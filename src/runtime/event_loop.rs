@@ -273,7 +273,6 @@ fn weight(action: &Action) -> usize {
 fn content_chunks(action: &Action) -> usize {
     let content = |e: &crate::api::StreamEvent| matches!(e, crate::api::StreamEvent::Content(_));
     match action {
-        Action::Stream { event, .. } => usize::from(content(event)),
         Action::Streamed { events, .. } => events.iter().filter(|e| content(e)).count(),
         _ => 0,
     }

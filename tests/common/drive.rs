@@ -86,10 +86,10 @@ pub fn send(app: &mut App, text: &str) -> Vec<(PaneId, RequestId)> {
 pub fn ev(app: &mut App, (pane, request): (PaneId, RequestId), event: StreamEvent) -> Vec<Effect> {
     let fx = update(
         app,
-        Action::Stream {
+        Action::Streamed {
             pane,
             request,
-            event,
+            events: vec![event],
         },
     );
     app.render_visible();
