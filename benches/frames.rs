@@ -1,7 +1,9 @@
 //! The room's own cost per streamed chunk, without the network (issue 10): the simulated
 //! gateway's flood (`sim::flood`, the chunks `benches/flood.sh` streams) folded into 1 or 8
-//! panes of a 200×50 room through `update`, a frame rendered and drawn every `BATCH` chunks
-//! (all panes together), as the event loop does when chunks arrive faster than frames. Deterministic, so it can be
+//! panes of a 200×50 room through `update`, as the event loop does when chunks arrive faster
+//! than frames: the finished blocks settled after each wake-up's events, a frame rendered and
+//! drawn every `BATCH` chunks (all panes together) through the room's own backend (crossterm
+//! into a frame buffer), its escape sequences written nowhere. Deterministic, so it can be
 //! counted with callgrind where wall time is too noisy:
 //!   `cargo bench --bench frames` (prints CPU per chunk and frame p50/p99)
 //!   `valgrind --tool=callgrind --toggle-collect=frames::stream target/release/deps/frames-<hash> 1`
@@ -10,6 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
+use std::io::{self, BufWriter};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,12 +23,19 @@ use modelroom::markdown::Highlighter;
 use modelroom::theme::{ColorDepth, Themes};
 use modelroom::ui;
 use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{TerminalOptions, Viewport};
+
+type Screen = CrosstermBackend<BufWriter<io::Sink>>;
 
 const CHUNKS: usize = 50_000;
 /// Chunks between two frames, all panes together: what a flood brings per 16 ms frame on this
 /// machine (the frame log of `benches/flood.sh` shows 1,400-2,100, at 1 pane as at 8).
 const BATCH: usize = 1_500;
+/// Stream events the loop takes per wake-up (`MAX_BATCH` in `runtime::event_loop`), after
+/// which it settles the blocks they finished.
+const WAKE: usize = 256;
 /// Chunks per network read, which the stream task sends as one action (about 50 in a flood,
 /// by callgrind's count of the room).
 const READ: usize = 50;
@@ -58,7 +68,10 @@ fn run(panes: usize) -> (Duration, Vec<Duration>) {
             height: 50,
         },
     );
-    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    // The room's backend (`runtime::terminal`), writing its escape sequences nowhere.
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(256 * 1024, io::sink()));
+    let viewport = Viewport::Fixed(Rect::new(0, 0, 200, 50));
+    let mut term = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
     app.prompt.set_text("go");
     let live: Vec<_> = update(&mut app, Action::Command(Command::Send))
         .into_iter()
@@ -79,12 +92,13 @@ fn run(panes: usize) -> (Duration, Vec<Duration>) {
 #[inline(never)]
 fn stream(
     app: &mut App,
-    term: &mut Terminal<TestBackend>,
+    term: &mut Terminal<Screen>,
     live: &[(modelroom::app::PaneId, modelroom::app::RequestId)],
     chunks: &[String],
 ) -> Vec<Duration> {
     let panes = live.len();
     let mut frames = Vec::new();
+    let mut woken = 0;
     for n in 0..chunks.len() {
         // The events of one read go to the loop as one action (`runtime::tasks`).
         if n % READ == 0 {
@@ -101,6 +115,12 @@ fn stream(
                         events,
                     },
                 );
+                // The loop settles finished blocks after each wake-up's budget of events.
+                woken += READ;
+                if woken >= WAKE {
+                    app.settle_streams();
+                    woken = 0;
+                }
             }
         }
         if (n + 1) % (BATCH / panes) == 0 || n + 1 == chunks.len() {

@@ -404,6 +404,19 @@ impl App {
         self.render_in_view(true);
     }
 
+    /// Between frames: the blocks that streams' complete lines have finished are rendered
+    /// now, so the next frame renders only the lines being written (`MarkdownText::settle`).
+    /// The runtime calls it after each wake-up's stream events.
+    pub fn settle_streams(&mut self) {
+        let cx = Ctx {
+            theme: self.themes.current(),
+            highlighter: self.highlighter.as_deref(),
+        };
+        for pane in &mut self.panes {
+            pane.settle_live(&cx);
+        }
+    }
+
     fn render_in_view(&mut self, frame: bool) {
         if let Some(h) = self.highlighter.as_deref().filter(|_| frame) {
             h.new_frame();

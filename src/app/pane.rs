@@ -272,6 +272,19 @@ impl Pane {
         }
     }
 
+    /// `MarkdownText::settle` for the answers still streaming (rows kept up to date at this
+    /// pane's width only: an answer out of view waits for the view).
+    pub fn settle_live(&mut self, cx: &Ctx<'_>) {
+        let width = self.width;
+        for entry in self.entries.iter_mut().rev() {
+            match entry {
+                Entry::Answer(a) if a.state.is_live() => a.text.settle(&a.reply.content, width, cx),
+                Entry::Answer(_) => break,
+                Entry::Prompt { .. } => {}
+            }
+        }
+    }
+
     /// Rows of entry `i`, rendered first if need be.
     fn measured(&mut self, i: usize, cx: &Ctx<'_>) -> usize {
         self.render_entry(i, cx);

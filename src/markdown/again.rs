@@ -37,7 +37,7 @@ impl MarkdownText {
                 .map(Line::from)
                 .into_iter()
                 .collect();
-            self.advance(text, self.complete, cx);
+            self.advance(text, self.complete, cx, false);
         }
     }
 

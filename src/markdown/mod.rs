@@ -12,6 +12,7 @@ mod highlight;
 mod html_code;
 mod partial;
 mod render;
+mod settle;
 mod table;
 mod wrap;
 
@@ -146,6 +147,8 @@ pub struct MarkdownText {
     cache: CodeCache,
     /// The last committed rows were cut from a giant block that goes on: no gap after them.
     glued: bool,
+    /// `settle` took in complete lines that `render_tail` has not shown yet.
+    unshown: bool,
     /// Finished blocks whose rows show code plain because its grammar was compiling.
     waited: Vec<Waited>,
     /// Of those, the ones to render again now that a grammar has compiled (a frame's
@@ -213,17 +216,7 @@ impl MarkdownText {
     /// width or theme, renders from scratch).
     pub fn update(&mut self, text: &str, width: u16, finished: bool, cx: &Ctx<'_>) {
         let same_key = self.key_matches(cx);
-        let fresh = !same_key
-            || width != self.width
-            || text.len() < self.seen
-            || !text.is_char_boundary(self.seen)
-            || !text.is_char_boundary(self.settled)
-            || !text.is_char_boundary(self.complete)
-            || self
-                .live
-                .as_ref()
-                .is_some_and(|l| !text.is_char_boundary(l.fed));
-        if fresh {
+        if !self.extends(text, width, cx) {
             let mut cache = std::mem::take(&mut self.cache);
             if !same_key || text.len() < self.seen {
                 cache.clear();
@@ -247,15 +240,32 @@ impl MarkdownText {
         self.seen = text.len();
         let mut advanced = complete > self.complete;
         if advanced {
-            self.advance(text, complete, cx);
+            self.advance(text, complete, cx, false);
             self.complete = complete;
         }
+        // Lines `settle` took in since the last update changed the unfinished block.
+        advanced |= std::mem::take(&mut self.unshown);
         if self.cache.outdated(cx) {
             self.grammars_compiled(text, cx);
             advanced = true;
         }
         self.recolour_step(text, cx);
         self.render_tail(text, advanced, cx);
+    }
+
+    /// Whether `text` extends what these rows were rendered from, at `width` in `cx`'s theme
+    /// (else everything is rendered again).
+    fn extends(&self, text: &str, width: u16, cx: &Ctx<'_>) -> bool {
+        self.key_matches(cx)
+            && width == self.width
+            && text.len() >= self.seen
+            && text.is_char_boundary(self.seen)
+            && text.is_char_boundary(self.settled)
+            && text.is_char_boundary(self.complete)
+            && self
+                .live
+                .as_ref()
+                .is_none_or(|l| text.is_char_boundary(l.fed))
     }
 
     /// Appends a finished block's rows; `src` is where it is in the answer.
@@ -283,8 +293,10 @@ impl MarkdownText {
     }
 
     /// Takes in the complete lines up to `upto`: finished blocks move to `done`, a live fence
-    /// gets its new lines.
-    fn advance(&mut self, text: &str, upto: usize, cx: &Ctx<'_>) {
+    /// gets its new lines. Between frames (`settling`) a code fence that does not close by
+    /// `upto` is not opened: the frame does, and decides whether it is shown (so highlighted
+    /// line by line) or scrolls past (so left plain). Returns how far it took the text in.
+    fn advance(&mut self, text: &str, upto: usize, cx: &Ctx<'_>, settling: bool) -> usize {
         let width = usize::from(self.width);
         loop {
             if let Some(mut live) = self.live.take() {
@@ -308,7 +320,7 @@ impl MarkdownText {
                 self.cache.defer = false;
                 let Some(end) = closed else {
                     self.live = Some(live);
-                    return;
+                    return upto;
                 };
                 if live.lines == 0 {
                     let mut rows = Vec::new();
@@ -328,20 +340,23 @@ impl MarkdownText {
             self.settled += blank;
             let rest = &text[self.settled..upto];
             if rest.is_empty() {
-                return;
+                return upto;
             }
             let first = rest.split_inclusive('\n').next().unwrap_or(rest);
             if let Some(fence) = Fence::open(first) {
+                let fed = self.settled + first.len();
+                let closes = text[fed..upto]
+                    .split_inclusive('\n')
+                    .any(|l| fence.closes(l));
+                if settling && !closes {
+                    return self.settled;
+                }
                 let mut rows: Vec<Line<'static>> = Vec::new();
                 if let Some(label) = label_row(fence.lang(), width, cx) {
                     rows.push(Line::from(label));
                 }
-                let fed = self.settled + first.len();
                 // A block that closes before this frame is shown can wait to be highlighted.
-                let deferred = self.lazy
-                    && text[fed..upto]
-                        .split_inclusive('\n')
-                        .any(|l| fence.closes(l));
+                let deferred = self.lazy && closes;
                 self.live = Some(LiveCode {
                     fence,
                     offset: self.settled,
@@ -374,16 +389,16 @@ impl MarkdownText {
                 continue;
             }
             let Some(((_, last_start), finished)) = blocks.split_last() else {
-                return;
+                return upto;
             };
             if finished.is_empty() {
-                return;
+                return upto;
             }
             let at = (*last_start).min(rest.len());
             let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
             if line_start == 0 {
                 // Two blocks on one line cannot happen in CommonMark; never loop on it.
-                return;
+                return upto;
             }
             let base = self.settled;
             for (i, (range, start)) in finished.iter().enumerate() {
@@ -543,6 +558,7 @@ impl MarkdownText {
             && (!finished || self.complete == text.len())
             && self.key_matches(cx)
             && self.recolour.is_empty()
+            && !self.unshown
             && !self.cache.outdated(cx)
     }
 }

@@ -20,7 +20,7 @@ pub(crate) fn highlighted() -> Ctx<'static> {
     }
 }
 
-fn rows(m: &MarkdownText) -> Vec<String> {
+pub(super) fn rows(m: &MarkdownText) -> Vec<String> {
     (0..m.len())
         .map(|i| {
             m.row(i)
@@ -35,7 +35,7 @@ pub(super) const DOC: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and
 | a | b |\n|---|:-:|\n| 1 | two |\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n\n\
 1. Step with code:\n   ```bash\n   echo hi\n   ```\n2. Done\n\n    indented code\n\nLast 日本語 🦀 line";
 
-fn docs() -> Vec<String> {
+pub(super) fn docs() -> Vec<String> {
     let mut out = vec![DOC.to_owned(), long_list(), giant_paragraph()];
     for model in [
         "demo/fast",

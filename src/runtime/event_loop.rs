@@ -92,6 +92,8 @@ where
     let mut next_frame = Instant::now();
     let mut pending_resize: Option<(u16, u16)> = None;
     let mut frames = 0u64;
+    // Stream events taken since blocks were last settled (or a frame rendered them).
+    let mut unsettled = 0;
     if ctx.saver.is_some() {
         app.enable_saves();
     }
@@ -123,14 +125,26 @@ where
             },
             () = sleep_until(next_frame), if redraw => {
                 next_frame = draw_frame(app, term, ctx, &mut pending_resize, &mut frames)?;
+                unsettled = 0;
             }
-            Some(action) = ctx.actions.recv() => drain(app, ctx, action),
+            Some(action) = ctx.actions.recv() => {
+                // Blocks finished since the last frame are rendered between frames, a
+                // wake-up's budget of events at a time (not per wake-up: a slow stream's
+                // wake-ups bring an event or two, and each settling parses the unfinished
+                // block again).
+                unsettled += drain(app, ctx, action);
+                if unsettled >= MAX_BATCH {
+                    app.settle_streams();
+                    unsettled = 0;
+                }
+            }
             _ = ticker.tick(), if animating => dispatch(app, ctx, Action::Tick),
         }
         // While actions keep coming, the timer above may not get its turn: a frame that is due
         // is drawn here, so the screen keeps its pace however fast tokens arrive.
         if (app.is_dirty() || pending_resize.is_some()) && Instant::now() >= next_frame {
             next_frame = draw_frame(app, term, ctx, &mut pending_resize, &mut frames)?;
+            unsettled = 0;
         }
     }
     ctx.tasks.cancel_all();
@@ -246,8 +260,8 @@ pub fn dispatch(app: &mut App, ctx: &mut Ctx, action: Action) {
 
 /// `first`, and what else waits in the channel up to the wake-up's budget. It is counted in
 /// stream events, not actions: a batch of a read's events is as much work as that many single
-/// ones, and the frame that may be due must not wait on more.
-fn drain(app: &mut App, ctx: &mut Ctx, first: Action) {
+/// ones, and the frame that may be due must not wait on more. Returns the events taken.
+fn drain(app: &mut App, ctx: &mut Ctx, first: Action) -> usize {
     let mut budget = MAX_BATCH.saturating_sub(weight(&first));
     dispatch(app, ctx, first);
     while budget > 0 {
@@ -259,6 +273,7 @@ fn drain(app: &mut App, ctx: &mut Ctx, first: Action) {
             Err(_) => break,
         }
     }
+    MAX_BATCH - budget
 }
 
 /// How much of a wake-up's budget an action takes: its stream events, or one.

@@ -2,7 +2,7 @@
 //! terminal supports it) disambiguated keys so Shift+Enter can be told from Enter. Whatever
 //! happens (quit, error, panic, SIGTERM, SIGHUP) `restore` puts the terminal back.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine;
@@ -21,7 +21,13 @@ use ratatui::crossterm::{cursor, execute};
 static ENHANCED_KEYS: AtomicBool = AtomicBool::new(false);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// A frame is written to the terminal in one piece, at its end (ratatui flushes the backend
+/// after each draw). Straight to `Stdout`, every escape sequence and cell took its lock, and
+/// its line buffer went out about every kilobyte: some twenty writes a frame at 8 panes, each
+/// waking the terminal to read a part of a frame while this one was still being drawn.
+const FRAME_BUFFER: usize = 256 * 1024;
 
 /// Takes over the terminal. If any step fails, what was already changed is put back.
 pub fn enter() -> io::Result<Tui> {
@@ -50,7 +56,10 @@ fn setup() -> io::Result<Tui> {
         )?;
         ENHANCED_KEYS.store(true, Ordering::SeqCst);
     }
-    let mut term = Terminal::new(CrosstermBackend::new(out))?;
+    let mut term = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        FRAME_BUFFER,
+        out,
+    )))?;
     term.clear()?;
     Ok(term)
 }
