@@ -37,7 +37,7 @@ impl MarkdownText {
                 .map(Line::from)
                 .into_iter()
                 .collect();
-            self.advance(text, self.complete, cx, false);
+            self.advance(text, self.complete, cx);
         }
     }
 
@@ -89,15 +89,24 @@ impl MarkdownText {
     }
 
     /// Highlights the deferred code among rows `rows` (the ones about to be shown), and only
-    /// that: each block it touches is rendered again whole, from its first line.
+    /// that: each block it touches is rendered again whole, from its first line. A frame's
+    /// allowance is shared with `recolour_step` (`Highlighter::take_rework`): when a flood
+    /// brings many blocks into view at once, those past it stay plain one frame more (the
+    /// highlighter asks for that frame), and those scrolled away by then are never coloured.
     pub fn colour(&mut self, text: &str, rows: Range<usize>, cx: &Ctx<'_>) {
-        if self.deferred.is_empty() || cx.highlighter.is_none() || !self.key_matches(cx) {
+        let Some(h) = cx.highlighter else {
+            return;
+        };
+        if self.deferred.is_empty() || !self.key_matches(cx) {
             return;
         }
         // In row order (blocks are committed top to bottom and keep their order): only the
         // ones from the first that reaches the rows are looked at, however long the answer.
         let k = self.deferred.partition_point(|w| w.rows.end <= rows.start);
         while k < self.deferred.len() && self.deferred[k].rows.start < rows.end {
+            if !h.take_rework(self.deferred[k].src.len()) {
+                return;
+            }
             let block = self.deferred.remove(k);
             self.render_again(text, block, cx);
         }

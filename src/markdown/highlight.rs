@@ -84,9 +84,11 @@ const WARM_UP: &[(&str, &str)] = &[
 /// from the grammar's state before it. At the cap the worst case measured was 3 ms.
 pub const HIGHLIGHT_LINE_CAP: usize = 1024;
 
-/// Bytes of code blocks that may be rendered again per frame, all answers together, once a
-/// grammar they waited for has compiled (about 3 ms of highlighting on a slow core).
-const REWORK_PER_FRAME: usize = 4 * 1024;
+/// Bytes of code blocks that may be rendered again per frame, all answers together: blocks
+/// that waited for their grammar, and blocks left plain until shown (about 1.5 µs a byte for
+/// Rust on this project's 2-core machine, so a frame spends at most some 1.5 ms on them; a
+/// block larger than all of it still gets its turn).
+const REWORK_PER_FRAME: usize = 512;
 
 pub struct Highlighter {
     /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is

@@ -240,7 +240,7 @@ impl MarkdownText {
         self.seen = text.len();
         let mut advanced = complete > self.complete;
         if advanced {
-            self.advance(text, complete, cx, false);
+            self.advance(text, complete, cx);
             self.complete = complete;
         }
         // Lines `settle` took in since the last update changed the unfinished block.
@@ -293,10 +293,8 @@ impl MarkdownText {
     }
 
     /// Takes in the complete lines up to `upto`: finished blocks move to `done`, a live fence
-    /// gets its new lines. Between frames (`settling`) a code fence that does not close by
-    /// `upto` is not opened: the frame does, and decides whether it is shown (so highlighted
-    /// line by line) or scrolls past (so left plain). Returns how far it took the text in.
-    fn advance(&mut self, text: &str, upto: usize, cx: &Ctx<'_>, settling: bool) -> usize {
+    /// gets its new lines.
+    fn advance(&mut self, text: &str, upto: usize, cx: &Ctx<'_>) {
         let width = usize::from(self.width);
         loop {
             if let Some(mut live) = self.live.take() {
@@ -320,7 +318,7 @@ impl MarkdownText {
                 self.cache.defer = false;
                 let Some(end) = closed else {
                     self.live = Some(live);
-                    return upto;
+                    return;
                 };
                 if live.lines == 0 {
                     let mut rows = Vec::new();
@@ -340,23 +338,21 @@ impl MarkdownText {
             self.settled += blank;
             let rest = &text[self.settled..upto];
             if rest.is_empty() {
-                return upto;
+                return;
             }
             let first = rest.split_inclusive('\n').next().unwrap_or(rest);
             if let Some(fence) = Fence::open(first) {
-                let fed = self.settled + first.len();
-                let closes = text[fed..upto]
-                    .split_inclusive('\n')
-                    .any(|l| fence.closes(l));
-                if settling && !closes {
-                    return self.settled;
-                }
                 let mut rows: Vec<Line<'static>> = Vec::new();
                 if let Some(label) = label_row(fence.lang(), width, cx) {
                     rows.push(Line::from(label));
                 }
-                // A block that closes before this frame is shown can wait to be highlighted.
-                let deferred = self.lazy && closes;
+                let fed = self.settled + first.len();
+                // A block that closes before it is shown can wait to be highlighted; one still
+                // open is highlighted line by line, as it may be shown while it streams.
+                let deferred = self.lazy
+                    && text[fed..upto]
+                        .split_inclusive('\n')
+                        .any(|l| fence.closes(l));
                 self.live = Some(LiveCode {
                     fence,
                     offset: self.settled,
@@ -389,16 +385,16 @@ impl MarkdownText {
                 continue;
             }
             let Some(((_, last_start), finished)) = blocks.split_last() else {
-                return upto;
+                return;
             };
             if finished.is_empty() {
-                return upto;
+                return;
             }
             let at = (*last_start).min(rest.len());
             let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
             if line_start == 0 {
                 // Two blocks on one line cannot happen in CommonMark; never loop on it.
-                return upto;
+                return;
             }
             let base = self.settled;
             for (i, (range, start)) in finished.iter().enumerate() {

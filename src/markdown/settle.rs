@@ -1,8 +1,9 @@
 //! Finished blocks between frames. In a flood a frame used to render every block that had
 //! finished since the last one (at 8 panes about half of a frame's CPU, BENCHMARKS.md). The
-//! loop now hands each wake-up's complete lines to `settle`, which renders the blocks they
-//! finish exactly as `update` would; the frame is left with the line being written. Each
-//! block is still rendered once, so the total is the same; what moves is when.
+//! loop now hands its complete lines to `settle` as they come (a wake-up's budget of events
+//! at a time), which takes them in exactly as `update` would: finished blocks rendered, an
+//! open code fence fed its lines. The frame is left with the unfinished block's tail. Each
+//! block is still rendered once; what moves is when.
 
 use super::{Ctx, MarkdownText};
 
@@ -20,14 +21,12 @@ impl MarkdownText {
             return;
         };
         let complete = self.seen + i + 1;
-        if complete <= self.complete {
-            return;
+        self.seen = text.len();
+        if complete > self.complete {
+            self.advance(text, complete, cx);
+            self.complete = complete;
+            self.unshown = true;
         }
-        let took = self.advance(text, complete, cx, true);
-        // Stopped at a code fence still open: the frame takes in the lines from there.
-        self.seen = if took < complete { took } else { text.len() };
-        self.unshown |= took > self.complete;
-        self.complete = took.max(self.complete);
     }
 }
 
@@ -111,23 +110,17 @@ mod tests {
     }
 
     #[test]
-    fn a_code_fence_still_open_is_left_for_the_frame_to_open() {
+    fn a_code_fence_still_open_is_highlighted_line_by_line_and_a_closed_one_waits() {
         let cx = highlighted();
         let mut m = MarkdownText::lazy();
         m.update("", 40, false, &cx);
-        let head = "Intro.\n\n";
-        let open = format!("{head}```rust\nlet a = 1;\nlet b");
-        m.settle(&open, 40, &cx);
-        assert!(m.live.is_none());
-        assert_eq!(
-            (m.settled, m.complete, m.seen),
-            (head.len(), head.len(), head.len())
-        );
-        // The frame opens it: shown while it streams, so highlighted line by line.
-        m.update(&open, 40, false, &cx);
+        let open = "Intro.\n\n```rust\nlet a = 1;\nlet b";
+        m.settle(open, 40, &cx);
+        // Open: it may be shown while it streams, so its complete lines are coloured now.
         let live = m.live.as_ref().map(|l| (l.lines, l.deferred));
         assert_eq!(live, Some((1, false)));
-        // A fence that opens and closes between frames is settled whole, plain until shown.
+        assert!(m.deferred.is_empty());
+        // One that opens and closes between frames is settled whole, plain until shown.
         let closed = format!("{open} = 2;\n```\n\n```py\nx = 1\n```\n\nAfter");
         m.settle(&closed, 40, &cx);
         assert!(m.live.is_none());
