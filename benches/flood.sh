@@ -10,7 +10,9 @@
 #   piped and in tmux, when an `aichat` binary is found ($AICHAT or on PATH).
 # The room logs its frames (MODELROOM_FRAME_LOG), which gives the stream's own cost (from the
 # first chunk to the last), per-chunk cost by decile and frame times; piped clients' deciles
-# come from sampling /proc/PID every 5 ms (CPU time against bytes written).
+# come from sampling /proc/PID every 5 ms (CPU time against bytes written). With aichat run
+# too, the report ends with `ask` and the room as shares of aichat's cost in the same run, and
+# issue 10's targets as such shares (this machine's speed moves; the share is what compares).
 #
 # Usage: cargo build --release && benches/flood.sh [CHUNKS]     (default 50000)
 # Env: MODELROOM (binary; default target/release/modelroom), AICHAT, PANES ("1 8"),

@@ -12,7 +12,8 @@ counted there), for the per-chunk cost by decile.
 frames are logged by the room itself (MODELROOM_FRAME_LOG), the row also gives the cost of the
 stream alone (CPU from the first chunk to the last over the chunks), its deciles from the
 chunk counts in the log, and the frames drawn while it streamed: how long drawing one took
-(p50, p99, max) and the longest time between two.
+(p50, p99, max) and the longest time between two. When aichat ran too, it ends with `ask` and
+the room as shares of aichat's cost in the same run, against issue 10's targets as shares.
 """
 
 import json
@@ -175,6 +176,33 @@ def report(argv):
         if dec:
             decs = " ".join(f"{d:.2f}" for d in dec)
         print(f"{r['label']:<34} {n:>7} {whole:>7.2f} µs {stream:>12} {rss:>8} {frame:>33}  {decs}")
+    ratios(argv)
+
+
+# Issue 10's targets were set on a machine where aichat 0.30 took 5.2 µs a chunk piped and
+# 10.8 µs in tmux: 2 and 4 µs there are these shares of aichat measured beside it.
+TARGETS = [("ask", "aichat", 2.0 / 5.2, "`ask` piped against aichat piped"),
+           ("room1", "aichat-tty", 4.0 / 10.8, "the room, 1 pane, against aichat in tmux")]
+
+
+def ratios(argv):
+    """The CPU per chunk of ours over aichat's in the same run: on a shared machine whose
+    speed moves from one minute to the next, the share is what can be compared."""
+    cost = {}
+    for path in argv:
+        with open(path) as f:
+            r = json.load(f)
+        n = r["chunks"] * r["streams"]
+        if n:
+            cost[os.path.basename(path).removesuffix(".json")] = r["cpu_us"] / n
+    lines = [(ours, peer, target, what) for ours, peer, target, what in TARGETS
+             if ours in cost and peer in cost]
+    if lines:
+        print()
+    for ours, peer, target, what in lines:
+        share = cost[ours] / cost[peer]
+        print(f"{what}: {share:.2f}× ({cost[ours]:.2f} / {cost[peer]:.2f} µs); the issue's "
+              f"target is {target:.2f}× ({'met' if share <= target else 'NOT met'})")
 
 
 def main():
