@@ -2,9 +2,9 @@
 //! gateway's flood (`sim::flood`, the chunks `benches/flood.sh` streams) folded into 1 or 8
 //! panes of a 200×50 room through `update`, as the event loop does when chunks arrive faster
 //! than frames: the finished blocks settled after each wake-up's events, a frame rendered and
-//! drawn every `BATCH` chunks (all panes together) through the room's own backend (crossterm
-//! into a frame buffer), its escape sequences written nowhere. Deterministic, so it can be
-//! counted with callgrind where wall time is too noisy:
+//! drawn every `BATCH` chunks (all panes together) through the room's own backend
+//! (`runtime::Screen` into a frame buffer), its escape sequences written nowhere.
+//! Deterministic, so it can be counted with callgrind where wall time is too noisy:
 //!   `cargo bench --bench frames` (prints CPU per chunk and frame p50/p99)
 //!   `valgrind --tool=callgrind --toggle-collect=frames::stream target/release/deps/frames-<hash> 1`
 //!   (instructions of the measured part, 1 pane)
@@ -23,11 +23,10 @@ use modelroom::markdown::Highlighter;
 use modelroom::theme::{ColorDepth, Themes};
 use modelroom::ui;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 
-type Screen = CrosstermBackend<BufWriter<io::Sink>>;
+type Screen = modelroom::runtime::Screen<BufWriter<io::Sink>>;
 
 const CHUNKS: usize = 50_000;
 /// Chunks between two frames, all panes together: what a flood brings per 16 ms frame on this
@@ -76,7 +75,7 @@ fn run(panes: usize) -> (Duration, Vec<Duration>) {
         },
     );
     // The room's backend (`runtime::terminal`), writing its escape sequences nowhere.
-    let backend = CrosstermBackend::new(BufWriter::with_capacity(256 * 1024, io::sink()));
+    let backend = modelroom::runtime::Screen::new(BufWriter::with_capacity(256 * 1024, io::sink()));
     let viewport = Viewport::Fixed(Rect::new(0, 0, 200, 50));
     let mut term = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
     app.prompt.set_text("go");

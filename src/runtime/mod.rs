@@ -6,6 +6,7 @@ mod catalog;
 mod event_loop;
 mod frame_log;
 mod saver;
+mod screen;
 mod sessions;
 mod tasks;
 pub mod terminal;
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loop};
 pub use frame_log::{FrameLog, process_cpu};
 pub use saver::Saver;
+pub use screen::Screen;
 pub use tasks::TaskPool;
 pub use votes::VoteWriter;
 

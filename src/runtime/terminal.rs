@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
     KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
@@ -21,7 +20,7 @@ use ratatui::crossterm::{cursor, execute};
 static ENHANCED_KEYS: AtomicBool = AtomicBool::new(false);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+pub type Tui = Terminal<super::Screen<BufWriter<Stdout>>>;
 
 /// A frame is written to the terminal in one piece, at its end (ratatui flushes the backend
 /// after each draw). Straight to `Stdout`, every escape sequence and cell took its lock, and
@@ -56,7 +55,7 @@ fn setup() -> io::Result<Tui> {
         )?;
         ENHANCED_KEYS.store(true, Ordering::SeqCst);
     }
-    let mut term = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+    let mut term = Terminal::new(super::Screen::new(BufWriter::with_capacity(
         FRAME_BUFFER,
         out,
     )))?;
