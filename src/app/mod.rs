@@ -404,9 +404,10 @@ impl App {
         self.render_in_view(true);
     }
 
-    /// Between frames: the blocks that streams' complete lines have finished are rendered
-    /// now, so the next frame renders only the lines being written (`MarkdownText::settle`).
-    /// The runtime calls it after each wake-up's stream events.
+    /// Between frames: the complete lines streams have brought are taken in now (the blocks
+    /// they finish rendered, an open code fence fed), so the next frame renders only the
+    /// unfinished blocks' tails (`MarkdownText::settle`). The runtime calls it after every
+    /// 256 stream events it takes.
     pub fn settle_streams(&mut self) {
         let cx = Ctx {
             theme: self.themes.current(),

@@ -2,6 +2,7 @@
 //! overlays (help, model id). They read state and never change it.
 
 mod arena;
+mod cells;
 mod diff;
 mod pane;
 mod picker;

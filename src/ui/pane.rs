@@ -61,7 +61,7 @@ impl Widget for PaneView<'_> {
                 .render(inner, buf);
         } else {
             for (y, line) in (inner.y..).zip(rows) {
-                buf.set_line(inner.x, y, &line, inner.width);
+                super::cells::put_line(buf, inner.x, y, &line, inner.width);
             }
         }
         if let Some(note) = self.names().note() {
