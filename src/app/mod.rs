@@ -420,7 +420,7 @@ impl App {
 
     fn render_in_view(&mut self, frame: bool) {
         if let Some(h) = self.highlighter.as_deref().filter(|_| frame) {
-            h.new_frame();
+            h.new_frame(self.streaming_count() > 0);
         }
         let cx = Ctx {
             theme: self.themes.current(),

@@ -225,7 +225,8 @@ mod tests {
     }
 
     /// The room's highlighter gives a frame an allowance: a view full of plain blocks gets as
-    /// many coloured as it allows, asks for another frame, and is whole after a few.
+    /// many coloured as it allows, asks for another frame, and is whole after a few; while
+    /// answers stream the allowance is smaller, and a room at rest colours a screen at once.
     #[test]
     fn a_frame_colours_what_its_allowance_lets_it_and_asks_for_the_next() {
         let h = crate::markdown::Highlighter::in_background(|| {});
@@ -239,24 +240,30 @@ mod tests {
             highlighter: Some(&h),
         };
         let doc = doc(20);
-        let mut lazy = MarkdownText::lazy();
-        lazy.update(&doc, 50, false, &cx);
-        let n = lazy.len();
-        let plain = lazy.deferred.len();
-        assert_eq!(plain, 20);
-        let mut frames = 0;
-        while lazy.has_deferred() {
-            h.new_frame();
-            lazy.colour(&doc, 0..n, &cx);
-            frames += 1;
-            assert_eq!(h.wants_frame(), lazy.has_deferred(), "frame {frames}");
-            assert!(frames < plain, "each frame colours more than one block");
-        }
-        assert!(frames > 1, "20 blocks are more than one frame's allowance");
-        assert_eq!(
-            lines(&lazy),
-            lines(&MarkdownText::render(&doc, 50, false, &cx))
+        let frames = |streaming: bool| {
+            let mut lazy = MarkdownText::lazy();
+            lazy.update(&doc, 50, false, &cx);
+            let n = lazy.len();
+            assert_eq!(lazy.deferred.len(), 20);
+            let mut frames = 0;
+            while lazy.has_deferred() {
+                h.new_frame(streaming);
+                lazy.colour(&doc, 0..n, &cx);
+                frames += 1;
+                assert_eq!(h.wants_frame(), lazy.has_deferred(), "frame {frames}");
+                assert!(frames < 20, "each frame colours more than one block");
+            }
+            assert_eq!(
+                lines(&lazy),
+                lines(&MarkdownText::render(&doc, 50, false, &cx))
+            );
+            frames
+        };
+        assert!(
+            frames(true) > 1,
+            "20 blocks are more than a streaming frame's allowance"
         );
+        assert_eq!(frames(false), 1, "a room at rest colours them in one frame");
     }
 
     /// Without a highlighter nothing is deferred for good: the blocks wait until one loads

@@ -86,9 +86,12 @@ pub const HIGHLIGHT_LINE_CAP: usize = 1024;
 
 /// Bytes of code blocks that may be rendered again per frame, all answers together: blocks
 /// that waited for their grammar, and blocks left plain until shown (about 1.5 µs a byte for
-/// Rust on this project's 2-core machine, so a frame spends at most some 1.5 ms on them; a
-/// block larger than all of it still gets its turn).
-const REWORK_PER_FRAME: usize = 512;
+/// Rust on this project's 2-core machine; a block larger than all of it still gets its turn).
+/// While answers stream, some 0.75 ms a frame: a flood brings many blocks into view at once.
+const REWORK_WHILE_STREAMING: usize = 512;
+/// When nothing streams (reopening a session, scrolling back, a grammar that has compiled):
+/// a screen of code is coloured in one frame of a few milliseconds.
+const REWORK_PER_FRAME: usize = 4 * 1024;
 
 pub struct Highlighter {
     /// syntect's bundled grammars, as loaded: each grammar's contexts are read when it is
@@ -274,10 +277,16 @@ impl Highlighter {
             .map_or(0, |bg| bg.compiled.count.load(Ordering::Acquire))
     }
 
-    /// Starts a frame's allowance for rendering again what waited for a grammar.
-    pub fn new_frame(&self) {
+    /// Starts a frame's allowance for rendering code again (what waited for a grammar, what
+    /// was left plain until shown), the smaller one while answers stream.
+    pub fn new_frame(&self, streaming: bool) {
         if let Some(bg) = &self.background {
-            bg.budget.store(REWORK_PER_FRAME, Ordering::Relaxed);
+            let allowance = if streaming {
+                REWORK_WHILE_STREAMING
+            } else {
+                REWORK_PER_FRAME
+            };
+            bg.budget.store(allowance, Ordering::Relaxed);
             bg.starved.store(false, Ordering::Relaxed);
         }
     }

@@ -421,7 +421,7 @@ fn a_block_shows_plain_while_its_grammar_compiles_then_in_colour() {
         while !doc.is_char_boundary(end) {
             end += 1;
         }
-        bg.new_frame();
+        bg.new_frame(false);
         m.update(&doc[..end], width, end == doc.len(), &later);
     }
     let want = MarkdownText::render(&doc, width, true, &ready);
@@ -438,7 +438,7 @@ fn a_block_shows_plain_while_its_grammar_compiles_then_in_colour() {
     while !m.is_current(&doc, width, true, &later) {
         frames += 1;
         assert!(frames < 100, "rendering again never ends");
-        bg.new_frame();
+        bg.new_frame(false);
         m.update(&doc, width, true, &later);
         assert_eq!(rows(&m), rows(&want), "frame {frames}");
         assert_eq!(bg.wants_frame(), !m.is_current(&doc, width, true, &later));
