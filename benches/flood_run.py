@@ -127,6 +127,7 @@ def frames(path):
 
 
 def report(argv):
+    cost = {}
     print(f"{'case':<34} {'chunks':>7} {'CPU/chunk':>10} {'stream/chunk':>12} {'peak RSS':>8} "
           f"{'frames: p50/p99/max, longest gap (CPU)':>33}  per-chunk µs by decile of the stream")
     for path in argv:
@@ -142,6 +143,7 @@ def report(argv):
                       f"{r['cpu_us'] / 1000:.0f} ms, peak RSS {r['peak_rss_kb'] / 1024:.0f} MB")
             continue
         whole = r["cpu_us"] / n
+        cost[os.path.basename(path).removesuffix(".json")] = whole
         rss = f"{r['peak_rss_kb'] / 1024:.0f} MB"
         stream, frame, decs = "", "", r.get("note") or "(too short to sample)"
         dec = None
@@ -176,7 +178,7 @@ def report(argv):
         if dec:
             decs = " ".join(f"{d:.2f}" for d in dec)
         print(f"{r['label']:<34} {n:>7} {whole:>7.2f} µs {stream:>12} {rss:>8} {frame:>33}  {decs}")
-    ratios(argv)
+    ratios(cost)
 
 
 # Issue 10's targets were set on a machine where aichat 0.30 took 5.2 µs a chunk piped and
@@ -185,16 +187,10 @@ TARGETS = [("ask", "aichat", 2.0 / 5.2, "`ask` piped against aichat piped"),
            ("room1", "aichat-tty", 4.0 / 10.8, "the room, 1 pane, against aichat in tmux")]
 
 
-def ratios(argv):
-    """The CPU per chunk of ours over aichat's in the same run: on a shared machine whose
-    speed moves from one minute to the next, the share is what can be compared."""
-    cost = {}
-    for path in argv:
-        with open(path) as f:
-            r = json.load(f)
-        n = r["chunks"] * r["streams"]
-        if n:
-            cost[os.path.basename(path).removesuffix(".json")] = r["cpu_us"] / n
+def ratios(cost):
+    """The CPU per chunk of ours over aichat's in the same run (`cost`: per chunk by result
+    name): on a shared machine whose speed moves from one minute to the next, the share is
+    what can be compared."""
     lines = [(ours, peer, target, what) for ours, peer, target, what in TARGETS
              if ours in cost and peer in cost]
     if lines:

@@ -32,9 +32,6 @@ const CHUNKS: usize = 50_000;
 /// Chunks between two frames, all panes together: what a flood brings per 16 ms frame on this
 /// machine (the frame log of `benches/flood.sh` shows 1,400-2,100, at 1 pane as at 8).
 const BATCH: usize = 1_500;
-/// Stream events the loop takes per wake-up (`MAX_BATCH` in `runtime::event_loop`), after
-/// which it settles the blocks they finished.
-const WAKE: usize = 256;
 /// Chunks per network read, which the stream task sends as one action (about 50 in a flood,
 /// by callgrind's count of the room).
 const READ: usize = 50;
@@ -121,9 +118,9 @@ fn stream(
                         events,
                     },
                 );
-                // The loop settles finished blocks after each wake-up's budget of events.
                 woken += READ;
-                if woken >= WAKE {
+                // The loop settles finished blocks after this many stream events.
+                if woken >= modelroom::runtime::MAX_BATCH {
                     app.settle_streams();
                     woken = 0;
                 }

@@ -229,7 +229,20 @@ impl MarkdownText {
                 ..Self::default()
             };
         }
-        // Only the new text can hold a new line end: a long line is not searched again.
+        // Lines `settle` took in since the last update changed the unfinished block too.
+        let mut advanced = self.take_in(text, finished, cx) | std::mem::take(&mut self.unshown);
+        if self.cache.outdated(cx) {
+            self.grammars_compiled(text, cx);
+            advanced = true;
+        }
+        self.recolour_step(text, cx);
+        self.render_tail(text, advanced, cx);
+    }
+
+    /// Takes in the complete lines `text` has gained (all of it when `finished`); whether
+    /// there were any. Only the new text can hold a new line end: a long line is not searched
+    /// again.
+    fn take_in(&mut self, text: &str, finished: bool, cx: &Ctx<'_>) -> bool {
         let complete = if finished {
             text.len()
         } else {
@@ -238,19 +251,12 @@ impl MarkdownText {
                 .map_or(self.complete, |i| self.seen + i + 1)
         };
         self.seen = text.len();
-        let mut advanced = complete > self.complete;
-        if advanced {
-            self.advance(text, complete, cx);
-            self.complete = complete;
+        if complete <= self.complete {
+            return false;
         }
-        // Lines `settle` took in since the last update changed the unfinished block.
-        advanced |= std::mem::take(&mut self.unshown);
-        if self.cache.outdated(cx) {
-            self.grammars_compiled(text, cx);
-            advanced = true;
-        }
-        self.recolour_step(text, cx);
-        self.render_tail(text, advanced, cx);
+        self.advance(text, complete, cx);
+        self.complete = complete;
+        true
     }
 
     /// Whether `text` extends what these rows were rendered from, at `width` in `cx`'s theme

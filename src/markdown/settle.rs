@@ -13,18 +13,10 @@ impl MarkdownText {
     /// until then). Does nothing unless these rows are being kept up to date at `width` in
     /// `cx`'s theme: rows that were never rendered, or are out of date, wait for a view.
     pub fn settle(&mut self, text: &str, width: u16, cx: &Ctx<'_>) {
-        if self.key.is_none() || !self.extends(text, width, cx) || self.cache.outdated(cx) {
+        if !self.extends(text, width, cx) || self.cache.outdated(cx) {
             return;
         }
-        // As in `update`: only the new text can hold a new line end.
-        let Some(i) = text[self.seen..].rfind('\n') else {
-            return;
-        };
-        let complete = self.seen + i + 1;
-        self.seen = text.len();
-        if complete > self.complete {
-            self.advance(text, complete, cx);
-            self.complete = complete;
+        if self.take_in(text, false, cx) {
             self.unshown = true;
         }
     }

@@ -25,8 +25,8 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Spinner and countdown speed, only while something animates.
 pub const TICK_INTERVAL: Duration = Duration::from_millis(100);
 /// Actions (stream events, for a batch of them) handled per wake-up before input and drawing
-/// get their turn.
-const MAX_BATCH: usize = 256;
+/// get their turn; as many stream events between two settlings of finished blocks.
+pub const MAX_BATCH: usize = 256;
 
 /// What tests and benchmarks can watch: published after every frame, so they wait on what
 /// the room is doing instead of sleeping.

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use ratatui::crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
-pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, dispatch, perform, run_loop};
+pub use event_loop::{Ctx, FRAME_INTERVAL, LoopStatus, MAX_BATCH, dispatch, perform, run_loop};
 pub use frame_log::{FrameLog, process_cpu};
 pub use saver::Saver;
 pub use screen::Screen;
